@@ -1,0 +1,58 @@
+# mcp_oauth: PostgreSQL extension (PGXS) plus the HTTP server in shim/.
+#
+#   make            build the extension and the server
+#   make install    install the extension into the local PostgreSQL 15
+#   make test       every test layer on a throwaway cluster (README)
+#   make run        the embedded default: cluster, extension, server, demo
+#   make bench      benchmarks (bench/README.md)
+
+EXTENSION = mcp_oauth
+EXTVERSION = 0.1.0
+
+MODULE_big = mcp_oauth
+OBJS = $(patsubst %.c,%.o,$(sort $(wildcard extension/*.c extension/lib/*.c)))
+DATA_built = mcp_oauth--$(EXTVERSION).sql
+
+# pg_regress: sql/*.sql against expected/*.out
+REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
+REGRESS_OPTS = --load-extension=pgcrypto --load-extension=mcp_oauth
+
+# pg_isolation_regress: tests/isolation/specs/*.spec
+ISOLATION = $(patsubst tests/isolation/specs/%.spec,%,$(sort $(wildcard tests/isolation/specs/*.spec)))
+ISOLATION_OPTS = --inputdir=tests/isolation --load-extension=pgcrypto --load-extension=mcp_oauth
+
+PG_CPPFLAGS = -Iextension -Wall -Wextra -Werror -Wno-unused-parameter \
+	-Wno-missing-field-initializers -Wno-sign-compare
+SHLIB_LINK = -lcrypto
+
+EXTRA_CLEAN = tests/unit/*_test
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# The install script is the install fragments, in order.
+mcp_oauth--$(EXTVERSION).sql: $(sort $(wildcard extension/schema/*.sql))
+	cat $^ > $@
+
+all: shim
+.PHONY: shim test run bench unit
+shim:
+	$(MAKE) -C shim
+
+clean: clean-shim
+clean-shim:
+	$(MAKE) -C shim clean
+
+# Unit tests of the pure C parsers (no PostgreSQL headers).
+unit:
+	$(MAKE) -C tests/unit
+
+test:
+	bash scripts/test.sh
+
+run:
+	bash scripts/run.sh
+
+bench:
+	bash bench/run.sh

@@ -1,0 +1,311 @@
+/*
+ * client_auth.c
+ *		Client authentication at the token, revocation and introspection
+ *		endpoints (RFC 6749 section 2.3, OAuth 2.1 section 2.4):
+ *		client_secret_basic, client_secret_post, or none (public clients,
+ *		identified by client_id).  Also the SPI helpers and grant lookups
+ *		the three endpoints share.
+ */
+#include "client_auth.h"
+
+#include "catalog/pg_type.h"
+#include "common/base64.h"
+#include "utils/builtins.h"
+
+#define BASIC_CHALLENGE "Basic realm=\"mcp_oauth\""
+
+/* How the client presented itself. */
+typedef struct ClientCredentials
+{
+	const char *method;			/* token_endpoint_auth_method used */
+	char	   *client_id;
+	char	   *secret;			/* NULL for "none" */
+	bool		tried_basic;
+} ClientCredentials;
+
+/* Prepare sql once per backend and keep the plan in *plan. */
+SPIPlanPtr
+mo_spi_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *argtypes)
+{
+	if (*plan == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare(sql, nargs, argtypes);
+
+		if (p == NULL)
+			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(p) != 0)
+			elog(ERROR, "SPI_keepplan failed");
+		*plan = p;
+	}
+	return *plan;
+}
+
+/* Run a kept plan (read_only false); raise if SPI fails. */
+void
+mo_spi_run(SPIPlanPtr plan, Datum *values, long limit)
+{
+	int			rc = SPI_execute_plan(plan, values, NULL, false, limit);
+
+	if (rc < 0)
+		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
+}
+
+/* Column colno of row 0 of SPI_tuptable as a Datum; *isnull set. */
+Datum
+mo_spi_datum(int colno, bool *isnull)
+{
+	return SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, colno,
+						 isnull);
+}
+
+/* Column colno of row 0 of SPI_tuptable as a palloc'd C string, or NULL. */
+char *
+mo_spi_text(int colno)
+{
+	bool		isnull;
+	Datum		d = mo_spi_datum(colno, &isnull);
+
+	return isnull ? NULL : TextDatumGetCString(d);
+}
+
+/* URL-decode s (application/x-www-form-urlencoded, RFC 6749 2.3.1); NULL if malformed. */
+static char *
+form_decode(const char *s)
+{
+	char	   *pair = psprintf("v=%s", s);
+	form		f;
+
+	if (form_parse(pair, strlen(pair), 2, palloc, &f) != FORM_OK ||
+		f.count != 1 || strcmp(f.params[0].name, "v") != 0)
+		return NULL;
+	return f.params[0].value;
+}
+
+/* Decode "Basic base64(urlenc(id):urlenc(secret))" into creds; false if malformed. */
+static bool
+parse_basic(const char *authorization, ClientCredentials *creds)
+{
+	const char *p = authorization + 5;
+	int			len;
+	int			dlen;
+	char	   *decoded;
+	char	   *colon;
+
+	while (*p == ' ')
+		p++;
+	len = strlen(p);
+	if (len == 0 || len > 4096)
+		return false;
+	decoded = palloc(pg_b64_dec_len(len) + 1);
+	dlen = pg_b64_decode(p, len, decoded, pg_b64_dec_len(len));
+	if (dlen < 0 || memchr(decoded, '\0', dlen) != NULL)
+		return false;
+	decoded[dlen] = '\0';
+	colon = strchr(decoded, ':');
+	if (colon == NULL)
+		return false;
+	*colon = '\0';
+	creds->client_id = form_decode(decoded);
+	creds->secret = form_decode(colon + 1);
+	return creds->client_id != NULL && creds->secret != NULL &&
+		creds->client_id[0] != '\0';
+}
+
+/* Audit a failed authentication (never the secret). */
+static void
+audit_failure(const ClientCredentials *creds, const char *client_addr,
+			  const char *reason)
+{
+	StringInfoData detail;
+
+	initStringInfo(&detail);
+	appendStringInfoChar(&detail, '{');
+	mo_json_string(&detail, "reason", reason);
+	mo_json_string(&detail, "method", creds->method);
+	appendStringInfoChar(&detail, '}');
+	mo_audit("client_auth_failed", NULL, creds->client_id, client_addr, 0,
+			 detail.data);
+}
+
+/* 401 invalid_client, with the Basic challenge when Basic was tried (RFC 6749 5.2). */
+static bool
+invalid_client(const ClientCredentials *creds, const char *client_addr,
+			   const char *reason, MoResponse *err)
+{
+	audit_failure(creds, client_addr, reason);
+	mo_error_response(err, 401, "invalid_client", "client authentication failed");
+	if (creds->tried_basic)
+		err->www_authenticate = BASIC_CHALLENGE;
+	return false;
+}
+
+/* 400 invalid_request for a malformed authentication attempt. */
+static bool
+invalid_auth_request(const ClientCredentials *creds, const char *client_addr,
+					 const char *reason, const char *description,
+					 MoResponse *err)
+{
+	audit_failure(creds, client_addr, reason);
+	mo_error_response(err, 400, "invalid_request", description);
+	return false;
+}
+
+/* Work out which method the request used; false (err filled) if it is malformed. */
+static bool
+read_credentials(const char *authorization, const form *params,
+				 const char *client_addr, ClientCredentials *creds,
+				 MoResponse *err)
+{
+	const char *body_id = form_get(params, "client_id");
+	const char *body_secret = form_get(params, "client_secret");
+
+	memset(creds, 0, sizeof(*creds));
+	if (authorization != NULL && authorization[0] != '\0')
+	{
+		creds->method = "client_secret_basic";
+		if (pg_strncasecmp(authorization, "Basic ", 6) != 0)
+			return invalid_client(creds, client_addr, "unsupported_scheme", err);
+		creds->tried_basic = true;
+		if (!parse_basic(authorization, creds))
+			return invalid_client(creds, client_addr, "malformed_basic", err);
+		if (body_secret != NULL)
+			return invalid_auth_request(creds, client_addr, "two_methods",
+										"more than one client authentication method", err);
+		if (body_id != NULL && strcmp(body_id, creds->client_id) != 0)
+			return invalid_auth_request(creds, client_addr, "client_id_mismatch",
+										"client_id does not match the authenticated client", err);
+		return true;
+	}
+	creds->client_id = body_id ? pstrdup(body_id) : NULL;
+	creds->method = body_secret ? "client_secret_post" : "none";
+	creds->secret = body_secret ? pstrdup(body_secret) : NULL;
+	if (body_id == NULL || body_id[0] == '\0')
+		return invalid_client(creds, client_addr, "no_client_id", err);
+	return true;
+}
+
+/* Whether secret hashes to stored (a bytea SHA-256), in constant time. */
+static bool
+secret_matches(const char *secret, bytea *stored)
+{
+	bytea	   *h = mo_sha256(secret);
+
+	return mo_secure_equal(VARDATA_ANY(h), VARSIZE_ANY_EXHDR(h),
+						   VARDATA_ANY(stored), VARSIZE_ANY_EXHDR(stored));
+}
+
+/* Record use of the client, at most once an hour. */
+static void
+touch_client(const char *client_id)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1];
+
+	mo_spi_plan(&plan,
+				"UPDATE clients SET last_used_at = now() WHERE client_id = $1"
+				" AND (last_used_at IS NULL"
+				" OR last_used_at < now() - interval '1 hour')",
+				1, types);
+	values[0] = CStringGetTextDatum(client_id);
+	mo_spi_run(plan, values, 0);
+}
+
+/* Check creds against the clients row; fill client on success. */
+static bool
+check_client(const ClientCredentials *creds, const char *client_addr,
+			 MoClient *client, MoResponse *err)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1];
+	bool		isnull;
+	Datum		hash;
+	char	   *registered;
+
+	mo_spi_plan(&plan,
+				"SELECT client_secret_hash, token_endpoint_auth_method, grant_types"
+				" FROM clients WHERE client_id = $1",
+				1, types);
+	values[0] = CStringGetTextDatum(creds->client_id);
+	mo_spi_run(plan, values, 1);
+	if (SPI_processed == 0)
+		return invalid_client(creds, client_addr, "unknown_client", err);
+	registered = mo_spi_text(2);
+	if (strcmp(registered, creds->method) != 0)
+		return invalid_client(creds, client_addr, "method_not_registered", err);
+	hash = mo_spi_datum(1, &isnull);
+	if (creds->secret != NULL &&
+		(isnull || !secret_matches(creds->secret, DatumGetByteaPP(hash))))
+		return invalid_client(creds, client_addr, "wrong_secret", err);
+	client->client_id = creds->client_id;
+	client->confidential = (creds->secret != NULL);
+	client->grant_types = mo_text_array_to_list(mo_spi_datum(3, &isnull));
+	return true;
+}
+
+/*
+ * Authenticate the client of a token, revocation or introspection request
+ * (see client_auth.h).
+ */
+bool
+mo_client_authenticate(const char *authorization, const form *params,
+					   const char *client_addr, MoClient *client,
+					   MoResponse *err)
+{
+	ClientCredentials creds;
+
+	if (!read_credentials(authorization, params, client_addr, &creds, err))
+		return false;
+	if (!check_client(&creds, client_addr, client, err))
+		return false;
+	touch_client(client->client_id);
+	return true;
+}
+
+/* Read the grant grant_id into *g, locking it FOR UPDATE; false if none. */
+bool
+mo_lock_grant(int64 grant_id, MoGrant *g)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			types[1] = {INT8OID};
+	Datum		values[1];
+	bool		isnull;
+
+	mo_spi_plan(&plan,
+				"SELECT subject, client_id, scopes, resource,"
+				" revoked_at IS NOT NULL, expires_at <= now()"
+				" FROM grants WHERE grant_id = $1 FOR UPDATE",
+				1, types);
+	values[0] = Int64GetDatum(grant_id);
+	mo_spi_run(plan, values, 1);
+	if (SPI_processed == 0)
+		return false;
+	g->grant_id = grant_id;
+	g->subject = mo_spi_text(1);
+	g->client_id = mo_spi_text(2);
+	g->scopes = mo_text_array_to_list(mo_spi_datum(3, &isnull));
+	g->resource = mo_spi_text(4);
+	g->revoked = DatumGetBool(mo_spi_datum(5, &isnull));
+	g->expired = DatumGetBool(mo_spi_datum(6, &isnull));
+	return true;
+}
+
+/* The grant of the refresh token whose hash is token_hash (no lock), or 0. */
+int64
+mo_refresh_grant_id(bytea *token_hash)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			types[1] = {BYTEAOID};
+	Datum		values[1];
+	bool		isnull;
+
+	mo_spi_plan(&plan,
+				"SELECT grant_id FROM refresh_tokens WHERE token_hash = $1",
+				1, types);
+	values[0] = PointerGetDatum(token_hash);
+	mo_spi_run(plan, values, 1);
+	if (SPI_processed == 0)
+		return 0;
+	return DatumGetInt64(mo_spi_datum(1, &isnull));
+}

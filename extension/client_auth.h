@@ -1,0 +1,63 @@
+/*
+ * client_auth.h
+ *		Private to the token, revocation and introspection endpoints:
+ *		client authentication (RFC 6749 section 2.3), SPI plan caching,
+ *		and the refresh token and grant lookups they share.
+ */
+#ifndef MCP_OAUTH_CLIENT_AUTH_H
+#define MCP_OAUTH_CLIENT_AUTH_H
+
+#include "mcp_oauth.h"
+
+#include "executor/spi.h"
+
+/* An authenticated client. */
+typedef struct MoClient
+{
+	char	   *client_id;
+	bool		confidential;	/* authenticated with a secret */
+	List	   *grant_types;	/* List of char * */
+} MoClient;
+
+/*
+ * Authenticate the client of a token, revocation or introspection request
+ * from the Authorization header and the parsed form body.  On failure fills
+ * err (400 invalid_request or 401 invalid_client, with a Basic challenge
+ * when the client tried Basic), audits client_auth_failed, returns false.
+ */
+extern bool mo_client_authenticate(const char *authorization, const form *params,
+								   const char *client_addr, MoClient *client,
+								   MoResponse *err);
+
+/* Prepare sql once per backend and keep the plan in *plan. */
+extern SPIPlanPtr mo_spi_plan(SPIPlanPtr *plan, const char *sql, int nargs,
+							  Oid *argtypes);
+
+/* Run a kept plan (read_only false); raise if SPI fails. */
+extern void mo_spi_run(SPIPlanPtr plan, Datum *values, long limit);
+
+/* Column colno of row 0 of SPI_tuptable as a palloc'd C string, or NULL. */
+extern char *mo_spi_text(int colno);
+
+/* Column colno of row 0 of SPI_tuptable as a Datum; *isnull set. */
+extern Datum mo_spi_datum(int colno, bool *isnull);
+
+/* A grant row, as the token and revocation paths read it. */
+typedef struct MoGrant
+{
+	int64		grant_id;
+	char	   *subject;
+	char	   *client_id;
+	List	   *scopes;
+	char	   *resource;
+	bool		revoked;
+	bool		expired;
+} MoGrant;
+
+/* Read the grant grant_id into *g, locking it FOR UPDATE; false if none. */
+extern bool mo_lock_grant(int64 grant_id, MoGrant *g);
+
+/* The grant of the refresh token whose hash is token_hash (no lock), or 0. */
+extern int64 mo_refresh_grant_id(bytea *token_hash);
+
+#endif							/* MCP_OAUTH_CLIENT_AUTH_H */

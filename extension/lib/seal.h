@@ -1,0 +1,36 @@
+/*
+ * seal.h
+ *		Seal a secret under a key derived from another secret:
+ *		HKDF-SHA256(ikm = the old token) -> AES-256-GCM, random 96-bit nonce.
+ *		Used to keep a rotated refresh token's successor recoverable only
+ *		by whoever holds the rotated token.
+ *
+ * Pure C over OpenSSL: no PostgreSQL headers.
+ */
+#ifndef MCP_OAUTH_SEAL_H
+#define MCP_OAUTH_SEAL_H
+
+#ifdef POSTGRES_H
+#error "lib/ parsers must not include PostgreSQL headers"
+#endif
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define SEAL_OVERHEAD (12 + 16)	/* nonce + tag */
+
+/*
+ * Seal plaintext (len bytes) under key material ikm; out has room for
+ * len + SEAL_OVERHEAD and receives nonce || ciphertext || tag.
+ */
+extern bool seal_encrypt(const char *ikm, const unsigned char *plaintext,
+						 size_t len, unsigned char *out);
+
+/*
+ * Open what seal_encrypt made (len bytes) into out (room for
+ * len - SEAL_OVERHEAD); false if the key is wrong or it was altered.
+ */
+extern bool seal_decrypt(const char *ikm, const unsigned char *sealed,
+						 size_t len, unsigned char *out);
+
+#endif

@@ -1,0 +1,215 @@
+/*
+ * mcp_oauth.h
+ *		What the backend-side files of the extension share: configuration,
+ *		response rows, request parsing, client authentication, hashing,
+ *		scopes and resources, signing, the verified-token cache, audit.
+ *
+ * Conventions (see extension/DESIGN.md):
+ *	- Endpoint functions return an http_response row for every OAuth
+ *	  outcome, errors included; they never raise for a protocol error, so
+ *	  that what they wrote (a replay revocation, an audit row) commits.
+ *	- The admin SQL API raises with an errcode of class MO (below).
+ *	- Codes and tokens are stored only as SHA-256 hashes (mo_sha256).
+ *	- SPI plans are prepared once per backend and kept (SPI_keepplan).
+ */
+#ifndef MCP_OAUTH_H
+#define MCP_OAUTH_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "nodes/pg_list.h"
+#include "utils/timestamp.h"
+
+#include "lib/form.h"
+
+/* ---- SQLSTATE class MO: the admin API's errors, one per OAuth error code ---- */
+#define ERRCODE_MO_INVALID_REQUEST			MAKE_SQLSTATE('M','O','0','0','1')
+#define ERRCODE_MO_INVALID_CLIENT			MAKE_SQLSTATE('M','O','0','0','2')
+#define ERRCODE_MO_INVALID_GRANT			MAKE_SQLSTATE('M','O','0','0','3')
+#define ERRCODE_MO_UNAUTHORIZED_CLIENT		MAKE_SQLSTATE('M','O','0','0','4')
+#define ERRCODE_MO_UNSUPPORTED_GRANT_TYPE	MAKE_SQLSTATE('M','O','0','0','5')
+#define ERRCODE_MO_INVALID_SCOPE			MAKE_SQLSTATE('M','O','0','0','6')
+#define ERRCODE_MO_INVALID_TARGET			MAKE_SQLSTATE('M','O','0','0','7')
+#define ERRCODE_MO_ACCESS_DENIED			MAKE_SQLSTATE('M','O','0','0','8')
+#define ERRCODE_MO_INVALID_REDIRECT_URI		MAKE_SQLSTATE('M','O','0','0','9')
+#define ERRCODE_MO_INVALID_CLIENT_METADATA	MAKE_SQLSTATE('M','O','0','1','0')
+#define ERRCODE_MO_INVALID_TOKEN			MAKE_SQLSTATE('M','O','0','1','1')
+#define ERRCODE_MO_INSUFFICIENT_SCOPE		MAKE_SQLSTATE('M','O','0','1','2')
+#define ERRCODE_MO_SERVER_ERROR				MAKE_SQLSTATE('M','O','0','1','3')
+
+/* ---- configuration (guc.c): GUCs mcp_oauth.* ---- */
+typedef enum MoSigningAlg
+{
+	MO_ALG_ES256,
+	MO_ALG_EDDSA
+} MoSigningAlg;
+
+typedef enum MoRegistration
+{
+	MO_REGISTRATION_OPEN,		/* anyone may register (rate limited) */
+	MO_REGISTRATION_CLOSED		/* only admins, by create_client() */
+} MoRegistration;
+
+extern char *mo_issuer;			/* byte-exact issuer, never normalized */
+extern char *mo_resources;		/* comma-separated protected resource URIs */
+extern int	mo_code_lifetime;	/* seconds */
+extern int	mo_request_lifetime;	/* seconds, pending consent requests */
+extern int	mo_access_token_lifetime;	/* seconds */
+extern int	mo_refresh_idle_lifetime;	/* seconds */
+extern int	mo_refresh_absolute_lifetime;	/* seconds */
+extern int	mo_refresh_grace_period;	/* seconds */
+extern int	mo_session_lifetime;	/* seconds, login sessions */
+extern int	mo_clock_leeway;	/* seconds, exp/nbf/iat */
+extern int	mo_signing_alg;		/* MoSigningAlg */
+extern int	mo_registration;	/* MoRegistration */
+extern int	mo_registration_rate_limit;	/* per address and identity per hour; 0 = off */
+extern char *mo_registration_allowlist;	/* CIDRs exempt from the per-address limit */
+extern bool mo_refuse_admin_consent;
+extern int	mo_token_cache_size;	/* verified-token cache entries; 0 = off */
+
+/* ---- response rows (response.c) ---- */
+
+/* One http_response row under construction; NULL fields are SQL NULL. */
+typedef struct MoResponse
+{
+	int			status;
+	const char *content_type;
+	const char *location;
+	const char *www_authenticate;
+	const char *cache_control;
+	const char *body;
+} MoResponse;
+
+/* The http_response composite Datum for r (fcinfo of an endpoint function). */
+extern Datum mo_response_datum(FunctionCallInfo fcinfo, const MoResponse *r);
+
+/* A JSON response (application/json; cache_control may be NULL). */
+extern void mo_json_response(MoResponse *r, int status, const char *json,
+							 const char *cache_control);
+
+/*
+ * An OAuth JSON error: {"error":..,"error_description":..} with
+ * Cache-Control: no-store (RFC 6749 section 5.2); description may be NULL.
+ */
+extern void mo_error_response(MoResponse *r, int status, const char *error,
+							  const char *description);
+
+/*
+ * A redirect to redirect_uri with the given query parameters appended
+ * (names[i]=values[i], NULL values skipped) plus iss (RFC 9207); 302.
+ */
+extern void mo_redirect_response(MoResponse *r, const char *redirect_uri,
+								 int nparams, const char *const *names,
+								 const char *const *values);
+
+/* ---- JSON output (response.c) ---- */
+/* Append "key":"value" (value NULL -> null) after a comma if needed. */
+extern void mo_json_string(StringInfo buf, const char *key, const char *value);
+extern void mo_json_int(StringInfo buf, const char *key, int64 value);
+extern void mo_json_bool(StringInfo buf, const char *key, bool value);
+/* Append "key":<raw json text>. */
+extern void mo_json_raw(StringInfo buf, const char *key, const char *json);
+/* Append "key":["a","b"] from a List of char *. */
+extern void mo_json_string_list(StringInfo buf, const char *key, List *values);
+
+/* ---- request parsing (request.c) ---- */
+
+/*
+ * Parse a form body (content type must be application/x-www-form-urlencoded,
+ * parameters allowed) or a query string (content_type NULL).  On failure
+ * fills err with 400 invalid_request (or 415-free OAuth error) and returns
+ * false.  A repeated parameter is invalid_request (RFC 6749 section 3.1).
+ */
+extern bool mo_parse_form(const char *content_type, const char *body,
+						  form *out, MoResponse *err);
+
+/* Whether content_type's media type equals type (case-insensitive, parameters ignored). */
+extern bool mo_media_type_is(const char *content_type, const char *type);
+
+/* The inet argument argno as text, or NULL. */
+extern char *mo_arg_addr(FunctionCallInfo fcinfo, int argno);
+
+/* The text argument argno as a C string, or NULL when SQL NULL. */
+extern char *mo_arg_cstring(FunctionCallInfo fcinfo, int argno);
+
+/* ---- SPI (spi.c) ---- */
+
+/*
+ * SPI_connect, then switch back to the caller's memory context, so that
+ * what the function pallocs (responses, SPI_getvalue results) survives
+ * mo_spi_finish(); SPI_tuptable still lives in SPI's own context.
+ */
+extern void mo_spi_connect(void);
+extern void mo_spi_finish(void);
+
+/* ---- hashing and randomness (crypto.c) ---- */
+
+/* SHA-256 of s as a bytea (what the tables store for codes and tokens). */
+extern bytea *mo_sha256(const char *s);
+
+/* Constant-time equality of two byte strings of possibly different length. */
+extern bool mo_secure_equal(const void *a, size_t alen, const void *b, size_t blen);
+
+/* prefix + 256 random bits, base64url; raises on CSPRNG failure. */
+extern char *mo_random_token(const char *prefix);
+
+/* A new random UUID (v4) string. */
+extern char *mo_random_uuid(void);
+
+/* ---- scopes (scope.c) ---- */
+
+/* Split a space-delimited scope string into a List of char * (NULL -> NIL); false if malformed (RFC 6749 3.3). */
+extern bool mo_scope_parse(const char *scope, List **out);
+
+/* Join a List of char * with single spaces. */
+extern char *mo_scope_join(List *scopes);
+
+/* text[] Datum <-> List of char *. */
+extern List *mo_text_array_to_list(Datum array);
+extern Datum mo_list_to_text_array(List *values);
+
+/* Whether every element of sub is in super. */
+extern bool mo_scope_subset(List *sub, List *super);
+
+/* The names of the scopes table (all of them, or only is_default). */
+extern List *mo_known_scopes(bool defaults_only);
+
+/* ---- resources (resource.c): RFC 8707 ---- */
+
+/* The configured resource URIs, as written in mcp_oauth.resources. */
+extern List *mo_configured_resources(void);
+
+/*
+ * The configured resource that requested names (compared in canonical
+ * form: case of scheme and host, default port, trailing slash), or NULL.
+ * NULL requested -> the first configured resource.
+ */
+extern const char *mo_match_resource(const char *requested);
+
+/* ---- signing keys (keys.c) ---- */
+
+/* Sign claims (a JSON object text) as an at+jwt with the active key; raises if none can be made. */
+extern char *mo_sign_claims(const char *claims_json);
+
+/* ---- verified-token cache (verify.c) ---- */
+
+/* Register verify.c's and keys.c's cache callbacks; called once from _PG_init. */
+extern void mo_verify_init(void);
+extern void mo_keys_init(void);
+
+/*
+ * Make every backend drop its verified-token cache when the current
+ * transaction commits.  Call after any revocation (grant, token, PAT, key).
+ */
+extern void mo_token_cache_invalidate(void);
+
+/* ---- audit (audit.c) ---- */
+
+/* Insert an audit_log row in the current transaction; detail_json may be NULL. */
+extern void mo_audit(const char *event, const char *subject,
+					 const char *client_id, const char *client_addr,
+					 int64 grant_id, const char *detail_json);
+
+#endif							/* MCP_OAUTH_H */

@@ -1,0 +1,241 @@
+-- mcp_oauth install script, part 0: roles, types and tables.
+--
+-- The install script is the concatenation of extension/schema/*.sql in
+-- name order (see Makefile).  Every table is private to the extension
+-- owner; callers reach the data only through SECURITY DEFINER functions.
+
+\echo Use "CREATE EXTENSION mcp_oauth" to load this file. \quit
+
+-- The role the HTTP server logs in as (through a LOGIN member role): it may
+-- call the endpoint functions and nothing else.  Roles are cluster-wide, so
+-- it survives DROP EXTENSION and is created only when missing.
+DO $$
+BEGIN
+	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'mcp_oauth_server') THEN
+		CREATE ROLE mcp_oauth_server NOLOGIN;
+	END IF;
+END
+$$;
+
+-- What every endpoint function returns; the HTTP server copies the columns
+-- to the response without interpreting them.
+CREATE TYPE http_response AS (
+	status integer,
+	content_type text,
+	location text,
+	www_authenticate text,
+	cache_control text,
+	body text
+);
+
+-- What verify_access_token returns.
+CREATE TYPE token_verification AS (
+	active boolean,
+	subject text,
+	client_id text,
+	scopes text[],
+	expires_at timestamptz,
+	kind text,					-- 'jwt' or 'pat'
+	error text,					-- null, 'invalid_token' or 'insufficient_scope'
+	error_description text,
+	www_authenticate text		-- the challenge the HTTP layer must send
+);
+
+-- Scopes this server knows, with the plain words the consent page shows.
+CREATE TABLE scopes (
+	name text PRIMARY KEY
+		CHECK (name ~ '^[\x21\x23-\x5B\x5D-\x7E]{1,64}$'),
+	description text NOT NULL,
+	is_default boolean NOT NULL DEFAULT true	-- granted when none is asked for
+);
+
+INSERT INTO scopes (name, description) VALUES
+	('mcp:tools', 'Use the tools of this MCP server on your behalf'),
+	('mcp:resources', 'Read the resources this MCP server offers'),
+	('mcp:prompts', 'Use the prompts this MCP server offers');
+
+-- Local accounts for the embedded default (teams with their own login call
+-- authorize_decision with their own subject instead).
+CREATE TABLE accounts (
+	account_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	username text NOT NULL UNIQUE
+		CHECK (username ~ '^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$'),
+	display_name text,
+	password_hash text,			-- pgcrypto crypt(), bcrypt
+	is_admin boolean NOT NULL DEFAULT false,
+	disabled_at timestamptz,
+	created_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Browser login sessions of the consent pages (only the hash is kept).
+CREATE TABLE login_sessions (
+	session_hash bytea PRIMARY KEY,
+	account_id bigint NOT NULL REFERENCES accounts ON DELETE CASCADE,
+	client_addr inet,
+	created_at timestamptz NOT NULL DEFAULT now(),
+	expires_at timestamptz NOT NULL
+);
+
+-- OAuth clients: built-in, pre-registered by an admin, or registered
+-- dynamically (RFC 7591).
+CREATE TABLE clients (
+	client_id text PRIMARY KEY,
+	client_secret_hash bytea,	-- SHA-256 of the secret; null for public clients
+	token_endpoint_auth_method text NOT NULL DEFAULT 'none'
+		CHECK (token_endpoint_auth_method IN
+			   ('none', 'client_secret_basic', 'client_secret_post')),
+	client_name text,
+	redirect_uris text[] NOT NULL DEFAULT '{}',
+	grant_types text[] NOT NULL DEFAULT '{authorization_code,refresh_token}',
+	response_types text[] NOT NULL DEFAULT '{code}',
+	application_type text NOT NULL DEFAULT 'web'
+		CHECK (application_type IN ('web', 'native')),
+	scope text,					-- space-separated; null means every known scope
+	metadata jsonb NOT NULL DEFAULT '{}',	-- registered metadata, as returned
+	kind text NOT NULL DEFAULT 'dynamic'
+		CHECK (kind IN ('builtin', 'static', 'dynamic')),
+	loopback_only boolean NOT NULL DEFAULT false,	-- any loopback redirect, nothing else
+	registered_from inet,
+	created_at timestamptz NOT NULL DEFAULT now(),
+	last_used_at timestamptz
+);
+
+-- The built-in public client for local tools: any loopback redirect URI.
+INSERT INTO clients (client_id, client_name, application_type, kind,
+					 loopback_only, metadata)
+VALUES ('mcp-agent', 'MCP agent (local tools)', 'native', 'builtin', true,
+		'{"client_id": "mcp-agent", "client_name": "MCP agent (local tools)", "token_endpoint_auth_method": "none", "application_type": "native", "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"]}');
+
+-- Pending authorization requests, between /authorize and the consent
+-- decision.  The consent page holds the request handle; only its hash is
+-- kept.  Single use, short-lived.
+CREATE TABLE authorization_requests (
+	request_hash bytea PRIMARY KEY,
+	client_id text NOT NULL REFERENCES clients ON DELETE CASCADE,
+	redirect_uri text NOT NULL,
+	redirect_uri_provided boolean NOT NULL,
+	scopes text[] NOT NULL,
+	state text,
+	code_challenge text NOT NULL,
+	resource text NOT NULL,		-- canonical resource (a configured one)
+	client_addr inet,
+	created_at timestamptz NOT NULL DEFAULT now(),
+	expires_at timestamptz NOT NULL,
+	consumed_at timestamptz
+);
+
+-- A grant: what a subject allowed a client, and the family of every token
+-- issued from it.  Revoking the grant revokes them all.
+CREATE TABLE grants (
+	grant_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	subject text NOT NULL,
+	client_id text NOT NULL REFERENCES clients ON DELETE CASCADE,
+	scopes text[] NOT NULL,
+	resource text NOT NULL,
+	created_at timestamptz NOT NULL DEFAULT now(),
+	expires_at timestamptz NOT NULL,	-- absolute limit of the refresh family
+	revoked_at timestamptz,
+	revoked_reason text
+);
+CREATE INDEX grants_subject_idx ON grants (subject);
+CREATE INDEX grants_client_idx ON grants (client_id);
+
+-- Authorization codes (hash only), single use, bound to everything the
+-- token request must repeat.
+CREATE TABLE authorization_codes (
+	code_hash bytea PRIMARY KEY,
+	grant_id bigint NOT NULL REFERENCES grants ON DELETE CASCADE,
+	client_id text NOT NULL,
+	redirect_uri text NOT NULL,
+	redirect_uri_provided boolean NOT NULL,
+	code_challenge text NOT NULL,
+	created_at timestamptz NOT NULL DEFAULT now(),
+	expires_at timestamptz NOT NULL,
+	redeemed_at timestamptz
+);
+CREATE INDEX authorization_codes_grant_idx ON authorization_codes (grant_id);
+
+-- Refresh tokens (hash only), rotated on every use.  A rotated token keeps
+-- its successor sealed (AES-256-GCM) under a key derived from the rotated
+-- token itself, so a retry inside the grace period gets the same successor
+-- and nothing usable rests in the table.
+CREATE TABLE refresh_tokens (
+	token_hash bytea PRIMARY KEY,
+	grant_id bigint NOT NULL REFERENCES grants ON DELETE CASCADE,
+	scopes text[] NOT NULL,
+	created_at timestamptz NOT NULL DEFAULT now(),
+	expires_at timestamptz NOT NULL,	-- idle limit, capped by the grant's
+	rotated_at timestamptz,
+	successor_sealed bytea,
+	revoked_at timestamptz
+);
+CREATE INDEX refresh_tokens_grant_idx ON refresh_tokens (grant_id);
+
+-- Issued JWT access tokens, by jti, so that a revoked grant or token is
+-- refused before the JWT expires.
+CREATE TABLE access_tokens (
+	jti uuid PRIMARY KEY,
+	grant_id bigint NOT NULL REFERENCES grants ON DELETE CASCADE,
+	created_at timestamptz NOT NULL DEFAULT now(),
+	expires_at timestamptz NOT NULL,
+	revoked_at timestamptz
+);
+CREATE INDEX access_tokens_grant_idx ON access_tokens (grant_id);
+
+-- Personal access tokens (hash only).
+CREATE TABLE personal_access_tokens (
+	pat_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	token_hash bytea NOT NULL UNIQUE,
+	subject text NOT NULL,
+	name text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+	scopes text[] NOT NULL,
+	resource text,				-- null: every configured resource
+	created_at timestamptz NOT NULL DEFAULT now(),
+	expires_at timestamptz,		-- null: no expiry
+	last_used_at timestamptz,
+	revoked_at timestamptz
+);
+CREATE INDEX personal_access_tokens_subject_idx ON personal_access_tokens (subject);
+
+-- JWT signing keys.  A new key is published in the JWKS from created_at and
+-- signs from activates_at; a retired key stays published until the tokens
+-- it signed have expired.
+CREATE TABLE signing_keys (
+	kid text PRIMARY KEY,
+	alg text NOT NULL CHECK (alg IN ('ES256', 'EdDSA')),
+	private_key_pem text NOT NULL,
+	public_jwk jsonb NOT NULL,
+	created_at timestamptz NOT NULL DEFAULT now(),
+	activates_at timestamptz NOT NULL,
+	retired_at timestamptz
+);
+
+-- Registration rate limiting, per client address and per client identity.
+CREATE TABLE rate_limits (
+	bucket text NOT NULL,
+	window_start timestamptz NOT NULL,
+	hits integer NOT NULL,
+	PRIMARY KEY (bucket, window_start)
+);
+
+-- Who did what.
+CREATE TABLE audit_log (
+	audit_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	at timestamptz NOT NULL DEFAULT now(),
+	event text NOT NULL,
+	subject text,
+	client_id text,
+	client_addr inet,
+	grant_id bigint,
+	detail jsonb
+);
+CREATE INDEX audit_log_at_idx ON audit_log (at);
+
+REVOKE ALL ON ALL TABLES IN SCHEMA mcp_oauth FROM PUBLIC;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA mcp_oauth FROM PUBLIC;
+GRANT USAGE ON SCHEMA mcp_oauth TO mcp_oauth_server;
+
+-- Configuration rows an operator adds are kept by pg_dump.
+SELECT pg_catalog.pg_extension_config_dump('clients', 'WHERE kind <> ''builtin''');
+SELECT pg_catalog.pg_extension_config_dump('accounts', '');
+SELECT pg_catalog.pg_extension_config_dump('signing_keys', '');

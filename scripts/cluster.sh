@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Shell functions to run a PostgreSQL 15 cluster as an unprivileged user
+# (PostgreSQL refuses to run as root).  Source it, then:
+#   cluster_init DIR     initdb into DIR/data if needed
+#   cluster_start DIR PORT [extra postgres -c options...]
+#   cluster_stop DIR
+# Exports PGHOST (the socket directory DIR) and PGPORT after start.
+
+PG_BIN=${PG_BIN:-$(pg_config --bindir)}
+
+# The user that owns and runs the cluster: postgres when we are root.
+cluster_user() {
+	if [ "$(id -u)" -eq 0 ]; then echo postgres; else id -un; fi
+}
+
+# Run a command as the cluster user.
+as_cluster_user() {
+	if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# A TCP port nobody listens on.
+free_port() {
+	local p
+	for _ in $(seq 1 50); do
+		p=$((20000 + RANDOM % 30000))
+		if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo $p; return 0; fi
+	done
+	return 1
+}
+
+cluster_init() {
+	local dir=$1
+	mkdir -p "$dir"
+	[ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
+	if [ ! -f "$dir/data/PG_VERSION" ]; then
+		as_cluster_user "$PG_BIN/initdb" -D "$dir/data" -U postgres -A trust \
+			--no-sync -E UTF8 --locale=C >"$dir/initdb.log" 2>&1 ||
+			{ cat "$dir/initdb.log" >&2; return 1; }
+	fi
+}
+
+cluster_start() {
+	local dir=$1 port=$2; shift 2
+	local opts="-p $port -k $dir -c listen_addresses=127.0.0.1"
+	for o in "$@"; do opts="$opts -c $o"; done
+	as_cluster_user "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" \
+		-o "$opts" -w -t 60 start >/dev/null ||
+		{ tail -n 30 "$dir/postgres.log" >&2; return 1; }
+	export PGHOST=$dir PGPORT=$port PGUSER=postgres
+}
+
+cluster_stop() {
+	local dir=$1
+	[ -f "$dir/data/postmaster.pid" ] &&
+		as_cluster_user "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1
+	return 0
+}
