@@ -1,0 +1,1 @@
+INSERT INTO bench_floor (v) VALUES ('x');
