@@ -5,8 +5,8 @@
 // One tool, `whoami`, answers with the identity the gateway passed in the
 // X-MCP-Subject, X-MCP-Client-Id and X-MCP-Scopes request headers.  For the
 // tests it also reports whether an Authorization header reached it (the
-// gateway must strip it, so this must always be false) and which X-MCP-*
-// headers it saw.
+// gateway must strip it, so this must always be false), which X-MCP-*
+// headers it saw and the Cookie header it got.
 //
 //   node demo/whoami_mcp_server.mjs [--port 8081] [--host 127.0.0.1]
 //        [--path /mcp] [--sse] [--sse-hold-ms 1000]
@@ -83,6 +83,7 @@ function identity(req) {
     scopes: scopes ? scopes.split(' ').filter((s) => s) : [],
     authorization_header_received: req.headers.authorization !== undefined,
     x_mcp_headers: seen,
+    cookie_header: req.headers.cookie ?? null,
   };
 }
 

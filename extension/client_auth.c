@@ -50,6 +50,13 @@ mo_spi_run(SPIPlanPtr plan, Datum *values, long limit)
 		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
 }
 
+/* A text Datum of s. */
+Datum
+mo_text_datum(const char *s)
+{
+	return CStringGetTextDatum(s);
+}
+
 /* Column colno of row 0 of SPI_tuptable as a Datum; *isnull set. */
 Datum
 mo_spi_datum(int colno, bool *isnull)
@@ -308,4 +315,30 @@ mo_refresh_grant_id(bytea *token_hash)
 	if (SPI_processed == 0)
 		return 0;
 	return DatumGetInt64(mo_spi_datum(1, &isnull));
+}
+
+/*
+ * Run an endpoint taking (content_type, authorization, body, client_addr)
+ * (see client_auth.h).
+ */
+Datum
+mo_client_endpoint(FunctionCallInfo fcinfo, MoClientHandler handler)
+{
+	char	   *content_type = mo_arg_cstring(fcinfo, 0);
+	char	   *authorization = mo_arg_cstring(fcinfo, 1);
+	char	   *body = mo_arg_cstring(fcinfo, 2);
+	char	   *client_addr = mo_arg_addr(fcinfo, 3);
+	MoResponse	r;
+	MoClient	client;
+	form		params;
+
+	memset(&r, 0, sizeof(r));
+	mo_spi_connect();
+	if (mo_parse_form(content_type, body, &params, &r) &&
+		mo_client_authenticate(authorization, &params, client_addr, &client, &r))
+		handler(&params, &client, client_addr, &r);
+	if (r.cache_control == NULL)
+		r.cache_control = "no-store";
+	mo_spi_finish();
+	return mo_response_datum(fcinfo, &r);
 }

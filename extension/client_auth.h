@@ -29,12 +29,29 @@ extern bool mo_client_authenticate(const char *authorization, const form *params
 								   const char *client_addr, MoClient *client,
 								   MoResponse *err);
 
+/* The part of an endpoint that runs once the client is authenticated. */
+typedef void (*MoClientHandler) (const form *params, const MoClient *client,
+								 const char *client_addr, MoResponse *r);
+
+/*
+ * Run an endpoint taking (content_type, authorization, body, client_addr):
+ * connect SPI, parse the form body, authenticate the client, call handler,
+ * and return the http_response row (always Cache-Control: no-store).
+ */
+extern Datum mo_client_endpoint(FunctionCallInfo fcinfo, MoClientHandler handler);
+
 /* Prepare sql once per backend and keep the plan in *plan. */
 extern SPIPlanPtr mo_spi_plan(SPIPlanPtr *plan, const char *sql, int nargs,
 							  Oid *argtypes);
 
 /* Run a kept plan (read_only false); raise if SPI fails. */
 extern void mo_spi_run(SPIPlanPtr plan, Datum *values, long limit);
+
+/*
+ * A text Datum of s (for files that include lib/json.h, whose json_object
+ * clashes with utils/builtins.h).
+ */
+extern Datum mo_text_datum(const char *s);
 
 /* Column colno of row 0 of SPI_tuptable as a palloc'd C string, or NULL. */
 extern char *mo_spi_text(int colno);

@@ -212,4 +212,13 @@ extern void mo_audit(const char *event, const char *subject,
 					 const char *client_id, const char *client_addr,
 					 int64 grant_id, const char *detail_json);
 
+/* ---- grants (revoke.c) ---- */
+
+/*
+ * Revoke a grant and all its refresh and access tokens (revoked_reason =
+ * reason; an already revoked grant keeps its first reason), and invalidate
+ * the verified-token caches at commit.  Locks the grant row.
+ */
+extern void mo_revoke_grant(int64 grant_id, const char *reason);
+
 #endif							/* MCP_OAUTH_H */

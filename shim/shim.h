@@ -34,7 +34,7 @@
 #include <stdint.h>
 #include <h2o.h>
 
-#include "form.h"				/* extension/lib/form.h */
+#include "lib/form.h"			/* extension/lib/form.h */
 
 /* ---- configuration (config.c) ---- */
 
@@ -104,6 +104,7 @@ extern void shim_log(int level, h2o_req_t *req, const char *fmt,...)
 typedef struct shim_request shim_request;
 extern shim_request *request_begin(h2o_req_t *req);
 extern const char *request_id(h2o_req_t *req);	/* "" when no context */
+extern int	request_inflight(void);	/* contexts alive on this thread */
 
 /* ---- per-thread state (main.c) ---- */
 
@@ -220,6 +221,8 @@ extern const char *http_path(h2o_req_t *req);
 extern const char *http_query(h2o_req_t *req);
 /* The request body, NUL-terminated, in req->pool ("" when none). */
 extern const char *http_body(h2o_req_t *req);
+/* Is s[0..len) valid UTF-8 without NUL bytes (safe as a text parameter)? */
+extern bool http_valid_text(const char *s, size_t len);
 /* Parse an application/x-www-form-urlencoded string with req->pool memory. */
 extern form_status http_form_parse(h2o_req_t *req, const char *s, size_t len,
 								   form *out);

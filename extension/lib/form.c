@@ -187,7 +187,7 @@ form_get(const form *f, const char *name)
 }
 
 /* Whether c is an RFC 3986 unreserved character. */
-static bool
+bool
 form_unreserved(unsigned char c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||

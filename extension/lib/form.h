@@ -55,6 +55,9 @@ extern form_status form_parse(const char *body, size_t len, int max_params,
 /* The value of name, or NULL when absent. */
 extern const char *form_get(const form *f, const char *name);
 
+/* Whether c is an RFC 3986 unreserved character: A-Z a-z 0-9 - . _ ~ */
+extern bool form_unreserved(unsigned char c);
+
 /*
  * Percent-encode s for a query component into a new string: RFC 3986
  * unreserved characters kept, every other byte as %XX (uppercase hex).

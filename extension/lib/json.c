@@ -311,7 +311,7 @@ name_seen(char **names, int n, const char *name)
  * are kept there; otherwise they are checked and dropped.
  */
 static bool
-parse_object(json_parser *ps, int depth, json_object *out)
+parse_object(json_parser *ps, int depth, json_doc *out)
 {
 	int			cap = 8,
 				count = 0;
@@ -495,7 +495,7 @@ parse_value(json_parser *ps, int depth, json_member *m)
 /* Parse a top-level object; false if the input is not one, strictly. */
 bool
 json_parse_object(const char *text, size_t len, json_alloc_fn alloc,
-				  json_object *out)
+				  json_doc *out)
 {
 	json_parser ps;
 
@@ -515,10 +515,14 @@ json_parse_object(const char *text, size_t len, json_alloc_fn alloc,
 
 /* The member called name, or NULL. */
 const json_member *
-json_get(const json_object *o, const char *name)
+json_get(const json_doc *o, const char *name)
 {
 	for (int i = 0; i < o->count; i++)
 		if (strcmp(o->members[i].name, name) == 0)
 			return &o->members[i];
 	return NULL;
 }
+
+#ifdef POSTGRES_H
+#error "lib/ parsers must not include PostgreSQL headers"
+#endif

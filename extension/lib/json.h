@@ -10,9 +10,10 @@
 #ifndef MCP_OAUTH_JSON_H
 #define MCP_OAUTH_JSON_H
 
-#ifdef POSTGRES_H
-#error "lib/ parsers must not include PostgreSQL headers"
-#endif
+/*
+ * Backend files may include this header after postgres.h; the .c file
+ * checks at its end that it was compiled without PostgreSQL headers.
+ */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -36,17 +37,17 @@ typedef struct json_member
 	int			nstrings;
 } json_member;
 
-typedef struct json_object
+typedef struct json_doc
 {
 	json_member *members;
 	int			count;
-} json_object;
+} json_doc;
 
 /* Parse a top-level object; false if the input is not one, strictly. */
 extern bool json_parse_object(const char *text, size_t len, json_alloc_fn alloc,
-							  json_object *out);
+							  json_doc *out);
 
 /* The member called name, or NULL. */
-extern const json_member *json_get(const json_object *o, const char *name);
+extern const json_member *json_get(const json_doc *o, const char *name);
 
 #endif

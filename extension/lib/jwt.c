@@ -376,7 +376,7 @@ decode_part(const char *s, size_t n, json_alloc_fn alloc, size_t *outlen)
 
 /* Decode a part that must hold a JSON object. */
 static bool
-decode_object(const char *s, size_t n, json_alloc_fn alloc, json_object *out)
+decode_object(const char *s, size_t n, json_alloc_fn alloc, json_doc *out)
 {
 	size_t		len;
 	unsigned char *text = decode_part(s, n, alloc, &len);
@@ -386,7 +386,7 @@ decode_object(const char *s, size_t n, json_alloc_fn alloc, json_object *out)
 
 /* An optional string member of the header: NULL if absent; false if not a string. */
 static bool
-header_string(const json_object *h, const char *name, const char **out)
+header_string(const json_doc *h, const char *name, const char **out)
 {
 	const json_member *m = json_get(h, name);
 
@@ -485,3 +485,7 @@ jwt_verify_signature(const jwt_parsed *jwt, EVP_PKEY *key, jwt_alg alg)
 		ERR_clear_error();		/* a bad signature is no library error */
 	return ok;
 }
+
+#ifdef POSTGRES_H
+#error "lib/ parsers must not include PostgreSQL headers"
+#endif

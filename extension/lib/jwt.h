@@ -10,9 +10,10 @@
 #ifndef MCP_OAUTH_JWT_H
 #define MCP_OAUTH_JWT_H
 
-#ifdef POSTGRES_H
-#error "lib/ parsers must not include PostgreSQL headers"
-#endif
+/*
+ * Backend files may include this header after postgres.h; the .c file
+ * checks at its end that it was compiled without PostgreSQL headers.
+ */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -65,8 +66,8 @@ extern char *jwt_sign(EVP_PKEY *key, jwt_alg alg, const char *kid,
 /* A compact JWS taken apart, before its signature is checked. */
 typedef struct jwt_parsed
 {
-	json_object header;
-	json_object claims;
+	json_doc header;
+	json_doc claims;
 	jwt_alg		alg;			/* from header "alg" */
 	const char *kid;			/* from header "kid", or NULL */
 	const char *typ;			/* from header "typ", or NULL */

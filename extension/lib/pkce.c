@@ -12,20 +12,13 @@
 #include <openssl/evp.h>
 
 #include "lib/base64url.h"
+#include "lib/form.h"
 
 #define PKCE_VERIFIER_MIN 43
 #define PKCE_VERIFIER_MAX 128
 #define PKCE_CHALLENGE_LEN 43	/* base64url of a SHA-256 digest */
 
-/* Whether c is an RFC 3986 unreserved character (RFC 7636 section 4.1). */
-static bool
-pkce_unreserved(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		(c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
-}
-
-/* Whether v is a valid code_verifier: 43 to 128 of [A-Za-z0-9-._~]. */
+/* Whether v is a valid code_verifier: 43 to 128 unreserved characters (RFC 7636 section 4.1). */
 bool
 pkce_verifier_valid(const char *v)
 {
@@ -39,7 +32,7 @@ pkce_verifier_valid(const char *v)
 		return false;
 	for (i = 0; i < n; i++)
 	{
-		if (!pkce_unreserved((unsigned char) v[i]))
+		if (!form_unreserved((unsigned char) v[i]))
 			return false;
 	}
 	return true;

@@ -17,7 +17,10 @@
 /* Whether v is a valid code_verifier: 43 to 128 of [A-Za-z0-9-._~]. */
 extern bool pkce_verifier_valid(const char *v);
 
-/* Whether c is a valid S256 code_challenge: exactly 43 base64url characters. */
+/*
+ * Whether c is a valid S256 code_challenge: exactly 43 base64url characters
+ * in canonical form (as every SHA-256 digest encodes).
+ */
 extern bool pkce_challenge_valid(const char *c);
 
 /*

@@ -10,9 +10,10 @@
 #ifndef MCP_OAUTH_SEAL_H
 #define MCP_OAUTH_SEAL_H
 
-#ifdef POSTGRES_H
-#error "lib/ parsers must not include PostgreSQL headers"
-#endif
+/*
+ * Backend files may include this header after postgres.h; the .c file
+ * checks at its end that it was compiled without PostgreSQL headers.
+ */
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -7,6 +7,8 @@
  *
  * Personal access token: "mcp_pat_" + 43 base62 characters of randomness
  * (256 bits) + 6 base62 characters of CRC32 over what precedes them.
+ * Base62 digits are 0-9A-Za-z in that order; the checksum is zlib's CRC-32
+ * of the first 51 characters as 6 base62 digits, most significant first.
  * Refresh token: "mcp_rt_" + 43 base64url characters (256 bits).
  * Authorization code: 43 base64url characters (256 bits).
  */

@@ -1,0 +1,721 @@
+/*
+ * authorize.c
+ *		The authorization endpoint (RFC 6749 section 4.1.1, OAuth 2.1) and
+ *		the consent decision that follows it.
+ *
+ * authorize() checks the request in the order RFC 6749 section 4.1.2.1
+ * asks: first the client and its redirect URI, whose errors go to the
+ * person as a 400 page and are never redirected; then everything else,
+ * whose errors go back to the client by redirect (with state and iss,
+ * RFC 9207).  A valid request is stored under the hash of a random,
+ * single-use handle, and the consent page gets a JSON descriptor.
+ *
+ * authorize_decision() consumes that handle: deny redirects access_denied;
+ * approve creates the grant and a single-use authorization code bound to
+ * the client, redirect URI and PKCE challenge, and redirects with it.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+
+#include "client_auth.h"
+#include "lib/pkce.h"
+#include "lib/uri.h"
+
+PG_FUNCTION_INFO_V1(authorize);
+PG_FUNCTION_INFO_V1(authorize_decision);
+
+#define STATE_MAX_LEN	1024
+#define REQUEST_GONE	"authorization request expired or already used"
+
+/* A client as the authorization endpoint needs it. */
+typedef struct AuthzClient
+{
+	char	   *client_id;
+	char	   *client_name;
+	List	   *redirect_uris;
+	List	   *grant_types;
+	char	   *scope;			/* NULL: every known scope */
+	bool		loopback_only;
+} AuthzClient;
+
+/* An authorization request, as validated so far. */
+typedef struct AuthzRequest
+{
+	const form *params;
+	AuthzClient client;
+	const char *redirect_uri;
+	bool		redirect_uri_provided;
+	const char *state;
+	List	   *scopes;
+	const char *code_challenge;
+	const char *resource;
+} AuthzRequest;
+
+/* A stored authorization request, read back at the consent decision. */
+typedef struct PendingRequest
+{
+	bytea	   *request_hash;
+	char	   *client_id;
+	char	   *redirect_uri;
+	bool		redirect_uri_provided;
+	List	   *scopes;
+	char	   *state;
+	char	   *code_challenge;
+	char	   *resource;
+	bool		usable;			/* neither consumed nor expired */
+} PendingRequest;
+
+/* ---- small helpers ---- */
+
+/* How many times name occurs in f. */
+static int
+param_count(const form *f, const char *name)
+{
+	int			i;
+	int			n = 0;
+
+	for (i = 0; i < f->count; i++)
+	{
+		if (strcmp(f->params[i].name, name) == 0)
+			n++;
+	}
+	return n;
+}
+
+/* The first parameter name other than except that occurs twice, or NULL. */
+static const char *
+repeated_param(const form *f, const char *except)
+{
+	int			i;
+
+	for (i = 0; i < f->count; i++)
+	{
+		if (strcmp(f->params[i].name, except) != 0 &&
+			param_count(f, f->params[i].name) > 1)
+			return f->params[i].name;
+	}
+	return NULL;
+}
+
+/* Whether s is short printable ASCII, safe to name in a description. */
+static bool
+nameable(const char *s)
+{
+	const char *p;
+
+	for (p = s; *p; p++)
+	{
+		if (*p <= 0x20 || *p >= 0x7f)
+			return false;
+	}
+	return p - s <= 64;
+}
+
+/* Whether the List of char * contains s. */
+static bool
+list_has(List *list, const char *s)
+{
+	ListCell   *lc;
+
+	foreach(lc, list)
+	{
+		if (strcmp((char *) lfirst(lc), s) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Column col of the first result row as a bool (false when NULL). */
+static bool
+spi_bool(int col)
+{
+	bool		isnull;
+	Datum		d = mo_spi_datum(col, &isnull);
+
+	return !isnull && DatumGetBool(d);
+}
+
+/* Column col of the first result row as a List of char * (from text[]). */
+static List *
+spi_text_list(int col)
+{
+	bool		isnull;
+	Datum		d = mo_spi_datum(col, &isnull);
+
+	return isnull ? NIL : mo_text_array_to_list(d);
+}
+
+/* A 400 JSON error for the person at the browser (never a redirect); false. */
+static bool
+person_error(MoResponse *r, const char *error, const char *description)
+{
+	mo_error_response(r, 400, error, description);
+	return false;
+}
+
+/* An error redirect to the client: error, error_description, state, iss. */
+static void
+redirect_error(MoResponse *r, const char *redirect_uri, const char *state,
+			   const char *error, const char *description)
+{
+	const char *names[3] = {"error", "error_description", "state"};
+	const char *values[3] = {error, description, state};
+
+	mo_redirect_response(r, redirect_uri, 3, names, values);
+}
+
+/* ---- authorize: the client and its redirect URI ---- */
+
+/* Read client_id's row into c; false if there is no such client. */
+static bool
+client_lookup(const char *client_id, AuthzClient *c)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1];
+
+	mo_spi_plan(&plan,
+				"SELECT client_name, redirect_uris, grant_types, scope, loopback_only"
+				" FROM clients WHERE client_id = $1",
+				1, types);
+	values[0] = CStringGetTextDatum(client_id);
+	mo_spi_run(plan, values, 1);
+	if (SPI_processed == 0)
+		return false;
+	c->client_id = pstrdup(client_id);
+	c->client_name = mo_spi_text(1);
+	c->redirect_uris = spi_text_list(2);
+	c->grant_types = spi_text_list(3);
+	c->scope = mo_spi_text(4);
+	c->loopback_only = spi_bool(5);
+	return true;
+}
+
+/* Whether presented is a redirect URI the client may use. */
+static bool
+redirect_uri_allowed(const AuthzClient *c, const char *presented)
+{
+	ListCell   *lc;
+
+	if (c->loopback_only)
+		return uri_is_loopback(presented) && uri_redirect_problem(presented) == NULL;
+	foreach(lc, c->redirect_uris)
+	{
+		if (uri_redirect_matches((char *) lfirst(lc), presented))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Establish the client and the redirect URI (RFC 6749 section 4.1.2.1);
+ * false with a 400 for the person in r when either is missing or wrong.
+ */
+static bool
+establish_client(AuthzRequest *q, MoResponse *r)
+{
+	const form *f = q->params;
+	const char *client_id = form_get(f, "client_id");
+	const char *redirect_uri = form_get(f, "redirect_uri");
+
+	if (param_count(f, "client_id") > 1 || param_count(f, "redirect_uri") > 1)
+		return person_error(r, "invalid_request", "client_id or redirect_uri is repeated");
+	if (client_id == NULL || client_id[0] == '\0')
+		return person_error(r, "invalid_request", "client_id is missing");
+	if (!client_lookup(client_id, &q->client))
+		return person_error(r, "invalid_client", "unknown client_id");
+	q->redirect_uri_provided = redirect_uri != NULL;
+	if (redirect_uri == NULL)
+	{
+		if (q->client.loopback_only || list_length(q->client.redirect_uris) != 1)
+			return person_error(r, "invalid_request",
+								"redirect_uri is required for this client");
+		q->redirect_uri = linitial(q->client.redirect_uris);
+		return true;
+	}
+	if (!redirect_uri_allowed(&q->client, redirect_uri))
+		return person_error(r, "invalid_request",
+							"redirect_uri is not registered for this client");
+	q->redirect_uri = redirect_uri;
+	return true;
+}
+
+/* ---- authorize: what is answered by redirect ---- */
+
+/* Fail with an error redirect; always false. */
+static bool
+reject(AuthzRequest *q, MoResponse *r, const char *error, const char *description)
+{
+	redirect_error(r, q->redirect_uri, q->state, error, description);
+	return false;
+}
+
+/* Check state, repeated parameters, response_type and the client's grant types. */
+static bool
+check_basics(AuthzRequest *q, MoResponse *r)
+{
+	const char *response_type = form_get(q->params, "response_type");
+	const char *repeated = repeated_param(q->params, "resource");
+
+	q->state = form_get(q->params, "state");
+	if (q->state && strlen(q->state) > STATE_MAX_LEN)
+	{
+		q->state = NULL;
+		return reject(q, r, "invalid_request",
+					  psprintf("state is longer than %d characters", STATE_MAX_LEN));
+	}
+	if (repeated)
+		return reject(q, r, "invalid_request",
+					  nameable(repeated) ?
+					  psprintf("parameter \"%s\" is repeated", repeated) :
+					  "a parameter is repeated");
+	if (response_type == NULL)
+		return reject(q, r, "invalid_request", "response_type is missing");
+	if (strcmp(response_type, "code") != 0)
+		return reject(q, r, "unsupported_response_type",
+					  "only response_type=code is supported");
+	if (!list_has(q->client.grant_types, "authorization_code"))
+		return reject(q, r, "unauthorized_client",
+					  "this client may not use the authorization code grant");
+	return true;
+}
+
+/* Check PKCE: an S256 code_challenge is required (OAuth 2.1). */
+static bool
+check_pkce(AuthzRequest *q, MoResponse *r)
+{
+	const char *challenge = form_get(q->params, "code_challenge");
+	const char *method = form_get(q->params, "code_challenge_method");
+
+	if (challenge == NULL)
+		return reject(q, r, "invalid_request",
+					  "PKCE S256 is required: code_challenge is missing");
+	if (method == NULL || strcmp(method, "S256") != 0)
+		return reject(q, r, "invalid_request",
+					  "PKCE S256 is required: code_challenge_method must be S256");
+	if (!pkce_challenge_valid(challenge))
+		return reject(q, r, "invalid_request",
+					  "code_challenge must be 43 base64url characters");
+	q->code_challenge = challenge;
+	return true;
+}
+
+/* The default scopes the client may have. */
+static List *
+default_scopes(List *allowed)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	foreach(lc, mo_known_scopes(true))
+	{
+		if (allowed == NIL || list_has(allowed, lfirst(lc)))
+			result = lappend(result, lfirst(lc));
+	}
+	return result;
+}
+
+/* Resolve the requested scopes (RFC 6749 section 3.3). */
+static bool
+check_scope(AuthzRequest *q, MoResponse *r)
+{
+	List	   *requested;
+	List	   *allowed = NIL;
+
+	if (!mo_scope_parse(form_get(q->params, "scope"), &requested))
+		return reject(q, r, "invalid_scope", "scope is malformed");
+	if (q->client.scope && !mo_scope_parse(q->client.scope, &allowed))
+		elog(ERROR, "client \"%s\" has a malformed scope", q->client.client_id);
+	if (requested == NIL)
+	{
+		q->scopes = default_scopes(allowed);
+		if (q->scopes == NIL)
+			return reject(q, r, "invalid_scope",
+						  "no default scope applies to this client; request a scope");
+		return true;
+	}
+	if (!mo_scope_subset(requested, mo_known_scopes(false)))
+		return reject(q, r, "invalid_scope", "a requested scope is unknown");
+	if (allowed != NIL && !mo_scope_subset(requested, allowed))
+		return reject(q, r, "invalid_scope",
+					  "a requested scope is not allowed for this client");
+	q->scopes = requested;
+	return true;
+}
+
+/* Resolve the resource indicator (RFC 8707): at most one, a configured one. */
+static bool
+check_resource(AuthzRequest *q, MoResponse *r)
+{
+	const char *requested = form_get(q->params, "resource");
+
+	if (param_count(q->params, "resource") > 1)
+		return reject(q, r, "invalid_target",
+					  "only one resource may be requested");
+	q->resource = mo_match_resource(requested);
+	if (q->resource == NULL)
+		return reject(q, r, "invalid_target",
+					  requested ? "the resource is not served by this authorization server" :
+					  "no resource is configured on this authorization server");
+	return true;
+}
+
+/* Store the validated request under the hash of a new handle; the handle. */
+static char *
+store_request(const AuthzRequest *q, const char *client_addr)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			types[10] = {BYTEAOID, TEXTOID, TEXTOID, BOOLOID, TEXTARRAYOID,
+		TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID};
+	Datum		values[10];
+	char		nulls[10];
+	char	   *handle = mo_random_token("");
+
+	mo_spi_plan(&plan,
+				"INSERT INTO authorization_requests (request_hash, client_id,"
+				" redirect_uri, redirect_uri_provided, scopes, state,"
+				" code_challenge, resource, client_addr, expires_at)"
+				" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::inet,"
+				" now() + $10 * interval '1 second')",
+				10, types);
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = PointerGetDatum(mo_sha256(handle));
+	values[1] = CStringGetTextDatum(q->client.client_id);
+	values[2] = CStringGetTextDatum(q->redirect_uri);
+	values[3] = BoolGetDatum(q->redirect_uri_provided);
+	values[4] = mo_list_to_text_array(q->scopes);
+	nulls[5] = q->state ? ' ' : 'n';
+	values[5] = q->state ? CStringGetTextDatum(q->state) : (Datum) 0;
+	values[6] = CStringGetTextDatum(q->code_challenge);
+	values[7] = CStringGetTextDatum(q->resource);
+	nulls[8] = client_addr ? ' ' : 'n';
+	values[8] = client_addr ? CStringGetTextDatum(client_addr) : (Datum) 0;
+	values[9] = Int32GetDatum(mo_request_lifetime);
+	if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not store an authorization request");
+	return handle;
+}
+
+/* [{"name":..,"description":..}, ...] for scopes, in their order. */
+static char *
+scope_descriptions(List *scopes)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			types[1] = {TEXTARRAYOID};
+	Datum		values[1];
+
+	mo_spi_plan(&plan,
+				"SELECT coalesce(json_agg(json_build_object('name', s.name,"
+				" 'description', s.description) ORDER BY u.n), '[]')::text"
+				" FROM unnest($1::text[]) WITH ORDINALITY AS u(name, n)"
+				" JOIN scopes s ON s.name = u.name",
+				1, types);
+	values[0] = mo_list_to_text_array(scopes);
+	mo_spi_run(plan, values, 1);
+	return mo_spi_text(1);
+}
+
+/* The consent descriptor (extension/DESIGN.md) for a stored request. */
+static char *
+consent_descriptor(const AuthzRequest *q, const char *request_id)
+{
+	StringInfoData buf;
+	char		host[URI_MAX_LEN + 1];
+
+	if (!uri_display_host(q->redirect_uri, host, sizeof(host)))
+		strlcpy(host, q->redirect_uri, sizeof(host));
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	mo_json_string(&buf, "request_id", request_id);
+	mo_json_string(&buf, "client_id", q->client.client_id);
+	mo_json_string(&buf, "client_name", q->client.client_name);
+	mo_json_string(&buf, "redirect_uri", q->redirect_uri);
+	mo_json_string(&buf, "redirect_host", host);
+	mo_json_raw(&buf, "scopes", scope_descriptions(q->scopes));
+	mo_json_string(&buf, "resource", q->resource);
+	mo_json_int(&buf, "expires_in", mo_request_lifetime);
+	appendStringInfoChar(&buf, '}');
+	return buf.data;
+}
+
+/* Parse the query; false with a 400 for the person unless only a repetition is wrong. */
+static bool
+parse_query(const char *query, form *f, MoResponse *r)
+{
+	memset(f, 0, sizeof(*f));
+	if (mo_parse_form(NULL, query, f, r))
+		return true;
+	/* a repetition is judged once the client and redirect URI are known */
+	return f->duplicate != NULL;
+}
+
+/* Handle one authorization request. */
+static void
+handle_authorize(const char *query, const char *client_addr, MoResponse *r)
+{
+	form		f;
+	AuthzRequest q = {0};
+
+	if (!parse_query(query, &f, r))
+		return;
+	q.params = &f;
+	if (!establish_client(&q, r) ||
+		!check_basics(&q, r) ||
+		!check_pkce(&q, r) ||
+		!check_scope(&q, r) ||
+		!check_resource(&q, r))
+		return;
+	mo_json_response(r, 200,
+					 consent_descriptor(&q, store_request(&q, client_addr)),
+					 "no-store");
+}
+
+/* authorize(query, client_addr): the authorization endpoint. */
+Datum
+authorize(PG_FUNCTION_ARGS)
+{
+	MoResponse	r = {0};
+
+	mo_spi_connect();
+	handle_authorize(mo_arg_cstring(fcinfo, 0), mo_arg_addr(fcinfo, 1), &r);
+	mo_spi_finish();
+	return mo_response_datum(fcinfo, &r);
+}
+
+/* ---- authorize_decision ---- */
+
+/* Read and lock the pending request whose handle is request_id; false if none. */
+static bool
+pending_lookup(const char *request_id, PendingRequest *p)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			types[1] = {BYTEAOID};
+	Datum		values[1];
+
+	mo_spi_plan(&plan,
+				"SELECT client_id, redirect_uri, redirect_uri_provided, scopes,"
+				" state, code_challenge, resource,"
+				" consumed_at IS NULL AND expires_at > now()"
+				" FROM authorization_requests WHERE request_hash = $1 FOR UPDATE",
+				1, types);
+	p->request_hash = mo_sha256(request_id);
+	values[0] = PointerGetDatum(p->request_hash);
+	mo_spi_run(plan, values, 1);
+	if (SPI_processed == 0)
+		return false;
+	p->client_id = mo_spi_text(1);
+	p->redirect_uri = mo_spi_text(2);
+	p->redirect_uri_provided = spi_bool(3);
+	p->scopes = spi_text_list(4);
+	p->state = mo_spi_text(5);
+	p->code_challenge = mo_spi_text(6);
+	p->resource = mo_spi_text(7);
+	p->usable = spi_bool(8);
+	return true;
+}
+
+/* Mark the pending request used (single use). */
+static void
+pending_consume(const PendingRequest *p)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			types[1] = {BYTEAOID};
+	Datum		values[1];
+
+	mo_spi_plan(&plan,
+				"UPDATE authorization_requests SET consumed_at = now()"
+				" WHERE request_hash = $1",
+				1, types);
+	values[0] = PointerGetDatum(p->request_hash);
+	mo_spi_run(plan, values, 0);
+}
+
+/* Whether subject is an administrator account. */
+static bool
+subject_is_admin(const char *subject)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1];
+
+	mo_spi_plan(&plan,
+				"SELECT EXISTS (SELECT FROM accounts"
+				" WHERE username = $1 AND is_admin)",
+				1, types);
+	values[0] = CStringGetTextDatum(subject);
+	mo_spi_run(plan, values, 1);
+	return spi_bool(1);
+}
+
+/* A {"reason":..} or {"scope":..,"resource":..} audit detail. */
+static char *
+decision_detail(const char *reason, const char *scope, const char *resource)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	if (reason)
+		mo_json_string(&buf, "reason", reason);
+	if (scope)
+		mo_json_string(&buf, "scope", scope);
+	if (resource)
+		mo_json_string(&buf, "resource", resource);
+	appendStringInfoChar(&buf, '}');
+	return buf.data;
+}
+
+/* Deny: redirect access_denied and audit consent_denied. */
+static void
+deny(const PendingRequest *p, const char *subject, const char *client_addr,
+	 const char *reason, const char *description, MoResponse *r)
+{
+	redirect_error(r, p->redirect_uri, p->state, "access_denied", description);
+	mo_audit("consent_denied", subject, p->client_id, client_addr, 0,
+			 decision_detail(reason, NULL, NULL));
+}
+
+/* Insert the grant subject gave for scopes; its id. */
+static int64
+grant_insert(const PendingRequest *p, const char *subject, List *scopes)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			types[5] = {TEXTOID, TEXTOID, TEXTARRAYOID, TEXTOID, INT4OID};
+	Datum		values[5];
+	bool		isnull;
+
+	mo_spi_plan(&plan,
+				"INSERT INTO grants (subject, client_id, scopes, resource, expires_at)"
+				" VALUES ($1, $2, $3, $4, now() + $5 * interval '1 second')"
+				" RETURNING grant_id",
+				5, types);
+	values[0] = CStringGetTextDatum(subject);
+	values[1] = CStringGetTextDatum(p->client_id);
+	values[2] = mo_list_to_text_array(scopes);
+	values[3] = CStringGetTextDatum(p->resource);
+	values[4] = Int32GetDatum(mo_refresh_absolute_lifetime);
+	mo_spi_run(plan, values, 1);
+	return DatumGetInt64(mo_spi_datum(1, &isnull));
+}
+
+/* Issue an authorization code for grant_id, bound to the request; the code. */
+static char *
+code_insert(const PendingRequest *p, int64 grant_id)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			types[7] = {BYTEAOID, INT8OID, TEXTOID, TEXTOID, BOOLOID,
+		TEXTOID, INT4OID};
+	Datum		values[7];
+	char	   *code = mo_random_token("");
+
+	mo_spi_plan(&plan,
+				"INSERT INTO authorization_codes (code_hash, grant_id, client_id,"
+				" redirect_uri, redirect_uri_provided, code_challenge, expires_at)"
+				" VALUES ($1, $2, $3, $4, $5, $6, now() + $7 * interval '1 second')",
+				7, types);
+	values[0] = PointerGetDatum(mo_sha256(code));
+	values[1] = Int64GetDatum(grant_id);
+	values[2] = CStringGetTextDatum(p->client_id);
+	values[3] = CStringGetTextDatum(p->redirect_uri);
+	values[4] = BoolGetDatum(p->redirect_uri_provided);
+	values[5] = CStringGetTextDatum(p->code_challenge);
+	values[6] = Int32GetDatum(mo_code_lifetime);
+	mo_spi_run(plan, values, 0);
+	return code;
+}
+
+/* Approve: grant, code, redirect with code, state and iss; audit. */
+static void
+approve(const PendingRequest *p, const char *subject, List *scopes,
+		const char *client_addr, MoResponse *r)
+{
+	const char *names[2] = {"code", "state"};
+	const char *values[2];
+	char	   *scope = mo_scope_join(scopes);
+	int64		grant_id = grant_insert(p, subject, scopes);
+
+	values[0] = code_insert(p, grant_id);
+	values[1] = p->state;
+	mo_redirect_response(r, p->redirect_uri, 2, names, values);
+	mo_audit("consent_granted", subject, p->client_id, client_addr, grant_id,
+			 decision_detail(NULL, scope, p->resource));
+	mo_audit("code_issued", subject, p->client_id, client_addr, grant_id, NULL);
+}
+
+/*
+ * The scopes the person granted: the requested ones when granted_scope is
+ * NULL, else a non-empty subset of them; false with a 400 in r otherwise.
+ */
+static bool
+granted_scopes(const PendingRequest *p, const char *granted_scope,
+			   List **out, MoResponse *r)
+{
+	if (granted_scope == NULL)
+	{
+		*out = p->scopes;
+		return true;
+	}
+	if (!mo_scope_parse(granted_scope, out) || *out == NIL ||
+		!mo_scope_subset(*out, p->scopes))
+		return person_error(r, "invalid_scope",
+							"the granted scope must be a non-empty subset of the requested scope");
+	return true;
+}
+
+/* Check the decision's arguments and the pending request; false with a 400 in r. */
+static bool
+check_decision(const char *request_id, const char *subject, bool approved,
+			   const char *granted_scope, PendingRequest *p, List **scopes,
+			   MoResponse *r)
+{
+	if (request_id == NULL || !pending_lookup(request_id, p) || !p->usable)
+		return person_error(r, "invalid_request", REQUEST_GONE);
+	if (!approved)
+		return true;
+	if (subject == NULL || subject[0] == '\0')
+		return person_error(r, "invalid_request", "subject is required to approve");
+	return granted_scopes(p, granted_scope, scopes, r);
+}
+
+/* Handle one consent decision. */
+static void
+handle_decision(const char *request_id, const char *subject, bool approved,
+				const char *granted_scope, const char *client_addr, MoResponse *r)
+{
+	PendingRequest p;
+	List	   *scopes = NIL;
+
+	if (!check_decision(request_id, subject, approved, granted_scope,
+						&p, &scopes, r))
+		return;
+	pending_consume(&p);
+	if (!approved)
+		deny(&p, subject, client_addr, "user",
+			 "the user denied the request", r);
+	else if (mo_refuse_admin_consent && subject_is_admin(subject))
+		deny(&p, subject, client_addr, "admin_account",
+			 "administrator accounts may not grant access to clients", r);
+	else
+		approve(&p, subject, scopes, client_addr, r);
+}
+
+/*
+ * authorize_decision(request_id, subject, approve, granted_scope, client_addr):
+ * the person's answer on the consent page.  approve NULL counts as deny.
+ */
+Datum
+authorize_decision(PG_FUNCTION_ARGS)
+{
+	MoResponse	r = {0};
+	bool		approved = !PG_ARGISNULL(2) && PG_GETARG_BOOL(2);
+
+	mo_spi_connect();
+	handle_decision(mo_arg_cstring(fcinfo, 0), mo_arg_cstring(fcinfo, 1),
+					approved, mo_arg_cstring(fcinfo, 3),
+					mo_arg_addr(fcinfo, 4), &r);
+	mo_spi_finish();
+	return mo_response_datum(fcinfo, &r);
+}

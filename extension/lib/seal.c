@@ -1,0 +1,144 @@
+/*
+ * seal.c
+ *		Seal a secret under a key derived from another secret:
+ *		HKDF-SHA256 (RFC 5869) of the given key material, then AES-256-GCM
+ *		with a random 96-bit nonce.  Output: nonce || ciphertext || tag.
+ *
+ * Pure C over OpenSSL: no PostgreSQL headers.
+ */
+#include "seal.h"
+
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
+#include <openssl/rand.h>
+
+#define SEAL_NONCE_LEN 12
+#define SEAL_TAG_LEN 16
+#define SEAL_KEY_LEN 32
+
+/* Domain separation: the HKDF info, also the GCM additional data. */
+static const char seal_info[] = "mcp_oauth seal v1";
+
+/* HKDF-SHA256(ikm, no salt, info) -> a 32-byte AES key. */
+static bool
+derive_key(const char *ikm, unsigned char *key)
+{
+	EVP_KDF    *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+	OSSL_PARAM	params[4];
+	bool		ok = false;
+
+	if (ctx != NULL && ikm != NULL)
+	{
+		params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
+													 (char *) "SHA256", 0);
+		params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+													  (void *) ikm, strlen(ikm));
+		params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
+													  (void *) seal_info,
+													  sizeof(seal_info) - 1);
+		params[3] = OSSL_PARAM_construct_end();
+		ok = EVP_KDF_derive(ctx, key, SEAL_KEY_LEN, params) == 1;
+	}
+	EVP_KDF_CTX_free(ctx);
+	EVP_KDF_free(kdf);
+	return ok;
+}
+
+/* Encrypt len bytes with key and nonce into ct, tag into tag. */
+static bool
+gcm_encrypt(const unsigned char *key, const unsigned char *nonce,
+			const unsigned char *in, size_t len, unsigned char *ct,
+			unsigned char *tag)
+{
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	int			n,
+				fin;
+	bool		ok;
+
+	if (ctx == NULL)
+		return false;
+	ok = EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, nonce) == 1 &&
+		EVP_EncryptUpdate(ctx, NULL, &n, (const unsigned char *) seal_info,
+						  (int) sizeof(seal_info) - 1) == 1 &&
+		EVP_EncryptUpdate(ctx, ct, &n, in, (int) len) == 1 &&
+		EVP_EncryptFinal_ex(ctx, ct + n, &fin) == 1 &&
+		EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, SEAL_TAG_LEN, tag) == 1;
+	EVP_CIPHER_CTX_free(ctx);
+	return ok;
+}
+
+/* Decrypt and authenticate; false if the tag does not match. */
+static bool
+gcm_decrypt(const unsigned char *key, const unsigned char *nonce,
+			const unsigned char *ct, size_t len, const unsigned char *tag,
+			unsigned char *out)
+{
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	int			n,
+				fin;
+	bool		ok;
+
+	if (ctx == NULL)
+		return false;
+	ok = EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, nonce) == 1 &&
+		EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, SEAL_TAG_LEN,
+							(void *) tag) == 1 &&
+		EVP_DecryptUpdate(ctx, NULL, &n, (const unsigned char *) seal_info,
+						  (int) sizeof(seal_info) - 1) == 1 &&
+		EVP_DecryptUpdate(ctx, out, &n, ct, (int) len) == 1 &&
+		EVP_DecryptFinal_ex(ctx, out + n, &fin) == 1;
+	EVP_CIPHER_CTX_free(ctx);
+	return ok;
+}
+
+/* Seal plaintext under ikm into out (len + SEAL_OVERHEAD bytes). */
+bool
+seal_encrypt(const char *ikm, const unsigned char *plaintext, size_t len,
+			 unsigned char *out)
+{
+	unsigned char key[SEAL_KEY_LEN];
+	bool		ok;
+
+	if (len > 1024 * 1024 || !derive_key(ikm, key))
+		return false;
+	ok = RAND_bytes(out, SEAL_NONCE_LEN) == 1 &&
+		gcm_encrypt(key, out, plaintext, len, out + SEAL_NONCE_LEN,
+					out + SEAL_NONCE_LEN + len);
+	OPENSSL_cleanse(key, sizeof(key));
+	return ok;
+}
+
+/* Open what seal_encrypt made into out; false if the key is wrong or it was altered. */
+bool
+seal_decrypt(const char *ikm, const unsigned char *sealed, size_t len,
+			 unsigned char *out)
+{
+	unsigned char key[SEAL_KEY_LEN];
+	size_t		ctlen;
+	bool		ok;
+
+	if (len < SEAL_OVERHEAD || len > 1024 * 1024 + SEAL_OVERHEAD ||
+		!derive_key(ikm, key))
+		return false;
+	ctlen = len - SEAL_OVERHEAD;
+	ok = gcm_decrypt(key, sealed, sealed + SEAL_NONCE_LEN, ctlen,
+					 sealed + SEAL_NONCE_LEN + ctlen, out);
+	OPENSSL_cleanse(key, sizeof(key));
+	if (!ok)
+	{
+		OPENSSL_cleanse(out, ctlen);
+		ERR_clear_error();
+	}
+	return ok;
+}
+
+#ifdef POSTGRES_H
+#error "lib/ parsers must not include PostgreSQL headers"
+#endif

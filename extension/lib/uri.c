@@ -1,0 +1,604 @@
+/*
+ * uri.c
+ *		URI checks for OAuth: redirect URI policy and matching (RFC 6749,
+ *		OAuth 2.1, RFC 8252), resource indicator comparison (RFC 8707).
+ *
+ * Pure C: no PostgreSQL headers.
+ *
+ * One strict parser (RFC 3986 generic syntax, ASCII only) splits a URI into
+ * parts; the policies below are decisions over those parts.
+ */
+#include "lib/uri.h"
+
+#include <arpa/inet.h>
+#include <stdint.h>
+#include <string.h>
+#include <strings.h>
+
+#define URI_SCHEME_MAX 64
+
+/* A URI split into parts; each part points into the original string. */
+typedef struct uri_parts
+{
+	const char *scheme;
+	size_t		scheme_len;
+	bool		has_authority;
+	bool		has_userinfo;
+	const char *host;			/* including brackets of an IP literal */
+	size_t		host_len;
+	bool		host_ip6;
+	const char *port;			/* digits only, NULL if absent */
+	size_t		port_len;
+	const char *path;
+	size_t		path_len;
+	const char *query;			/* after '?', NULL if absent */
+	size_t		query_len;
+	bool		has_fragment;
+	bool		has_wildcard;	/* a '*' anywhere */
+} uri_parts;
+
+/* Schemes never acceptable as a redirect target. */
+static const char *const uri_dangerous_schemes[] = {
+	"javascript", "data", "file", "vbscript", "blob", "about", "ftp",
+	"ws", "wss", "filesystem", "view-source", NULL
+};
+
+/* Whether c is an ASCII letter. */
+static bool
+uri_alpha(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+/* Whether c is an ASCII digit. */
+static bool
+uri_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Whether c is a hex digit. */
+static bool
+uri_hex(unsigned char c)
+{
+	return uri_digit(c) || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f');
+}
+
+/*
+ * Whether c may appear in a URI at all: RFC 3986 unreserved, gen-delims,
+ * sub-delims and '%'.  Controls, space, non-ASCII, '\\', '"', '<', '>',
+ * '^', '`', '{', '|', '}' may not.
+ */
+static bool
+uri_char_ok(unsigned char c)
+{
+	if (uri_alpha(c) || uri_digit(c))
+		return true;
+	return c != '\0' && strchr("-._~:/?#[]@!$&'()*+,;=%", c) != NULL;
+}
+
+/* Whether the n bytes of s are URI characters with valid, non-NUL %-escapes. */
+static bool
+uri_lexically_ok(const char *s, size_t n)
+{
+	size_t		i;
+
+	for (i = 0; i < n; i++)
+	{
+		unsigned char c = (unsigned char) s[i];
+
+		if (!uri_char_ok(c))
+			return false;
+		if (c == '%')
+		{
+			if (n - i < 3 || !uri_hex((unsigned char) s[i + 1]) ||
+				!uri_hex((unsigned char) s[i + 2]))
+				return false;
+			if (s[i + 1] == '0' && s[i + 2] == '0')
+				return false;
+			i += 2;
+		}
+	}
+	return true;
+}
+
+/* Whether the n bytes of s contain c. */
+static bool
+uri_has(const char *s, size_t n, char c)
+{
+	return n > 0 && memchr(s, c, n) != NULL;
+}
+
+/* Parse the scheme of s into p; the offset just past ':' or 0 if none. */
+static size_t
+uri_parse_scheme(const char *s, size_t n, uri_parts *p)
+{
+	size_t		i;
+
+	if (n == 0 || !uri_alpha((unsigned char) s[0]))
+		return 0;
+	for (i = 1; i < n && i <= URI_SCHEME_MAX; i++)
+	{
+		unsigned char c = (unsigned char) s[i];
+
+		if (c == ':')
+		{
+			p->scheme = s;
+			p->scheme_len = i;
+			return i + 1;
+		}
+		if (!uri_alpha(c) && !uri_digit(c) && c != '+' && c != '-' && c != '.')
+			return 0;
+	}
+	return 0;
+}
+
+/* Whether the n bytes of port are 1 to 5 digits of a value 1..65535, no leading zero. */
+static bool
+uri_port_ok(const char *port, size_t n)
+{
+	unsigned long v = 0;
+	size_t		i;
+
+	if (n == 0 || n > 5 || port[0] == '0')
+		return false;
+	for (i = 0; i < n; i++)
+	{
+		if (!uri_digit((unsigned char) port[i]))
+			return false;
+		v = v * 10 + (unsigned long) (port[i] - '0');
+	}
+	return v >= 1 && v <= 65535;
+}
+
+/* Whether the n bytes of s between brackets are an IPv6 address (no zone, no IPvFuture). */
+static bool
+uri_ip6_ok(const char *s, size_t n)
+{
+	char		buf[INET6_ADDRSTRLEN + 1];
+	unsigned char addr[16];
+	size_t		i;
+
+	if (n == 0 || n >= sizeof(buf))
+		return false;
+	for (i = 0; i < n; i++)
+	{
+		if (!uri_hex((unsigned char) s[i]) && s[i] != ':' && s[i] != '.')
+			return false;
+	}
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return inet_pton(AF_INET6, buf, addr) == 1;
+}
+
+/* Parse the authority a (n bytes) into p; false if malformed. */
+static bool
+uri_parse_authority(const char *a, size_t n, uri_parts *p)
+{
+	const char *at = NULL;
+	const char *hp;
+	size_t		hn;
+	size_t		i;
+
+	for (i = 0; i < n; i++)
+	{
+		if (a[i] == '@')
+			at = a + i;
+	}
+	p->has_userinfo = (at != NULL);
+	hp = at ? at + 1 : a;
+	hn = n - (size_t) (hp - a);
+	if (hn > 0 && hp[0] == '[')
+	{
+		const char *close = memchr(hp, ']', hn);
+
+		if (close == NULL || !uri_ip6_ok(hp + 1, (size_t) (close - hp - 1)))
+			return false;
+		p->host = hp;
+		p->host_len = (size_t) (close - hp) + 1;
+		p->host_ip6 = true;
+	}
+	else
+	{
+		const char *colon = memchr(hp, ':', hn);
+
+		p->host = hp;
+		p->host_len = colon ? (size_t) (colon - hp) : hn;
+		if (uri_has(hp, p->host_len, '[') || uri_has(hp, p->host_len, ']'))
+			return false;
+	}
+	if (p->host_len < hn)
+	{
+		if (hp[p->host_len] != ':')
+			return false;
+		p->port = hp + p->host_len + 1;
+		p->port_len = hn - p->host_len - 1;
+		if (!uri_port_ok(p->port, p->port_len))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Split the NUL-terminated s into p.  False if it is longer than
+ * URI_MAX_LEN, has no scheme (relative), or is malformed.
+ */
+static bool
+uri_parse(const char *s, uri_parts *p)
+{
+	size_t		n;
+	size_t		i;
+	size_t		end;
+
+	memset(p, 0, sizeof(*p));
+	if (s == NULL)
+		return false;
+	n = strnlen(s, URI_MAX_LEN + 1);
+	if (n > URI_MAX_LEN || !uri_lexically_ok(s, n))
+		return false;
+	p->has_wildcard = uri_has(s, n, '*');
+	i = uri_parse_scheme(s, n, p);
+	if (i == 0)
+		return false;
+	if (n - i >= 2 && s[i] == '/' && s[i + 1] == '/')
+	{
+		i += 2;
+		end = i + strcspn(s + i, "/?#");
+		p->has_authority = true;
+		if (!uri_parse_authority(s + i, end - i, p))
+			return false;
+		i = end;
+	}
+	p->path = s + i;
+	p->path_len = strcspn(s + i, "?#");
+	i += p->path_len;
+	if (s[i] == '?')
+	{
+		p->query = s + i + 1;
+		p->query_len = strcspn(s + i + 1, "#");
+		i += 1 + p->query_len;
+	}
+	p->has_fragment = (s[i] == '#');
+	/* brackets are only allowed around an IP literal host */
+	if (uri_has(p->path, p->path_len, '[') || uri_has(p->path, p->path_len, ']') ||
+		(p->query && (uri_has(p->query, p->query_len, '[') ||
+					  uri_has(p->query, p->query_len, ']'))))
+		return false;
+	return true;
+}
+
+/* Whether p's scheme equals lowercase name, case-insensitively. */
+static bool
+uri_scheme_is(const uri_parts *p, const char *name)
+{
+	return p->scheme_len == strlen(name) &&
+		strncasecmp(p->scheme, name, p->scheme_len) == 0;
+}
+
+/* Whether p's scheme is http or https. */
+static bool
+uri_is_web(const uri_parts *p)
+{
+	return uri_scheme_is(p, "http") || uri_scheme_is(p, "https");
+}
+
+/* Whether p's scheme is on the dangerous list. */
+static bool
+uri_is_dangerous(const uri_parts *p)
+{
+	int			i;
+
+	for (i = 0; uri_dangerous_schemes[i] != NULL; i++)
+	{
+		if (uri_scheme_is(p, uri_dangerous_schemes[i]))
+			return true;
+	}
+	return false;
+}
+
+/* Whether p's host is a DNS name or IPv4 address: non-empty [A-Za-z0-9.-], no '%'. */
+static bool
+uri_host_is_name(const uri_parts *p)
+{
+	size_t		i;
+
+	if (p->host_ip6)
+		return true;
+	if (p->host_len == 0)
+		return false;
+	for (i = 0; i < p->host_len; i++)
+	{
+		unsigned char c = (unsigned char) p->host[i];
+
+		if (!uri_alpha(c) && !uri_digit(c) && c != '-' && c != '.')
+			return false;
+	}
+	return true;
+}
+
+/* Whether p's host is localhost, 127.0.0.1 or [::1] (case-insensitive). */
+static bool
+uri_host_is_loopback(const uri_parts *p)
+{
+	static const char *const hosts[] = {"localhost", "127.0.0.1", "[::1]", NULL};
+	int			i;
+
+	for (i = 0; hosts[i] != NULL; i++)
+	{
+		if (p->host_len == strlen(hosts[i]) &&
+			strncasecmp(p->host, hosts[i], p->host_len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Whether p is http on a loopback host with no user info. */
+static bool
+uri_parts_loopback(const uri_parts *p)
+{
+	return uri_scheme_is(p, "http") && p->has_authority && !p->has_userinfo &&
+		uri_host_is_loopback(p);
+}
+
+/* The policy problem of a web (http/https) redirect URI, or NULL. */
+static const char *
+uri_web_problem(const uri_parts *p)
+{
+	if (!p->has_authority || p->host_len == 0)
+		return "redirect URI has no host";
+	if (!uri_host_is_name(p))
+		return "redirect URI host is malformed";
+	if (uri_scheme_is(p, "http") && !uri_host_is_loopback(p))
+		return "http redirect URIs are only allowed for loopback hosts";
+	return NULL;
+}
+
+/* Whether uri may be registered as a redirect URI: NULL if so, else a short reason. */
+const char *
+uri_redirect_problem(const char *uri)
+{
+	uri_parts	p;
+
+	if (uri == NULL || uri[0] == '\0')
+		return "redirect URI is empty";
+	if (strnlen(uri, URI_MAX_LEN + 1) > URI_MAX_LEN)
+		return "redirect URI is too long";
+	if (!uri_parse(uri, &p))
+	{
+		if (p.scheme == NULL && uri_lexically_ok(uri, strlen(uri)))
+			return "redirect URI must be absolute";
+		return "redirect URI is malformed";
+	}
+	if (p.has_fragment)
+		return "redirect URI must not contain a fragment";
+	if (p.has_wildcard)
+		return "redirect URI must not contain wildcards";
+	if (p.has_userinfo)
+		return "redirect URI must not contain user information";
+	if (uri_is_dangerous(&p))
+		return "redirect URI scheme is not allowed";
+	if (uri_is_web(&p))
+		return uri_web_problem(&p);
+	if (!p.has_authority && p.path_len == 0)
+		return "redirect URI has nothing after the scheme";
+	return NULL;
+}
+
+/* Whether uri is http on a loopback host (localhost, 127.0.0.1, [::1]). */
+bool
+uri_is_loopback(const char *uri)
+{
+	uri_parts	p;
+
+	return uri_parse(uri, &p) && uri_parts_loopback(&p);
+}
+
+/* Whether uri has a private-use scheme: valid, neither http(s) nor dangerous. */
+bool
+uri_is_private_scheme(const char *uri)
+{
+	uri_parts	p;
+
+	return uri_parse(uri, &p) && !uri_is_web(&p) && !uri_is_dangerous(&p);
+}
+
+/* Whether the n bytes at a equal the m bytes at b. */
+static bool
+uri_part_eq(const char *a, size_t n, const char *b, size_t m)
+{
+	return n == m && (n == 0 || memcmp(a, b, n) == 0);
+}
+
+/*
+ * Whether presented matches registered: byte-exact, or both loopback http
+ * URIs allowed by policy differing only in port (RFC 8252 section 7.3).
+ */
+bool
+uri_redirect_matches(const char *registered, const char *presented)
+{
+	uri_parts	r,
+				q;
+
+	if (registered == NULL || presented == NULL)
+		return false;
+	if (strcmp(registered, presented) == 0)
+		return true;
+	if (uri_redirect_problem(registered) != NULL ||
+		uri_redirect_problem(presented) != NULL)
+		return false;
+	if (!uri_parse(registered, &r) || !uri_parse(presented, &q) ||
+		!uri_parts_loopback(&r) || !uri_parts_loopback(&q))
+		return false;
+	if (!uri_part_eq(r.scheme, r.scheme_len, q.scheme, q.scheme_len) ||
+		!uri_part_eq(r.host, r.host_len, q.host, q.host_len) ||
+		!uri_part_eq(r.path, r.path_len, q.path, q.path_len))
+		return false;
+	if ((r.query == NULL) != (q.query == NULL))
+		return false;
+	return r.query == NULL ||
+		uri_part_eq(r.query, r.query_len, q.query, q.query_len);
+}
+
+/* A bounded string builder over a caller buffer. */
+typedef struct uri_buf
+{
+	char	   *out;
+	size_t		size;
+	size_t		len;
+	bool		overflow;
+} uri_buf;
+
+/* Append n bytes of s to b, lowercased if lower. */
+static void
+uri_buf_put(uri_buf *b, const char *s, size_t n, bool lower)
+{
+	size_t		i;
+
+	if (b->overflow || b->size - b->len <= n)
+	{
+		b->overflow = true;
+		return;
+	}
+	for (i = 0; i < n; i++)
+	{
+		char		c = s[i];
+
+		if (lower && c >= 'A' && c <= 'Z')
+			c = (char) (c - 'A' + 'a');
+		b->out[b->len++] = c;
+	}
+	b->out[b->len] = '\0';
+}
+
+/* Start a builder on out (outsz bytes); false if out is unusable. */
+static bool
+uri_buf_init(uri_buf *b, char *out, size_t outsz)
+{
+	b->out = out;
+	b->size = outsz;
+	b->len = 0;
+	b->overflow = (out == NULL || outsz == 0);
+	if (!b->overflow)
+		out[0] = '\0';
+	return !b->overflow;
+}
+
+/* Finish b: true if everything fit; else out is emptied. */
+static bool
+uri_buf_done(uri_buf *b)
+{
+	if (b->overflow && b->out != NULL && b->size > 0)
+		b->out[0] = '\0';
+	return !b->overflow;
+}
+
+/* Whether p's port is the default port of its (web) scheme. */
+static bool
+uri_port_is_default(const uri_parts *p)
+{
+	if (p->port == NULL)
+		return true;
+	if (uri_scheme_is(p, "https"))
+		return uri_part_eq(p->port, p->port_len, "443", 3);
+	return uri_part_eq(p->port, p->port_len, "80", 2);
+}
+
+/*
+ * Canonical form of a resource indicator: lowercase scheme and host,
+ * default port and one trailing '/' of the path dropped (not one that
+ * follows another '/', so that the canonical form is canonical).  Refuses a URI
+ * that is not absolute http(s) with a host, or has a fragment or user info.
+ */
+bool
+uri_canonical_resource(const char *in, char *out, size_t outsz)
+{
+	uri_parts	p;
+	uri_buf		b;
+	size_t		plen;
+
+	if (!uri_buf_init(&b, out, outsz))
+		return false;
+	if (!uri_parse(in, &p) || !uri_is_web(&p) || !p.has_authority ||
+		p.has_fragment || p.has_userinfo || !uri_host_is_name(&p))
+		return false;
+	uri_buf_put(&b, p.scheme, p.scheme_len, true);
+	uri_buf_put(&b, "://", 3, false);
+	uri_buf_put(&b, p.host, p.host_len, true);
+	if (!uri_port_is_default(&p))
+	{
+		uri_buf_put(&b, ":", 1, false);
+		uri_buf_put(&b, p.port, p.port_len, false);
+	}
+	/* drop one trailing '/', but not from "//" (keeps this idempotent) */
+	plen = p.path_len;
+	if (plen > 0 && p.path[plen - 1] == '/' &&
+		(plen == 1 || p.path[plen - 2] != '/'))
+		plen--;
+	uri_buf_put(&b, p.path, plen, false);
+	if (p.query != NULL)
+	{
+		uri_buf_put(&b, "?", 1, false);
+		uri_buf_put(&b, p.query, p.query_len, false);
+	}
+	return uri_buf_done(&b);
+}
+
+/*
+ * The host (and port, if any) of an absolute URI into out, lowercased, for
+ * the consent page; for private-use schemes the scheme and ':' ("cursor:").
+ */
+bool
+uri_display_host(const char *uri, char *out, size_t outsz)
+{
+	uri_parts	p;
+	uri_buf		b;
+
+	if (!uri_buf_init(&b, out, outsz))
+		return false;
+	if (!uri_parse(uri, &p))
+		return false;
+	if (!uri_is_web(&p))
+	{
+		uri_buf_put(&b, p.scheme, p.scheme_len, true);
+		uri_buf_put(&b, ":", 1, false);
+		return uri_buf_done(&b);
+	}
+	if (!p.has_authority || !uri_host_is_name(&p))
+		return false;
+	uri_buf_put(&b, p.host, p.host_len, true);
+	if (p.port != NULL)
+	{
+		uri_buf_put(&b, ":", 1, false);
+		uri_buf_put(&b, p.port, p.port_len, false);
+	}
+	return uri_buf_done(&b);
+}
+
+/*
+ * Append "?" (or "&" if uri has a query already; nothing if it ends in '?'
+ * or '&') then query to uri, into out.  False if it does not fit or uri has
+ * a fragment.
+ */
+bool
+uri_append_query(const char *uri, const char *query, char *out, size_t outsz)
+{
+	uri_buf		b;
+	size_t		n;
+	const char *sep = "?";
+
+	if (!uri_buf_init(&b, out, outsz) || uri == NULL || query == NULL)
+		return false;
+	if (strchr(uri, '#') != NULL)
+		return false;
+	n = strlen(uri);
+	if (strchr(uri, '?') != NULL)
+		sep = (uri[n - 1] == '?' || uri[n - 1] == '&') ? "" : "&";
+	uri_buf_put(&b, uri, n, false);
+	uri_buf_put(&b, sep, strlen(sep), false);
+	uri_buf_put(&b, query, strlen(query), false);
+	return uri_buf_done(&b);
+}
+
+#ifdef POSTGRES_H
+#error "lib/ parsers must not include PostgreSQL headers"
+#endif

@@ -1,0 +1,1077 @@
+/*
+ * register.c
+ *		Dynamic client registration (RFC 7591) and the admin functions
+ *		create_client() and delete_client().
+ *
+ * Decisions (see also extension/DESIGN.md):
+ *	- A missing token_endpoint_auth_method means client_secret_basic
+ *	  (RFC 7591 section 2): a secret is issued, returned once, and only its
+ *	  SHA-256 is kept.  MCP clients send "none" and get a public client.
+ *	- A missing grant_types means authorization_code and refresh_token (the
+ *	  RFC's default is authorization_code alone; RFC 7591 section 3.2.1 lets
+ *	  the server supplement it, and without refresh_token sessions would end
+ *	  at the first access token expiry).
+ *	- A missing application_type is "native" when every redirect URI is
+ *	  loopback or a private-use scheme, else "web"; "web" with loopback
+ *	  http is allowed too, because MCP clients do it.
+ *	- mcp_oauth.registration = closed answers 403 access_denied (RFC 7591
+ *	  has no code for it).
+ *	- Over mcp_oauth.registration_rate_limit (per hour, per client address
+ *	  unless allow-listed, and per client identity) answers 429
+ *	  temporarily_unavailable (RFC 7591 has no code for it).
+ *	- A public client that registers again with metadata identical to an
+ *	  existing dynamic public client gets that client_id again instead of a
+ *	  new row (clients re-register on every connect); this is not counted
+ *	  against the rate limit.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "common/jsonapi.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+
+#include "client_auth.h"
+#include "lib/uri.h"
+
+PG_FUNCTION_INFO_V1(mcp_oauth_register);
+PG_FUNCTION_INFO_V1(create_client);
+PG_FUNCTION_INFO_V1(delete_client);
+
+#define REG_MAX_BODY		8192	/* bytes of a registration request */
+#define REG_MAX_URIS		16		/* redirect URIs per client */
+#define REG_MAX_TEXT		256		/* bytes of a name, id or version */
+#define REG_MAX_CONTACTS	8
+
+#define ERR_METADATA		"invalid_client_metadata"
+#define ERR_REDIRECT		"invalid_redirect_uri"
+
+/* ---- the registration request body, read with PostgreSQL's JSON parser ---- */
+
+typedef enum MemberKind
+{
+	MEMBER_NULL,
+	MEMBER_STRING,
+	MEMBER_ARRAY,				/* of strings unless bad_items */
+	MEMBER_OTHER
+} MemberKind;
+
+/* One top-level member of the request object. */
+typedef struct JsonMember
+{
+	char	   *name;
+	MemberKind	kind;
+	char	   *string;
+	List	   *items;
+	bool		bad_items;		/* an array element that is not a string */
+} JsonMember;
+
+/* Parser state: the top-level members of the object. */
+typedef struct JsonBody
+{
+	int			depth;
+	bool		is_object;
+	bool		duplicate;		/* a member name seen twice */
+	List	   *members;
+	JsonMember *current;
+} JsonBody;
+
+/* What an error answer says: an RFC 7591 error code and a description. */
+typedef struct RegError
+{
+	const char *error;
+	char	   *description;
+} RegError;
+
+/* Informational metadata: plain strings and URLs, validated alike. */
+typedef enum InfoField
+{
+	INFO_CLIENT_NAME,
+	INFO_CLIENT_URI,
+	INFO_LOGO_URI,
+	INFO_TOS_URI,
+	INFO_POLICY_URI,
+	INFO_SOFTWARE_ID,
+	INFO_SOFTWARE_VERSION,
+	INFO_COUNT
+} InfoField;
+
+typedef enum InfoKind
+{
+	INFO_TEXT,
+	INFO_URL,					/* http or https */
+	INFO_HTTPS_URL
+} InfoKind;
+
+static const struct
+{
+	const char *name;
+	InfoKind	kind;
+}			info_fields[INFO_COUNT] =
+{
+	{"client_name", INFO_TEXT},
+	{"client_uri", INFO_URL},
+	{"logo_uri", INFO_HTTPS_URL},
+	{"tos_uri", INFO_URL},
+	{"policy_uri", INFO_URL},
+	{"software_id", INFO_TEXT},
+	{"software_version", INFO_TEXT},
+};
+
+/* The metadata of a client being registered, validated. */
+typedef struct ClientMeta
+{
+	List	   *redirect_uris;
+	const char *auth_method;
+	List	   *grant_types;
+	List	   *response_types;
+	const char *application_type;
+	const char *scope;			/* normalized; NULL: every known scope */
+	List	   *contacts;
+	const char *info[INFO_COUNT];
+} ClientMeta;
+
+/* ---- small helpers ---- */
+
+/* Record an error; always returns false, for "return reg_fail(...)". */
+static bool
+reg_fail(RegError *e, const char *error, char *description)
+{
+	e->error = error;
+	e->description = description;
+	return false;
+}
+
+/* Whether s has no control characters (bytes below 0x20, and DEL). */
+static bool
+text_is_printable(const char *s)
+{
+	for (; *s; s++)
+	{
+		if ((unsigned char) *s < 0x20 || *s == 0x7f)
+			return false;
+	}
+	return true;
+}
+
+/* Whether the List of char * contains s. */
+static bool
+list_has_string(List *list, const char *s)
+{
+	ListCell   *lc;
+
+	foreach(lc, list)
+	{
+		if (strcmp((char *) lfirst(lc), s) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* A text Datum, or a null flag for a NULL string. */
+static Datum
+text_or_null(const char *s, char *nulls, int i)
+{
+	nulls[i] = s ? ' ' : 'n';
+	return s ? CStringGetTextDatum(s) : (Datum) 0;
+}
+
+/* The text column col of the first result row, or NULL when there is none. */
+static char *
+spi_text(int col)
+{
+	return SPI_processed > 0 ? mo_spi_text(col) : NULL;
+}
+
+/* ---- JSON reading (semantic actions of pg_parse_json) ---- */
+
+/* The member called name, or NULL. */
+static JsonMember *
+body_member(JsonBody *b, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, b->members)
+	{
+		JsonMember *m = lfirst(lc);
+
+		if (strcmp(m->name, name) == 0)
+			return m;
+	}
+	return NULL;
+}
+
+/* A value that is an object or array below a top-level member. */
+static void
+body_nested(JsonBody *b, MemberKind kind)
+{
+	if (b->depth == 1 && b->current)
+		b->current->kind = kind;
+	else if (b->depth == 2 && b->current && b->current->kind == MEMBER_ARRAY)
+		b->current->bad_items = true;
+}
+
+/* Semantic action: object start. */
+static void
+body_object_start(void *state)
+{
+	JsonBody   *b = state;
+
+	if (b->depth == 0)
+		b->is_object = true;
+	else
+		body_nested(b, MEMBER_OTHER);
+	b->depth++;
+}
+
+/* Semantic action: array start. */
+static void
+body_array_start(void *state)
+{
+	JsonBody   *b = state;
+
+	if (b->depth > 0)
+		body_nested(b, MEMBER_ARRAY);
+	b->depth++;
+}
+
+/* Semantic action: object or array end. */
+static void
+body_end(void *state)
+{
+	((JsonBody *) state)->depth--;
+}
+
+/* Semantic action: a member name; only the top level is kept. */
+static void
+body_field_start(void *state, char *fname, bool isnull)
+{
+	JsonBody   *b = state;
+	JsonMember *m;
+
+	if (b->depth != 1)
+		return;
+	if (body_member(b, fname))
+		b->duplicate = true;
+	m = palloc0(sizeof(JsonMember));
+	m->name = fname;
+	m->kind = MEMBER_NULL;
+	b->members = lappend(b->members, m);
+	b->current = m;
+}
+
+/* Semantic action: a scalar value. */
+static void
+body_scalar(void *state, char *token, JsonTokenType tokentype)
+{
+	JsonBody   *b = state;
+	JsonMember *m = b->current;
+
+	if (b->depth == 1 && m)
+	{
+		m->kind = tokentype == JSON_TOKEN_STRING ? MEMBER_STRING :
+			tokentype == JSON_TOKEN_NULL ? MEMBER_NULL : MEMBER_OTHER;
+		m->string = token;
+	}
+	else if (b->depth == 2 && m && m->kind == MEMBER_ARRAY)
+	{
+		if (tokentype == JSON_TOKEN_STRING)
+			m->items = lappend(m->items, token);
+		else
+			m->bad_items = true;
+	}
+}
+
+/* Parse body as one JSON object, without raising; false with e set if it is not one. */
+static bool
+body_parse(const char *body, JsonBody *b, RegError *e)
+{
+	JsonLexContext *lex;
+	JsonSemAction sem = {0};
+
+	memset(b, 0, sizeof(*b));
+	lex = makeJsonLexContextCstringLen(pstrdup(body), strlen(body),
+									   GetDatabaseEncoding(), true);
+	sem.semstate = b;
+	sem.object_start = body_object_start;
+	sem.object_end = body_end;
+	sem.array_start = body_array_start;
+	sem.array_end = body_end;
+	sem.object_field_start = body_field_start;
+	sem.scalar = body_scalar;
+	if (pg_parse_json(lex, &sem) != JSON_SUCCESS)
+		return reg_fail(e, ERR_METADATA, "the request body is not valid JSON");
+	if (!b->is_object)
+		return reg_fail(e, ERR_METADATA, "the request body must be a JSON object");
+	if (b->duplicate)
+		return reg_fail(e, ERR_METADATA, "a metadata field appears twice");
+	return true;
+}
+
+/* The string member name (NULL when absent or null), checked for type and length. */
+static bool
+body_string(JsonBody *b, const char *name, size_t maxlen, const char **out,
+			RegError *e)
+{
+	JsonMember *m = body_member(b, name);
+
+	*out = NULL;
+	if (m == NULL || m->kind == MEMBER_NULL)
+		return true;
+	if (m->kind != MEMBER_STRING)
+		return reg_fail(e, ERR_METADATA, psprintf("%s must be a string", name));
+	if (strlen(m->string) > maxlen || !text_is_printable(m->string))
+		return reg_fail(e, ERR_METADATA,
+						psprintf("%s is too long or contains control characters", name));
+	*out = m->string;
+	return true;
+}
+
+/* The string-array member name (NIL when absent or null), checked for type. */
+static bool
+body_strings(JsonBody *b, const char *name, int maxitems, List **out,
+			 bool *present, RegError *e)
+{
+	JsonMember *m = body_member(b, name);
+
+	*out = NIL;
+	*present = m != NULL && m->kind != MEMBER_NULL;
+	if (!*present)
+		return true;
+	if (m->kind != MEMBER_ARRAY || m->bad_items)
+		return reg_fail(e, ERR_METADATA,
+						psprintf("%s must be an array of strings", name));
+	if (list_length(m->items) > maxitems)
+		return reg_fail(e, ERR_METADATA,
+						psprintf("%s has more than %d elements", name, maxitems));
+	*out = m->items;
+	return true;
+}
+
+/* ---- metadata validation, shared by register() and create_client() ---- */
+
+/* Why uri may not be a client_uri/logo_uri/tos_uri/policy_uri, or NULL. */
+static const char *
+info_url_problem(const char *uri, bool https_only)
+{
+	char		host[URI_MAX_LEN + 1];
+	const char *p;
+
+	if (strlen(uri) > URI_MAX_LEN)
+		return "is too long";
+	if (pg_strncasecmp(uri, "https://", 8) != 0 &&
+		(https_only || pg_strncasecmp(uri, "http://", 7) != 0))
+		return https_only ? "must be an https URL" : "must be an http or https URL";
+	for (p = uri; *p; p++)
+	{
+		if (*p <= 0x20 || *p >= 0x7f || strchr("\"<>\\^`{|}", *p))
+			return "contains characters not allowed in a URL";
+	}
+	if (!uri_display_host(uri, host, sizeof(host)))
+		return "has no host";
+	return NULL;
+}
+
+/* Check every redirect URI against the policy (lib/uri.h). */
+static bool
+check_redirect_uris(List *uris, RegError *e)
+{
+	ListCell   *lc;
+
+	if (uris == NIL)
+		return reg_fail(e, ERR_REDIRECT, "at least one redirect URI is required");
+	if (list_length(uris) > REG_MAX_URIS)
+		return reg_fail(e, ERR_REDIRECT,
+						psprintf("at most %d redirect URIs may be registered", REG_MAX_URIS));
+	foreach(lc, uris)
+	{
+		const char *problem = uri_redirect_problem((char *) lfirst(lc));
+
+		if (problem)
+			return reg_fail(e, ERR_REDIRECT,
+							psprintf("redirect_uris[%d]: %s",
+									 foreach_current_index(lc), problem));
+	}
+	return true;
+}
+
+/* "native" when every redirect URI is loopback or a private-use scheme, else "web". */
+static const char *
+default_application_type(List *uris)
+{
+	ListCell   *lc;
+
+	foreach(lc, uris)
+	{
+		const char *uri = lfirst(lc);
+
+		if (!uri_is_loopback(uri) && !uri_is_private_scheme(uri))
+			return "web";
+	}
+	return "native";
+}
+
+/* Check a requested client scope (every name known); normalized into *out. */
+static bool
+check_client_scope(const char *scope, const char **out, RegError *e)
+{
+	List	   *names;
+
+	*out = NULL;
+	if (scope == NULL)
+		return true;
+	if (!mo_scope_parse(scope, &names))
+		return reg_fail(e, ERR_METADATA, "scope is malformed");
+	if (names == NIL)
+		return true;
+	if (!mo_scope_subset(names, mo_known_scopes(false)))
+		return reg_fail(e, ERR_METADATA, "scope names a scope this server does not know");
+	*out = mo_scope_join(names);
+	return true;
+}
+
+/* Check the informational strings and URLs. */
+static bool
+check_info(ClientMeta *m, RegError *e)
+{
+	int			i;
+
+	for (i = 0; i < INFO_COUNT; i++)
+	{
+		const char *problem;
+
+		if (m->info[i] == NULL || info_fields[i].kind == INFO_TEXT)
+			continue;
+		problem = info_url_problem(m->info[i],
+								   info_fields[i].kind == INFO_HTTPS_URL);
+		if (problem)
+			return reg_fail(e, ERR_METADATA,
+							psprintf("%s %s", info_fields[i].name, problem));
+	}
+	return true;
+}
+
+/* Check grant_types and response_types (defaults filled in). */
+static bool
+check_grant_types(ClientMeta *m, RegError *e)
+{
+	ListCell   *lc;
+
+	foreach(lc, m->grant_types)
+	{
+		const char *g = lfirst(lc);
+
+		if (strcmp(g, "authorization_code") != 0 && strcmp(g, "refresh_token") != 0)
+			return reg_fail(e, ERR_METADATA,
+							"grant_types may contain only authorization_code and refresh_token");
+	}
+	if (!list_has_string(m->grant_types, "authorization_code"))
+		return reg_fail(e, ERR_METADATA, "grant_types must include authorization_code");
+	foreach(lc, m->response_types)
+	{
+		if (strcmp((char *) lfirst(lc), "code") != 0)
+			return reg_fail(e, ERR_METADATA, "response_types may contain only code");
+	}
+	if (!list_has_string(m->response_types, "code"))
+		return reg_fail(e, ERR_METADATA,
+						"response_types must include code for the authorization_code grant");
+	return true;
+}
+
+/* Check token_endpoint_auth_method and application_type. */
+static bool
+check_methods(ClientMeta *m, RegError *e)
+{
+	if (strcmp(m->auth_method, "none") != 0 &&
+		strcmp(m->auth_method, "client_secret_basic") != 0 &&
+		strcmp(m->auth_method, "client_secret_post") != 0)
+		return reg_fail(e, ERR_METADATA,
+						"token_endpoint_auth_method must be none, client_secret_basic or client_secret_post");
+	if (strcmp(m->application_type, "web") != 0 &&
+		strcmp(m->application_type, "native") != 0)
+		return reg_fail(e, ERR_METADATA, "application_type must be web or native");
+	return true;
+}
+
+/* Check each contact: printable and short. */
+static bool
+check_contacts(List *contacts, RegError *e)
+{
+	ListCell   *lc;
+
+	foreach(lc, contacts)
+	{
+		const char *c = lfirst(lc);
+
+		if (strlen(c) > REG_MAX_TEXT || !text_is_printable(c))
+			return reg_fail(e, ERR_METADATA,
+							"contacts must be short strings without control characters");
+	}
+	return true;
+}
+
+/* Validate a ClientMeta whose defaults are filled in. */
+static bool
+check_meta(ClientMeta *m, RegError *e)
+{
+	return check_redirect_uris(m->redirect_uris, e) &&
+		check_methods(m, e) &&
+		check_grant_types(m, e) &&
+		check_contacts(m->contacts, e) &&
+		check_info(m, e);
+}
+
+/* Read the metadata of a registration request into m, with RFC 7591 defaults. */
+static bool
+read_meta(JsonBody *b, ClientMeta *m, RegError *e)
+{
+	const char *scope;
+	bool		present;
+	int			i;
+
+	memset(m, 0, sizeof(*m));
+	for (i = 0; i < INFO_COUNT; i++)
+	{
+		if (!body_string(b, info_fields[i].name,
+						 info_fields[i].kind == INFO_TEXT ? REG_MAX_TEXT : URI_MAX_LEN,
+						 &m->info[i], e))
+			return false;
+	}
+	if (!body_strings(b, "redirect_uris", REG_MAX_URIS, &m->redirect_uris, &present, e) ||
+		!body_strings(b, "contacts", REG_MAX_CONTACTS, &m->contacts, &present, e) ||
+		!body_strings(b, "grant_types", 8, &m->grant_types, &present, e))
+		return false;
+	if (!present)
+		m->grant_types = list_make2("authorization_code", "refresh_token");
+	if (!body_strings(b, "response_types", 8, &m->response_types, &present, e))
+		return false;
+	if (!present)
+		m->response_types = list_make1("code");
+	if (!body_string(b, "token_endpoint_auth_method", REG_MAX_TEXT, &m->auth_method, e) ||
+		!body_string(b, "application_type", REG_MAX_TEXT, &m->application_type, e) ||
+		!body_string(b, "scope", 4096, &scope, e))
+		return false;
+	if (m->auth_method == NULL)
+		m->auth_method = "client_secret_basic";
+	if (m->application_type == NULL)
+		m->application_type = default_application_type(m->redirect_uris);
+	return check_client_scope(scope, &m->scope, e) && check_meta(m, e);
+}
+
+/* ---- storing and describing clients ---- */
+
+/* Whether the client is public (no secret). */
+static bool
+meta_is_public(const ClientMeta *m)
+{
+	return strcmp(m->auth_method, "none") == 0;
+}
+
+/*
+ * The client information response (RFC 7591 section 3.2.1) as JSON; what
+ * is stored in clients.metadata is the same without client_secret.
+ */
+static char *
+client_json(const ClientMeta *m, const char *client_id, int64 issued_at,
+			const char *secret)
+{
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	mo_json_string(&buf, "client_id", client_id);
+	if (secret)
+		mo_json_string(&buf, "client_secret", secret);
+	mo_json_int(&buf, "client_id_issued_at", issued_at);
+	if (!meta_is_public(m))
+		mo_json_int(&buf, "client_secret_expires_at", 0);
+	mo_json_string_list(&buf, "redirect_uris", m->redirect_uris);
+	mo_json_string(&buf, "token_endpoint_auth_method", m->auth_method);
+	mo_json_string_list(&buf, "grant_types", m->grant_types);
+	mo_json_string_list(&buf, "response_types", m->response_types);
+	mo_json_string(&buf, "application_type", m->application_type);
+	if (m->scope)
+		mo_json_string(&buf, "scope", m->scope);
+	if (m->contacts)
+		mo_json_string_list(&buf, "contacts", m->contacts);
+	for (i = 0; i < INFO_COUNT; i++)
+	{
+		if (m->info[i])
+			mo_json_string(&buf, info_fields[i].name, m->info[i]);
+	}
+	appendStringInfoChar(&buf, '}');
+	return buf.data;
+}
+
+/* Insert a client row; false if client_id is taken. */
+static bool
+client_insert(const ClientMeta *m, const char *client_id, const char *kind,
+			  const char *secret, const char *metadata, const char *addr)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			types[12] = {TEXTOID, BYTEAOID, TEXTOID, TEXTOID, TEXTARRAYOID,
+		TEXTARRAYOID, TEXTARRAYOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[12];
+	char		nulls[12];
+
+	mo_spi_plan(&plan,
+			  "INSERT INTO clients (client_id, client_secret_hash,"
+			  " token_endpoint_auth_method, client_name, redirect_uris,"
+			  " grant_types, response_types, application_type, scope, metadata,"
+			  " kind, registered_from)"
+			  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12::inet)"
+			  " ON CONFLICT (client_id) DO NOTHING",
+			  12, types);
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = CStringGetTextDatum(client_id);
+	nulls[1] = secret ? ' ' : 'n';
+	values[1] = secret ? PointerGetDatum(mo_sha256(secret)) : (Datum) 0;
+	values[2] = CStringGetTextDatum(m->auth_method);
+	values[3] = text_or_null(m->info[INFO_CLIENT_NAME], nulls, 3);
+	values[4] = mo_list_to_text_array(m->redirect_uris);
+	values[5] = mo_list_to_text_array(m->grant_types);
+	values[6] = mo_list_to_text_array(m->response_types);
+	values[7] = CStringGetTextDatum(m->application_type);
+	values[8] = text_or_null(m->scope, nulls, 8);
+	values[9] = CStringGetTextDatum(metadata);
+	values[10] = CStringGetTextDatum(kind);
+	values[11] = text_or_null(addr, nulls, 11);
+	if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not insert client");
+	return SPI_processed == 1;
+}
+
+/* The transaction time as Unix seconds (now()). */
+static int64
+now_unix(void)
+{
+	return (int64) timestamptz_to_time_t(GetCurrentTransactionStartTimestamp());
+}
+
+/*
+ * Create a client of the given kind; returns its client_id (NULL if the
+ * requested one is taken) and, for a confidential client, the secret in
+ * *secret and the response JSON in *json.
+ */
+static char *
+client_create(const ClientMeta *m, const char *client_id, const char *kind,
+			  const char *addr, char **secret, char **json)
+{
+	int64		issued_at = now_unix();
+	char	   *id = client_id ? pstrdup(client_id) : psprintf("mcp_%s", mo_random_uuid());
+
+	*secret = meta_is_public(m) ? NULL : mo_random_token("mcp_cs_");
+	if (!client_insert(m, id, kind, *secret, client_json(m, id, issued_at, NULL), addr))
+		return NULL;
+	*json = client_json(m, id, issued_at, *secret);
+	return id;
+}
+
+/* ---- registration policy: rate limits, re-registration ---- */
+
+/* The string that identifies "the same client software" for limits and reuse. */
+static char *
+client_identity(const ClientMeta *m)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	if (m->info[INFO_SOFTWARE_ID])
+	{
+		appendStringInfo(&buf, "software_id\n%s", m->info[INFO_SOFTWARE_ID]);
+		return buf.data;
+	}
+	appendStringInfo(&buf, "client\n%s", m->info[INFO_CLIENT_NAME] ? m->info[INFO_CLIENT_NAME] : "");
+	foreach(lc, m->redirect_uris)
+		appendStringInfo(&buf, "\n%s", (char *) lfirst(lc));
+	return buf.data;
+}
+
+/* Count one registration in bucket for this hour; true if over the limit. */
+static bool
+rate_limit_exceeded(const char *bucket)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1];
+	bool		isnull;
+
+	mo_spi_plan(&plan,
+			  "INSERT INTO rate_limits AS r (bucket, window_start, hits)"
+			  " VALUES ($1, date_trunc('hour', now()), 1)"
+			  " ON CONFLICT (bucket, window_start)"
+			  " DO UPDATE SET hits = r.hits + 1 RETURNING hits",
+			  1, types);
+	values[0] = CStringGetTextDatum(bucket);
+	if (SPI_execute_plan(plan, values, NULL, false, 1) != SPI_OK_INSERT_RETURNING)
+		elog(ERROR, "could not count a registration");
+	return DatumGetInt32(mo_spi_datum(1, &isnull)) > mo_registration_rate_limit;
+}
+
+/* Whether addr is inside one of the CIDRs of mcp_oauth.registration_allowlist. */
+static bool
+address_allowlisted(const char *addr)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	Datum		values[2];
+	bool		isnull;
+
+	if (mo_registration_allowlist == NULL || mo_registration_allowlist[0] == '\0')
+		return false;
+	mo_spi_plan(&plan,
+			  "SELECT $1::inet <<= ANY (string_to_array("
+			  "regexp_replace($2, '\\s+', '', 'g'), ',')::cidr[])",
+			  2, types);
+	values[0] = CStringGetTextDatum(addr);
+	values[1] = CStringGetTextDatum(mo_registration_allowlist);
+	if (SPI_execute_plan(plan, values, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not check the registration allow-list");
+	return DatumGetBool(mo_spi_datum(1, &isnull)) && !isnull;
+}
+
+/* The hex SHA-256 of s. */
+static char *
+sha256_hex(const char *s)
+{
+	bytea	   *h = mo_sha256(s);
+	char	   *out = palloc(VARSIZE_ANY_EXHDR(h) * 2 + 1);
+
+	out[hex_encode(VARDATA_ANY(h), VARSIZE_ANY_EXHDR(h), out)] = '\0';
+	return out;
+}
+
+/* Apply the registration rate limits; false with a 429 in r when over. */
+static bool
+rate_limit_check(const ClientMeta *m, const char *addr, MoResponse *r)
+{
+	bool		over = false;
+
+	if (mo_registration_rate_limit <= 0)
+		return true;
+	if (addr && !address_allowlisted(addr))
+		over = rate_limit_exceeded(psprintf("register:addr:%s", addr));
+	/* count the identity even when the address is over, so both limits hold */
+	if (rate_limit_exceeded(psprintf("register:client:%s",
+									 sha256_hex(client_identity(m)))))
+		over = true;
+	if (over)
+		mo_error_response(r, 429, "temporarily_unavailable",
+						  "too many client registrations; retry in an hour");
+	return !over;
+}
+
+/*
+ * An existing dynamic public client whose metadata equals m's (apart from
+ * client_id and client_id_issued_at): its stored metadata, or NULL.  The
+ * caller holds the advisory lock of this identity, so two identical
+ * registrations at once create one client.
+ */
+static char *
+find_identical_public_client(const ClientMeta *m, char **client_id)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			types[2] = {TEXTARRAYOID, TEXTOID};
+	Datum		values[2];
+
+	mo_spi_plan(&plan,
+			  "SELECT client_id, metadata::text FROM clients"
+			  " WHERE kind = 'dynamic' AND client_secret_hash IS NULL"
+			  " AND token_endpoint_auth_method = 'none' AND redirect_uris = $1"
+			  " AND metadata - 'client_id' - 'client_id_issued_at'"
+			  "   = $2::jsonb - 'client_id' - 'client_id_issued_at'"
+			  " ORDER BY created_at, client_id LIMIT 1",
+			  2, types);
+	values[0] = mo_list_to_text_array(m->redirect_uris);
+	values[1] = CStringGetTextDatum(client_json(m, "", 0, NULL));
+	if (SPI_execute_plan(plan, values, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up clients");
+	*client_id = spi_text(1);
+	return spi_text(2);
+}
+
+/* Serialize registrations of the same identity until commit. */
+static void
+lock_identity(const ClientMeta *m)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1];
+
+	mo_spi_plan(&plan, "SELECT pg_advisory_xact_lock(hashtextextended($1, 7591))",
+			  1, types);
+	values[0] = CStringGetTextDatum(client_identity(m));
+	if (SPI_execute_plan(plan, values, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not lock a client identity");
+}
+
+/* An audit detail {"reused":..,"application_type":..,"token_endpoint_auth_method":..}. */
+static char *
+registration_detail(const ClientMeta *m, bool reused)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	mo_json_bool(&buf, "reused", reused);
+	mo_json_string(&buf, "application_type", m->application_type);
+	mo_json_string(&buf, "token_endpoint_auth_method", m->auth_method);
+	if (m->info[INFO_CLIENT_NAME])
+		mo_json_string(&buf, "client_name", m->info[INFO_CLIENT_NAME]);
+	appendStringInfoChar(&buf, '}');
+	return buf.data;
+}
+
+/* Register (or reuse) the client described by m; the response in r. */
+static void
+register_client(const ClientMeta *m, const char *addr, MoResponse *r)
+{
+	char	   *client_id = NULL;
+	char	   *secret;
+	char	   *json = NULL;
+	bool		reused = false;
+
+	if (meta_is_public(m))
+	{
+		lock_identity(m);
+		json = find_identical_public_client(m, &client_id);
+		reused = json != NULL;
+	}
+	if (!reused)
+	{
+		if (!rate_limit_check(m, addr, r))
+			return;
+		client_id = client_create(m, NULL, "dynamic", addr, &secret, &json);
+		if (client_id == NULL)
+			elog(ERROR, "random client_id collided");
+	}
+	mo_audit("client_registered", NULL, client_id, addr, 0,
+			 registration_detail(m, reused));
+	mo_json_response(r, 201, json, "no-store");
+}
+
+/* Handle one registration request. */
+static void
+handle_register(const char *content_type, const char *body, const char *addr,
+				MoResponse *r)
+{
+	JsonBody	b;
+	ClientMeta	m;
+	RegError	e;
+
+	if (mo_registration == MO_REGISTRATION_CLOSED)
+	{
+		mo_error_response(r, 403, "access_denied",
+						  "client registration is closed on this server; ask an administrator to create the client");
+		return;
+	}
+	if (!mo_media_type_is(content_type, "application/json"))
+	{
+		mo_error_response(r, 400, ERR_METADATA, "the content type must be application/json");
+		return;
+	}
+	if (body == NULL || strlen(body) > REG_MAX_BODY)
+	{
+		mo_error_response(r, 400, ERR_METADATA,
+						  psprintf("the request body must be a JSON object of at most %d bytes", REG_MAX_BODY));
+		return;
+	}
+	if (!body_parse(body, &b, &e) || !read_meta(&b, &m, &e))
+	{
+		mo_error_response(r, 400, e.error, e.description);
+		return;
+	}
+	register_client(&m, addr, r);
+}
+
+/*
+ * register(content_type, authorization, body, client_addr): RFC 7591.
+ * authorization (an initial access token) is not used.
+ */
+Datum
+mcp_oauth_register(PG_FUNCTION_ARGS)
+{
+	MoResponse	r = {0};
+
+	mo_spi_connect();
+	handle_register(mo_arg_cstring(fcinfo, 0), mo_arg_cstring(fcinfo, 2),
+					mo_arg_addr(fcinfo, 3), &r);
+	mo_spi_finish();
+	return mo_response_datum(fcinfo, &r);
+}
+
+/* ---- admin API ---- */
+
+/* Raise the error of e as the admin API does. */
+static void
+raise_reg_error(const RegError *e)
+{
+	ereport(ERROR,
+			(errcode(strcmp(e->error, ERR_REDIRECT) == 0 ?
+					 ERRCODE_MO_INVALID_REDIRECT_URI : ERRCODE_MO_INVALID_CLIENT_METADATA),
+			 errmsg("%s", e->description)));
+}
+
+/* Check an admin-chosen client_id: 1 to 255 printable ASCII characters, no spaces. */
+static void
+check_client_id(const char *client_id)
+{
+	const char *p;
+
+	for (p = client_id; *p; p++)
+	{
+		if (*p <= 0x20 || *p >= 0x7f)
+			break;
+	}
+	if (*p != '\0' || p == client_id || p - client_id > REG_MAX_TEXT - 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_MO_INVALID_CLIENT_METADATA),
+				 errmsg("invalid client_id"),
+				 errdetail("A client_id is 1 to 255 printable ASCII characters without spaces.")));
+}
+
+/* Build and validate a ClientMeta from create_client()'s arguments; raises. */
+static void
+admin_meta(FunctionCallInfo fcinfo, ClientMeta *m)
+{
+	RegError	e;
+	const char *name = mo_arg_cstring(fcinfo, 0);
+
+	memset(m, 0, sizeof(*m));
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_MO_INVALID_REDIRECT_URI),
+				 errmsg("at least one redirect URI is required")));
+	if (name && (strlen(name) > REG_MAX_TEXT || !text_is_printable(name)))
+		ereport(ERROR,
+				(errcode(ERRCODE_MO_INVALID_CLIENT_METADATA),
+				 errmsg("client_name is too long or contains control characters")));
+	m->info[INFO_CLIENT_NAME] = name;
+	m->redirect_uris = mo_text_array_to_list(PG_GETARG_DATUM(1));
+	m->auth_method = (!PG_ARGISNULL(2) && PG_GETARG_BOOL(2)) ?
+		"client_secret_basic" : "none";
+	m->grant_types = list_make2("authorization_code", "refresh_token");
+	m->response_types = list_make1("code");
+	m->application_type = default_application_type(m->redirect_uris);
+	if (!check_client_scope(mo_arg_cstring(fcinfo, 3), &m->scope, &e) ||
+		!check_meta(m, &e))
+		raise_reg_error(&e);
+}
+
+/* The (client_id, client_secret) row create_client returns. */
+static Datum
+client_credentials(FunctionCallInfo fcinfo, const char *client_id,
+				   const char *secret)
+{
+	TupleDesc	tupdesc;
+	Datum		values[2];
+	bool		nulls[2] = {false, secret == NULL};
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	values[0] = CStringGetTextDatum(client_id);
+	values[1] = secret ? CStringGetTextDatum(secret) : (Datum) 0;
+	return HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls));
+}
+
+/*
+ * create_client(client_name, redirect_uris, confidential, scope, client_id):
+ * a pre-registered ('static') client; the secret is shown only here.
+ */
+Datum
+create_client(PG_FUNCTION_ARGS)
+{
+	const char *requested_id = mo_arg_cstring(fcinfo, 4);
+	ClientMeta	m;
+	char	   *client_id;
+	char	   *secret;
+	char	   *json;
+
+	if (requested_id)
+		check_client_id(requested_id);
+	admin_meta(fcinfo, &m);
+	mo_spi_connect();
+	client_id = client_create(&m, requested_id, "static", NULL, &secret, &json);
+	if (client_id == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_MO_INVALID_CLIENT_METADATA),
+				 errmsg("client \"%s\" already exists", requested_id)));
+	mo_audit("client_created", NULL, client_id, NULL, 0,
+			 registration_detail(&m, false));
+	mo_spi_finish();
+	return client_credentials(fcinfo, client_id, secret);
+}
+
+/* The kind of client_id, locked, or NULL if there is no such client. */
+static char *
+client_kind_for_update(const char *client_id)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1];
+
+	mo_spi_plan(&plan, "SELECT kind FROM clients WHERE client_id = $1 FOR UPDATE",
+			  1, types);
+	values[0] = CStringGetTextDatum(client_id);
+	if (SPI_execute_plan(plan, values, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up a client");
+	return spi_text(1);
+}
+
+/* Delete client_id and (by cascade) its requests, grants, codes and tokens; the number of grants. */
+static int64
+client_delete(const char *client_id)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1];
+	bool		isnull;
+
+	mo_spi_plan(&plan,
+			  "WITH g AS (SELECT count(*) AS n FROM grants WHERE client_id = $1),"
+			  " d AS (DELETE FROM clients WHERE client_id = $1 RETURNING 1)"
+			  " SELECT n FROM g, d",
+			  1, types);
+	values[0] = CStringGetTextDatum(client_id);
+	if (SPI_execute_plan(plan, values, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not delete a client");
+	return SPI_processed ? DatumGetInt64(mo_spi_datum(1, &isnull)) : 0;
+}
+
+/* delete_client(client_id): remove a client and everything it was granted. */
+Datum
+delete_client(PG_FUNCTION_ARGS)
+{
+	const char *client_id = mo_arg_cstring(fcinfo, 0);
+	char	   *kind;
+	bool		found = false;
+
+	if (client_id == NULL)
+		PG_RETURN_BOOL(false);
+	mo_spi_connect();
+	kind = client_kind_for_update(client_id);
+	if (kind && strcmp(kind, "builtin") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_MO_INVALID_CLIENT),
+				 errmsg("cannot delete the built-in client \"%s\"", client_id)));
+	if (kind)
+	{
+		StringInfoData detail;
+
+		initStringInfo(&detail);
+		appendStringInfoChar(&detail, '{');
+		mo_json_int(&detail, "grants_revoked", client_delete(client_id));
+		appendStringInfoChar(&detail, '}');
+		mo_token_cache_invalidate();
+		mo_audit("client_deleted", NULL, client_id, NULL, 0, detail.data);
+		found = true;
+	}
+	mo_spi_finish();
+	PG_RETURN_BOOL(found);
+}

@@ -1,0 +1,405 @@
+/*
+ * revoke.c
+ *		Token revocation (RFC 7009), token introspection (RFC 7662), the
+ *		admin revoke_grant(), and mo_revoke_grant(), the one routine every
+ *		path uses to revoke a grant and the whole family of its tokens.
+ *
+ * A refresh token is revoked with its whole grant; an access token alone.
+ * A token of another client, an unknown token, a personal access token:
+ * 200 and nothing done (RFC 7009 section 2.2), so that nothing leaks.
+ */
+#include "client_auth.h"
+
+#include "catalog/pg_type.h"
+
+#include "lib/jwt.h"
+#include "lib/token_format.h"
+
+PG_FUNCTION_INFO_V1(mcp_oauth_revoke);
+PG_FUNCTION_INFO_V1(mcp_oauth_introspect);
+PG_FUNCTION_INFO_V1(revoke_grant);
+
+/* What an introspection answer says of an active token (RFC 7662 2.2). */
+typedef struct TokenInfo
+{
+	const char *scope;
+	const char *client_id;
+	const char *sub;
+	const char *aud;
+	const char *iss;
+	int64		exp;
+	int64		iat;
+	const char *token_type;
+} TokenInfo;
+
+/* Run one UPDATE ... WHERE grant_id = $1 [AND $2 ...] plan. */
+static void
+run_grant_update(SPIPlanPtr *plan, const char *sql, int64 grant_id,
+				 const char *reason)
+{
+	Oid			types[2] = {INT8OID, TEXTOID};
+	Datum		values[2];
+
+	mo_spi_plan(plan, sql, reason ? 2 : 1, types);
+	values[0] = Int64GetDatum(grant_id);
+	values[1] = reason ? mo_text_datum(reason) : (Datum) 0;
+	mo_spi_run(*plan, values, 0);
+}
+
+/*
+ * Revoke the grant and every refresh and access token it issued, and drop
+ * the verified-token caches at commit.  The grant row is updated (locked)
+ * first, in a statement of its own, so that the token updates that follow
+ * see any successor a concurrent refresh committed before the lock.
+ */
+void
+mo_revoke_grant(int64 grant_id, const char *reason)
+{
+	static SPIPlanPtr grant_plan = NULL;
+	static SPIPlanPtr refresh_plan = NULL;
+	static SPIPlanPtr access_plan = NULL;
+
+	mo_spi_connect();
+	run_grant_update(&grant_plan,
+					 "UPDATE grants SET revoked_at = now(), revoked_reason = $2"
+					 " WHERE grant_id = $1 AND revoked_at IS NULL",
+					 grant_id, reason);
+	run_grant_update(&refresh_plan,
+					 "UPDATE refresh_tokens SET revoked_at = now()"
+					 " WHERE grant_id = $1 AND revoked_at IS NULL",
+					 grant_id, NULL);
+	run_grant_update(&access_plan,
+					 "UPDATE access_tokens SET revoked_at = now()"
+					 " WHERE grant_id = $1 AND revoked_at IS NULL",
+					 grant_id, NULL);
+	mo_spi_finish();
+	mo_token_cache_invalidate();
+}
+
+/* An audit detail object with one string member. */
+static char *
+detail_json(const char *key, const char *value)
+{
+	StringInfoData detail;
+
+	initStringInfo(&detail);
+	appendStringInfoChar(&detail, '{');
+	mo_json_string(&detail, key, value);
+	appendStringInfoChar(&detail, '}');
+	return detail.data;
+}
+
+/* Audit a revocation through the revocation endpoint. */
+static void
+audit_revoked(const MoGrant *g, const char *client_addr, const char *token_type)
+{
+	mo_audit("token_revoked", g->subject, g->client_id, client_addr,
+			 g->grant_id, detail_json("token_type", token_type));
+}
+
+/* A refresh token of the client: revoke its grant. */
+static void
+revoke_refresh(const char *token, const MoClient *client, const char *client_addr)
+{
+	int64		grant_id = mo_refresh_grant_id(mo_sha256(token));
+	MoGrant		g;
+
+	if (grant_id == 0 || !mo_lock_grant(grant_id, &g) ||
+		strcmp(g.client_id, client->client_id) != 0 || g.revoked)
+		return;
+	mo_revoke_grant(grant_id, "client_revoked");
+	audit_revoked(&g, client_addr, "refresh_token");
+}
+
+/*
+ * Parse a JWT access token into *jwt and check it by verify_access_token
+ * against its own audience; false unless it is an active, verified JWT.
+ */
+static bool
+verified_jwt(const char *token, jwt_parsed *jwt)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	Datum		values[2];
+	const json_member *aud;
+	bool		isnull;
+	bool		active;
+	char	   *kind;
+
+	if (strlen(token) > JWT_MAX_LEN || jwt_parse(token, palloc, jwt) != NULL)
+		return false;
+	aud = json_get(&jwt->claims, "aud");
+	if (aud == NULL || aud->type != JSON_STRING)
+		return false;
+	mo_spi_plan(&plan,
+				"SELECT active, kind FROM verify_access_token($1, $2)",
+				2, types);
+	values[0] = mo_text_datum(token);
+	values[1] = mo_text_datum(aud->string);
+	mo_spi_run(plan, values, 1);
+	if (SPI_processed != 1)
+		return false;
+	active = DatumGetBool(mo_spi_datum(1, &isnull));
+	if (isnull || !active)
+		return false;
+	kind = mo_spi_text(2);
+	return kind != NULL && strcmp(kind, "jwt") == 0;
+}
+
+/* A string claim of a verified token, or NULL. */
+static const char *
+claim_string(const jwt_parsed *jwt, const char *name)
+{
+	const json_member *m = json_get(&jwt->claims, name);
+
+	return (m != NULL && m->type == JSON_STRING) ? m->string : NULL;
+}
+
+/* A numeric claim of a verified token, or 0. */
+static int64
+claim_number(const jwt_parsed *jwt, const char *name)
+{
+	const json_member *m = json_get(&jwt->claims, name);
+
+	return (m != NULL && m->type == JSON_NUMBER) ? (int64) m->number : 0;
+}
+
+/* The grant of the access token with this jti (no lock), or 0. */
+static int64
+access_grant_id(const char *jti)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1];
+	bool		isnull;
+
+	mo_spi_plan(&plan,
+				"SELECT grant_id FROM access_tokens WHERE jti = $1::uuid",
+				1, types);
+	values[0] = mo_text_datum(jti);
+	mo_spi_run(plan, values, 1);
+	if (SPI_processed == 0)
+		return 0;
+	return DatumGetInt64(mo_spi_datum(1, &isnull));
+}
+
+/* Mark one access token revoked. */
+static void
+revoke_jti(const char *jti)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1];
+
+	mo_spi_plan(&plan,
+				"UPDATE access_tokens SET revoked_at = now()"
+				" WHERE jti = $1::uuid AND revoked_at IS NULL",
+				1, types);
+	values[0] = mo_text_datum(jti);
+	mo_spi_run(plan, values, 0);
+}
+
+/* A verified access token of the client: revoke it alone. */
+static void
+revoke_access(const char *token, const MoClient *client, const char *client_addr)
+{
+	jwt_parsed	jwt;
+	const char *jti;
+	int64		grant_id;
+	MoGrant		g;
+
+	if (!verified_jwt(token, &jwt) || (jti = claim_string(&jwt, "jti")) == NULL)
+		return;
+	grant_id = access_grant_id(jti);
+	if (grant_id == 0 || !mo_lock_grant(grant_id, &g) ||
+		strcmp(g.client_id, client->client_id) != 0)
+		return;
+	revoke_jti(jti);
+	mo_token_cache_invalidate();
+	audit_revoked(&g, client_addr, "access_token");
+}
+
+/* Whether token has the refresh token prefix. */
+static bool
+is_refresh_token(const char *token)
+{
+	return strncmp(token, REFRESH_PREFIX, strlen(REFRESH_PREFIX)) == 0;
+}
+
+/* RFC 7009 section 2.1: revoke the token if it is the client's; 200 always. */
+static void
+revoke_request(const form *params, const MoClient *client,
+			   const char *client_addr, MoResponse *r)
+{
+	const char *token = form_get(params, "token");
+
+	/* token_type_hint is only a hint: both types are supported. */
+	if (token == NULL || token[0] == '\0')
+	{
+		mo_error_response(r, 400, "invalid_request", "token is missing");
+		return;
+	}
+	if (is_refresh_token(token))
+		revoke_refresh(token, client, client_addr);
+	else
+		revoke_access(token, client, client_addr);
+	r->status = 200;
+	r->body = "";
+}
+
+/* The introspection answer for an active token, or {"active":false} when info is NULL. */
+static void
+introspection_response(const TokenInfo *info, MoResponse *r)
+{
+	StringInfoData body;
+
+	initStringInfo(&body);
+	appendStringInfoChar(&body, '{');
+	mo_json_bool(&body, "active", info != NULL);
+	if (info != NULL)
+	{
+		mo_json_string(&body, "scope", info->scope);
+		mo_json_string(&body, "client_id", info->client_id);
+		mo_json_string(&body, "sub", info->sub);
+		mo_json_string(&body, "aud", info->aud);
+		mo_json_string(&body, "iss", info->iss);
+		mo_json_int(&body, "exp", info->exp);
+		mo_json_int(&body, "iat", info->iat);
+		mo_json_string(&body, "token_type", info->token_type);
+	}
+	appendStringInfoChar(&body, '}');
+	mo_json_response(r, 200, body.data, "no-store");
+}
+
+/* Fill info from an active refresh token of the calling client; false otherwise. */
+static bool
+refresh_info(const char *token, const MoClient *client, TokenInfo *info)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			types[2] = {BYTEAOID, TEXTOID};
+	Datum		values[2];
+	bool		isnull;
+
+	mo_spi_plan(&plan,
+				"SELECT array_to_string(t.scopes, ' '), g.subject, g.resource,"
+				" extract(epoch FROM t.expires_at)::int8,"
+				" extract(epoch FROM t.created_at)::int8"
+				" FROM refresh_tokens t JOIN grants g USING (grant_id)"
+				" WHERE t.token_hash = $1 AND g.client_id = $2"
+				" AND t.revoked_at IS NULL AND t.rotated_at IS NULL"
+				" AND t.expires_at > now()"
+				" AND g.revoked_at IS NULL AND g.expires_at > now()",
+				2, types);
+	values[0] = PointerGetDatum(mo_sha256(token));
+	values[1] = mo_text_datum(client->client_id);
+	mo_spi_run(plan, values, 1);
+	if (SPI_processed != 1)
+		return false;
+	info->scope = mo_spi_text(1);
+	info->client_id = client->client_id;
+	info->sub = mo_spi_text(2);
+	info->aud = mo_spi_text(3);
+	info->iss = mo_issuer;
+	info->exp = DatumGetInt64(mo_spi_datum(4, &isnull));
+	info->iat = DatumGetInt64(mo_spi_datum(5, &isnull));
+	info->token_type = "refresh_token";
+	return true;
+}
+
+/* Fill info from an active, verified JWT access token; false otherwise. */
+static bool
+access_info(const char *token, TokenInfo *info)
+{
+	jwt_parsed	jwt;
+
+	if (!verified_jwt(token, &jwt))
+		return false;
+	info->scope = claim_string(&jwt, "scope");
+	info->client_id = claim_string(&jwt, "client_id");
+	info->sub = claim_string(&jwt, "sub");
+	info->aud = claim_string(&jwt, "aud");
+	info->iss = claim_string(&jwt, "iss");
+	info->exp = claim_number(&jwt, "exp");
+	info->iat = claim_number(&jwt, "iat");
+	info->token_type = "Bearer";
+	return true;
+}
+
+/*
+ * RFC 7662 section 2: confidential clients only.  Access tokens of any
+ * client (resource servers introspect those); refresh tokens only the
+ * caller's own.
+ */
+static void
+introspect_request(const form *params, const MoClient *client,
+				   const char *client_addr, MoResponse *r)
+{
+	const char *token = form_get(params, "token");
+	TokenInfo	info;
+	bool		active;
+
+	if (!client->confidential)
+	{
+		mo_error_response(r, 401, "invalid_client",
+						  "introspection requires client authentication with a secret");
+		return;
+	}
+	if (token == NULL || token[0] == '\0')
+	{
+		mo_error_response(r, 400, "invalid_request", "token is missing");
+		return;
+	}
+	if (is_refresh_token(token))
+		active = refresh_info(token, client, &info);
+	else
+		active = access_info(token, &info);
+	introspection_response(active ? &info : NULL, r);
+}
+
+/*
+ * revoke(content_type text, authorization text, body text, client_addr inet)
+ * RETURNS http_response: RFC 7009 token revocation.
+ */
+Datum
+mcp_oauth_revoke(PG_FUNCTION_ARGS)
+{
+	return mo_client_endpoint(fcinfo, revoke_request);
+}
+
+/*
+ * introspect(content_type text, authorization text, body text, client_addr inet)
+ * RETURNS http_response: RFC 7662 token introspection.
+ */
+Datum
+mcp_oauth_introspect(PG_FUNCTION_ARGS)
+{
+	return mo_client_endpoint(fcinfo, introspect_request);
+}
+
+/*
+ * revoke_grant(grant_id bigint, reason text DEFAULT 'admin') RETURNS boolean:
+ * false if it was already revoked; raises for an unknown grant.
+ */
+Datum
+revoke_grant(PG_FUNCTION_ARGS)
+{
+	int64		grant_id = PG_GETARG_INT64(0);
+	char	   *reason = PG_ARGISNULL(1) ? "admin" : mo_arg_cstring(fcinfo, 1);
+	MoGrant		g;
+	bool		found;
+
+	mo_spi_connect();
+	found = mo_lock_grant(grant_id, &g);
+	if (!found)
+		ereport(ERROR,
+				(errcode(ERRCODE_MO_INVALID_GRANT),
+				 errmsg("grant %lld does not exist", (long long) grant_id)));
+	if (!g.revoked)
+	{
+		mo_revoke_grant(grant_id, reason);
+		mo_audit("grant_revoked", g.subject, g.client_id, NULL, grant_id,
+				 detail_json("reason", reason));
+	}
+	mo_spi_finish();
+	PG_RETURN_BOOL(!g.revoked);
+}

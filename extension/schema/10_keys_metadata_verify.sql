@@ -1,0 +1,54 @@
+-- mcp_oauth install script, part 10: discovery metadata, signing keys,
+-- token verification (metadata.c, keys.c, verify.c).
+
+-- RFC 8414 authorization server metadata.
+CREATE FUNCTION authorization_server_metadata()
+RETURNS http_response
+AS 'MODULE_PATHNAME', 'authorization_server_metadata'
+LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = mcp_oauth, pg_catalog, pg_temp;
+
+-- OpenID Connect discovery twin of the above.
+CREATE FUNCTION openid_configuration()
+RETURNS http_response
+AS 'MODULE_PATHNAME', 'openid_configuration'
+LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = mcp_oauth, pg_catalog, pg_temp;
+
+-- RFC 9728 protected resource metadata of a configured resource (NULL: the
+-- first); 404 for an unknown one.
+CREATE FUNCTION protected_resource_metadata(resource text DEFAULT NULL)
+RETURNS http_response
+AS 'MODULE_PATHNAME', 'protected_resource_metadata'
+LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = mcp_oauth, pg_catalog, pg_temp;
+
+-- The published signing keys, {"keys":[...]}.
+CREATE FUNCTION jwks()
+RETURNS http_response
+AS 'MODULE_PATHNAME', 'jwks'
+LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = mcp_oauth, pg_catalog, pg_temp;
+
+-- Verify a bearer token (JWT access token or personal access token) for a
+-- protected resource.  VOLATILE: it records a PAT's last use (at most
+-- hourly) and keeps a per-backend cache.
+CREATE FUNCTION verify_access_token(token text, resource text,
+									required_scopes text[] DEFAULT '{}')
+RETURNS token_verification
+AS 'MODULE_PATHNAME', 'verify_access_token'
+LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = mcp_oauth, pg_catalog, pg_temp;
+
+-- Admin: make a new signing key; returns its kid.  The first key signs at
+-- once; a later one is published at once and signs after publish_ahead
+-- (default 10 minutes), when the keys before it retire.
+CREATE FUNCTION rotate_signing_key(alg text DEFAULT NULL,
+								   publish_ahead interval DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'rotate_signing_key'
+LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = mcp_oauth, pg_catalog, pg_temp;
+
+-- EXECUTE: the endpoint functions above are granted to mcp_oauth_server and
+-- rotate_signing_key to nobody in 90_grants.sql.

@@ -1,0 +1,662 @@
+/*
+ * verify.c
+ *		verify_access_token(): bearer token verification for protected
+ *		resources (JWT access tokens per RFC 9068, and personal access
+ *		tokens), the RFC 6750 challenge, and the verified-token cache.
+ *
+ * The cache is per backend, keyed by SHA-256 of (token, resource, issuer),
+ * and holds only tokens that verified.  An entry is used only while the
+ * token has not expired.  Every revocation calls
+ * mo_token_cache_invalidate(), a relcache invalidation of mcp_oauth.grants
+ * that every backend receives at commit (the revoking one at once); the
+ * callback bumps a generation counter, so a verification that raced with
+ * a revocation never enters the cache, and the cache is emptied at the
+ * next lookup.
+ */
+#include "mcp_oauth.h"
+
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/uuid.h"
+
+#include "keys.h"
+#include "lib/token_format.h"
+
+#define PAT_TOUCH_INTERVAL (3600 * USECS_PER_SEC)	/* last_used_at resolution */
+#define UNIX_EPOCH_OFFSET ((double) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY)
+
+/* A token that verified (before the scope check). */
+typedef struct Verified
+{
+	char		kind;			/* 'j' JWT, 'p' PAT */
+	char	   *subject;
+	char	   *client_id;		/* NULL for a PAT */
+	List	   *scopes;
+	bool		has_expiry;
+	TimestampTz expires_at;
+	int64		pat_id;
+	TimestampTz last_used;		/* PAT: last_used_at as now stored, or DT_NOBEGIN */
+} Verified;
+
+/* A cache entry: a Verified copied into the cache's memory context. */
+typedef struct CacheEntry
+{
+	unsigned char key[SHA256_DIGEST_LENGTH];
+	char		kind;
+	char	   *subject;
+	char	   *client_id;
+	char	  **scopes;
+	int			nscopes;
+	bool		has_expiry;
+	TimestampTz expires_at;
+	int64		pat_id;
+	TimestampTz last_used;
+} CacheEntry;
+
+static HTAB *token_cache = NULL;
+static MemoryContext cache_cxt = NULL;
+static uint64 cache_generation = 0;
+static bool cache_reset_pending = false;
+static Oid	grants_relid = InvalidOid;
+
+PG_FUNCTION_INFO_V1(verify_access_token);
+
+/* Relcache callback: grants changed (a revocation), or everything did. */
+static void
+verify_relcache_callback(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == grants_relid)
+	{
+		cache_generation++;
+		cache_reset_pending = true;
+		grants_relid = InvalidOid;
+	}
+}
+
+/* Register the relcache callback (called once from _PG_init). */
+void
+mo_verify_init(void)
+{
+	CacheRegisterRelcacheCallback(verify_relcache_callback, (Datum) 0);
+}
+
+/* The oid of mcp_oauth.grants, remembered for the callback. */
+static Oid
+grants_oid(void)
+{
+	if (!OidIsValid(grants_relid))
+		grants_relid = get_relname_relid("grants",
+										 get_namespace_oid("mcp_oauth", false));
+	return grants_relid;
+}
+
+/* Make every backend drop its verified-token cache at commit. */
+void
+mo_token_cache_invalidate(void)
+{
+	CacheInvalidateRelcacheByRelid(grants_oid());
+}
+
+/* Drop every cache entry. */
+static void
+cache_reset(void)
+{
+	if (cache_cxt != NULL)
+		MemoryContextReset(cache_cxt);	/* the table lives in a child context */
+	token_cache = NULL;
+	cache_reset_pending = false;
+}
+
+/* The cache table, created (or emptied) as needed; NULL when the cache is off. */
+static HTAB *
+cache_table(void)
+{
+	HASHCTL		ctl;
+
+	if (cache_reset_pending || (mo_token_cache_size == 0 && token_cache != NULL))
+		cache_reset();
+	if (mo_token_cache_size == 0)
+		return NULL;
+	if (token_cache == NULL)
+	{
+		if (cache_cxt == NULL)
+			cache_cxt = AllocSetContextCreate(TopMemoryContext,
+											  "mcp_oauth verified tokens",
+											  ALLOCSET_DEFAULT_SIZES);
+		ctl.keysize = SHA256_DIGEST_LENGTH;
+		ctl.entrysize = sizeof(CacheEntry);
+		ctl.hcxt = cache_cxt;
+		token_cache = hash_create("mcp_oauth verified tokens", 256, &ctl,
+								  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	return token_cache;
+}
+
+/* The cache key: SHA-256 of token, resource and issuer, NUL-separated. */
+static void
+cache_key(const char *token, const char *resource, unsigned char *key)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	bool		ok;
+
+	ok = ctx != NULL &&
+		EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
+		EVP_DigestUpdate(ctx, token, strlen(token) + 1) == 1 &&
+		EVP_DigestUpdate(ctx, resource, strlen(resource) + 1) == 1 &&
+		EVP_DigestUpdate(ctx, mo_issuer, strlen(mo_issuer)) == 1 &&
+		EVP_DigestFinal_ex(ctx, key, NULL) == 1;
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_MO_SERVER_ERROR),
+				 errmsg("could not compute SHA-256")));
+}
+
+/* The transaction time and the clock leeway, in microseconds. */
+static TimestampTz
+now_ts(void)
+{
+	return GetCurrentTransactionStartTimestamp();
+}
+
+static int64
+leeway_us(void)
+{
+	return (int64) mo_clock_leeway * USECS_PER_SEC;
+}
+
+/* Whether a cached or verified token has expired at now. */
+static bool
+expired(char kind, bool has_expiry, TimestampTz expires_at)
+{
+	if (!has_expiry)
+		return false;
+	if (kind == 'j')
+		return now_ts() >= expires_at + leeway_us();
+	return now_ts() >= expires_at;
+}
+
+/* A usable cache entry for key into v, or false (absent, expired, PAT due a touch). */
+static bool
+cache_lookup(const unsigned char *key, Verified *v)
+{
+	HTAB	   *table = cache_table();
+	CacheEntry *e;
+
+	if (table == NULL)
+		return false;
+	e = hash_search(table, key, HASH_FIND, NULL);
+	if (e == NULL || expired(e->kind, e->has_expiry, e->expires_at))
+		return false;
+	if (e->kind == 'p' && now_ts() - e->last_used >= PAT_TOUCH_INTERVAL)
+		return false;
+	v->kind = e->kind;
+	v->subject = pstrdup(e->subject);
+	v->client_id = e->client_id ? pstrdup(e->client_id) : NULL;
+	v->scopes = NIL;
+	for (int i = 0; i < e->nscopes; i++)
+		v->scopes = lappend(v->scopes, pstrdup(e->scopes[i]));
+	v->has_expiry = e->has_expiry;
+	v->expires_at = e->expires_at;
+	v->pat_id = e->pat_id;
+	v->last_used = e->last_used;
+	return true;
+}
+
+/* Remember v under key, unless a revocation arrived since generation. */
+static void
+cache_store(const unsigned char *key, const Verified *v, uint64 generation)
+{
+	HTAB	   *table;
+	CacheEntry *e;
+	ListCell   *lc;
+	int			i = 0;
+
+	if (generation != cache_generation || (table = cache_table()) == NULL)
+		return;
+	if (hash_get_num_entries(table) >= mo_token_cache_size)
+	{
+		cache_reset();
+		table = cache_table();
+	}
+	e = hash_search(table, key, HASH_ENTER, NULL);
+	e->kind = v->kind;
+	e->subject = MemoryContextStrdup(cache_cxt, v->subject);
+	e->client_id = v->client_id ? MemoryContextStrdup(cache_cxt, v->client_id) : NULL;
+	e->nscopes = list_length(v->scopes);
+	e->scopes = MemoryContextAlloc(cache_cxt, sizeof(char *) * (e->nscopes + 1));
+	foreach(lc, v->scopes)
+		e->scopes[i++] = MemoryContextStrdup(cache_cxt, (const char *) lfirst(lc));
+	e->has_expiry = v->has_expiry;
+	e->expires_at = v->expires_at;
+	e->pat_id = v->pat_id;
+	e->last_used = v->last_used;
+}
+
+/* Whether uri names the configured resource (canonical comparison). */
+static bool
+same_resource(const char *uri, const char *configured)
+{
+	const char *m = mo_match_resource(uri);
+
+	return m != NULL && strcmp(m, configured) == 0;
+}
+
+/* Whether the aud claim (a string or an array of strings) names configured. */
+static bool
+aud_matches(const json_member *aud, const char *configured)
+{
+	if (aud == NULL)
+		return false;
+	if (aud->type == JSON_STRING)
+		return same_resource(aud->string, configured);
+	if (aud->type != JSON_ARRAY || aud->strings == NULL)
+		return false;
+	for (int i = 0; i < aud->nstrings; i++)
+		if (same_resource(aud->strings[i], configured))
+			return true;
+	return false;
+}
+
+/* A string claim, or NULL when absent or not a string. */
+static const char *
+claim_string(const json_doc *claims, const char *name)
+{
+	const json_member *m = json_get(claims, name);
+
+	return (m != NULL && m->type == JSON_STRING) ? m->string : NULL;
+}
+
+/* A NumericDate claim as a timestamp; false when absent, not a number or absurd. */
+static bool
+claim_time(const json_doc *claims, const char *name, TimestampTz *out)
+{
+	const json_member *m = json_get(claims, name);
+
+	if (m == NULL || m->type != JSON_NUMBER || m->number < 0 || m->number > 1e11)
+		return false;
+	*out = (TimestampTz) ((m->number - UNIX_EPOCH_OFFSET) * USECS_PER_SEC);
+	return true;
+}
+
+/* Check exp, nbf and iat with the clock leeway; NULL or a reason. */
+static const char *
+check_times(const json_doc *claims, Verified *v)
+{
+	TimestampTz now = now_ts();
+	TimestampTz t;
+
+	if (!claim_time(claims, "exp", &v->expires_at))
+		return "missing or malformed exp";
+	v->has_expiry = true;
+	if (expired('j', true, v->expires_at))
+		return "token expired";
+	if (json_get(claims, "nbf") != NULL &&
+		(!claim_time(claims, "nbf", &t) || t > now + leeway_us()))
+		return "token not yet valid";
+	if (!claim_time(claims, "iat", &t))
+		return "missing or malformed iat";
+	if (t > now + leeway_us())
+		return "token issued in the future";
+	return NULL;
+}
+
+/* Whether s is a UUID in its canonical 8-4-4-4-12 hex form. */
+static bool
+uuid_shaped(const char *s)
+{
+	if (strlen(s) != 36)
+		return false;
+	for (int i = 0; i < 36; i++)
+	{
+		bool		dash = (i == 8 || i == 13 || i == 18 || i == 23);
+
+		if (dash ? s[i] != '-' : !isxdigit((unsigned char) s[i]))
+			return false;
+	}
+	return true;
+}
+
+/* The jti's access_tokens row and grant: present, unrevoked, same subject and client. */
+static const char *
+check_jti(const char *jti, const Verified *v)
+{
+	static SPIPlanPtr plan = NULL;
+	Datum		values[1];
+	HeapTuple	row;
+	TupleDesc	desc;
+	bool		isnull;
+	const char *reason = NULL;
+
+	if (!uuid_shaped(jti))
+		return "malformed jti";
+	mo_spi_connect();
+	if (plan == NULL)
+	{
+		plan = SPI_prepare("SELECT a.revoked_at IS NULL AND g.revoked_at IS NULL,"
+						   " g.subject, g.client_id"
+						   " FROM mcp_oauth.access_tokens a"
+						   " JOIN mcp_oauth.grants g USING (grant_id)"
+						   " WHERE a.jti = $1",
+						   1, (Oid[]) {UUIDOID});
+		if (plan == NULL || SPI_keepplan(plan) != 0)
+			elog(ERROR, "could not prepare access token lookup");
+	}
+	values[0] = DirectFunctionCall1(uuid_in, CStringGetDatum(jti));
+	if (SPI_execute_plan(plan, values, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up access token");
+	if (SPI_processed == 0)
+		reason = "unknown token";
+	else
+	{
+		row = SPI_tuptable->vals[0];
+		desc = SPI_tuptable->tupdesc;
+		if (!DatumGetBool(SPI_getbinval(row, desc, 1, &isnull)))
+			reason = "token revoked";
+		else if (strcmp(SPI_getvalue(row, desc, 2), v->subject) != 0 ||
+				 strcmp(SPI_getvalue(row, desc, 3), v->client_id) != 0)
+			reason = "token does not match its grant";
+	}
+	mo_spi_finish();
+	return reason;
+}
+
+/* Whether the header typ is at+jwt (RFC 9068 section 4, case-insensitive). */
+static bool
+typ_is_at_jwt(const char *typ)
+{
+	return typ != NULL && (pg_strcasecmp(typ, "at+jwt") == 0 ||
+						   pg_strcasecmp(typ, "application/at+jwt") == 0);
+}
+
+/* Verify a JWT access token for configured; NULL (v filled) or a reason. */
+static const char *
+verify_jwt(const char *token, const char *configured, Verified *v)
+{
+	jwt_parsed p;
+	const char *reason;
+	const char *iss,
+			   *jti,
+			   *scope;
+
+	if ((reason = jwt_parse(token, palloc, &p)) != NULL)
+		return reason;
+	if (!typ_is_at_jwt(p.typ))
+		return "not an access token (typ)";
+	if (!mo_check_jwt_signature(&p, &reason))
+		return reason;
+	iss = claim_string(&p.claims, "iss");
+	if (iss == NULL || strcmp(iss, mo_issuer) != 0)
+		return "wrong issuer";
+	if (!aud_matches(json_get(&p.claims, "aud"), configured))
+		return "token not for this resource";
+	if ((reason = check_times(&p.claims, v)) != NULL)
+		return reason;
+	v->kind = 'j';
+	v->subject = (char *) claim_string(&p.claims, "sub");
+	v->client_id = (char *) claim_string(&p.claims, "client_id");
+	jti = claim_string(&p.claims, "jti");
+	scope = claim_string(&p.claims, "scope");
+	if (v->subject == NULL || v->client_id == NULL || jti == NULL)
+		return "missing sub, client_id or jti";
+	if (json_get(&p.claims, "scope") != NULL &&
+		(scope == NULL || !mo_scope_parse(scope, &v->scopes)))
+		return "malformed scope";
+	return check_jti(jti, v);
+}
+
+/* Record that a PAT was used, at most once an hour (the hot path stays read-only). */
+static void
+touch_pat(Verified *v)
+{
+	TimestampTz now = now_ts();
+
+	if (v->last_used != DT_NOBEGIN && now - v->last_used < PAT_TOUCH_INTERVAL)
+		return;
+	if (XactReadOnly || RecoveryInProgress())
+		return;
+	if (SPI_execute_with_args("UPDATE mcp_oauth.personal_access_tokens"
+							  " SET last_used_at = now() WHERE pat_id = $1"
+							  " AND (last_used_at IS NULL"
+							  " OR last_used_at < now() - interval '1 hour')",
+							  1, (Oid[]) {INT8OID},
+							  (Datum[]) {Int64GetDatum(v->pat_id)},
+							  NULL, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "could not update personal access token");
+	v->last_used = now;
+}
+
+/* A timestamptz column of the first row, or DT_NOBEGIN when null. */
+static TimestampTz
+row_time(int col, bool *isnull)
+{
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+								  col, isnull);
+
+	return *isnull ? DT_NOBEGIN : DatumGetTimestampTz(d);
+}
+
+/* Check the PAT row just fetched and fill v; NULL or a reason.  SPI-connected. */
+static const char *
+check_pat_row(const char *configured, Verified *v)
+{
+	HeapTuple	row = SPI_tuptable->vals[0];
+	TupleDesc	desc = SPI_tuptable->tupdesc;
+	char	   *resource = SPI_getvalue(row, desc, 4);
+	bool		isnull;
+
+	if (DatumGetBool(SPI_getbinval(row, desc, 7, &isnull)))
+		return "token revoked";
+	v->expires_at = row_time(5, &isnull);
+	v->has_expiry = !isnull;
+	if (expired('p', v->has_expiry, v->expires_at))
+		return "token expired";
+	if (resource != NULL && !same_resource(resource, configured))
+		return "token not for this resource";
+	v->kind = 'p';
+	v->pat_id = DatumGetInt64(SPI_getbinval(row, desc, 1, &isnull));
+	v->subject = SPI_getvalue(row, desc, 2);
+	v->client_id = NULL;
+	v->scopes = mo_text_array_to_list(SPI_getbinval(row, desc, 3, &isnull));
+	v->last_used = row_time(6, &isnull);
+	touch_pat(v);
+	return NULL;
+}
+
+/* Verify a personal access token for configured; NULL (v filled) or a reason. */
+static const char *
+verify_pat(const char *token, const char *configured, Verified *v)
+{
+	static SPIPlanPtr plan = NULL;
+	Datum		values[1];
+	const char *reason;
+
+	mo_spi_connect();
+	if (plan == NULL)
+	{
+		plan = SPI_prepare("SELECT pat_id, subject, scopes, resource, expires_at,"
+						   " last_used_at, revoked_at IS NOT NULL"
+						   " FROM mcp_oauth.personal_access_tokens"
+						   " WHERE token_hash = $1",
+						   1, (Oid[]) {BYTEAOID});
+		if (plan == NULL || SPI_keepplan(plan) != 0)
+			elog(ERROR, "could not prepare personal access token lookup");
+	}
+	values[0] = PointerGetDatum(mo_sha256(token));
+	if (SPI_execute_plan(plan, values, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up personal access token");
+	reason = SPI_processed == 0 ? "unknown token" : check_pat_row(configured, v);
+	mo_spi_finish();
+	return reason;
+}
+
+/* Verify token from scratch (PAT or JWT); NULL (v filled) or a reason. */
+static const char *
+verify_uncached(const char *token, const char *configured, Verified *v)
+{
+	memset(v, 0, sizeof(*v));
+	if (strncmp(token, PAT_PREFIX, strlen(PAT_PREFIX)) == 0)
+		return pat_valid(token) ? verify_pat(token, configured, v) : "malformed token";
+	return verify_jwt(token, configured, v);
+}
+
+/*
+ * The RFC 9728 metadata URL of resource: /.well-known/oauth-protected-resource
+ * inserted between the host and the path (a lone "/" path is dropped).
+ */
+static char *
+prm_url(const char *resource)
+{
+	const char *authority = strstr(resource, "://");
+	const char *path;
+
+	authority = authority ? authority + 3 : resource;
+	path = authority + strcspn(authority, "/?#");
+	if (strcmp(path, "/") == 0)
+		path = "";
+	return psprintf("%.*s/.well-known/oauth-protected-resource%s",
+					(int) (path - resource), resource, path);
+}
+
+/* Whether s may go inside a quoted scope challenge (RFC 6749 scope-token characters). */
+static void
+check_scope_names(List *scopes)
+{
+	ListCell   *lc;
+
+	foreach(lc, scopes)
+	{
+		const char *s = lfirst(lc);
+
+		for (const char *p = s; *p; p++)
+			if (*p < 0x21 || *p > 0x7E || *p == '"' || *p == '\\')
+				ereport(ERROR,
+						(errcode(ERRCODE_MO_INVALID_SCOPE),
+						 errmsg("required scope \"%s\" is not a valid scope name", s)));
+		if (*s == '\0')
+			ereport(ERROR,
+					(errcode(ERRCODE_MO_INVALID_SCOPE),
+					 errmsg("required scope must not be empty")));
+	}
+}
+
+/* The WWW-Authenticate challenge (RFC 6750 section 3, RFC 9728 section 5.1). */
+static char *
+challenge(const char *resource, const char *error, const char *description,
+		  List *required)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "Bearer resource_metadata=\"%s\"", prm_url(resource));
+	if (error != NULL)
+		appendStringInfo(&buf, ", error=\"%s\", error_description=\"%s\"",
+						 error, description);
+	if (required != NIL)
+		appendStringInfo(&buf, ", scope=\"%s\"", mo_scope_join(required));
+	return buf.data;
+}
+
+/* A text Datum or SQL NULL. */
+static void
+set_text(Datum *values, bool *nulls, int i, const char *s)
+{
+	nulls[i] = (s == NULL);
+	values[i] = s ? CStringGetTextDatum(s) : (Datum) 0;
+}
+
+/* The token_verification row. */
+static Datum
+result_row(FunctionCallInfo fcinfo, bool active, const Verified *v,
+		   const char *error, const char *description, const char *www)
+{
+	TupleDesc	tupdesc;
+	Datum		values[9];
+	bool		nulls[9] = {false};
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	tupdesc = BlessTupleDesc(tupdesc);
+	values[0] = BoolGetDatum(active);
+	set_text(values, nulls, 1, v ? v->subject : NULL);
+	set_text(values, nulls, 2, v ? v->client_id : NULL);
+	nulls[3] = (v == NULL);
+	values[3] = v ? mo_list_to_text_array(v->scopes) : (Datum) 0;
+	nulls[4] = (v == NULL || !v->has_expiry);
+	values[4] = nulls[4] ? (Datum) 0 : TimestampTzGetDatum(v->expires_at);
+	set_text(values, nulls, 5, v ? (v->kind == 'j' ? "jwt" : "pat") : NULL);
+	set_text(values, nulls, 6, error);
+	set_text(values, nulls, 7, description);
+	set_text(values, nulls, 8, www);
+	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+}
+
+/* The configured resource the resource argument names; raises when none. */
+static const char *
+configured_resource(FunctionCallInfo fcinfo)
+{
+	const char *requested = mo_arg_cstring(fcinfo, 1);
+	const char *configured = mo_match_resource(requested);
+
+	if (configured == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_MO_INVALID_TARGET),
+				 errmsg("resource \"%s\" is not configured", requested ? requested : ""),
+				 errhint("List it in mcp_oauth.resources.")));
+	return configured;
+}
+
+/*
+ * verify_access_token(token text, resource text, required_scopes text[])
+ *		-> token_verification.
+ * No token: inactive, no error code (RFC 6750 section 3.1).  Invalid:
+ * invalid_token.  Valid but short of a required scope: inactive with
+ * insufficient_scope (the identity columns are filled, for logging).
+ */
+Datum
+verify_access_token(PG_FUNCTION_ARGS)
+{
+	const char *token = mo_arg_cstring(fcinfo, 0);
+	const char *configured = configured_resource(fcinfo);
+	List	   *required = PG_ARGISNULL(2) ? NIL : mo_text_array_to_list(PG_GETARG_DATUM(2));
+	unsigned char key[SHA256_DIGEST_LENGTH];
+	Verified	v;
+	const char *reason;
+
+	check_scope_names(required);
+	if (token == NULL || token[0] == '\0')
+		return result_row(fcinfo, false, NULL, NULL, NULL,
+						  challenge(configured, NULL, NULL, required));
+	cache_key(token, configured, key);
+	if (!cache_lookup(key, &v))
+	{
+		uint64		generation;
+
+		(void) grants_oid();	/* so the callback recognizes grants */
+		generation = cache_generation;
+		if ((reason = verify_uncached(token, configured, &v)) != NULL)
+			return result_row(fcinfo, false, NULL, "invalid_token", reason,
+							  challenge(configured, "invalid_token", reason, required));
+		cache_store(key, &v, generation);
+	}
+	if (!mo_scope_subset(required, v.scopes))
+	{
+		reason = "the token lacks a required scope";
+		return result_row(fcinfo, false, &v, "insufficient_scope", reason,
+						  challenge(configured, "insufficient_scope", reason, required));
+	}
+	return result_row(fcinfo, true, &v, NULL, NULL, NULL);
+}

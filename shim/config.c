@@ -1,0 +1,485 @@
+/*
+ * config.c
+ *		Configuration: defaults, then "key = value" lines of --config FILE,
+ *		then command-line flags (--key value or --key=value).
+ *
+ * A bad configuration prints a clear message on stderr and exits 2 before
+ * the server listens.
+ */
+#include "shim.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+shim_config shim_conf;
+
+typedef enum conf_source
+{
+	SRC_FILE,
+	SRC_FLAG
+} conf_source;
+
+/* Keys, alphabetical. */
+static const char *const usage_text =
+"Usage: mcp-oauth-server [--config FILE] [--key value ...]\n"
+"\n"
+"The HTTP server of mcp_oauth: OAuth 2.1 endpoints backed by SQL functions of\n"
+"the mcp_oauth extension, login and consent pages, and the /mcp gateway.\n"
+"\n"
+"Options (also as \"key = value\" lines in the config file; flags win):\n"
+"  --config FILE           read settings from FILE\n"
+"  --database CONNINFO     libpq connection string (default: libpq defaults, PG* env)\n"
+"  --db-connections N      database connections per thread (default 2)\n"
+"  --db-queue N            waiting requests per thread before 503 (default 256)\n"
+"  --issuer URL            public base URL, byte-identical to mcp_oauth.issuer\n"
+"                          (default http://127.0.0.1:<port>)\n"
+"  --listen HOST:PORT      address to listen on (default 127.0.0.1:8080)\n"
+"  --log-level LEVEL       error, warn, info or debug (default info)\n"
+"  --max-body BYTES        request body limit (default 65536; k/m suffixes)\n"
+"  --mcp-path PATH         path of the MCP gateway (default /mcp; may repeat)\n"
+"  --request-timeout MS    database time limit per request (default 10000; s suffix)\n"
+"  --required-scopes LIST  scopes /mcp requires, space-separated (default mcp:tools)\n"
+"  --shutdown-timeout MS   drain wait on SIGTERM (default 10000; s suffix)\n"
+"  --threads N             event-loop threads (default: number of cores)\n"
+"  --tls-cert FILE         certificate chain (PEM); with --tls-key enables HTTPS\n"
+"  --tls-key FILE          private key (PEM)\n"
+"  --upstream URL          upstream MCP server the gateway forwards to\n"
+"  --help                  show this help\n"
+"\n"
+"Exit status: 0 after a clean shutdown (SIGTERM, SIGINT), 1 on a runtime\n"
+"failure, 2 on a bad configuration.\n";
+
+static bool mcp_paths_from_flags;
+
+/* Print a configuration error and exit 2. */
+static void
+config_fail(const char *fmt,...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void
+config_fail(const char *fmt,...)
+{
+	va_list		ap;
+
+	fprintf(stderr, "mcp-oauth-server: configuration error: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	exit(2);
+}
+
+/* strdup or die. */
+static char *
+xstrdup(const char *s)
+{
+	char	   *p = strdup(s);
+
+	if (p == NULL)
+	{
+		fprintf(stderr, "mcp-oauth-server: out of memory\n");
+		exit(1);
+	}
+	return p;
+}
+
+/* Parse a positive integer in [min, max] with an optional k/m (bytes) or s/ms (time) suffix. */
+static long
+parse_number(const char *key, const char *value, long min, long max, bool bytes)
+{
+	char	   *end;
+	long		v;
+
+	errno = 0;
+	v = strtol(value, &end, 10);
+	if (errno != 0 || end == value)
+		config_fail("%s: \"%s\" is not a number", key, value);
+	if (bytes && (strcasecmp(end, "k") == 0 || strcasecmp(end, "kib") == 0))
+		v *= 1024, end = "";
+	else if (bytes && (strcasecmp(end, "m") == 0 || strcasecmp(end, "mib") == 0))
+		v *= 1024 * 1024, end = "";
+	else if (!bytes && strcmp(end, "s") == 0)
+		v *= 1000, end = "";
+	else if (!bytes && strcmp(end, "ms") == 0)
+		end = "";
+	if (*end != '\0')
+		config_fail("%s: \"%s\" has an unknown suffix", key, value);
+	if (v < min || v > max)
+		config_fail("%s: %ld is out of range [%ld, %ld]", key, v, min, max);
+	return v;
+}
+
+/* Parse "host:port", "[v6]:port", ":port" or "port". */
+static void
+parse_listen(const char *value)
+{
+	const char *colon;
+	char	   *host;
+
+	if (value[0] == '[')
+	{
+		const char *close = strchr(value, ']');
+
+		if (close == NULL || close[1] != ':')
+			config_fail("listen: \"%s\" is not [ADDRESS]:PORT", value);
+		host = strndup(value + 1, close - value - 1);
+		colon = close + 1;
+	}
+	else if ((colon = strrchr(value, ':')) != NULL)
+		host = strndup(value, colon - value);
+	else
+	{
+		host = strdup("127.0.0.1");
+		colon = value - 1;
+	}
+	if (host == NULL)
+		config_fail("out of memory");
+	if (host[0] == '\0')
+	{
+		free(host);
+		host = xstrdup("0.0.0.0");
+	}
+	free(shim_conf.listen_host);
+	shim_conf.listen_host = host;
+	shim_conf.listen_port = (int) parse_number("listen port", colon + 1, 1, 65535, false);
+}
+
+/* Parse a log level name. */
+static int
+parse_level(const char *value)
+{
+	static const char *const names[] = {"error", "warn", "info", "debug"};
+	int			i;
+
+	for (i = 0; i < 4; i++)
+		if (strcasecmp(value, names[i]) == 0)
+			return i;
+	if (strcasecmp(value, "warning") == 0)
+		return LOG_LEVEL_WARN;
+	config_fail("log-level: \"%s\" is not error, warn, info or debug", value);
+}
+
+/* Add an MCP path (flags replace the paths of the config file). */
+static void
+add_mcp_path(const char *value, conf_source src)
+{
+	if (src == SRC_FLAG && !mcp_paths_from_flags)
+	{
+		shim_conf.n_mcp_paths = 0;
+		mcp_paths_from_flags = true;
+	}
+	if (shim_conf.n_mcp_paths >= SHIM_MAX_MCP_PATHS)
+		config_fail("mcp-path: more than %d paths", SHIM_MAX_MCP_PATHS);
+	shim_conf.mcp_paths[shim_conf.n_mcp_paths++] = xstrdup(value);
+}
+
+/* Replace a string setting. */
+static void
+set_string(char **dst, const char *value)
+{
+	free(*dst);
+	*dst = xstrdup(value);
+}
+
+/* Apply one setting. */
+static void
+apply(const char *key, const char *value, conf_source src)
+{
+	if (strcmp(key, "listen") == 0)
+		parse_listen(value);
+	else if (strcmp(key, "database") == 0)
+		set_string(&shim_conf.database, value);
+	else if (strcmp(key, "issuer") == 0)
+		set_string(&shim_conf.issuer, value);
+	else if (strcmp(key, "mcp-path") == 0)
+		add_mcp_path(value, src);
+	else if (strcmp(key, "upstream") == 0)
+		set_string(&shim_conf.upstream, value);
+	else if (strcmp(key, "required-scopes") == 0)
+		set_string(&shim_conf.required_scopes, value);
+	else if (strcmp(key, "tls-cert") == 0)
+		set_string(&shim_conf.tls_cert, value);
+	else if (strcmp(key, "tls-key") == 0)
+		set_string(&shim_conf.tls_key, value);
+	else if (strcmp(key, "threads") == 0)
+		shim_conf.threads = (int) parse_number(key, value, 1, 256, false);
+	else if (strcmp(key, "db-connections") == 0)
+		shim_conf.db_connections = (int) parse_number(key, value, 1, 64, false);
+	else if (strcmp(key, "db-queue") == 0)
+		shim_conf.db_queue_max = (int) parse_number(key, value, 0, 100000, false);
+	else if (strcmp(key, "max-body") == 0)
+		shim_conf.max_body = (size_t) parse_number(key, value, 1024, 16 * 1024 * 1024, true);
+	else if (strcmp(key, "request-timeout") == 0)
+		shim_conf.request_timeout_ms = (int) parse_number(key, value, 100, 600000, false);
+	else if (strcmp(key, "shutdown-timeout") == 0)
+		shim_conf.shutdown_timeout_ms = (int) parse_number(key, value, 0, 600000, false);
+	else if (strcmp(key, "log-level") == 0)
+		shim_conf.log_level = parse_level(value);
+	else
+		config_fail("unknown setting \"%s\" (see --help)", key);
+}
+
+/* Trim spaces at both ends, in place. */
+static char *
+trim(char *s)
+{
+	char	   *end;
+
+	while (isspace((unsigned char) *s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char) end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+/* Read "key = value" lines ('#' comments, blank lines allowed). */
+static void
+read_file(const char *path)
+{
+	FILE	   *f = fopen(path, "r");
+	char		line[4096];
+	int			lineno = 0;
+
+	if (f == NULL)
+		config_fail("could not open config file \"%s\": %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), f) != NULL)
+	{
+		char	   *eq,
+				   *key,
+				   *value;
+
+		lineno++;
+		key = trim(line);
+		if (*key == '\0' || *key == '#')
+			continue;
+		eq = strchr(key, '=');
+		if (eq == NULL)
+			config_fail("%s:%d: expected \"key = value\"", path, lineno);
+		*eq = '\0';
+		key = trim(key);
+		value = trim(eq + 1);
+		if (strlen(value) >= 2 && value[0] == '"' && value[strlen(value) - 1] == '"')
+		{
+			value[strlen(value) - 1] = '\0';
+			value++;
+		}
+		if (strcmp(key, "config") == 0)
+			config_fail("%s:%d: config files do not nest", path, lineno);
+		apply(key, value, SRC_FILE);
+	}
+	fclose(f);
+}
+
+/* Set the defaults. */
+static void
+set_defaults(void)
+{
+	long		cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(&shim_conf, 0, sizeof(shim_conf));
+	shim_conf.listen_host = xstrdup("127.0.0.1");
+	shim_conf.listen_port = 8080;
+	shim_conf.database = xstrdup("");
+	shim_conf.required_scopes = xstrdup("mcp:tools");
+	shim_conf.threads = cores > 0 ? (int) (cores < 64 ? cores : 64) : 1;
+	shim_conf.db_connections = 2;
+	shim_conf.db_queue_max = 256;
+	shim_conf.max_body = 64 * 1024;
+	shim_conf.request_timeout_ms = 10000;
+	shim_conf.shutdown_timeout_ms = 10000;
+	shim_conf.log_level = LOG_LEVEL_INFO;
+}
+
+/* Walk argv: --config FILE first (when pass 0), then every other flag. */
+static void
+parse_args(int argc, char **argv, int pass)
+{
+	int			i;
+
+	for (i = 1; i < argc; i++)
+	{
+		const char *arg = argv[i];
+		char		key[64];
+		const char *value;
+		const char *eq;
+
+		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)
+		{
+			fputs(usage_text, stdout);
+			exit(0);
+		}
+		if (strncmp(arg, "--", 2) != 0)
+			config_fail("unexpected argument \"%s\" (see --help)", arg);
+		arg += 2;
+		eq = strchr(arg, '=');
+		if (eq != NULL)
+		{
+			snprintf(key, sizeof(key), "%.*s", (int) (eq - arg), arg);
+			value = eq + 1;
+		}
+		else
+		{
+			snprintf(key, sizeof(key), "%s", arg);
+			if (i + 1 >= argc)
+				config_fail("--%s needs a value", key);
+			value = argv[++i];
+		}
+		if (strcmp(key, "config") == 0)
+		{
+			if (pass == 0)
+				read_file(value);
+		}
+		else if (pass == 1)
+			apply(key, value, SRC_FLAG);
+	}
+}
+
+/* Is host a loopback name or address? */
+static bool
+is_loopback(const char *host, size_t len)
+{
+	return (len == 9 && strncasecmp(host, "localhost", 9) == 0) ||
+		(len >= 4 && strncmp(host, "127.", 4) == 0) ||
+		(len == 5 && strncmp(host, "[::1]", 5) == 0);
+}
+
+/* Length of the host in an authority ("[::1]:8080/x" -> 5, "a.b:80" -> 3). */
+static size_t
+host_length(const char *auth)
+{
+	if (auth[0] == '[')
+	{
+		const char *close = strchr(auth, ']');
+
+		return close != NULL ? (size_t) (close - auth + 1) : strcspn(auth, "/");
+	}
+	return strcspn(auth, ":/");
+}
+
+/* Check the issuer and split it into origin and path. */
+static void
+check_issuer(void)
+{
+	const char *iss = shim_conf.issuer;
+	const char *auth,
+			   *path;
+	size_t		len = strlen(iss);
+	size_t		i;
+
+	if (strncmp(iss, "https://", 8) == 0)
+		auth = iss + 8;
+	else if (strncmp(iss, "http://", 7) == 0)
+		auth = iss + 7;
+	else
+		config_fail("issuer: \"%s\" must start with https:// (or http:// for loopback)", iss);
+	for (i = 0; i < len; i++)
+		if ((unsigned char) iss[i] <= 0x20 || (unsigned char) iss[i] >= 0x7f)
+			config_fail("issuer: must not contain spaces or non-ASCII characters");
+	if (strpbrk(iss, "?#") != NULL)
+		config_fail("issuer: \"%s\" must not have a query or fragment (RFC 8414)", iss);
+	if (iss[len - 1] == '/')
+		config_fail("issuer: \"%s\" must not end with a slash", iss);
+	path = strchr(auth, '/');
+	if (path == auth || strchr(auth, '@') != NULL)
+		config_fail("issuer: \"%s\" has no valid host", iss);
+	if (path == NULL)
+		path = iss + len;
+	if (iss[4] == ':' && !is_loopback(auth, host_length(auth)))
+		fprintf(stderr, "mcp-oauth-server: warning: issuer \"%s\" is plain http on a non-loopback host; OAuth 2.1 requires https\n", iss);
+	shim_conf.issuer_origin = strndup(iss, path - iss);
+	shim_conf.issuer_path = xstrdup(path);
+}
+
+/* Check the MCP paths and derive their resource URIs. */
+static void
+check_mcp_paths(void)
+{
+	int			i,
+				j;
+
+	if (shim_conf.n_mcp_paths == 0)
+		shim_conf.mcp_paths[shim_conf.n_mcp_paths++] = xstrdup("/mcp");
+	for (i = 0; i < shim_conf.n_mcp_paths; i++)
+	{
+		const char *p = shim_conf.mcp_paths[i];
+		size_t		len = strlen(p);
+		char	   *res;
+
+		if (p[0] != '/' || len < 2 || p[len - 1] == '/' || strpbrk(p, "?#% ") != NULL ||
+			strstr(p, "/.") != NULL || strstr(p, "//") != NULL)
+			config_fail("mcp-path: \"%s\" must be a path like /mcp (no trailing slash, query or dot segment)", p);
+		if (strncmp(p, "/.well-known", 12) == 0)
+			config_fail("mcp-path: \"%s\" must not be under /.well-known", p);
+		for (j = 0; j < i; j++)
+			if (strcmp(p, shim_conf.mcp_paths[j]) == 0)
+				config_fail("mcp-path: \"%s\" given twice", p);
+		res = malloc(strlen(shim_conf.issuer_origin) + len + 1);
+		if (res == NULL)
+			config_fail("out of memory");
+		strcpy(res, shim_conf.issuer_origin);
+		strcat(res, p);
+		shim_conf.mcp_resources[i] = res;
+	}
+}
+
+/* Check a PEM file is readable. */
+static void
+check_readable(const char *key, const char *path)
+{
+	if (access(path, R_OK) != 0)
+		config_fail("%s: cannot read \"%s\": %s", key, path, strerror(errno));
+}
+
+/* Cross-field checks and derived values. */
+static void
+validate(void)
+{
+	if (shim_conf.issuer == NULL)
+	{
+		char		buf[64];
+
+		snprintf(buf, sizeof(buf), "http://127.0.0.1:%d", shim_conf.listen_port);
+		shim_conf.issuer = xstrdup(buf);
+	}
+	check_issuer();
+	check_mcp_paths();
+	if ((shim_conf.tls_cert == NULL) != (shim_conf.tls_key == NULL))
+		config_fail("tls-cert and tls-key must be given together");
+	if (shim_conf.tls_cert != NULL)
+	{
+		check_readable("tls-cert", shim_conf.tls_cert);
+		check_readable("tls-key", shim_conf.tls_key);
+	}
+	if (shim_conf.upstream != NULL && shim_conf.upstream[0] != '\0')
+	{
+		h2o_url_t	url;
+
+		if (h2o_url_parse(shim_conf.upstream, SIZE_MAX, &url) != 0 ||
+			(url.scheme != &H2O_URL_SCHEME_HTTP && url.scheme != &H2O_URL_SCHEME_HTTPS))
+			config_fail("upstream: \"%s\" is not an http:// or https:// URL", shim_conf.upstream);
+	}
+	else
+	{
+		free(shim_conf.upstream);
+		shim_conf.upstream = NULL;
+	}
+	if (strpbrk(shim_conf.required_scopes, "\"\\") != NULL)
+		config_fail("required-scopes: must not contain quotes or backslashes");
+}
+
+/* Fill shim_conf from defaults, the config file and the flags. */
+void
+config_load(int argc, char **argv)
+{
+	set_defaults();
+	parse_args(argc, argv, 0);
+	parse_args(argc, argv, 1);
+	validate();
+}

@@ -1,0 +1,416 @@
+/*
+ * http.c
+ *		HTTP helpers: request accessors, response sending, CORS, security
+ *		headers, and copying an http_response row to the response.
+ */
+#include "shim.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#define CORS_ALLOW_HEADERS \
+	"Authorization, Content-Type, MCP-Protocol-Version, Mcp-Session-Id, Last-Event-ID"
+#define CORS_EXPOSE_HEADERS "WWW-Authenticate, Mcp-Session-Id"
+#define CORS_MAX_AGE "86400"
+
+/* The pool form_parse allocates from (form_alloc_fn takes no context). */
+static __thread h2o_mem_pool_t *form_pool;
+
+/* A request header's value, or NULL. */
+const h2o_iovec_t *
+http_header(h2o_req_t *req, const h2o_token_t *token)
+{
+	ssize_t		i = h2o_find_header(&req->headers, token, -1);
+
+	return i >= 0 ? &req->headers.entries[i].value : NULL;
+}
+
+/* A request header's value by lowercase name, or NULL. */
+const h2o_iovec_t *
+http_header_by_name(h2o_req_t *req, const char *name)
+{
+	ssize_t		i = h2o_find_header_by_str(&req->headers, name, strlen(name), -1);
+
+	return i >= 0 ? &req->headers.entries[i].value : NULL;
+}
+
+/* NUL-terminated copy in req->pool. */
+char *
+http_strdup(h2o_req_t *req, const char *s, size_t len)
+{
+	char	   *p = h2o_mem_alloc_pool(&req->pool, len + 1);
+
+	if (len > 0)
+		memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+/* The client's address as text, in req->pool; NULL if unknown. */
+const char *
+http_client_addr(h2o_req_t *req)
+{
+	struct sockaddr_storage ss;
+	socklen_t	len;
+	char		buf[INET6_ADDRSTRLEN];
+	const void *addr;
+
+	len = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *) &ss);
+	if (len == 0)
+		return NULL;
+	if (ss.ss_family == AF_INET)
+		addr = &((struct sockaddr_in *) &ss)->sin_addr;
+	else if (ss.ss_family == AF_INET6)
+		addr = &((struct sockaddr_in6 *) &ss)->sin6_addr;
+	else
+		return NULL;
+	if (inet_ntop(ss.ss_family, addr, buf, sizeof(buf)) == NULL)
+		return NULL;
+	return http_strdup(req, buf, strlen(buf));
+}
+
+/* The value of cookie name, in req->pool, or NULL. */
+const char *
+http_cookie(h2o_req_t *req, const char *name)
+{
+	size_t		nlen = strlen(name);
+	ssize_t		i = -1;
+
+	while ((i = h2o_find_header(&req->headers, H2O_TOKEN_COOKIE, i)) >= 0)
+	{
+		const char *p = req->headers.entries[i].value.base;
+		const char *end = p + req->headers.entries[i].value.len;
+
+		while (p < end)
+		{
+			const char *semi = memchr(p, ';', end - p);
+			const char *item_end = semi != NULL ? semi : end;
+
+			while (p < item_end && (*p == ' ' || *p == '\t'))
+				p++;
+			if ((size_t) (item_end - p) > nlen && memcmp(p, name, nlen) == 0 &&
+				p[nlen] == '=')
+				return http_strdup(req, p + nlen + 1, item_end - p - nlen - 1);
+			p = item_end + 1;
+		}
+	}
+	return NULL;
+}
+
+/* The path without query string, in req->pool. */
+const char *
+http_path(h2o_req_t *req)
+{
+	size_t		len = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
+
+	return http_strdup(req, req->path.base, len);
+}
+
+/* The query string without '?', in req->pool ("" when none). */
+const char *
+http_query(h2o_req_t *req)
+{
+	if (req->query_at == SIZE_MAX)
+		return "";
+	return http_strdup(req, req->path.base + req->query_at + 1,
+					   req->path.len - req->query_at - 1);
+}
+
+/* The request body, NUL-terminated, in req->pool. */
+const char *
+http_body(h2o_req_t *req)
+{
+	if (req->entity.base == NULL)
+		return "";
+	return http_strdup(req, req->entity.base, req->entity.len);
+}
+
+/* Is s[0..len) valid UTF-8 text without NUL bytes (what a text parameter can carry)? */
+bool
+http_valid_text(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *) s;
+	const unsigned char *end = p + len;
+
+	while (p < end)
+	{
+		int			n;
+		unsigned int cp;
+
+		if (*p == 0)
+			return false;
+		if (*p < 0x80)
+		{
+			p++;
+			continue;
+		}
+		if ((*p & 0xE0) == 0xC0)
+			n = 1, cp = *p & 0x1F;
+		else if ((*p & 0xF0) == 0xE0)
+			n = 2, cp = *p & 0x0F;
+		else if ((*p & 0xF8) == 0xF0)
+			n = 3, cp = *p & 0x07;
+		else
+			return false;
+		if (end - p <= n)
+			return false;
+		for (int i = 1; i <= n; i++)
+		{
+			if ((p[i] & 0xC0) != 0x80)
+				return false;
+			cp = (cp << 6) | (p[i] & 0x3F);
+		}
+		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+			cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return false;
+		p += n + 1;
+	}
+	return true;
+}
+
+/* form_alloc_fn on the current request's pool. */
+static void *
+form_pool_alloc(size_t size)
+{
+	return h2o_mem_alloc_pool(form_pool, size);
+}
+
+/* Parse a form-encoded string with req->pool memory. */
+form_status
+http_form_parse(h2o_req_t *req, const char *s, size_t len, form *out)
+{
+	form_status st;
+
+	form_pool = &req->pool;
+	st = form_parse(s, len, 64, form_pool_alloc, out);
+	form_pool = NULL;
+	return st;
+}
+
+/* Does the Content-Type (without parameters) equal mime? */
+bool
+http_content_type_is(h2o_req_t *req, const char *mime)
+{
+	const h2o_iovec_t *ct = http_header(req, H2O_TOKEN_CONTENT_TYPE);
+	size_t		mlen = strlen(mime);
+	size_t		i;
+
+	if (ct == NULL || ct->len < mlen || strncasecmp(ct->base, mime, mlen) != 0)
+		return false;
+	for (i = mlen; i < ct->len && (ct->base[i] == ' ' || ct->base[i] == '\t'); i++)
+		;
+	return i == ct->len || ct->base[i] == ';';
+}
+
+/* Add a response header (copied into req->pool). */
+void
+http_add_header(h2o_req_t *req, const char *name, const char *value)
+{
+	size_t		nlen = strlen(name);
+	char	   *lname = h2o_mem_alloc_pool(&req->pool, nlen + 1);
+	size_t		i;
+
+	for (i = 0; i < nlen; i++)
+		lname[i] = h2o_tolower(name[i]);
+	lname[nlen] = '\0';
+	h2o_add_header_by_str(&req->pool, &req->res.headers, lname, nlen, 1, name,
+						  http_strdup(req, value, strlen(value)), strlen(value));
+}
+
+/* X-Content-Type-Options: nosniff, once. */
+void
+http_security_headers(h2o_req_t *req)
+{
+	h2o_set_header_by_str(&req->pool, &req->res.headers,
+						  H2O_STRLIT("x-content-type-options"), 0,
+						  H2O_STRLIT("nosniff"), 0);
+}
+
+/* The CORS response headers. */
+void
+http_cors_headers(h2o_req_t *req)
+{
+	h2o_set_header_by_str(&req->pool, &req->res.headers,
+						  H2O_STRLIT("access-control-allow-origin"), 0,
+						  H2O_STRLIT("*"), 1);
+	h2o_set_header_by_str(&req->pool, &req->res.headers,
+						  H2O_STRLIT("access-control-expose-headers"), 0,
+						  H2O_STRLIT(CORS_EXPOSE_HEADERS), 1);
+}
+
+/* The reason phrase of a status. */
+static const char *
+reason_phrase(int status)
+{
+	switch (status)
+	{
+		case 200: return "OK";
+		case 201: return "Created";
+		case 202: return "Accepted";
+		case 204: return "No Content";
+		case 301: return "Moved Permanently";
+		case 302: return "Found";
+		case 303: return "See Other";
+		case 304: return "Not Modified";
+		case 307: return "Temporary Redirect";
+		case 400: return "Bad Request";
+		case 401: return "Unauthorized";
+		case 403: return "Forbidden";
+		case 404: return "Not Found";
+		case 405: return "Method Not Allowed";
+		case 409: return "Conflict";
+		case 413: return "Payload Too Large";
+		case 415: return "Unsupported Media Type";
+		case 429: return "Too Many Requests";
+		case 500: return "Internal Server Error";
+		case 502: return "Bad Gateway";
+		case 503: return "Service Unavailable";
+		case 504: return "Gateway Timeout";
+		default: return "";
+	}
+}
+
+/* Answer an OPTIONS preflight: 204 with the CORS allow headers. */
+void
+http_cors_preflight(h2o_req_t *req, const char *allow_methods)
+{
+	http_add_header(req, "Access-Control-Allow-Methods", allow_methods);
+	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL,
+				   allow_methods, strlen(allow_methods));
+	h2o_set_header_by_str(&req->pool, &req->res.headers,
+						  H2O_STRLIT("access-control-allow-headers"), 0,
+						  H2O_STRLIT(CORS_ALLOW_HEADERS), 1);
+	h2o_set_header_by_str(&req->pool, &req->res.headers,
+						  H2O_STRLIT("access-control-max-age"), 0,
+						  H2O_STRLIT(CORS_MAX_AGE), 1);
+	http_send(req, 204, NULL, NULL, 0, HTTP_CORS);
+}
+
+/* Send status + body with Content-Type and Content-Length. */
+void
+http_send(h2o_req_t *req, int status, const char *content_type,
+		  const char *body, size_t len, int flags)
+{
+	req->res.status = status;
+	req->res.reason = reason_phrase(status);
+	http_security_headers(req);
+	if (flags & HTTP_CORS)
+		http_cors_headers(req);
+	if ((flags & HTTP_NO_STORE) &&
+		h2o_find_header(&req->res.headers, H2O_TOKEN_CACHE_CONTROL, -1) < 0)
+		h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL,
+					   NULL, H2O_STRLIT("no-store"));
+	if (content_type != NULL && len > 0)
+		h2o_set_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE,
+					   content_type, strlen(content_type), 1);
+	if (status == 204 || status == 304)
+		len = 0;
+	req->res.content_length = len;
+	h2o_send_inline(req, len > 0 ? body : "", len);
+}
+
+/* Append s JSON-escaped to buf (buf has room: callers bound s). */
+static size_t
+json_escape(char *buf, const char *s)
+{
+	size_t		n = 0;
+
+	for (; *s; s++)
+	{
+		unsigned char c = (unsigned char) *s;
+
+		if (c == '"' || c == '\\')
+			buf[n++] = '\\', buf[n++] = c;
+		else if (c < 0x20)
+			n += sprintf(buf + n, "\\u%04x", c);
+		else
+			buf[n++] = c;
+	}
+	buf[n] = '\0';
+	return n;
+}
+
+/* Send {"error":code[,"error_description":description]}. */
+void
+http_send_error(h2o_req_t *req, int status, const char *code,
+				const char *description, int flags)
+{
+	size_t		cap = 64 + 6 * (strlen(code) + (description ? strlen(description) : 0));
+	char	   *buf = h2o_mem_alloc_pool(&req->pool, cap);
+	size_t		n;
+
+	n = sprintf(buf, "{\"error\":\"");
+	n += json_escape(buf + n, code);
+	if (description != NULL)
+	{
+		n += sprintf(buf + n, "\",\"error_description\":\"");
+		n += json_escape(buf + n, description);
+	}
+	n += sprintf(buf + n, "\"}");
+	http_send(req, status, "application/json", buf, n, flags | HTTP_NO_STORE);
+}
+
+/* 405 with Allow. */
+void
+http_send_405(h2o_req_t *req, const char *allow, int flags)
+{
+	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL,
+				   allow, strlen(allow));
+	http_send_error(req, 405, "method_not_allowed", NULL, flags);
+}
+
+/* 503 (database unavailable) or 500 (any other failure). */
+void
+http_send_db_failure(h2o_req_t *req, const db_result *res, int flags)
+{
+	if (res->status == DB_UNAVAILABLE)
+	{
+		h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER,
+					   NULL, H2O_STRLIT("1"));
+		http_send_error(req, 503, "temporarily_unavailable", NULL, flags);
+	}
+	else
+		http_send_error(req, 500, "server_error", NULL, flags);
+}
+
+/* Add header name = value when value is a non-empty column. */
+static void
+copy_column(h2o_req_t *req, const h2o_token_t *token, const char *value)
+{
+	if (value != NULL && value[0] != '\0')
+		h2o_set_header(&req->pool, &req->res.headers, token, value, strlen(value), 1);
+}
+
+/* Copy an http_response row to the response. */
+void
+http_send_db_response(h2o_req_t *req, const db_result *res, int flags)
+{
+	const char *status_s,
+			   *body;
+	int			status;
+
+	if (res->status != DB_OK)
+	{
+		http_send_db_failure(req, res, flags);
+		return;
+	}
+	status_s = db_value(res, "status");
+	status = status_s != NULL ? atoi(status_s) : 0;
+	if (res->nrows < 1 || status < 100 || status > 599)
+	{
+		LOG_ERROR(req, "endpoint function returned no usable http_response row");
+		http_send_error(req, 500, "server_error", NULL, flags);
+		return;
+	}
+	copy_column(req, H2O_TOKEN_LOCATION, db_value(res, "location"));
+	copy_column(req, H2O_TOKEN_WWW_AUTHENTICATE, db_value(res, "www_authenticate"));
+	copy_column(req, H2O_TOKEN_CACHE_CONTROL, db_value(res, "cache_control"));
+	body = db_value(res, "body");
+	http_send(req, status, db_value(res, "content_type"), body,
+			  body != NULL ? strlen(body) : 0, flags);
+}

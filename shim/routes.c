@@ -1,0 +1,382 @@
+/*
+ * routes.c
+ *		The route table and the endpoints that map one request onto one SQL
+ *		function: discovery, JWKS, token, register, revoke, introspect,
+ *		health.  Page paths are dispatched to pages.c.
+ *
+ * Method, content type and size are checked here, before the database is
+ * touched.  Paths match exactly (h2o path handlers match by prefix).
+ */
+#include "shim.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum route_kind
+{
+	R_AS_METADATA,
+	R_OIDC_CONFIG,
+	R_PR_METADATA,
+	R_JWKS,
+	R_TOKEN,
+	R_REGISTER,
+	R_REVOKE,
+	R_INTROSPECT,
+	R_HEALTHZ,
+	R_READYZ,
+	R_PAGE_AUTHORIZE,
+	R_PAGE_LOGIN,
+	R_PAGE_CONSENT,
+	R_PAGE_LOGOUT
+} route_kind;
+
+#define M_GET	0x01
+#define M_POST	0x02
+
+typedef struct route
+{
+	char	   *path;
+	route_kind	kind;
+	int			methods;		/* M_* */
+	int			flags;			/* HTTP_CORS ... */
+	const char *resource;		/* R_PR_METADATA: resource URI, NULL = first */
+} route;
+
+#define MAX_ROUTES (32 + 2 * SHIM_MAX_MCP_PATHS)
+
+static route routes[MAX_ROUTES];
+static int	nroutes;
+
+/* ---- weak fallbacks until pages.c and gateway.c are linked ---- */
+
+/* Fallback: pages are not built in. */
+__attribute__((weak)) int
+pages_authorize(h2o_req_t *req)
+{
+	http_send_error(req, 404, "not_found", NULL, 0);
+	return 0;
+}
+
+/* Fallback: pages are not built in. */
+__attribute__((weak)) int
+pages_login(h2o_req_t *req)
+{
+	return pages_authorize(req);
+}
+
+/* Fallback: pages are not built in. */
+__attribute__((weak)) int
+pages_consent(h2o_req_t *req)
+{
+	return pages_authorize(req);
+}
+
+/* Fallback: pages are not built in. */
+__attribute__((weak)) int
+pages_logout(h2o_req_t *req)
+{
+	return pages_authorize(req);
+}
+
+/* Fallback: no gateway built in (the path answers 404). */
+__attribute__((weak)) void
+gateway_register(h2o_pathconf_t *pathconf, int index)
+{
+}
+
+/* ---- the route table ---- */
+
+/* Add a route (path copied). */
+static void
+add_route(const char *prefix, const char *suffix, route_kind kind, int methods,
+		  int flags, const char *resource)
+{
+	route	   *r;
+	int			i;
+	size_t		len = strlen(prefix) + strlen(suffix) + 1;
+
+	if (nroutes >= MAX_ROUTES)
+	{
+		fprintf(stderr, "mcp-oauth-server: too many routes\n");
+		exit(2);
+	}
+	r = &routes[nroutes];
+	r->path = malloc(len);
+	if (r->path == NULL)
+		exit(1);
+	snprintf(r->path, len, "%s%s", prefix, suffix);
+	for (i = 0; i < nroutes; i++)
+		if (strcmp(routes[i].path, r->path) == 0)
+		{
+			free(r->path);		/* same path twice (e.g. empty issuer path) */
+			return;
+		}
+	r->kind = kind;
+	r->methods = methods;
+	r->flags = flags;
+	r->resource = resource;
+	nroutes++;
+}
+
+/* Build the table from the configuration. */
+static void
+build_routes(void)
+{
+	const char *ip = shim_conf.issuer_path;
+	int			i;
+
+	add_route("/.well-known/oauth-authorization-server", ip, R_AS_METADATA, M_GET, HTTP_CORS, NULL);
+	add_route("/.well-known/oauth-authorization-server", "", R_AS_METADATA, M_GET, HTTP_CORS, NULL);
+	add_route("/.well-known/openid-configuration", ip, R_OIDC_CONFIG, M_GET, HTTP_CORS, NULL);
+	add_route(ip, "/.well-known/openid-configuration", R_OIDC_CONFIG, M_GET, HTTP_CORS, NULL);
+	add_route("/.well-known/openid-configuration", "", R_OIDC_CONFIG, M_GET, HTTP_CORS, NULL);
+	add_route("/.well-known/oauth-protected-resource", "", R_PR_METADATA, M_GET, HTTP_CORS, NULL);
+	for (i = 0; i < shim_conf.n_mcp_paths; i++)
+		add_route("/.well-known/oauth-protected-resource", shim_conf.mcp_paths[i],
+				  R_PR_METADATA, M_GET, HTTP_CORS, shim_conf.mcp_resources[i]);
+	add_route(ip, "/.well-known/jwks.json", R_JWKS, M_GET, HTTP_CORS, NULL);
+	add_route(ip, "/token", R_TOKEN, M_POST, HTTP_CORS, NULL);
+	add_route(ip, "/register", R_REGISTER, M_POST, HTTP_CORS, NULL);
+	add_route(ip, "/revoke", R_REVOKE, M_POST, HTTP_CORS, NULL);
+	add_route(ip, "/introspect", R_INTROSPECT, M_POST, 0, NULL);
+	add_route(ip, "/authorize", R_PAGE_AUTHORIZE, M_GET, 0, NULL);
+	add_route(ip, "/login", R_PAGE_LOGIN, M_GET | M_POST, 0, NULL);
+	add_route(ip, "/consent", R_PAGE_CONSENT, M_POST, 0, NULL);
+	add_route(ip, "/logout", R_PAGE_LOGOUT, M_GET | M_POST, 0, NULL);
+	add_route("/healthz", "", R_HEALTHZ, M_GET, 0, NULL);
+	add_route("/readyz", "", R_READYZ, M_GET, 0, NULL);
+}
+
+/* The route of the request's exact path, or NULL. */
+static const route *
+find_route(h2o_req_t *req)
+{
+	size_t		len = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
+	int			i;
+
+	for (i = 0; i < nroutes; i++)
+		if (h2o_memis(req->path.base, len, routes[i].path, strlen(routes[i].path)))
+			return &routes[i];
+	return NULL;
+}
+
+/* "GET, OPTIONS" etc. for a route. */
+static const char *
+allow_header(const route *r)
+{
+	switch (r->methods)
+	{
+		case M_GET:
+			return "GET, HEAD, OPTIONS";
+		case M_POST:
+			return "POST, OPTIONS";
+		default:
+			return "GET, HEAD, POST, OPTIONS";
+	}
+}
+
+/* ---- endpoints ---- */
+
+/* db_call callback: copy the http_response row out. */
+static void
+on_http_response(h2o_req_t *req, const db_result *res, void *arg)
+{
+	const route *r = arg;
+
+	http_send_db_response(req, res, r->flags);
+}
+
+/* Discovery and JWKS: a GET onto a function without request input. */
+static void
+serve_metadata(h2o_req_t *req, const route *r)
+{
+	const char *params[1] = {r->resource};
+
+	switch (r->kind)
+	{
+		case R_AS_METADATA:
+			db_call(req, STMT_AS_METADATA, NULL, 0, on_http_response, (void *) r);
+			break;
+		case R_OIDC_CONFIG:
+			db_call(req, STMT_OIDC_CONFIG, NULL, 0, on_http_response, (void *) r);
+			break;
+		case R_PR_METADATA:
+			db_call(req, STMT_PR_METADATA, params, 1, on_http_response, (void *) r);
+			break;
+		default:
+			db_call(req, STMT_JWKS, NULL, 0, on_http_response, (void *) r);
+			break;
+	}
+}
+
+/* The statement of a POST endpoint. */
+static db_stmt
+post_stmt(route_kind kind)
+{
+	switch (kind)
+	{
+		case R_TOKEN:
+			return STMT_TOKEN;
+		case R_REGISTER:
+			return STMT_REGISTER;
+		case R_REVOKE:
+			return STMT_REVOKE;
+		default:
+			return STMT_INTROSPECT;
+	}
+}
+
+/* Header value as a NUL-terminated string, or NULL; false when it is not text. */
+static bool
+header_text(h2o_req_t *req, const h2o_token_t *token, const char **out)
+{
+	const h2o_iovec_t *v = http_header(req, token);
+
+	*out = NULL;
+	if (v == NULL)
+		return true;
+	if (!http_valid_text(v->base, v->len))
+		return false;
+	*out = http_strdup(req, v->base, v->len);
+	return true;
+}
+
+/* Token, register, revoke, introspect: (content type, authorization, body, address). */
+static void
+serve_post(h2o_req_t *req, const route *r)
+{
+	const char *mime = r->kind == R_REGISTER ? "application/json" :
+		"application/x-www-form-urlencoded";
+	const char *params[4];
+
+	if (!http_content_type_is(req, mime))
+	{
+		char		desc[96];
+
+		snprintf(desc, sizeof(desc), "the request body must be %s", mime);
+		http_send_error(req, 415, "invalid_request", desc, r->flags);
+		return;
+	}
+	if (req->entity.len > shim_conf.max_body)
+	{
+		http_send_error(req, 413, "invalid_request", "the request body is too large", r->flags);
+		return;
+	}
+	if (!http_valid_text(req->entity.base, req->entity.len) ||
+		!header_text(req, H2O_TOKEN_CONTENT_TYPE, &params[0]) ||
+		!header_text(req, H2O_TOKEN_AUTHORIZATION, &params[1]))
+	{
+		http_send_error(req, 400, "invalid_request",
+						"the request is not valid UTF-8 text", r->flags);
+		return;
+	}
+	params[2] = http_body(req);
+	params[3] = http_client_addr(req);
+	db_call(req, post_stmt(r->kind), params, 4, on_http_response, (void *) r);
+}
+
+/* /readyz: 200 when a database round trip works. */
+static void
+on_ready(h2o_req_t *req, const db_result *res, void *arg)
+{
+	if (res->status == DB_OK && res->nrows == 1)
+		http_send(req, 200, "application/json", "{\"status\":\"ready\"}", 18, HTTP_NO_STORE);
+	else
+	{
+		h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, H2O_STRLIT("1"));
+		http_send(req, 503, "application/json", "{\"status\":\"unavailable\"}", 24, HTTP_NO_STORE);
+	}
+}
+
+/* Dispatch a request whose route and method are valid. */
+static int
+serve(h2o_req_t *req, const route *r)
+{
+	switch (r->kind)
+	{
+		case R_AS_METADATA:
+		case R_OIDC_CONFIG:
+		case R_PR_METADATA:
+		case R_JWKS:
+			serve_metadata(req, r);
+			return 0;
+		case R_TOKEN:
+		case R_REGISTER:
+		case R_REVOKE:
+		case R_INTROSPECT:
+			serve_post(req, r);
+			return 0;
+		case R_HEALTHZ:
+			http_send(req, 200, "application/json", "{\"status\":\"ok\"}", 15, HTTP_NO_STORE);
+			return 0;
+		case R_READYZ:
+			db_call(req, STMT_PING, NULL, 0, on_ready, NULL);
+			return 0;
+		case R_PAGE_AUTHORIZE:
+			return pages_authorize(req);
+		case R_PAGE_LOGIN:
+			return pages_login(req);
+		case R_PAGE_CONSENT:
+			return pages_consent(req);
+		case R_PAGE_LOGOUT:
+			return pages_logout(req);
+	}
+	return -1;
+}
+
+/* Does the request's method match one of methods (HEAD counts as GET)? */
+static bool
+method_allowed(h2o_req_t *req, int methods)
+{
+	if (h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET")) ||
+		h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD")))
+		return (methods & M_GET) != 0;
+	if (h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST")))
+		return (methods & M_POST) != 0;
+	return false;
+}
+
+/* The handler of every path but the MCP paths. */
+static int
+on_req(h2o_handler_t *self, h2o_req_t *req)
+{
+	const route *r;
+
+	request_begin(req);
+	r = find_route(req);
+	if (r == NULL)
+	{
+		http_send_error(req, 404, "not_found", NULL, 0);
+		return 0;
+	}
+	if (h2o_memis(req->method.base, req->method.len, H2O_STRLIT("OPTIONS")))
+	{
+		if (r->flags & HTTP_CORS)
+			http_cors_preflight(req, allow_header(r));
+		else
+		{
+			h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL,
+						   allow_header(r), strlen(allow_header(r)));
+			http_send(req, 204, NULL, NULL, 0, 0);
+		}
+		return 0;
+	}
+	if (!method_allowed(req, r->methods))
+	{
+		http_send_405(req, allow_header(r), r->flags);
+		return 0;
+	}
+	return serve(req, r);
+}
+
+/* Register the route handler on "/" of host. */
+void
+routes_register(h2o_hostconf_t *host)
+{
+	h2o_pathconf_t *pathconf = h2o_config_register_path(host, "/", 0);
+	h2o_handler_t *handler = h2o_create_handler(pathconf, sizeof(*handler));
+
+	build_routes();
+	handler->on_req = on_req;
+}

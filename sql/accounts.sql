@@ -1,0 +1,150 @@
+-- Local accounts, passwords, login sessions of the consent pages.
+SET mcp_oauth.issuer = 'https://as.example.com';
+SET mcp_oauth.resources = 'https://mcp.example.com/mcp';
+SET mcp_oauth.session_lifetime = 3600;
+
+-- SQLSTATE and message of a statement that should fail, or 'ok'.
+CREATE FUNCTION pg_temp.err(stmt text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+	EXECUTE stmt;
+	RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+	RETURN SQLSTATE || ': ' || SQLERRM;
+END
+$$;
+
+-- create_account
+SELECT mcp_oauth.create_account('acct_alice', 'correct horse battery') > 0 AS created;
+SELECT mcp_oauth.create_account('acct_admin', 'admin password 1', true, 'The Admin') > 0 AS created;
+SELECT username, is_admin, display_name, disabled_at IS NULL AS enabled
+  FROM mcp_oauth.accounts WHERE username LIKE 'acct\_%' ORDER BY username;
+-- the password is kept only as a bcrypt hash of cost 10
+SELECT password_hash ~ '^\$2a\$10\$[./A-Za-z0-9]{53}$' AS bcrypt,
+       password_hash = mcp_oauth._crypt('correct horse battery', password_hash) AS verifies
+  FROM mcp_oauth.accounts WHERE username = 'acct_alice';
+
+-- refused: duplicate, bad usernames, password policy
+SELECT pg_temp.err($$SELECT mcp_oauth.create_account('acct_alice', 'another password')$$);
+SELECT pg_temp.err($$SELECT mcp_oauth.create_account('-acct', 'password123')$$);
+SELECT pg_temp.err($$SELECT mcp_oauth.create_account('acct bob', 'password123')$$);
+SELECT pg_temp.err($$SELECT mcp_oauth.create_account('', 'password123')$$);
+SELECT pg_temp.err($$SELECT mcp_oauth.create_account(NULL, 'password123')$$);
+SELECT pg_temp.err($$SELECT mcp_oauth.create_account(repeat('a', 65), 'password123')$$);
+SELECT pg_temp.err($$SELECT mcp_oauth.create_account('acct_short', 'seven77')$$);
+SELECT pg_temp.err($$SELECT mcp_oauth.create_account('acct_short', NULL)$$);
+SELECT pg_temp.err($$SELECT mcp_oauth.create_account('acct_long', repeat('x', 73))$$);
+-- 37 two-byte characters are 74 bytes: too long for bcrypt
+SELECT pg_temp.err($$SELECT mcp_oauth.create_account('acct_long', repeat('é', 37))$$);
+SELECT count(*) AS none_created FROM mcp_oauth.accounts
+ WHERE username IN ('acct_short', 'acct_long', 'acct bob', '-acct');
+-- the limits themselves are accepted: 72 bytes, 8 (multibyte) characters, 64-character name
+SELECT mcp_oauth.create_account('acct_long', repeat('x', 72)) > 0 AS created;
+SELECT mcp_oauth.create_account('acct_mb', repeat('é', 8)) > 0 AS created;
+SELECT mcp_oauth.create_account('acct_' || repeat('n', 59), 'password123') > 0 AS created;
+SELECT mcp_oauth.create_account('acct.x+y@example-1.com', 'password123') > 0 AS created;
+
+-- authenticate
+SELECT mcp_oauth.authenticate('acct_alice', 'correct horse battery') AS right_password,
+       mcp_oauth.authenticate('acct_alice', 'correct horse batter') AS wrong_password,
+       mcp_oauth.authenticate('acct_nobody', 'correct horse battery') AS unknown_user,
+       mcp_oauth.authenticate('acct_alice', NULL) AS null_password,
+       mcp_oauth.authenticate(NULL, NULL) AS nulls;
+-- bcrypt would ignore the 73rd byte: such a password is refused, not truncated
+SELECT mcp_oauth.authenticate('acct_long', repeat('x', 72)) AS exact,
+       mcp_oauth.authenticate('acct_long', repeat('x', 73)) AS longer;
+SELECT mcp_oauth.authenticate('acct_mb', repeat('é', 8)) AS multibyte;
+
+-- set_password
+SELECT mcp_oauth.set_password('acct_alice', 'new password 1');
+SELECT mcp_oauth.authenticate('acct_alice', 'correct horse battery') AS old_password,
+       mcp_oauth.authenticate('acct_alice', 'new password 1') AS new_password;
+SELECT pg_temp.err($$SELECT mcp_oauth.set_password('acct_nobody', 'new password 1')$$);
+SELECT pg_temp.err($$SELECT mcp_oauth.set_password('acct_alice', 'short')$$);
+SELECT pg_temp.err($$SELECT mcp_oauth.set_password('acct_alice', repeat('y', 100))$$);
+SELECT mcp_oauth.authenticate('acct_alice', 'new password 1') AS unchanged;
+
+-- login: a session token, kept only as its SHA-256
+CREATE TEMP TABLE sess AS
+	SELECT 'a1'::text AS k, * FROM mcp_oauth.login('acct_alice', 'new password 1', '192.0.2.1');
+INSERT INTO sess SELECT 'a2', * FROM mcp_oauth.login('acct_alice', 'new password 1', NULL);
+INSERT INTO sess SELECT 'adm', * FROM mcp_oauth.login('acct_admin', 'admin password 1', '2001:db8::1');
+SELECT k, ok, session_token ~ '^[A-Za-z0-9_-]{43}$' AS token_shape, subject, error
+  FROM sess ORDER BY k;
+SELECT count(DISTINCT session_token) AS distinct_tokens FROM sess;
+SELECT s.k, l.client_addr,
+       l.expires_at - l.created_at = interval '3600 seconds' AS expires_per_guc
+  FROM sess s JOIN mcp_oauth.login_sessions l
+    ON l.session_hash = sha256(convert_to(s.session_token, 'UTF8'))
+ ORDER BY s.k;
+
+-- failed logins: one answer for a wrong password, an unknown user, nulls
+SELECT * FROM mcp_oauth.login('acct_alice', 'wrong password', '192.0.2.1');
+SELECT * FROM mcp_oauth.login('acct_nobody', 'new password 1', '192.0.2.1');
+SELECT * FROM mcp_oauth.login(NULL, NULL, NULL);
+SELECT * FROM mcp_oauth.login('acct_alice', '', NULL);
+
+-- session_subject: subject, a CSRF token bound to the session, is_admin
+SELECT s.k, x.subject, x.csrf_token ~ '^[A-Za-z0-9_-]{43}$' AS csrf_shape, x.is_admin
+  FROM sess s, mcp_oauth.session_subject(s.session_token) x ORDER BY s.k;
+-- the CSRF token is base64url(HMAC-SHA256(key = session token, 'csrf'))
+SELECT s.k, x.csrf_token = rtrim(translate(encode(
+           hmac('csrf'::bytea, convert_to(s.session_token, 'UTF8'), 'sha256'),
+           'base64'), '+/', '-_'), '=') AS csrf_is_hmac
+  FROM sess s, mcp_oauth.session_subject(s.session_token) x ORDER BY s.k;
+-- stable per session, different across sessions
+SELECT (SELECT csrf_token FROM mcp_oauth.session_subject(session_token)) =
+       (SELECT csrf_token FROM mcp_oauth.session_subject(session_token)) AS stable
+  FROM sess WHERE k = 'a1';
+SELECT count(DISTINCT x.csrf_token) AS distinct_csrf
+  FROM sess s, mcp_oauth.session_subject(s.session_token) x;
+-- unknown, null, or the hash instead of the token: no row
+SELECT count(*) AS unknown FROM mcp_oauth.session_subject('not-a-session');
+SELECT count(*) AS null_token FROM mcp_oauth.session_subject(NULL);
+SELECT count(*) AS hash_given FROM sess s,
+	mcp_oauth.session_subject(encode(sha256(convert_to(s.session_token, 'UTF8')), 'hex'));
+
+-- an expired session gives no row
+UPDATE mcp_oauth.login_sessions SET expires_at = now() - interval '1 second'
+ WHERE session_hash = (SELECT sha256(convert_to(session_token, 'UTF8')) FROM sess WHERE k = 'a2');
+SELECT count(*) AS expired FROM sess s, mcp_oauth.session_subject(s.session_token) WHERE s.k = 'a2';
+
+-- logout ends that session only; unknown and null tokens are ignored
+SELECT mcp_oauth.logout(session_token) FROM sess WHERE k = 'a1';
+SELECT mcp_oauth.logout('not-a-session');
+SELECT mcp_oauth.logout(NULL);
+SELECT s.k, count(x.subject) AS rows
+  FROM sess s LEFT JOIN LATERAL mcp_oauth.session_subject(s.session_token) x ON true
+ GROUP BY s.k ORDER BY s.k;
+
+-- set_password ends the account's sessions
+INSERT INTO sess SELECT 'a3', * FROM mcp_oauth.login('acct_alice', 'new password 1', NULL);
+SELECT count(*) AS before FROM sess s, mcp_oauth.session_subject(s.session_token) WHERE s.k = 'a3';
+SELECT mcp_oauth.set_password('acct_alice', 'new password 2');
+SELECT count(*) AS after FROM sess s, mcp_oauth.session_subject(s.session_token) WHERE s.k = 'a3';
+
+-- disable_account: no login, no session, no PAT, no grant
+SELECT mcp_oauth.create_personal_access_token('acct_admin', 'admin pat', '{mcp:tools}') ~ '^mcp_pat_' AS pat;
+INSERT INTO mcp_oauth.grants (subject, client_id, scopes, resource, expires_at)
+VALUES ('acct_admin', 'mcp-agent', '{mcp:tools}', 'https://mcp.example.com/mcp', now() + interval '1 day');
+SELECT mcp_oauth.disable_account('acct_admin') AS disabled;
+SELECT mcp_oauth.disable_account('acct_admin') AS again,
+       mcp_oauth.disable_account('acct_nobody') AS unknown,
+       mcp_oauth.disable_account(NULL) AS null_name;
+SELECT count(*) AS admin_session FROM sess s, mcp_oauth.session_subject(s.session_token) WHERE s.k = 'adm';
+SELECT count(*) AS sessions_left FROM mcp_oauth.login_sessions l
+  JOIN mcp_oauth.accounts a USING (account_id) WHERE a.username = 'acct_admin';
+SELECT * FROM mcp_oauth.login('acct_admin', 'admin password 1', NULL);
+SELECT mcp_oauth.authenticate('acct_admin', 'admin password 1') AS disabled_authenticates;
+SELECT revoked_at IS NOT NULL AS pat_revoked FROM mcp_oauth.personal_access_tokens WHERE subject = 'acct_admin';
+SELECT revoked_at IS NOT NULL AS grant_revoked, revoked_reason FROM mcp_oauth.grants WHERE subject = 'acct_admin';
+
+-- the audit trail names who did what, never a password or a session token
+SELECT event, subject, client_addr FROM mcp_oauth.audit_log
+ WHERE subject LIKE 'acct\_%' AND event IN ('account_created', 'password_changed',
+       'login_succeeded', 'login_failed', 'logout', 'account_disabled')
+ ORDER BY audit_id;
+SELECT event, count(*) FROM mcp_oauth.audit_log
+ WHERE event IN ('login_failed') AND subject IS NULL GROUP BY event;
+SELECT count(*) AS secrets_in_audit FROM mcp_oauth.audit_log a
+ WHERE a::text ~ '(horse|password 1|password 2|admin password|password123|xxxxxxxx|éééé)'
+    OR EXISTS (SELECT FROM sess s WHERE strpos(a::text, s.session_token) > 0);

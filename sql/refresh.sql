@@ -1,0 +1,201 @@
+-- Token endpoint: refresh_token grant (RFC 6749 section 6, OAuth 2.1 4.3):
+-- rotation, grace retry, reuse detection, scope narrowing, expiry, revocation.
+SET mcp_oauth.issuer = 'https://as.example.com';
+SET mcp_oauth.resources = 'https://mcp.example.com/mcp,https://other.example.com/mcp';
+SET mcp_oauth.refresh_grace_period = 30;
+SET mcp_oauth.refresh_idle_lifetime = 86400;
+SET client_min_messages = warning;
+
+INSERT INTO mcp_oauth.clients (client_id, client_secret_hash, token_endpoint_auth_method,
+							   redirect_uris)
+VALUES ('ref-public', NULL, 'none', '{https://app.example.com/cb}'),
+	   ('ref-other', NULL, 'none', '{https://app.example.com/cb}'),
+	   ('ref-conf', sha256('conf-secret'), 'client_secret_basic', '{https://app.example.com/cb}');
+
+-- A grant with one refresh token, as the code exchange makes them.
+CREATE FUNCTION pg_temp.new_refresh(client text,
+									scopes text[] DEFAULT '{mcp:tools,mcp:resources}')
+RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	gid bigint;
+	tok text := 'mcp_rt_' || substr(replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''), 1, 43);
+BEGIN
+	INSERT INTO mcp_oauth.grants (subject, client_id, scopes, resource, expires_at)
+	VALUES ('carol', client, scopes, 'https://mcp.example.com/mcp', now() + interval '90 days')
+	RETURNING grant_id INTO gid;
+	INSERT INTO mcp_oauth.refresh_tokens (token_hash, grant_id, scopes, expires_at)
+	VALUES (sha256(convert_to(tok, 'UTF8')), gid, scopes, now() + interval '1 day');
+	RETURN tok;
+END
+$$;
+
+CREATE FUNCTION pg_temp.h(tok text) RETURNS bytea
+LANGUAGE sql AS $$ SELECT sha256(convert_to(tok, 'UTF8')) $$;
+
+-- The grant of a refresh token.
+CREATE FUNCTION pg_temp.gid(tok text) RETURNS bigint
+LANGUAGE sql AS $$
+	SELECT grant_id FROM mcp_oauth.refresh_tokens WHERE token_hash = pg_temp.h(tok)
+$$;
+
+-- A refresh request; every response is kept in seen.
+CREATE TEMP TABLE seen (r mcp_oauth.http_response);
+CREATE FUNCTION pg_temp.refresh(tok text, extra text DEFAULT '',
+								client text DEFAULT 'ref-public', auth text DEFAULT NULL)
+RETURNS mcp_oauth.http_response LANGUAGE plpgsql AS $$
+DECLARE
+	r mcp_oauth.http_response;
+BEGIN
+	r := mcp_oauth.token('application/x-www-form-urlencoded', auth,
+		'grant_type=refresh_token&refresh_token=' || tok
+		|| CASE WHEN client IS NULL THEN '' ELSE '&client_id=' || client END || extra,
+		'192.0.2.20');
+	INSERT INTO seen VALUES (r);
+	RETURN r;
+END
+$$;
+
+CREATE FUNCTION pg_temp.claims(jwt text) RETURNS json
+LANGUAGE sql AS $$
+	SELECT convert_from(decode(rpad(translate(split_part(jwt, '.', 2), '-_', '+/'),
+		(length(split_part(jwt, '.', 2)) + 3) / 4 * 4, '='), 'base64'), 'UTF8')::json
+$$;
+
+CREATE TEMP TABLE res (name text PRIMARY KEY, r mcp_oauth.http_response);
+CREATE FUNCTION pg_temp.rt(name text) RETURNS text
+LANGUAGE sql AS $$ SELECT (r).body::json->>'refresh_token' FROM res WHERE res.name = rt.name $$;
+CREATE FUNCTION pg_temp.at(name text) RETURNS text
+LANGUAGE sql AS $$ SELECT (r).body::json->>'access_token' FROM res WHERE res.name = at.name $$;
+
+SELECT pg_temp.new_refresh('ref-public') AS t0 \gset
+
+-- 1. Rotation: a new refresh token and access token; the old row is
+-- marked rotated and keeps its successor only sealed.
+INSERT INTO res VALUES ('first', pg_temp.refresh(:'t0'));
+SELECT (r).status, (r).cache_control, (r).body::json->>'token_type' AS token_type,
+	   (r).body::json->>'scope' AS scope,
+	   (r).body::json->>'refresh_token' ~ '^mcp_rt_[A-Za-z0-9_-]{43}$' AS refresh_shape,
+	   (r).body::json->>'refresh_token' <> :'t0' AS rotated
+FROM res WHERE name = 'first';
+SELECT rotated_at IS NOT NULL AS rotated, revoked_at IS NULL AS not_revoked,
+	   length(successor_sealed) = length(pg_temp.rt('first')) + 28 AS sealed_len,
+	   position(convert_to(pg_temp.rt('first'), 'UTF8') IN successor_sealed) = 0 AS not_plain
+FROM mcp_oauth.refresh_tokens WHERE token_hash = pg_temp.h(:'t0');
+SELECT grant_id = pg_temp.gid(:'t0') AS same_grant, scopes, rotated_at IS NULL AS fresh
+FROM mcp_oauth.refresh_tokens WHERE token_hash = pg_temp.h(pg_temp.rt('first'));
+SELECT pg_temp.claims(pg_temp.at('first'))->>'sub' AS sub,
+	   pg_temp.claims(pg_temp.at('first'))->>'client_id' AS client_id;
+SELECT count(*) AS refreshed_audit FROM mcp_oauth.audit_log
+WHERE event = 'token_refreshed' AND grant_id = pg_temp.gid(:'t0') AND detail IS NULL;
+
+-- 2. A retry with the old token inside the grace period gets the SAME
+-- successor and a fresh access token; nothing is revoked.
+INSERT INTO res VALUES ('retry', pg_temp.refresh(:'t0'));
+SELECT (r).status, pg_temp.rt('retry') = pg_temp.rt('first') AS same_successor,
+	   pg_temp.at('retry') <> pg_temp.at('first') AS new_access
+FROM res WHERE name = 'retry';
+SELECT count(*) AS grace_audit FROM mcp_oauth.audit_log
+WHERE event = 'token_refreshed' AND grant_id = pg_temp.gid(:'t0')
+  AND detail = '{"grace_retry": true}';
+SELECT revoked_at IS NULL AS grant_alive FROM mcp_oauth.grants WHERE grant_id = pg_temp.gid(:'t0');
+SELECT count(*) AS refresh_rows FROM mcp_oauth.refresh_tokens WHERE grant_id = pg_temp.gid(:'t0');
+
+-- 3. The successor rotates normally.
+INSERT INTO res VALUES ('second', pg_temp.refresh(pg_temp.rt('first')));
+SELECT (r).status, pg_temp.rt('second') <> pg_temp.rt('first') AS rotated FROM res WHERE name = 'second';
+
+-- 4. The old token after the grace period: reuse, the whole family is revoked.
+UPDATE mcp_oauth.refresh_tokens SET rotated_at = now() - interval '31 seconds'
+WHERE token_hash = pg_temp.h(:'t0');
+SELECT (r).status, (r).body::json->>'error' AS error, (r).cache_control
+FROM pg_temp.refresh(:'t0') r;
+SELECT revoked_reason,
+	   (SELECT bool_and(revoked_at IS NOT NULL) FROM mcp_oauth.refresh_tokens t WHERE t.grant_id = g.grant_id) AS refresh_revoked,
+	   (SELECT bool_and(revoked_at IS NOT NULL) FROM mcp_oauth.access_tokens a WHERE a.grant_id = g.grant_id) AS access_revoked
+FROM mcp_oauth.grants g WHERE grant_id = pg_temp.gid(:'t0');
+SELECT count(*) AS reuse_audit FROM mcp_oauth.audit_log
+WHERE event = 'refresh_reuse_detected' AND grant_id = pg_temp.gid(:'t0');
+-- The newest token and the access tokens are dead too.
+SELECT (r).status, (r).body::json->>'error' AS error FROM pg_temp.refresh(pg_temp.rt('second')) r;
+SELECT (mcp_oauth.verify_access_token(pg_temp.at('second'), 'https://mcp.example.com/mcp')).active;
+
+-- 5. Grace period 0: an immediate retry is already reuse.
+SET mcp_oauth.refresh_grace_period = 0;
+SELECT pg_temp.new_refresh('ref-public') AS t5 \gset
+SELECT (pg_temp.refresh(:'t5')).status;
+SELECT (r).status, (r).body::json->>'error' AS error FROM pg_temp.refresh(:'t5') r;
+SELECT revoked_reason FROM mcp_oauth.grants WHERE grant_id = pg_temp.gid(:'t5');
+SET mcp_oauth.refresh_grace_period = 30;
+
+-- 6. Scope: narrowing is allowed (the new refresh token keeps the original
+-- scope, RFC 6749 section 6); widening and malformed are invalid_scope.
+SELECT pg_temp.new_refresh('ref-public') AS t6 \gset
+SELECT label, (r).status, (r).body::json->>'error' AS error
+FROM (VALUES
+	('wider', '&scope=mcp:tools+mcp:prompts'),
+	('other', '&scope=mcp:prompts'),
+	('malformed', '&scope=mcp:tools%22'),
+	('empty', '&scope=')
+) AS t(label, extra), LATERAL pg_temp.refresh(:'t6', extra) r;
+INSERT INTO res VALUES ('narrow', pg_temp.refresh(:'t6', '&scope=mcp:tools'));
+SELECT (r).status, (r).body::json->>'scope' AS scope,
+	   pg_temp.claims(pg_temp.at('narrow'))->>'scope' AS jwt_scope
+FROM res WHERE name = 'narrow';
+SELECT scopes FROM mcp_oauth.refresh_tokens WHERE token_hash = pg_temp.h(pg_temp.rt('narrow'));
+
+-- 7. resource: the grant's (any spelling) is fine; another is invalid_target.
+SELECT pg_temp.new_refresh('ref-public') AS t7 \gset
+SELECT (r).status, (r).body::json->>'error' AS error
+FROM pg_temp.refresh(:'t7', '&resource=https://other.example.com/mcp') r;
+SELECT (r).status FROM pg_temp.refresh(:'t7', '&resource=https://MCP.example.com/mcp/') r;
+
+-- 8. Expired refresh token; expired grant; the new token never outlives the grant.
+SELECT pg_temp.new_refresh('ref-public') AS t8 \gset
+UPDATE mcp_oauth.refresh_tokens SET expires_at = now() - interval '1 second'
+WHERE token_hash = pg_temp.h(:'t8');
+SELECT (r).status, (r).body::json->>'error' AS error FROM pg_temp.refresh(:'t8') r;
+SELECT pg_temp.new_refresh('ref-public') AS t8b \gset
+UPDATE mcp_oauth.grants SET expires_at = now() - interval '1 second' WHERE grant_id = pg_temp.gid(:'t8b');
+SELECT (r).status, (r).body::json->>'error' AS error FROM pg_temp.refresh(:'t8b') r;
+SELECT pg_temp.new_refresh('ref-public') AS t8c \gset
+UPDATE mcp_oauth.grants SET expires_at = now() + interval '1 hour' WHERE grant_id = pg_temp.gid(:'t8c');
+INSERT INTO res VALUES ('capped', pg_temp.refresh(:'t8c'));
+SELECT t.expires_at = g.expires_at AS capped_by_grant
+FROM mcp_oauth.refresh_tokens t JOIN mcp_oauth.grants g USING (grant_id)
+WHERE t.token_hash = pg_temp.h(pg_temp.rt('capped'));
+
+-- 9. Revoked grant (admin revoke_grant).
+SELECT pg_temp.new_refresh('ref-public') AS t9 \gset
+SELECT mcp_oauth.revoke_grant(pg_temp.gid(:'t9')) AS revoked,
+	   mcp_oauth.revoke_grant(pg_temp.gid(:'t9')) AS again;
+SELECT revoked_reason FROM mcp_oauth.grants WHERE grant_id = pg_temp.gid(:'t9');
+SELECT (r).status, (r).body::json->>'error' AS error FROM pg_temp.refresh(:'t9') r;
+\set VERBOSITY terse
+SELECT mcp_oauth.revoke_grant(-1);
+\set VERBOSITY default
+
+-- 10. Another client's token: invalid_grant, and nothing is revoked.
+SELECT pg_temp.new_refresh('ref-public') AS t10 \gset
+SELECT (r).status, (r).body::json->>'error' AS error FROM pg_temp.refresh(:'t10', '', 'ref-other') r;
+SELECT revoked_at IS NULL AS grant_alive FROM mcp_oauth.grants WHERE grant_id = pg_temp.gid(:'t10');
+SELECT (pg_temp.refresh(:'t10')).status AS owner_status;
+
+-- 11. Missing and unknown tokens.
+SELECT (r).status, (r).body::json->>'error' AS error
+FROM mcp_oauth.token('application/x-www-form-urlencoded', NULL,
+	'grant_type=refresh_token&client_id=ref-public', NULL) r;
+SELECT (r).status, (r).body::json->>'error' AS error FROM pg_temp.refresh('mcp_rt_unknown') r;
+
+-- 12. A confidential client refreshes with Basic; without its secret it cannot.
+SELECT pg_temp.new_refresh('ref-conf') AS t12 \gset
+SELECT (r).status, (r).body::json ? 'refresh_token' AS has_refresh
+FROM pg_temp.refresh(:'t12', '', NULL,
+	'Basic ' || encode(convert_to('ref-conf:conf-secret', 'UTF8'), 'base64')) r;
+SELECT pg_temp.new_refresh('ref-conf') AS t12b \gset
+SELECT (r).status, (r).body::json->>'error' AS error, (r).www_authenticate
+FROM pg_temp.refresh(:'t12b', '', 'ref-conf') r;
+
+-- 13. Every response was no-store.
+SELECT count(*) AS responses,
+	   count(*) FILTER (WHERE (r).cache_control IS DISTINCT FROM 'no-store') AS cacheable
+FROM seen;

@@ -1,0 +1,170 @@
+-- Privileges and storage rules; named to run last, after every other file
+-- has left its rows.
+SET mcp_oauth.issuer = 'https://as.example.com';
+SET mcp_oauth.resources = 'https://mcp.example.com/mcp';
+
+-- The SQLSTATE of a statement that should fail, or 'ok'.
+CREATE FUNCTION pg_temp.sqlstate_of(stmt text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+	EXECUTE stmt;
+	RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+	RETURN SQLSTATE;
+END
+$$;
+
+-- Endpoint functions: what the HTTP server's role may call.
+CREATE TEMP TABLE endpoints (fn regprocedure PRIMARY KEY);
+INSERT INTO endpoints VALUES
+	('mcp_oauth.authorization_server_metadata()'),
+	('mcp_oauth.openid_configuration()'),
+	('mcp_oauth.protected_resource_metadata(text)'),
+	('mcp_oauth.jwks()'),
+	('mcp_oauth.register(text, text, text, inet)'),
+	('mcp_oauth.authorize(text, inet)'),
+	('mcp_oauth.authorize_decision(text, text, boolean, text, inet)'),
+	('mcp_oauth.token(text, text, text, inet)'),
+	('mcp_oauth.revoke(text, text, text, inet)'),
+	('mcp_oauth.introspect(text, text, text, inet)'),
+	('mcp_oauth.verify_access_token(text, text, text[])'),
+	('mcp_oauth.login(text, text, inet)'),
+	('mcp_oauth.session_subject(text)'),
+	('mcp_oauth.logout(text)');
+
+-- Pure helpers, not SECURITY DEFINER, callable by nobody but the owner.
+CREATE TEMP TABLE helpers (fn regprocedure PRIMARY KEY);
+INSERT INTO helpers VALUES
+	('mcp_oauth._crypt(text, text)'),
+	('mcp_oauth._gen_salt(text, integer)');
+
+-- 1. PUBLIC: no use of the schema, no table, sequence or function
+SELECT has_schema_privilege('public', 'mcp_oauth', 'USAGE') AS public_schema_usage;
+SELECT c.relname FROM pg_class c
+ WHERE c.relnamespace = 'mcp_oauth'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+   AND CASE WHEN c.relkind <> 'S' THEN
+	   has_table_privilege('public', c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER') END;
+SELECT c.relname FROM pg_class c
+ WHERE c.relnamespace = 'mcp_oauth'::regnamespace AND c.relkind = 'S'
+   AND CASE WHEN c.relkind = 'S' THEN has_sequence_privilege('public', c.oid, 'USAGE, SELECT, UPDATE') END;
+SELECT p.oid::regprocedure FROM pg_proc p
+ WHERE p.pronamespace = 'mcp_oauth'::regnamespace
+   AND has_function_privilege('public', p.oid, 'EXECUTE');
+
+-- 2. mcp_oauth_server: the endpoint functions, nothing else
+SELECT c.relname FROM pg_class c
+ WHERE c.relnamespace = 'mcp_oauth'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+   AND CASE WHEN c.relkind = 'S'
+	   THEN has_sequence_privilege('mcp_oauth_server', c.oid, 'USAGE, SELECT, UPDATE')
+	   ELSE has_table_privilege('mcp_oauth_server', c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER') END;
+SELECT p.oid::regprocedure::text AS granted_to_server FROM pg_proc p
+ WHERE p.pronamespace = 'mcp_oauth'::regnamespace
+   AND has_function_privilege('mcp_oauth_server', p.oid, 'EXECUTE')
+ ORDER BY 1;
+SELECT e.fn AS endpoint_not_granted FROM endpoints e
+ WHERE NOT has_function_privilege('mcp_oauth_server', e.fn, 'EXECUTE');
+
+-- 3. every function is SECURITY DEFINER with a fixed search_path (but the helpers)
+SELECT p.oid::regprocedure AS unsafe_function, p.prosecdef, p.proconfig FROM pg_proc p
+ WHERE p.pronamespace = 'mcp_oauth'::regnamespace
+   AND p.oid NOT IN (SELECT fn FROM helpers)
+   AND NOT (p.prosecdef AND p.proconfig @> '{"search_path=mcp_oauth, pg_catalog, pg_temp"}');
+SELECT h.fn::text, p.prosecdef, p.provolatile FROM helpers h JOIN pg_proc p ON p.oid = h.fn ORDER BY 1;
+-- endpoint functions are VOLATILE (they write audit rows, last-use times)
+SELECT e.fn AS not_volatile FROM endpoints e JOIN pg_proc p ON p.oid = e.fn
+ WHERE p.provolatile <> 'v';
+
+-- 4. what a member of mcp_oauth_server can and cannot do
+CREATE ROLE regress_mo_shim NOLOGIN IN ROLE mcp_oauth_server;
+CREATE ROLE regress_mo_nobody NOLOGIN;
+SET ROLE regress_mo_shim;
+SELECT ok, error FROM mcp_oauth.login('sec_nobody', 'some password', '192.0.2.9');
+SELECT count(*) AS sessions FROM mcp_oauth.session_subject('not-a-session');
+SELECT mcp_oauth.logout('not-a-session');
+SELECT (mcp_oauth.authorization_server_metadata()).status AS metadata_status;
+SELECT (v).active, (v).error
+  FROM (SELECT mcp_oauth.verify_access_token('garbage', 'https://mcp.example.com/mcp') v) s;
+-- no table
+SELECT count(*) FROM mcp_oauth.accounts;
+SELECT count(*) FROM mcp_oauth.personal_access_tokens;
+SELECT count(*) FROM mcp_oauth.login_sessions;
+INSERT INTO mcp_oauth.audit_log (event) VALUES ('forged');
+UPDATE mcp_oauth.grants SET revoked_at = NULL;
+-- no admin function
+SELECT mcp_oauth.create_account('sec_evil', 'password123', true);
+SELECT mcp_oauth.set_password('sec_evil', 'password123');
+SELECT mcp_oauth.authenticate('sec_evil', 'password123');
+SELECT mcp_oauth.disable_account('sec_evil');
+SELECT mcp_oauth.create_client('evil', '{https://evil.example.com/cb}');
+SELECT mcp_oauth.delete_client('mcp-agent');
+SELECT mcp_oauth.rotate_signing_key();
+SELECT mcp_oauth.create_personal_access_token('sec_evil', 'x', '{mcp:tools}');
+SELECT * FROM mcp_oauth.list_personal_access_tokens('sec_evil');
+SELECT mcp_oauth.revoke_personal_access_token(1);
+SELECT mcp_oauth.revoke_grant(1);
+SELECT * FROM mcp_oauth.purge_expired();
+SELECT mcp_oauth._crypt('x', 'y');
+RESET ROLE;
+-- a role that is not a member may not even use the schema
+SET ROLE regress_mo_nobody;
+SELECT * FROM mcp_oauth.login('sec_nobody', 'some password', NULL);
+SELECT * FROM mcp_oauth.authorization_server_metadata();
+SELECT count(*) FROM mcp_oauth.clients;
+RESET ROLE;
+DROP ROLE regress_mo_shim;
+DROP ROLE regress_mo_nobody;
+-- nothing above reached the tables
+SELECT count(*) AS forged FROM mcp_oauth.audit_log WHERE event = 'forged';
+SELECT count(*) AS evil FROM mcp_oauth.accounts WHERE username = 'sec_evil';
+
+-- 5. no table stores a token, code, secret or session handle in plaintext
+-- the hash columns are SHA-256 digests (bytea); passwords are bcrypt hashes
+SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod)
+  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+ WHERE c.relnamespace = 'mcp_oauth'::regnamespace AND c.relkind = 'r'
+   AND a.attnum > 0 AND NOT a.attisdropped AND a.attname ~ '_(hash|sealed)$'
+ ORDER BY 1, 2;
+-- no column could hold a plaintext secret by its name
+SELECT c.relname, a.attname AS suspicious_column
+  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+ WHERE c.relnamespace = 'mcp_oauth'::regnamespace AND c.relkind = 'r'
+   AND a.attnum > 0 AND NOT a.attisdropped
+   AND a.attname ~ '(token|code|secret|session|password|verifier|request_id|handle)'
+   AND a.atttypid <> 'bytea'::regtype
+   AND a.attname NOT IN ('code_challenge', 'token_endpoint_auth_method', 'password_hash');
+-- every accounts.password_hash is a bcrypt hash
+SELECT count(*) AS not_bcrypt FROM mcp_oauth.accounts
+ WHERE password_hash !~ '^\$2[aby]\$[0-9]{2}\$[./A-Za-z0-9]{53}$';
+-- no row of any table, after every test file ran, holds a PAT, refresh token or JWT
+DO $$
+DECLARE
+	t regclass;
+	n bigint;
+BEGIN
+	FOR t IN SELECT c.oid FROM pg_class c
+			  WHERE c.relnamespace = 'mcp_oauth'::regnamespace AND c.relkind = 'r'
+			  ORDER BY c.relname
+	LOOP
+		EXECUTE format($q$SELECT count(*) FROM %s x WHERE x::text ~
+			'mcp_pat_[0-9A-Za-z]{40}|mcp_rt_[0-9A-Za-z_-]{40}|eyJ[0-9A-Za-z_-]{8,}\.eyJ'$q$, t)
+		   INTO n;
+		IF n > 0 THEN
+			RAISE WARNING 'table % holds % token-shaped values', t, n;
+		END IF;
+	END LOOP;
+END
+$$;
+
+-- 6. the admin API's errors are in SQLSTATE class MO
+SELECT mcp_oauth.create_account('sec_user', 'sec password') > 0 AS created;
+SELECT k, pg_temp.sqlstate_of(s) AS sqlstate FROM (VALUES
+	('duplicate account', $$SELECT mcp_oauth.create_account('sec_user', 'sec password')$$),
+	('bad username', $$SELECT mcp_oauth.create_account('-x', 'sec password')$$),
+	('short password', $$SELECT mcp_oauth.create_account('sec_other', 'short')$$),
+	('unknown account', $$SELECT mcp_oauth.set_password('sec_nobody', 'sec password')$$),
+	('unknown scope', $$SELECT mcp_oauth.create_personal_access_token('sec_user', 'x', '{nope}')$$),
+	('unknown resource', $$SELECT mcp_oauth.create_personal_access_token('sec_user', 'x', '{mcp:tools}', NULL, 'https://evil.example.com/')$$),
+	('past expiry', $$SELECT mcp_oauth.create_personal_access_token('sec_user', 'x', '{mcp:tools}', now() - interval '1 day')$$),
+	('unknown grant', $$SELECT mcp_oauth.revoke_grant(-1)$$),
+	('bad redirect uri', $$SELECT mcp_oauth.create_client('sec client', '{http://evil.example.com/cb}')$$),
+	('bad signing alg', $$SELECT mcp_oauth.rotate_signing_key('HS256')$$)
+) v(k, s) ORDER BY k;

@@ -1,0 +1,73 @@
+/*
+ * fuzz_uri.c
+ *		libFuzzer harness for lib/uri.c.  The input is one URI, or two
+ *		separated by a newline (registered, presented).  Checks: no overrun,
+ *		canonical resources are idempotent, matching is symmetric, a URI that
+ *		passes the policy matches itself, port variance only for loopback.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/uri.h"
+
+/* Canonical form is a fixed point, and never longer than the input. */
+static void
+check_canonical(const char *u)
+{
+	char		a[URI_MAX_LEN + 1];
+	char		b[URI_MAX_LEN + 1];
+
+	if (!uri_canonical_resource(u, a, sizeof(a)))
+		return;
+	if (strlen(a) > strlen(u) || !uri_canonical_resource(a, b, sizeof(b)) ||
+		strcmp(a, b) != 0)
+		abort();
+}
+
+/* The other entry points, for memory safety and basic consistency. */
+static void
+check_one(const char *u)
+{
+	char		out[64];
+	char		big[URI_MAX_LEN + 64];
+
+	if (uri_redirect_problem(u) == NULL && !uri_redirect_matches(u, u))
+		abort();
+	if (uri_is_loopback(u) && uri_is_private_scheme(u))
+		abort();
+	(void) uri_display_host(u, out, sizeof(out));
+	(void) uri_append_query(u, "code=x&state=y", big, sizeof(big));
+	(void) uri_append_query(u, "code=x", out, sizeof(out));
+	check_canonical(u);
+}
+
+/* One fuzz input. */
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char	   *buf = malloc(size + 1);
+	char	   *nl;
+
+	memcpy(buf, data, size);
+	buf[size] = '\0';
+	nl = memchr(buf, '\n', size);
+	if (nl != NULL)
+	{
+		const char *reg = buf;
+		const char *pres = nl + 1;
+		bool		m;
+
+		*nl = '\0';
+		m = uri_redirect_matches(reg, pres);
+		if (m != uri_redirect_matches(pres, reg))
+			abort();
+		if (m && strcmp(reg, pres) != 0 &&
+			(!uri_is_loopback(reg) || !uri_is_loopback(pres)))
+			abort();
+		check_one(pres);
+	}
+	check_one(buf);
+	free(buf);
+	return 0;
+}

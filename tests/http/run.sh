@@ -1,0 +1,720 @@
+#!/usr/bin/env bash
+# tests/http/run.sh: the process-level HTTP layer.
+#
+# Runs under scripts/test.sh (PGHOST, PGPORT, PGUSER=postgres of a running
+# throwaway cluster, TEST_CLUSTER_DIR).  Creates its own database and login
+# role, starts demo/whoami_mcp_server.mjs and shim/mcp-oauth-server on free
+# ports and checks with curl, as a browser and as MCP clients would: every
+# route, the code + PKCE flow through the sign-in and consent pages, CSRF,
+# CORS, discovery, the /mcp gateway, 404/405/413/415, a database restart
+# and a SIGTERM drain.  Then the same suite against the ASan/UBSan build.
+#
+#   HTTP_SUITES="normal asan"   which builds to test (default both)
+#   HTTP_VERBOSE=1              print every check, not only failures
+#
+# Last line: "http: N passed, M failed"; exit status non-zero on failure.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+top=$PWD
+# shellcheck source=../../scripts/cluster.sh
+. scripts/cluster.sh
+
+: "${PGHOST:?run under scripts/test.sh}" "${PGPORT:?}" "${TEST_CLUSTER_DIR:?}"
+export PGUSER=${PGUSER:-postgres}
+
+work=$(mktemp -d /tmp/mcp_oauth_http.XXXXXX)
+H=$work/headers B=$work/body
+util() { node "$top/tests/http/util.mjs" "$@"; }
+
+db=mcp_http_$$
+role=mcp_http_server_$$
+password=correct-horse-battery-staple
+passed=0 failed=0
+suite=""
+srv_pid="" demo_pid="" srv_log=""
+
+# ---- checks ----
+
+# check NAME COMMAND...: one test; COMMAND's status is the verdict.
+check() {
+	local name=$1; shift
+	local why
+	if why=$("$@" 2>&1); then
+		passed=$((passed + 1))
+		[ -n "${HTTP_VERBOSE:-}" ] && echo "ok - $suite$name"
+	else
+		failed=$((failed + 1))
+		echo "FAIL - $suite$name"
+		[ -n "$why" ] && echo "$why" | sed 's/^/    /'
+		echo "    last response: $status $(head -c 300 "$B" 2>/dev/null | tr '\n' ' ')"
+	fi
+	return 0
+}
+
+# eq GOT WANT
+eq() { [ "$1" = "$2" ] || { echo "got '$1', want '$2'"; return 1; }; }
+# has HAYSTACK NEEDLE: substring
+has() { case $1 in *"$2"*) return 0 ;; esac; echo "'$(echo "$1" | head -c 300)' lacks '$2'"; return 1; }
+# hasnt HAYSTACK NEEDLE
+hasnt() { case $1 in *"$2"*) echo "unexpected '$2'"; return 1 ;; esac; return 0; }
+# matches STRING ERE
+matches() { echo "$1" | grep -Eq -- "$2" || { echo "'$1' does not match /$2/"; return 1; }; }
+# nonempty STRING
+nonempty() { [ -n "$1" ] || { echo "empty"; return 1; }; }
+
+# ---- HTTP ----
+
+# req METHOD URL [curl args...]: sets $status; headers in $H, body in $B.
+req() {
+	local method=$1 url=$2; shift 2
+	: >"$H"; : >"$B"
+	status=$(curl -sS -o "$B" -D "$H" -w '%{http_code}' -X "$method" --max-time 15 \
+		"$@" "$url" 2>"$work/curl.err") || status=000
+}
+# hdr NAME: the first value of response header NAME.
+hdr() { grep -i "^$1:" "$H" | head -n 1 | sed 's/^[^:]*:[[:space:]]*//' | tr -d '\r'; }
+# hdrs NAME: every value of header NAME, one per line.
+hdrs() { grep -i "^$1:" "$H" | sed 's/^[^:]*:[[:space:]]*//' | tr -d '\r'; }
+# j EXPR: a member of the JSON body.
+j() { util json "$B" "$1"; }
+# field NAME: a form field of the HTML body, as a browser would submit it.
+field() { util field "$B" "$1"; }
+# enc STRING: form-urlencoded.
+enc() { util urlencode "$1"; }
+# cookie NAME: the value set by Set-Cookie NAME=... in the last response.
+cookie() { hdrs set-cookie | grep "^$1=" | head -n 1 | sed "s/^$1=//; s/;.*//"; }
+# set_cookie NAME: the whole Set-Cookie line for NAME.
+set_cookie() { hdrs set-cookie | grep "^$1=" | head -n 1; }
+
+# ---- setup ----
+
+cleanup() {
+	stop_server
+	[ -n "$demo_pid" ] && kill "$demo_pid" 2>/dev/null && wait "$demo_pid" 2>/dev/null
+	psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
+	psql -X -q -d postgres -c "DROP ROLE IF EXISTS $role" >/dev/null 2>&1
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+port=$(free_port) || exit 1
+up_port=$(free_port) || exit 1
+base=http://127.0.0.1:$port
+issuer=$base
+resource=$base/mcp
+
+# Database, extension, login role, settings, accounts, clients, PATs.
+setup_database() {
+	psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $db" &&
+		psql -X -q -v ON_ERROR_STOP=1 -d "$db" >"$work/setup.out" <<-SQL
+		CREATE EXTENSION pgcrypto;
+		CREATE EXTENSION mcp_oauth;
+		CREATE ROLE $role LOGIN IN ROLE mcp_oauth_server;
+		SELECT mcp_oauth.create_account('alice', '$password', false, 'Alice Example');
+		SELECT mcp_oauth.create_account('bob', '$password');
+		SET mcp_oauth.issuer = '$issuer';
+		SET mcp_oauth.resources = '$resource';
+		ALTER DATABASE $db SET mcp_oauth.issuer = '$issuer';
+		ALTER DATABASE $db SET mcp_oauth.resources = '$resource';
+		\\pset format unaligned
+		\\pset tuples_only on
+		\\o $work/pat_tools
+		SELECT mcp_oauth.create_personal_access_token('alice', 'tools', ARRAY['mcp:tools']);
+		\\o $work/pat_resources
+		SELECT mcp_oauth.create_personal_access_token('alice', 'resources only', ARRAY['mcp:resources']);
+		\\o $work/confidential
+		SELECT client_id || ' ' || client_secret FROM mcp_oauth.create_client(
+			'Confidential test client', ARRAY['https://app.example.com/cb'], true);
+		\\o
+		SQL
+}
+
+# Start the demo upstream.
+start_demo() {
+	node demo/whoami_mcp_server.mjs --port "$up_port" --sse-hold-ms 800 \
+		>"$work/demo.log" 2>&1 &
+	demo_pid=$!
+	for _ in $(seq 1 50); do
+		curl -s -o /dev/null "http://127.0.0.1:$up_port/" && return 0
+		sleep 0.1
+	done
+	echo "demo upstream did not start"; cat "$work/demo.log"; return 1
+}
+
+# start_server BINARY: start the HTTP server and wait until it answers.
+start_server() {
+	srv_log=$work/server.$suite_name.log
+	"$1" --listen "127.0.0.1:$port" --issuer "$issuer" \
+		--database "host=$PGHOST port=$PGPORT dbname=$db user=$role" \
+		--upstream "http://127.0.0.1:$up_port/mcp" --threads 2 \
+		--request-timeout 5000 --shutdown-timeout 10000 >>"$srv_log" 2>&1 &
+	srv_pid=$!
+	for _ in $(seq 1 100); do
+		if [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/readyz")" = 200 ]; then
+			return 0
+		fi
+		kill -0 "$srv_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "server did not start"; cat "$srv_log"; return 1
+}
+
+# Stop the server (if running) and record its exit status in srv_rc.
+stop_server() {
+	srv_rc=""
+	[ -z "$srv_pid" ] && return 0
+	kill -TERM "$srv_pid" 2>/dev/null
+	wait "$srv_pid" 2>/dev/null
+	srv_rc=$?
+	srv_pid=""
+}
+
+# ---- discovery ----
+
+test_discovery() {
+	req GET "$base/.well-known/oauth-authorization-server" -H "Origin: https://app.example"
+	check "AS metadata 200" eq "$status" 200
+	check "AS metadata issuer byte-exact" eq "$(j .issuer)" "$issuer"
+	check "AS metadata is JSON" matches "$(hdr content-type)" '^application/json'
+	check "AS metadata CORS" eq "$(hdr access-control-allow-origin)" "*"
+	check "AS metadata S256" has "$(j .code_challenge_methods_supported)" S256
+	check "AS metadata iss parameter (RFC 9207)" eq "$(j .authorization_response_iss_parameter_supported)" true
+	authorization_endpoint=$(j .authorization_endpoint)
+	token_endpoint=$(j .token_endpoint)
+	registration_endpoint=$(j .registration_endpoint)
+	revocation_endpoint=$(j .revocation_endpoint)
+	jwks_uri=$(j .jwks_uri)
+	check "authorization endpoint on this server" eq "$authorization_endpoint" "$base/authorize"
+	check "token endpoint on this server" eq "$token_endpoint" "$base/token"
+
+	req GET "$base/.well-known/openid-configuration"
+	check "OIDC discovery 200" eq "$status" 200
+	check "OIDC discovery same issuer" eq "$(j .issuer)" "$issuer"
+
+	req GET "$base/.well-known/oauth-protected-resource/mcp" -H "Origin: https://app.example"
+	check "PRM for /mcp 200" eq "$status" 200
+	check "PRM resource" eq "$(j .resource)" "$resource"
+	check "PRM names the AS" eq "$(j .authorization_servers[0])" "$issuer"
+	check "PRM CORS" eq "$(hdr access-control-allow-origin)" "*"
+
+	req GET "$base/.well-known/oauth-protected-resource"
+	check "PRM root 200" eq "$status" 200
+	check "PRM root resource" eq "$(j .resource)" "$resource"
+
+	req GET "$base/.well-known/oauth-protected-resource/other"
+	check "PRM unknown path 404" eq "$status" 404
+
+	req GET "$jwks_uri"
+	check "JWKS 200" eq "$status" 200
+	check "JWKS has keys" matches "$(j .keys[0].kid)" '.'
+
+	req OPTIONS "$base/.well-known/oauth-authorization-server" -H "Origin: https://app.example" \
+		-H "Access-Control-Request-Method: GET"
+	check "metadata preflight 204" eq "$status" 204
+}
+
+# ---- registration, token, revocation errors ----
+
+test_routes() {
+	req POST "$registration_endpoint" -H "Content-Type: application/json" -H "Origin: https://app.example" \
+		-d '{"redirect_uris":["http://127.0.0.1:3000/callback"],"token_endpoint_auth_method":"none","client_name":"HTTP layer test"}'
+	check "register 201" eq "$status" 201
+	check "register returns client_id" nonempty "$(j .client_id)"
+	check "register CORS" eq "$(hdr access-control-allow-origin)" "*"
+	check "register no-store" has "$(hdr cache-control)" no-store
+	dcr_client=$(j .client_id)
+
+	req POST "$registration_endpoint" -H "Content-Type: application/json" \
+		-d '{"redirect_uris":["http://evil.example/cb"],"token_endpoint_auth_method":"none"}'
+	check "register non-https web redirect 400" eq "$status" 400
+	check "register invalid_redirect_uri" eq "$(j .error)" invalid_redirect_uri
+
+	req POST "$registration_endpoint" -H "Content-Type: text/plain" -d '{}'
+	check "register wrong content type 415" eq "$status" 415
+
+	req POST "$token_endpoint" -H "Content-Type: application/x-www-form-urlencoded" \
+		-H "Origin: https://app.example" -d "grant_type=nonsense&client_id=mcp-agent"
+	check "token unsupported grant 400" eq "$status" 400
+	check "token unsupported_grant_type" eq "$(j .error)" unsupported_grant_type
+	check "token error CORS" eq "$(hdr access-control-allow-origin)" "*"
+	check "token error no-store" has "$(hdr cache-control)" no-store
+
+	req POST "$token_endpoint" -H "Content-Type: application/json" -d '{}'
+	check "token JSON body 415" eq "$status" 415
+
+	head -c 70000 /dev/zero | tr '\0' 'a' >"$work/big"
+	req POST "$token_endpoint" -H "Content-Type: application/x-www-form-urlencoded" \
+		--data-binary "@$work/big"
+	check "token oversized body 413" eq "$status" 413
+
+	req GET "$token_endpoint"
+	check "GET /token 405" eq "$status" 405
+	check "405 names POST in Allow" has "$(hdr allow)" POST
+
+	req PUT "$base/authorize"
+	check "PUT /authorize 405" eq "$status" 405
+
+	req GET "$base/no/such/path"
+	check "unknown path 404" eq "$status" 404
+
+	req OPTIONS "$token_endpoint" -H "Origin: https://app.example" \
+		-H "Access-Control-Request-Method: POST" \
+		-H "Access-Control-Request-Headers: authorization, content-type"
+	check "token preflight 204" eq "$status" 204
+	check "token preflight allows origin" eq "$(hdr access-control-allow-origin)" "*"
+	check "token preflight allows Authorization" has "$(hdr access-control-allow-headers)" Authorization
+	check "token preflight allows POST" has "$(hdr access-control-allow-methods)" POST
+
+	req POST "$revocation_endpoint" -H "Content-Type: application/x-www-form-urlencoded" \
+		-d "token=not-a-token&client_id=mcp-agent"
+	check "revoke unknown token 200" eq "$status" 200
+
+	read -r conf_id conf_secret <"$work/confidential"
+	req POST "$base/introspect" -H "Content-Type: application/x-www-form-urlencoded" \
+		-u "$conf_id:$conf_secret" --data-urlencode "token=$(cat "$work/pat_tools")"
+	check "introspect PAT 200" eq "$status" 200
+	check "introspect PAT active" eq "$(j .active)" true
+	req POST "$base/introspect" -H "Content-Type: application/x-www-form-urlencoded" \
+		-u "$conf_id:wrong-secret" -d "token=x"
+	check "introspect bad client 401" eq "$status" 401
+}
+
+# ---- pages: sign-in, consent, code + PKCE, token, /mcp ----
+
+# The page security headers of the last response.
+page_headers_ok() {
+	has "$(hdr content-type)" "text/html; charset=utf-8" &&
+		eq "$(hdr x-frame-options)" DENY &&
+		has "$(hdr content-security-policy)" "default-src 'none'" &&
+		has "$(hdr content-security-policy)" "frame-ancestors 'none'" &&
+		has "$(hdr content-security-policy)" "form-action 'self'" &&
+		hasnt "$(hdr content-security-policy)" "script-src" &&
+		has "$(hdr cache-control)" no-store &&
+		eq "$(hdr referrer-policy)" no-referrer
+}
+
+# Cookie attributes a __Host- cookie needs.
+host_cookie_ok() {
+	has "$1" "; Path=/" && has "$1" "; Secure" && has "$1" "; HttpOnly" &&
+		has "$1" "; SameSite=Lax" && hasnt "$1" "Domain="
+}
+
+# authorize_query STATE: a fresh PKCE pair in verifier/challenge and the query.
+authorize_query() {
+	local pair
+	pair=$(util pkce)
+	verifier=$(echo "$pair" | sed -n 1p)
+	challenge=$(echo "$pair" | sed -n 2p)
+	redirect_uri="http://127.0.0.1:$cb_port/callback"
+	query="response_type=code&client_id=mcp-agent&redirect_uri=$(enc "$redirect_uri")"
+	query="$query&code_challenge=$challenge&code_challenge_method=S256&state=$1"
+	query="$query&scope=$(enc "mcp:tools mcp:resources")&resource=$(enc "$resource")"
+}
+
+# sign_in: from the sign-in page in $B, submit as a browser; sets session.
+sign_in() {
+	local csrf return_to login_cookie
+	login_cookie=$(cookie __Host-mcp_oauth_login)
+	csrf=$(field csrf)
+	return_to=$(field return_to)
+	req POST "$base/login" -H "Cookie: __Host-mcp_oauth_login=$login_cookie" \
+		--data-urlencode "csrf=$csrf" --data-urlencode "return_to=$return_to" \
+		--data-urlencode "username=alice" --data-urlencode "password=$password"
+	session=$(cookie __Host-mcp_oauth_session)
+}
+
+test_pages() {
+	local login_cookie csrf return_to request_id consent_csrf location code
+	cb_port=$(free_port)
+	authorize_query st-$RANDOM
+	local state=${query##*state=}; state=${state%%&*}
+
+	# Signed out: the sign-in page.
+	req GET "$base/authorize?$query"
+	check "authorize signed out shows sign-in page" eq "$status" 200
+	check "sign-in page headers" page_headers_ok
+	check "sign-in page has username label" has "$(cat "$B")" '<label for="username">'
+	check "sign-in page has password field" has "$(cat "$B")" 'type="password"'
+	check "sign-in CSRF cookie is __Host-" host_cookie_ok "$(set_cookie __Host-mcp_oauth_login)"
+	login_cookie=$(cookie __Host-mcp_oauth_login)
+	csrf=$(field csrf)
+	return_to=$(field return_to)
+	check "sign-in CSRF field equals cookie" eq "$csrf" "$login_cookie"
+	check "return_to is the original request" eq "$return_to" "/authorize?$query"
+	check "no script on the page" hasnt "$(cat "$B")" "<script"
+
+	# Sign-in refusals.
+	req POST "$base/login" -H "Cookie: __Host-mcp_oauth_login=$login_cookie" \
+		--data-urlencode "return_to=$return_to" --data-urlencode "username=alice" \
+		--data-urlencode "password=$password"
+	check "sign-in without CSRF field 403" eq "$status" 403
+	check "sign-in without CSRF sets no session" eq "$(cookie __Host-mcp_oauth_session)" ""
+	req POST "$base/login" --data-urlencode "csrf=$csrf" --data-urlencode "return_to=$return_to" \
+		--data-urlencode "username=alice" --data-urlencode "password=$password"
+	check "sign-in without CSRF cookie 403" eq "$status" 403
+	req POST "$base/login" -H "Cookie: __Host-mcp_oauth_login=$login_cookie" \
+		--data-urlencode "csrf=${csrf%?}x" --data-urlencode "return_to=$return_to" \
+		--data-urlencode "username=alice" --data-urlencode "password=$password"
+	check "sign-in with wrong CSRF 403" eq "$status" 403
+	req POST "$base/login" -H "Cookie: __Host-mcp_oauth_login=$login_cookie" \
+		--data-urlencode "csrf=$csrf" --data-urlencode "return_to=https://evil.example/" \
+		--data-urlencode "username=alice" --data-urlencode "password=$password"
+	check "sign-in with foreign return_to 400" eq "$status" 400
+	req POST "$base/login" -H "Cookie: __Host-mcp_oauth_login=$login_cookie" \
+		-H "Content-Type: text/plain" --data-binary "csrf=$csrf"
+	check "sign-in as text/plain 415" eq "$status" 415
+	req POST "$base/login" -H "Cookie: __Host-mcp_oauth_login=$login_cookie" \
+		--data-urlencode "csrf=$csrf" --data-urlencode "return_to=$return_to" \
+		--data-urlencode "username=alice" --data-urlencode "password=wrong"
+	check "wrong password 401" eq "$status" 401
+	check "wrong password says so" has "$(cat "$B")" "username or password is incorrect"
+	check "wrong password keeps return_to" eq "$(field return_to)" "$return_to"
+	check "wrong password sets no session" eq "$(cookie __Host-mcp_oauth_session)" ""
+	check "wrong password page headers" page_headers_ok
+
+	# Sign in.
+	req GET "$base/authorize?$query"
+	sign_in
+	check "sign-in 303" eq "$status" 303
+	check "sign-in goes back to /authorize" eq "$(hdr location)" "$return_to"
+	check "session cookie is __Host-" host_cookie_ok "$(set_cookie __Host-mcp_oauth_session)"
+	check "session cookie set" nonempty "$session"
+
+	# Consent page.
+	req GET "$base$return_to" -H "Cookie: __Host-mcp_oauth_session=$session"
+	check "consent page 200" eq "$status" 200
+	check "consent page headers" page_headers_ok
+	check "consent names the client" has "$(cat "$B")" "MCP agent (local tools)"
+	check "consent shows the redirect host" has "$(cat "$B")" '<p class="host">127.0.0.1'
+	check "consent shows the redirect URI" has "$(cat "$B")" "$redirect_uri"
+	check "consent scope in plain words" has "$(cat "$B")" "Use the tools of this MCP server on your behalf"
+	check "consent names the resource" has "$(cat "$B")" "$resource"
+	check "consent names the account" has "$(cat "$B")" "<strong>alice</strong>"
+	check "consent offers sign out" has "$(cat "$B")" "Not you? Sign out"
+	check "consent form-action allows the redirect origin" \
+		has "$(hdr content-security-policy)" "form-action 'self' http://127.0.0.1:$cb_port;"
+	request_id=$(field request_id)
+	consent_csrf=$(field csrf)
+	check "consent has request_id" nonempty "$request_id"
+	check "consent has csrf" nonempty "$consent_csrf"
+
+	# Consent CSRF.
+	req POST "$base/consent" -H "Cookie: __Host-mcp_oauth_session=$session" \
+		--data-urlencode "request_id=$request_id" --data-urlencode "decision=approve"
+	check "consent without CSRF 403" eq "$status" 403
+	req POST "$base/consent" -H "Cookie: __Host-mcp_oauth_session=$session" \
+		--data-urlencode "request_id=$request_id" --data-urlencode "csrf=x$consent_csrf" \
+		--data-urlencode "decision=approve"
+	check "consent with wrong CSRF 403" eq "$status" 403
+	check "consent refusal page headers" page_headers_ok
+	req POST "$base/consent" --data-urlencode "request_id=$request_id" \
+		--data-urlencode "csrf=$consent_csrf" --data-urlencode "decision=approve"
+	check "consent without session 401" eq "$status" 401
+
+	# Approve.
+	req POST "$base/consent" -H "Cookie: __Host-mcp_oauth_session=$session" \
+		--data-urlencode "request_id=$request_id" --data-urlencode "csrf=$consent_csrf" \
+		--data-urlencode "decision=approve"
+	location=$(hdr location)
+	check "approve 302" eq "$status" 302
+	check "approve redirects to the client" has "$location" "$redirect_uri?"
+	check "approve returns state" eq "$(util param "$location" state)" "$state"
+	check "approve returns iss" eq "$(util param "$location" iss)" "$issuer"
+	code=$(util param "$location" code)
+	check "approve returns a code" nonempty "$code"
+
+	req POST "$base/consent" -H "Cookie: __Host-mcp_oauth_session=$session" \
+		--data-urlencode "request_id=$request_id" --data-urlencode "csrf=$consent_csrf" \
+		--data-urlencode "decision=approve"
+	check "consent replay is an error page" eq "$status" 400
+	check "consent replay does not redirect" eq "$(hdr location)" ""
+	check "consent replay page is HTML" has "$(hdr content-type)" text/html
+
+	# Token.
+	req POST "$token_endpoint" -H "Content-Type: application/x-www-form-urlencoded" \
+		--data-urlencode "grant_type=authorization_code" --data-urlencode "code=$code" \
+		--data-urlencode "redirect_uri=$redirect_uri" --data-urlencode "client_id=mcp-agent" \
+		--data-urlencode "code_verifier=$verifier" --data-urlencode "resource=$resource"
+	check "code exchange 200" eq "$status" 200
+	check "token_type Bearer" matches "$(j .token_type)" '^[Bb]earer$'
+	check "token response no-store" has "$(hdr cache-control)" no-store
+	access_token=$(j .access_token)
+	refresh_token=$(j .refresh_token)
+	check "access token issued" nonempty "$access_token"
+	check "refresh token issued" nonempty "$refresh_token"
+	check "access token is a JWT for the resource" \
+		eq "$(util b64url-json "$(echo "$access_token" | cut -d. -f2)" | node -e \
+			'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const c=JSON.parse(s);process.stdout.write(String(Array.isArray(c.aud)?c.aud[0]:c.aud))})')" \
+		"$resource"
+
+	# /mcp with the token.
+	req POST "$base/mcp" -H "Authorization: Bearer $access_token" -H "Content-Type: application/json" \
+		-H "Accept: application/json, text/event-stream" -H "X-MCP-Subject: mallory" \
+		-H "X-Mcp-Scopes: admin" \
+		-d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami"}}'
+	check "mcp with OAuth token 200" eq "$status" 200
+	check "mcp identity: subject" eq "$(j .result.structuredContent.subject)" alice
+	check "mcp identity: client" eq "$(j .result.structuredContent.client_id)" mcp-agent
+	check "mcp identity: scopes" eq "$(j .result.structuredContent.scopes)" '["mcp:tools","mcp:resources"]'
+	check "mcp: Authorization never reaches upstream" \
+		eq "$(j .result.structuredContent.authorization_header_received)" false
+	check "mcp: client X-MCP-Subject replaced" \
+		eq "$(j '.result.structuredContent.x_mcp_headers.x-mcp-subject')" alice
+	check "mcp: client X-MCP-Scopes replaced" \
+		eq "$(j '.result.structuredContent.x_mcp_headers.x-mcp-scopes')" "mcp:tools mcp:resources"
+
+	# Refresh, then revoke the refresh token: the grant's access tokens stop.
+	req POST "$token_endpoint" -H "Content-Type: application/x-www-form-urlencoded" \
+		--data-urlencode "grant_type=refresh_token" --data-urlencode "refresh_token=$refresh_token" \
+		--data-urlencode "client_id=mcp-agent" --data-urlencode "resource=$resource"
+	check "refresh 200" eq "$status" 200
+	check "refresh rotates" nonempty "$(j .refresh_token)"
+	local rt2=$(j .refresh_token) at2=$(j .access_token)
+	req POST "$revocation_endpoint" -H "Content-Type: application/x-www-form-urlencoded" \
+		--data-urlencode "token=$rt2" --data-urlencode "client_id=mcp-agent"
+	check "revoke refresh token 200" eq "$status" 200
+	req POST "$base/mcp" -H "Authorization: Bearer $at2" -H "Content-Type: application/json" \
+		-d '{"jsonrpc":"2.0","id":1,"method":"ping"}'
+	check "mcp after revocation 401" eq "$status" 401
+	check "mcp after revocation invalid_token" has "$(hdr www-authenticate)" 'error="invalid_token"'
+
+	# Deny.
+	authorize_query deny-$RANDOM
+	req GET "$base/authorize?$query" -H "Cookie: __Host-mcp_oauth_session=$session"
+	req POST "$base/consent" -H "Cookie: __Host-mcp_oauth_session=$session" \
+		--data-urlencode "request_id=$(field request_id)" --data-urlencode "csrf=$(field csrf)" \
+		--data-urlencode "decision=deny"
+	check "deny 302" eq "$status" 302
+	check "deny access_denied" eq "$(util param "$(hdr location)" error)" access_denied
+	check "deny keeps iss" eq "$(util param "$(hdr location)" iss)" "$issuer"
+
+	# A bad request for the person: an error page, never a redirect.
+	req GET "$base/authorize?response_type=code&client_id=no-such-client&redirect_uri=$(enc https://evil.example/cb)&code_challenge=$challenge&code_challenge_method=S256" \
+		-H "Cookie: __Host-mcp_oauth_session=$session"
+	check "unknown client 400 page" eq "$status" 400
+	check "unknown client not redirected" eq "$(hdr location)" ""
+	check "unknown client page headers" page_headers_ok
+
+	# A request the client may hear about: redirected with the error.
+	authorize_query pkce-$RANDOM
+	req GET "$base/authorize?${query/code_challenge_method=S256/code_challenge_method=plain}" \
+		-H "Cookie: __Host-mcp_oauth_session=$session"
+	check "plain PKCE redirected with an error" eq "$status" 302
+	check "plain PKCE error names the redirect" has "$(hdr location)" "$redirect_uri?"
+
+	# Sign out.
+	req GET "$base/authorize?$query" -H "Cookie: __Host-mcp_oauth_session=$session"
+	local sign_out_csrf
+	sign_out_csrf=$(field csrf)
+	req POST "$base/logout" -H "Cookie: __Host-mcp_oauth_session=$session" \
+		--data-urlencode "csrf=wrong" --data-urlencode "return_to=/authorize?$query"
+	check "sign out with wrong CSRF 403" eq "$status" 403
+	req POST "$base/logout" -H "Cookie: __Host-mcp_oauth_session=$session" \
+		--data-urlencode "csrf=$sign_out_csrf" --data-urlencode "return_to=/authorize?$query"
+	check "sign out 303" eq "$status" 303
+	check "sign out back to the request" eq "$(hdr location)" "/authorize?$query"
+	check "sign out clears the cookie" has "$(set_cookie __Host-mcp_oauth_session)" "Max-Age=0"
+	req GET "$base/authorize?$query" -H "Cookie: __Host-mcp_oauth_session=$session"
+	check "old session shows the sign-in page" has "$(cat "$B")" 'type="password"'
+	req GET "$base/logout"
+	check "GET /logout signed out 200" eq "$status" 200
+	req GET "$base/login"
+	check "GET /login 200" eq "$status" 200
+	check "GET /login page headers" page_headers_ok
+}
+
+# ---- the gateway ----
+
+test_gateway() {
+	local pat pat_res challenge sid
+	pat=$(cat "$work/pat_tools")
+	pat_res=$(cat "$work/pat_resources")
+	challenge="Bearer resource_metadata=\"$base/.well-known/oauth-protected-resource/mcp\""
+
+	req POST "$base/mcp" -H "Content-Type: application/json" -H "Origin: https://app.example" \
+		-d '{"jsonrpc":"2.0","id":1,"method":"ping"}'
+	check "mcp without token 401" eq "$status" 401
+	check "401 challenge names resource_metadata" has "$(hdr www-authenticate)" "$challenge"
+	check "401 challenge names scope" has "$(hdr www-authenticate)" 'scope="mcp:tools"'
+	check "401 without token has no error code" hasnt "$(hdr www-authenticate)" 'error='
+	check "401 CORS origin" eq "$(hdr access-control-allow-origin)" "*"
+	check "401 CORS exposes WWW-Authenticate" has "$(hdr access-control-expose-headers)" WWW-Authenticate
+
+	req POST "$base/mcp" -H "Authorization: Basic YTpi" -H "Content-Type: application/json" -d '{}'
+	check "mcp with Basic 401" eq "$status" 401
+	check "Basic gets the Bearer challenge" has "$(hdr www-authenticate)" "$challenge"
+
+	req POST "$base/mcp" -H "Authorization: Bearer not-a-real-token" -H "Content-Type: application/json" -d '{}'
+	check "mcp with unknown token 401" eq "$status" 401
+	check "unknown token invalid_token" has "$(hdr www-authenticate)" 'error="invalid_token"'
+	check "unknown token challenge keeps resource_metadata" has "$(hdr www-authenticate)" resource_metadata=
+
+	req POST "$base/mcp" -H "Authorization: Bearer bad token!" -H "Content-Type: application/json" -d '{}'
+	check "mcp with malformed bearer 401" eq "$status" 401
+
+	req POST "$base/mcp?access_token=$pat" -H "Content-Type: application/json" \
+		-d '{"jsonrpc":"2.0","id":1,"method":"ping"}'
+	check "token in query string refused 400" eq "$status" 400
+	check "token in query string invalid_request" eq "$(j .error)" invalid_request
+
+	req POST "$base/mcp" -H "Authorization: Bearer $pat_res" -H "Content-Type: application/json" \
+		-d '{"jsonrpc":"2.0","id":1,"method":"ping"}'
+	check "PAT without mcp:tools 403" eq "$status" 403
+	check "403 insufficient_scope" has "$(hdr www-authenticate)" 'error="insufficient_scope"'
+	check "403 names the needed scope" has "$(hdr www-authenticate)" 'scope="mcp:tools"'
+
+	req POST "$base/mcp" -H "Authorization: Bearer $pat" -H "Content-Type: application/json" \
+		-H "Accept: application/json, text/event-stream" -H "Origin: https://app.example" \
+		-d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}'
+	check "initialize through the gateway 200" eq "$status" 200
+	check "initialize result" eq "$(j .result.serverInfo.name)" whoami
+	sid=$(hdr mcp-session-id)
+	check "Mcp-Session-Id passed back" nonempty "$sid"
+	check "proxied answer CORS origin" eq "$(hdr access-control-allow-origin)" "*"
+	check "proxied answer exposes Mcp-Session-Id" has "$(hdr access-control-expose-headers)" Mcp-Session-Id
+	check "upstream saw no Authorization" eq "$(hdr x-demo-saw-authorization)" no
+
+	req POST "$base/mcp" -H "Authorization: Bearer $pat" -H "Content-Type: application/json" \
+		-H "Mcp-Session-Id: $sid" -H "MCP-Protocol-Version: 2025-06-18" \
+		-H "Cookie: __Host-mcp_oauth_session=secret-session; theme=dark" \
+		-d '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"whoami"}}'
+	check "PAT whoami 200" eq "$status" 200
+	check "PAT identity subject" eq "$(j .result.structuredContent.subject)" alice
+	check "PAT identity scopes" eq "$(j .result.structuredContent.scopes)" '["mcp:tools"]'
+	check "consent cookies not forwarded" eq "$(j .result.structuredContent.cookie_header)" "theme=dark"
+
+	req POST "$base/mcp?sse=1" -H "Authorization: Bearer $pat" -H "Content-Type: application/json" \
+		-H "Accept: application/json, text/event-stream" \
+		-d '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"whoami"}}'
+	check "SSE answer passed through" has "$(hdr content-type)" text/event-stream
+	util sse "$B" >"$work/sse.json"
+	check "SSE event carries the identity" eq "$(util json "$work/sse.json" .result.structuredContent.subject)" alice
+
+	req GET "$base/mcp" -H "Authorization: Bearer $pat" -H "Accept: text/event-stream" -H "Mcp-Session-Id: $sid"
+	check "GET stream 200" eq "$status" 200
+	check "GET stream is SSE" has "$(hdr content-type)" text/event-stream
+	check "GET stream event arrives" has "$(cat "$B")" "notifications/message"
+
+	req DELETE "$base/mcp" -H "Authorization: Bearer $pat" -H "Mcp-Session-Id: $sid"
+	check "DELETE session 204" eq "$status" 204
+	req DELETE "$base/mcp" -H "Mcp-Session-Id: $sid"
+	check "DELETE without token 401" eq "$status" 401
+
+	req OPTIONS "$base/mcp" -H "Origin: https://app.example" -H "Access-Control-Request-Method: POST" \
+		-H "Access-Control-Request-Headers: authorization, content-type, mcp-protocol-version, mcp-session-id"
+	check "mcp preflight 204" eq "$status" 204
+	check "mcp preflight origin" eq "$(hdr access-control-allow-origin)" "*"
+	check "mcp preflight allows Authorization" has "$(hdr access-control-allow-headers)" Authorization
+	check "mcp preflight allows MCP-Protocol-Version" has "$(hdr access-control-allow-headers)" MCP-Protocol-Version
+	check "mcp preflight allows Mcp-Session-Id" has "$(hdr access-control-allow-headers)" Mcp-Session-Id
+	check "mcp preflight allows DELETE" has "$(hdr access-control-allow-methods)" DELETE
+
+	req PUT "$base/mcp" -H "Authorization: Bearer $pat"
+	check "PUT /mcp 405" eq "$status" 405
+	req POST "$base/mcp/other" -H "Authorization: Bearer $pat" -H "Content-Type: application/json" -d '{}'
+	check "/mcp/other 404" eq "$status" 404
+}
+
+# ---- database restart ----
+
+test_db_restart() {
+	local pat ok=""
+	pat=$(cat "$work/pat_tools")
+	as_cluster_user "$PG_BIN/pg_ctl" -D "$TEST_CLUSTER_DIR/data" -m fast -w stop >/dev/null 2>&1
+	req POST "$token_endpoint" -H "Content-Type: application/x-www-form-urlencoded" -d "grant_type=nonsense"
+	check "database down: token 503" eq "$status" 503
+	check "database down: Retry-After" nonempty "$(hdr retry-after)"
+	req POST "$base/mcp" -H "Authorization: Bearer $pat" -H "Content-Type: application/json" \
+		-d '{"jsonrpc":"2.0","id":1,"method":"ping"}'
+	check "database down: mcp 503" eq "$status" 503
+	req GET "$base/authorize?x=1" -H "Cookie: __Host-mcp_oauth_session=abc"
+	check "database down: page 503" eq "$status" 503
+	req GET "$base/readyz"
+	check "database down: readyz 503" eq "$status" 503
+	cluster_start "$TEST_CLUSTER_DIR" "$PGPORT" fsync=off max_connections=100 \
+		max_prepared_transactions=10 >/dev/null
+	for _ in $(seq 1 60); do
+		req POST "$token_endpoint" -H "Content-Type: application/x-www-form-urlencoded" -d "grant_type=nonsense"
+		[ "$status" = 400 ] && { ok=1; break; }
+		sleep 0.25
+	done
+	check "database back: token recovers without restart" eq "${ok:-no}" 1
+	req POST "$base/mcp" -H "Authorization: Bearer $pat" -H "Content-Type: application/json" \
+		-d '{"jsonrpc":"2.0","id":1,"method":"ping"}'
+	check "database back: mcp 200" eq "$status" 200
+}
+
+# ---- SIGTERM drain ----
+
+test_drain() {
+	local pat slow_pid
+	pat=$(cat "$work/pat_tools")
+	curl -sS -o "$work/slow.body" -w '%{http_code}' --max-time 20 -X POST "$base/mcp" \
+		-H "Authorization: Bearer $pat" -H "Content-Type: application/json" \
+		-H "X-Demo-Delay-Ms: 1500" \
+		-d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami"}}' \
+		>"$work/slow.status" 2>&1 &
+	slow_pid=$!
+	sleep 0.5
+	kill -TERM "$srv_pid"
+	wait "$slow_pid"
+	check "drain: request in flight completes" eq "$(cat "$work/slow.status")" 200
+	check "drain: with its answer" eq "$(util json "$work/slow.body" .result.structuredContent.subject)" alice
+	wait "$srv_pid"
+	local rc=$?
+	srv_pid=""
+	check "drain: exit status 0" eq "$rc" 0
+}
+
+# ---- a whole suite against one build ----
+
+# sanitizer_clean LOG: no ASan/UBSan/LSan report in the server's log.
+sanitizer_clean() {
+	! grep -E "AddressSanitizer|LeakSanitizer|runtime error:|UndefinedBehaviorSanitizer" "$1" |
+		head -n 5 | grep .
+}
+
+run_suite() {
+	local name=$1 binary=$2
+	suite_name=$name
+	suite="[$name] "
+	echo "== http suite: $name ($binary)"
+	if ! start_server "$binary"; then
+		check "server starts" false
+		return
+	fi
+	test_discovery
+	test_routes
+	test_pages
+	test_gateway
+	test_db_restart
+	test_drain
+	if [ "$name" = asan ]; then
+		check "no sanitizer report" sanitizer_clean "$srv_log"
+	fi
+	grep -iE "token|password" "$srv_log" | grep -E "mcp_pat_|mcp_rt_|$password" | head -n 3 >"$work/leak"
+	check "no secret in the server log" eq "$(cat "$work/leak")" ""
+}
+
+setup_database || { echo "database setup failed"; echo "http: 0 passed, 1 failed"; exit 1; }
+start_demo || { echo "http: 0 passed, 1 failed"; exit 1; }
+
+for s in ${HTTP_SUITES:-normal asan}; do
+	case $s in
+	normal)
+		run_suite normal "$top/shim/mcp-oauth-server" ;;
+	asan)
+		if make -s -C "$top/shim" asan >"$work/asan-build.log" 2>&1; then
+			export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:exitcode=86"
+			export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+			run_suite asan "$top/shim/asan/mcp-oauth-server"
+			unset ASAN_OPTIONS UBSAN_OPTIONS
+		else
+			cat "$work/asan-build.log"
+			check "[asan] build" false
+		fi ;;
+	esac
+done
+
+echo "http: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

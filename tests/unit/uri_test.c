@@ -1,0 +1,431 @@
+/*
+ * uri_test.c
+ *		Unit tests of lib/uri.c: redirect policy, loopback matching,
+ *		resource canonicalisation, display host, query appending.
+ */
+#include "lib/uri.h"
+
+#include "unit.h"
+
+typedef struct policy_case
+{
+	const char *uri;
+	int			allowed;
+} policy_case;
+
+static const policy_case policy[] = {
+	/* https */
+	{"https://client.example.com/cb", 1},
+	{"https://client.example.com", 1},
+	{"https://client.example.com:8443/cb?x=1&y=2", 1},
+	{"HTTPS://Client.Example.COM/cb", 1},
+	{"https://192.0.2.1/cb", 1},
+	{"https://[2001:db8::1]:443/cb", 1},
+	{"https://client.example.com/a%20b", 1},
+	{"https://client.example.com/cb#", 0},
+	{"https://client.example.com/cb#frag", 0},
+	{"https://client.example.com/cb?x=1#f", 0},
+	{"https://*.example.com/cb", 0},
+	{"https://client.example.com/*", 0},
+	{"https://client.example.com/cb?x=*", 0},
+	{"https://user@client.example.com/cb", 0},
+	{"https://user:pw@client.example.com/cb", 0},
+	{"https://@client.example.com/cb", 0},
+	{"https://good.example@evil.example/cb", 0},
+	{"https://", 0},
+	{"https:///cb", 0},
+	{"https:/cb", 0},
+	{"https:cb", 0},
+	{"https://client.example.com:0/cb", 0},
+	{"https://client.example.com:65536/cb", 0},
+	{"https://client.example.com:99999999999999999999/cb", 0},
+	{"https://client.example.com:/cb", 0},
+	{"https://client.example.com:08/cb", 0},
+	{"https://client.example.com:8a/cb", 0},
+	{"https://client.example.com:65535/cb", 1},
+	{"https://client.example.com/c b", 0},
+	{"https://client.example.com/cb\t", 0},
+	{"https://client.example.com/cb\r\nX: y", 0},
+	{"https://client.example.com/\x7f", 0},
+	{"https://client.example.com/caf\xc3\xa9", 0},
+	{"https://client.example.com\\@evil.example/", 0},
+	{"https://client.example.com/a\"b", 0},
+	{"https://client.example.com/<script>", 0},
+	{"https://client.example.com/%00", 0},
+	{"https://client.example.com/%zz", 0},
+	{"https://client.example.com/%4", 0},
+	{"https://cli%65nt.example.com/cb", 0},
+	{"https://client_example.com/cb", 0},
+	{"https://[::1/cb", 0},
+	{"https://[::1]x/cb", 0},
+	{"https://[fe80::1%25eth0]/cb", 0},
+	{"https://[v1.fe]/cb", 0},
+	{"https://[zz::1]/cb", 0},
+	{"https://ex]ample.com/cb", 0},
+	{"https://example.com/a[0]", 0},
+	/* http: loopback only */
+	{"http://localhost:1234/cb", 1},
+	{"http://localhost/cb", 1},
+	{"http://LOCALHOST:1234/cb", 1},
+	{"HTTP://localhost/cb", 1},
+	{"http://127.0.0.1/cb", 1},
+	{"http://127.0.0.1:65535/cb", 1},
+	{"http://[::1]:9/x", 1},
+	{"http://[::1]/x", 1},
+	{"http://localhost", 1},
+	{"http://example.com/cb", 0},
+	{"http://localhost.example.com/cb", 0},
+	{"http://localhost./cb", 0},
+	{"http://127.0.0.2/cb", 0},
+	{"http://127.1/cb", 0},
+	{"http://0.0.0.0/cb", 0},
+	{"http://[::2]/cb", 0},
+	{"http://[::ffff:127.0.0.1]/cb", 0},
+	{"http://localhost@evil.example/cb", 0},
+	{"http://evil.example@localhost/cb", 0},
+	{"http://localhost:0/cb", 0},
+	{"http://localhost:70000/cb", 0},
+	{"http://localhost/cb#x", 0},
+	{"http:/localhost/cb", 0},
+	/* private-use schemes of native apps */
+	{"cursor://anysphere.cursor-retrieval/oauth/callback", 1},
+	{"vscode://vscode.github-authentication/did-authenticate", 1},
+	{"com.example.app:/cb", 1},
+	{"com.example.app:/oauth2redirect?x=1", 1},
+	{"myapp://callback", 1},
+	{"x-my-app+1.2:/cb", 1},
+	{"com.example.app:", 0},
+	{"com.example.app:/cb#x", 0},
+	{"myapp://user@host/cb", 0},
+	{"myapp://*", 0},
+	{"1app:/cb", 0},
+	{"-app:/cb", 0},
+	{"my_app:/cb", 0},
+	/* dangerous schemes, any case */
+	{"javascript:alert(1)", 0},
+	{"JavaScript:alert(1)", 0},
+	{"JAVASCRIPT://%0aalert(1)", 0},
+	{"data:text/html,hi", 0},
+	{"file:///etc/passwd", 0},
+	{"vbscript:msgbox", 0},
+	{"blob:https://x/1", 0},
+	{"about:blank", 0},
+	{"ftp://example.com/cb", 0},
+	{"ws://localhost/cb", 0},
+	{"wss://example.com/cb", 0},
+	{"view-source:https://x/", 0},
+	/* relative and empty */
+	{"/cb", 0},
+	{"cb", 0},
+	{"//client.example.com/cb", 0},
+	{"?x=1", 0},
+	{"", 0},
+	{" https://client.example.com/cb", 0},
+	{":/cb", 0},
+};
+
+/* The redirect policy table, and that every refusal has a reason. */
+static void
+test_policy(void)
+{
+	size_t		i;
+
+	for (i = 0; i < NELEM(policy); i++)
+	{
+		const char *why = uri_redirect_problem(policy[i].uri);
+
+		CHECK((why == NULL) == policy[i].allowed, "policy #%zu %s: %s",
+			  i, policy[i].uri, why ? why : "allowed");
+		if (why)
+			CHECK(why[0] != '\0' && why[strlen(why) - 1] != '.',
+				  "policy #%zu reason shape", i);
+	}
+	CHECK(uri_redirect_problem(NULL) != NULL, "NULL refused");
+}
+
+/* Overlong URIs are refused, URI_MAX_LEN itself is fine. */
+static void
+test_long(void)
+{
+	char	   *u = malloc(URI_MAX_LEN + 100);
+	const char *pre = "https://client.example.com/";
+	size_t		plen = strlen(pre);
+
+	memcpy(u, pre, plen);
+	memset(u + plen, 'a', URI_MAX_LEN - plen);
+	u[URI_MAX_LEN] = '\0';
+	CHECK(uri_redirect_problem(u) == NULL, "exactly URI_MAX_LEN allowed");
+	memset(u + plen, 'a', URI_MAX_LEN + 1 - plen);
+	u[URI_MAX_LEN + 1] = '\0';
+	CHECK(uri_redirect_problem(u) != NULL, "URI_MAX_LEN + 1 refused");
+	CHECK(!uri_redirect_matches(u, u) || uri_redirect_problem(u) != NULL,
+		  "long URI");
+	free(u);
+}
+
+typedef struct class_case
+{
+	const char *uri;
+	int			loopback;
+	int			private_scheme;
+} class_case;
+
+static const class_case classes[] = {
+	{"http://localhost:1234/cb", 1, 0},
+	{"http://127.0.0.1/cb", 1, 0},
+	{"http://[::1]:9/x", 1, 0},
+	{"HTTP://LocalHost/cb", 1, 0},
+	{"https://localhost/cb", 0, 0},
+	{"http://example.com/cb", 0, 0},
+	{"http://user@localhost/cb", 0, 0},
+	{"http://localhost:99999/cb", 0, 0},
+	{"cursor://anysphere.cursor-retrieval/oauth/callback", 0, 1},
+	{"com.example.app:/cb", 0, 1},
+	{"javascript:alert(1)", 0, 0},
+	{"data:x", 0, 0},
+	{"/relative", 0, 0},
+	{"", 0, 0},
+	{"my app:/cb", 0, 0},
+};
+
+/* uri_is_loopback and uri_is_private_scheme. */
+static void
+test_classes(void)
+{
+	size_t		i;
+
+	for (i = 0; i < NELEM(classes); i++)
+	{
+		CHECK(uri_is_loopback(classes[i].uri) == classes[i].loopback,
+			  "loopback #%zu %s", i, classes[i].uri);
+		CHECK(uri_is_private_scheme(classes[i].uri) == classes[i].private_scheme,
+			  "private #%zu %s", i, classes[i].uri);
+	}
+	CHECK(!uri_is_loopback(NULL) && !uri_is_private_scheme(NULL), "NULL");
+}
+
+typedef struct match_case
+{
+	const char *registered;
+	const char *presented;
+	int			matches;
+} match_case;
+
+static const match_case matches[] = {
+	{"https://c.example/cb", "https://c.example/cb", 1},
+	{"https://c.example/cb", "https://c.example/cb/", 0},
+	{"https://c.example/cb", "https://C.example/cb", 0},
+	{"https://c.example/cb", "HTTPS://c.example/cb", 0},
+	{"https://c.example/cb", "https://c.example:443/cb", 0},
+	{"https://c.example:8443/cb", "https://c.example:9443/cb", 0},
+	{"https://c.example/cb", "https://c.example/cb?x=1", 0},
+	{"https://c.example/cb", "https://c.example/cb#x", 0},
+	{"https://c.example/cb", "https://c.example/CB", 0},
+	{"https://c.example/cb", "https://c.example/%63b", 0},
+	{"https://c.example/cb", "", 0},
+	/* RFC 8252 section 7.3: loopback ports vary */
+	{"http://127.0.0.1/cb", "http://127.0.0.1:51234/cb", 1},
+	{"http://127.0.0.1:8080/cb", "http://127.0.0.1:51234/cb", 1},
+	{"http://127.0.0.1:8080/cb", "http://127.0.0.1/cb", 1},
+	{"http://localhost:1234/cb", "http://localhost:4321/cb", 1},
+	{"http://[::1]/cb", "http://[::1]:9/cb", 1},
+	{"http://localhost/cb?a=1", "http://localhost:5000/cb?a=1", 1},
+	{"http://localhost/cb?a=1", "http://localhost:5000/cb?a=2", 0},
+	{"http://localhost/cb?a=1", "http://localhost:5000/cb", 0},
+	{"http://localhost/cb", "http://localhost:5000/cb?", 0},
+	{"http://localhost/cb", "http://localhost:5000/cb?x=1", 0},
+	{"http://localhost/cb", "http://localhost:5000/cb/", 0},
+	{"http://localhost/cb", "http://localhost:5000/other", 0},
+	{"http://localhost/cb", "http://localhost:5000/cb#f", 0},
+	{"http://localhost/cb", "http://127.0.0.1:5000/cb", 0},
+	{"http://127.0.0.1/cb", "http://[::1]:5000/cb", 0},
+	{"http://localhost/cb", "http://LOCALHOST:5000/cb", 0},
+	{"http://localhost/cb", "HTTP://localhost:5000/cb", 0},
+	{"http://localhost/cb", "https://localhost:5000/cb", 0},
+	{"http://localhost/cb", "http://localhost:0/cb", 0},
+	{"http://localhost/cb", "http://localhost:65536/cb", 0},
+	{"http://localhost/cb", "http://localhost:/cb", 0},
+	{"http://localhost/cb", "http://u@localhost:5000/cb", 0},
+	{"http://localhost/cb", "http://localhost:5000/cb\r\n", 0},
+	{"http://localhost/*", "http://localhost:5000/*", 0},
+	/* https never port-varies, not even on loopback hosts */
+	{"https://localhost/cb", "https://localhost:5000/cb", 0},
+	{"https://127.0.0.1:443/cb", "https://127.0.0.1:8443/cb", 0},
+	/* private-use schemes are exact */
+	{"cursor://anysphere.cursor-retrieval/oauth/callback",
+	"cursor://anysphere.cursor-retrieval/oauth/callback", 1},
+	{"cursor://anysphere.cursor-retrieval/oauth/callback",
+	"cursor://anysphere.cursor-retrieval:5/oauth/callback", 0},
+	{"com.example.app:/cb", "com.example.app:/cb2", 0},
+};
+
+/* uri_redirect_matches. */
+static void
+test_matches(void)
+{
+	size_t		i;
+
+	for (i = 0; i < NELEM(matches); i++)
+		CHECK(uri_redirect_matches(matches[i].registered, matches[i].presented) ==
+			  matches[i].matches, "match #%zu %s vs %s", i,
+			  matches[i].registered, matches[i].presented);
+	CHECK(!uri_redirect_matches(NULL, "https://c.example/cb") &&
+		  !uri_redirect_matches("https://c.example/cb", NULL), "NULL");
+}
+
+typedef struct canon_case
+{
+	const char *in;
+	const char *out;			/* NULL: refused */
+} canon_case;
+
+static const canon_case canons[] = {
+	{"https://mcp.example.com/mcp", "https://mcp.example.com/mcp"},
+	{"HTTPS://MCP.Example.com:443/mcp/", "https://mcp.example.com/mcp"},
+	{"https://mcp.example.com/mcp/", "https://mcp.example.com/mcp"},
+	{"https://x", "https://x"},
+	{"https://x/", "https://x"},
+	{"HTTPS://X/", "https://x"},
+	{"https://x:443", "https://x"},
+	{"https://x:8443/", "https://x:8443"},
+	{"http://x:80/a", "http://x/a"},
+	{"http://x:443/a", "http://x:443/a"},
+	{"https://x:80/a", "https://x:80/a"},
+	{"https://x/A/B", "https://x/A/B"},
+	{"https://x/a?Q=1", "https://x/a?Q=1"},
+	{"https://x/?q", "https://x?q"},
+	{"https://[2001:DB8::1]:443/mcp", "https://[2001:db8::1]/mcp"},
+	{"https://x//", "https://x//"},
+	{"https://x/a//", "https://x/a//"},
+	{"http://h/p://", "http://h/p://"},
+	{"https://x/mcp#frag", NULL},
+	{"https://u@x/mcp", NULL},
+	{"https:///mcp", NULL},
+	{"https://x:0/mcp", NULL},
+	{"https://x:65536/mcp", NULL},
+	{"ftp://x/mcp", NULL},
+	{"cursor://x/mcp", NULL},
+	{"/mcp", NULL},
+	{"", NULL},
+	{"https://x/m cp", NULL},
+	{"https://x/%00", NULL},
+};
+
+/* uri_canonical_resource, including equality of equivalent forms. */
+static void
+test_canonical(void)
+{
+	size_t		i;
+	char		a[URI_MAX_LEN + 1];
+	char		b[URI_MAX_LEN + 1];
+	char		small[10];
+
+	for (i = 0; i < NELEM(canons); i++)
+	{
+		char		out[URI_MAX_LEN + 1];
+		bool		ok = uri_canonical_resource(canons[i].in, out, sizeof(out));
+
+		CHECK(ok == (canons[i].out != NULL) && (!ok || strcmp(out, canons[i].out) == 0),
+			  "canonical #%zu %s -> %s", i, canons[i].in, ok ? out : "refused");
+	}
+	CHECK(uri_canonical_resource("HTTPS://MCP.Example.com:443/mcp/", a, sizeof(a)) &&
+		  uri_canonical_resource("https://mcp.example.com/mcp", b, sizeof(b)) &&
+		  strcmp(a, b) == 0, "equivalent resources are equal");
+	CHECK(!uri_canonical_resource("https://mcp.example.com/mcp", small, sizeof(small)) &&
+		  small[0] == '\0', "does not fit");
+	CHECK(uri_canonical_resource("HTTPS://A/", small, sizeof(small)) &&
+		  strcmp(small, "https://a") == 0, "exact fit");
+	CHECK(!uri_canonical_resource("https://ab/", small, sizeof(small)), "one byte too many");
+	CHECK(!uri_canonical_resource("https://x/", small, 0), "zero size");
+	CHECK(!uri_canonical_resource(NULL, a, sizeof(a)), "NULL");
+}
+
+typedef struct display_case
+{
+	const char *uri;
+	const char *out;			/* NULL: false */
+} display_case;
+
+static const display_case displays[] = {
+	{"https://Client.Example.com/cb?x=1", "client.example.com"},
+	{"https://client.example.com:8443/cb", "client.example.com:8443"},
+	{"http://localhost:1234/cb", "localhost:1234"},
+	{"http://[::1]:9/x", "[::1]:9"},
+	{"https://good.example@evil.example/cb", "evil.example"},
+	{"cursor://anysphere.cursor-retrieval/oauth/callback", "cursor:"},
+	{"Com.Example.App:/cb", "com.example.app:"},
+	{"https:///cb", NULL},
+	{"/cb", NULL},
+	{"https://x/\x01", NULL},
+};
+
+/* uri_display_host. */
+static void
+test_display(void)
+{
+	size_t		i;
+	char		tiny[4];
+
+	for (i = 0; i < NELEM(displays); i++)
+	{
+		char		out[256];
+		bool		ok = uri_display_host(displays[i].uri, out, sizeof(out));
+
+		CHECK(ok == (displays[i].out != NULL) && (!ok || strcmp(out, displays[i].out) == 0),
+			  "display #%zu %s -> %s", i, displays[i].uri, ok ? out : "false");
+	}
+	CHECK(!uri_display_host("https://client.example.com/", tiny, sizeof(tiny)),
+		  "display does not fit");
+}
+
+typedef struct append_case
+{
+	const char *uri;
+	const char *query;
+	const char *out;
+} append_case;
+
+static const append_case appends[] = {
+	{"https://c.example/cb", "code=abc&state=xyz", "https://c.example/cb?code=abc&state=xyz"},
+	{"https://c.example/cb?x=1", "code=abc", "https://c.example/cb?x=1&code=abc"},
+	{"https://c.example/cb?", "code=abc", "https://c.example/cb?code=abc"},
+	{"https://c.example/cb?x=1&", "code=abc", "https://c.example/cb?x=1&code=abc"},
+	{"com.example.app:/cb", "error=access_denied", "com.example.app:/cb?error=access_denied"},
+	{"https://c.example/cb#f", "code=abc", NULL},
+};
+
+/* uri_append_query, including buffer limits. */
+static void
+test_append(void)
+{
+	size_t		i;
+	char		out[40];
+
+	for (i = 0; i < NELEM(appends); i++)
+	{
+		char		big[256];
+		bool		ok = uri_append_query(appends[i].uri, appends[i].query, big, sizeof(big));
+
+		CHECK(ok == (appends[i].out != NULL) && (!ok || strcmp(big, appends[i].out) == 0),
+			  "append #%zu -> %s", i, ok ? big : "false");
+	}
+	/* "https://c.example/cb?code=" is 26 bytes: 13 more fill 39 + NUL */
+	CHECK(uri_append_query("https://c.example/cb", "code=1234567890123", out, sizeof(out)) &&
+		  strlen(out) == 39, "exact fit");
+	CHECK(!uri_append_query("https://c.example/cb", "code=12345678901234", out, sizeof(out)) &&
+		  out[0] == '\0', "one byte too many");
+	CHECK(!uri_append_query(NULL, "a=1", out, sizeof(out)), "NULL uri");
+}
+
+int
+main(void)
+{
+	test_policy();
+	test_long();
+	test_classes();
+	test_matches();
+	test_canonical();
+	test_display();
+	test_append();
+	return unit_done("uri");
+}
