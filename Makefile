@@ -31,6 +31,9 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# PGXS tracks no header dependencies by itself.
+$(OBJS): $(wildcard extension/*.h extension/lib/*.h)
+
 # The install script is the install fragments, in order.
 mcp_oauth--$(EXTVERSION).sql: $(sort $(wildcard extension/schema/*.sql))
 	cat $^ > $@

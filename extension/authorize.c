@@ -448,8 +448,12 @@ parse_query(const char *query, form *f, MoResponse *r)
 	memset(f, 0, sizeof(*f));
 	if (mo_parse_form(NULL, query, f, r))
 		return true;
-	/* a repetition is judged once the client and redirect URI are known */
-	return f->duplicate != NULL;
+	/*
+	 * A repetition is judged once the client and redirect URI are known;
+	 * parse again to be sure nothing else was wrong (64: as mo_parse_form).
+	 */
+	return f->duplicate != NULL &&
+		form_parse(query, strlen(query), 64, palloc, f) == FORM_OK;
 }
 
 /* Handle one authorization request. */
@@ -478,11 +482,16 @@ Datum
 authorize(PG_FUNCTION_ARGS)
 {
 	MoResponse	r = {0};
+	MemoryContext caller = CurrentMemoryContext;
+	Datum		result;
 
 	mo_spi_connect();
 	handle_authorize(mo_arg_cstring(fcinfo, 0), mo_arg_addr(fcinfo, 1), &r);
+	/* each SPI query leaves SPI's own context current: build the row in ours */
+	MemoryContextSwitchTo(caller);
+	result = mo_response_datum(fcinfo, &r);
 	mo_spi_finish();
-	return mo_response_datum(fcinfo, &r);
+	return result;
 }
 
 /* ---- authorize_decision ---- */
@@ -711,11 +720,16 @@ authorize_decision(PG_FUNCTION_ARGS)
 {
 	MoResponse	r = {0};
 	bool		approved = !PG_ARGISNULL(2) && PG_GETARG_BOOL(2);
+	MemoryContext caller = CurrentMemoryContext;
+	Datum		result;
 
 	mo_spi_connect();
 	handle_decision(mo_arg_cstring(fcinfo, 0), mo_arg_cstring(fcinfo, 1),
 					approved, mo_arg_cstring(fcinfo, 3),
 					mo_arg_addr(fcinfo, 4), &r);
+	/* each SPI query leaves SPI's own context current: build the row in ours */
+	MemoryContextSwitchTo(caller);
+	result = mo_response_datum(fcinfo, &r);
 	mo_spi_finish();
-	return mo_response_datum(fcinfo, &r);
+	return result;
 }

@@ -40,12 +40,17 @@ mo_spi_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *argtypes)
 	return *plan;
 }
 
-/* Run a kept plan (read_only false); raise if SPI fails. */
+/*
+ * Run a kept plan (read_only false); raise if SPI fails.  SPI leaves its
+ * procedure context current after a call: switch back to the caller's.
+ */
 void
 mo_spi_run(SPIPlanPtr plan, Datum *values, long limit)
 {
+	MemoryContext cxt = CurrentMemoryContext;
 	int			rc = SPI_execute_plan(plan, values, NULL, false, limit);
 
+	MemoryContextSwitchTo(cxt);
 	if (rc < 0)
 		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
 }
@@ -317,6 +322,19 @@ mo_refresh_grant_id(bytea *token_hash)
 	return DatumGetInt64(mo_spi_datum(1, &isnull));
 }
 
+/* Copy what r points to into cxt, so that it survives SPI_finish. */
+static void
+response_copy(MemoryContext cxt, MoResponse *r)
+{
+	const char **fields[] = {&r->content_type, &r->location,
+	&r->www_authenticate, &r->cache_control, &r->body};
+	int			i;
+
+	for (i = 0; i < lengthof(fields); i++)
+		if (*fields[i] != NULL)
+			*fields[i] = MemoryContextStrdup(cxt, *fields[i]);
+}
+
 /*
  * Run an endpoint taking (content_type, authorization, body, client_addr)
  * (see client_auth.h).
@@ -324,6 +342,7 @@ mo_refresh_grant_id(bytea *token_hash)
 Datum
 mo_client_endpoint(FunctionCallInfo fcinfo, MoClientHandler handler)
 {
+	MemoryContext outer = CurrentMemoryContext;
 	char	   *content_type = mo_arg_cstring(fcinfo, 0);
 	char	   *authorization = mo_arg_cstring(fcinfo, 1);
 	char	   *body = mo_arg_cstring(fcinfo, 2);
@@ -339,6 +358,9 @@ mo_client_endpoint(FunctionCallInfo fcinfo, MoClientHandler handler)
 		handler(&params, &client, client_addr, &r);
 	if (r.cache_control == NULL)
 		r.cache_control = "no-store";
-	mo_spi_finish();
+	/* helpers that ran SPI may have left SPI's context current */
+	response_copy(outer, &r);
+	SPI_finish();
+	MemoryContextSwitchTo(outer);
 	return mo_response_datum(fcinfo, &r);
 }

@@ -161,6 +161,7 @@ _PG_init(void)
 							PGC_SUSET, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("mcp_oauth");
 
+	mo_spi_init();
 	mo_verify_init();
 	mo_keys_init();
 }

@@ -152,7 +152,7 @@ active_key(char **kid, jwt_alg *alg, char **pem)
 						 " AND (retired_at IS NULL OR retired_at > now())"
 						 " ORDER BY activates_at DESC, created_at DESC, kid LIMIT 1",
 						 0, NULL);
-	if (SPI_execute_plan(plan, NULL, NULL, true, 1) != SPI_OK_SELECT)
+	if (SPI_execute_plan(plan, NULL, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read signing keys");
 	if (SPI_processed == 0)
 		return false;
@@ -214,7 +214,7 @@ query_true(const char *sql)
 	bool		isnull;
 	Datum		d;
 
-	if (SPI_execute(sql, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+	if (SPI_execute(sql, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "could not run \"%s\"", sql);
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	return !isnull && DatumGetBool(d);
@@ -322,7 +322,7 @@ mo_jwks_json(void)
 						 1, types);
 	ensure_first_key();
 	values[0] = publish_tail_datum();
-	if (SPI_execute_plan(plan, values, NULL, true, 0) != SPI_OK_SELECT)
+	if (SPI_execute_plan(plan, values, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read signing keys");
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, "{\"keys\":[");

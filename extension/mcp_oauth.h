@@ -137,12 +137,18 @@ extern char *mo_arg_cstring(FunctionCallInfo fcinfo, int argno);
 /* ---- SPI (spi.c) ---- */
 
 /*
- * SPI_connect, then switch back to the caller's memory context, so that
- * what the function pallocs (responses, SPI_getvalue results) survives
- * mo_spi_finish(); SPI_tuptable still lives in SPI's own context.
+ * Every SPI query leaves CurrentMemoryContext in SPI's procedure context,
+ * which SPI_finish frees.  An endpoint connects with mo_spi_connect(),
+ * builds its MoResponse freely, and returns
+ * mo_spi_finish_response(fcinfo, &r), which builds the row in the caller's
+ * context before disconnecting.  Other results: switch to
+ * mo_spi_caller_context() to allocate them, then mo_spi_finish().
  */
 extern void mo_spi_connect(void);
 extern void mo_spi_finish(void);
+extern MemoryContext mo_spi_caller_context(void);
+extern Datum mo_spi_finish_response(FunctionCallInfo fcinfo, const MoResponse *r);
+extern void mo_spi_init(void);
 
 /* ---- hashing and randomness (crypto.c) ---- */
 

@@ -620,13 +620,13 @@ client_insert(const ClientMeta *m, const char *client_id, const char *kind,
 	char		nulls[12];
 
 	mo_spi_plan(&plan,
-			  "INSERT INTO clients (client_id, client_secret_hash,"
-			  " token_endpoint_auth_method, client_name, redirect_uris,"
-			  " grant_types, response_types, application_type, scope, metadata,"
-			  " kind, registered_from)"
-			  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12::inet)"
-			  " ON CONFLICT (client_id) DO NOTHING",
-			  12, types);
+				"INSERT INTO clients (client_id, client_secret_hash,"
+				" token_endpoint_auth_method, client_name, redirect_uris,"
+				" grant_types, response_types, application_type, scope, metadata,"
+				" kind, registered_from)"
+				" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12::inet)"
+				" ON CONFLICT (client_id) DO NOTHING",
+				12, types);
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = CStringGetTextDatum(client_id);
 	nulls[1] = secret ? ' ' : 'n';
@@ -655,8 +655,8 @@ now_unix(void)
 
 /*
  * Create a client of the given kind; returns its client_id (NULL if the
- * requested one is taken) and, for a confidential client, the secret in
- * *secret and the response JSON in *json.
+ * requested one is taken), the secret in *secret (NULL for a public
+ * client) and the client information response in *json.
  */
 static char *
 client_create(const ClientMeta *m, const char *client_id, const char *kind,
@@ -703,11 +703,11 @@ rate_limit_exceeded(const char *bucket)
 	bool		isnull;
 
 	mo_spi_plan(&plan,
-			  "INSERT INTO rate_limits AS r (bucket, window_start, hits)"
-			  " VALUES ($1, date_trunc('hour', now()), 1)"
-			  " ON CONFLICT (bucket, window_start)"
-			  " DO UPDATE SET hits = r.hits + 1 RETURNING hits",
-			  1, types);
+				"INSERT INTO rate_limits AS r (bucket, window_start, hits)"
+				" VALUES ($1, date_trunc('hour', now()), 1)"
+				" ON CONFLICT (bucket, window_start)"
+				" DO UPDATE SET hits = r.hits + 1 RETURNING hits",
+				1, types);
 	values[0] = CStringGetTextDatum(bucket);
 	if (SPI_execute_plan(plan, values, NULL, false, 1) != SPI_OK_INSERT_RETURNING)
 		elog(ERROR, "could not count a registration");
@@ -726,9 +726,9 @@ address_allowlisted(const char *addr)
 	if (mo_registration_allowlist == NULL || mo_registration_allowlist[0] == '\0')
 		return false;
 	mo_spi_plan(&plan,
-			  "SELECT $1::inet <<= ANY (string_to_array("
-			  "regexp_replace($2, '\\s+', '', 'g'), ',')::cidr[])",
-			  2, types);
+				"SELECT $1::inet <<= ANY (string_to_array("
+				"regexp_replace($2, '\\s+', '', 'g'), ',')::cidr[])",
+				2, types);
 	values[0] = CStringGetTextDatum(addr);
 	values[1] = CStringGetTextDatum(mo_registration_allowlist);
 	if (SPI_execute_plan(plan, values, NULL, true, 1) != SPI_OK_SELECT)
@@ -781,13 +781,13 @@ find_identical_public_client(const ClientMeta *m, char **client_id)
 	Datum		values[2];
 
 	mo_spi_plan(&plan,
-			  "SELECT client_id, metadata::text FROM clients"
-			  " WHERE kind = 'dynamic' AND client_secret_hash IS NULL"
-			  " AND token_endpoint_auth_method = 'none' AND redirect_uris = $1"
-			  " AND metadata - 'client_id' - 'client_id_issued_at'"
-			  "   = $2::jsonb - 'client_id' - 'client_id_issued_at'"
-			  " ORDER BY created_at, client_id LIMIT 1",
-			  2, types);
+				"SELECT client_id, metadata::text FROM clients"
+				" WHERE kind = 'dynamic' AND client_secret_hash IS NULL"
+				" AND token_endpoint_auth_method = 'none' AND redirect_uris = $1"
+				" AND metadata - 'client_id' - 'client_id_issued_at'"
+				"   = $2::jsonb - 'client_id' - 'client_id_issued_at'"
+				" ORDER BY created_at, client_id LIMIT 1",
+				2, types);
 	values[0] = mo_list_to_text_array(m->redirect_uris);
 	values[1] = CStringGetTextDatum(client_json(m, "", 0, NULL));
 	if (SPI_execute_plan(plan, values, NULL, true, 1) != SPI_OK_SELECT)
@@ -805,7 +805,7 @@ lock_identity(const ClientMeta *m)
 	Datum		values[1];
 
 	mo_spi_plan(&plan, "SELECT pg_advisory_xact_lock(hashtextextended($1, 7591))",
-			  1, types);
+				1, types);
 	values[0] = CStringGetTextDatum(client_identity(m));
 	if (SPI_execute_plan(plan, values, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not lock a client identity");
@@ -898,12 +898,17 @@ Datum
 mcp_oauth_register(PG_FUNCTION_ARGS)
 {
 	MoResponse	r = {0};
+	MemoryContext caller = CurrentMemoryContext;
+	Datum		result;
 
 	mo_spi_connect();
 	handle_register(mo_arg_cstring(fcinfo, 0), mo_arg_cstring(fcinfo, 2),
 					mo_arg_addr(fcinfo, 3), &r);
+	/* each SPI query leaves SPI's own context current: build the row in ours */
+	MemoryContextSwitchTo(caller);
+	result = mo_response_datum(fcinfo, &r);
 	mo_spi_finish();
-	return mo_response_datum(fcinfo, &r);
+	return result;
 }
 
 /* ---- admin API ---- */
@@ -988,15 +993,17 @@ Datum
 create_client(PG_FUNCTION_ARGS)
 {
 	const char *requested_id = mo_arg_cstring(fcinfo, 4);
+	MemoryContext caller = CurrentMemoryContext;
 	ClientMeta	m;
 	char	   *client_id;
 	char	   *secret;
 	char	   *json;
+	Datum		result;
 
 	if (requested_id)
 		check_client_id(requested_id);
-	admin_meta(fcinfo, &m);
 	mo_spi_connect();
+	admin_meta(fcinfo, &m);
 	client_id = client_create(&m, requested_id, "static", NULL, &secret, &json);
 	if (client_id == NULL)
 		ereport(ERROR,
@@ -1004,8 +1011,11 @@ create_client(PG_FUNCTION_ARGS)
 				 errmsg("client \"%s\" already exists", requested_id)));
 	mo_audit("client_created", NULL, client_id, NULL, 0,
 			 registration_detail(&m, false));
+	/* each SPI query leaves SPI's own context current: build the row in ours */
+	MemoryContextSwitchTo(caller);
+	result = client_credentials(fcinfo, client_id, secret);
 	mo_spi_finish();
-	return client_credentials(fcinfo, client_id, secret);
+	return result;
 }
 
 /* The kind of client_id, locked, or NULL if there is no such client. */
@@ -1017,7 +1027,7 @@ client_kind_for_update(const char *client_id)
 	Datum		values[1];
 
 	mo_spi_plan(&plan, "SELECT kind FROM clients WHERE client_id = $1 FOR UPDATE",
-			  1, types);
+				1, types);
 	values[0] = CStringGetTextDatum(client_id);
 	if (SPI_execute_plan(plan, values, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up a client");
@@ -1034,10 +1044,10 @@ client_delete(const char *client_id)
 	bool		isnull;
 
 	mo_spi_plan(&plan,
-			  "WITH g AS (SELECT count(*) AS n FROM grants WHERE client_id = $1),"
-			  " d AS (DELETE FROM clients WHERE client_id = $1 RETURNING 1)"
-			  " SELECT n FROM g, d",
-			  1, types);
+				"WITH g AS (SELECT count(*) AS n FROM grants WHERE client_id = $1),"
+				" d AS (DELETE FROM clients WHERE client_id = $1 RETURNING 1)"
+				" SELECT n FROM g, d",
+				1, types);
 	values[0] = CStringGetTextDatum(client_id);
 	if (SPI_execute_plan(plan, values, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not delete a client");
@@ -1049,6 +1059,7 @@ Datum
 delete_client(PG_FUNCTION_ARGS)
 {
 	const char *client_id = mo_arg_cstring(fcinfo, 0);
+	MemoryContext caller = CurrentMemoryContext;
 	char	   *kind;
 	bool		found = false;
 
@@ -1072,6 +1083,7 @@ delete_client(PG_FUNCTION_ARGS)
 		mo_audit("client_deleted", NULL, client_id, NULL, 0, detail.data);
 		found = true;
 	}
+	MemoryContextSwitchTo(caller);
 	mo_spi_finish();
 	PG_RETURN_BOOL(found);
 }

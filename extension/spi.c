@@ -1,29 +1,76 @@
 /*
  * spi.c
- *		SPI connection in the caller's memory context.
+ *		SPI connections of the endpoint functions, and handing their
+ *		result back in the caller's memory context.
+ *
+ * Every SPI query leaves CurrentMemoryContext in SPI's procedure context,
+ * which SPI_finish frees; so a result built while connected must be
+ * copied to the caller's context before mo_spi_finish().
  */
 #include "mcp_oauth.h"
 
+#include "access/xact.h"
 #include "executor/spi.h"
 
-/* Connect to SPI but keep allocating in the caller's memory context. */
+#define MO_SPI_MAX_DEPTH 8
+
+static MemoryContext caller_contexts[MO_SPI_MAX_DEPTH];
+static int	spi_depth = 0;
+
+/* Connect to SPI, remembering the caller's memory context. */
 void
 mo_spi_connect(void)
 {
-	MemoryContext caller = CurrentMemoryContext;
-
+	if (spi_depth >= MO_SPI_MAX_DEPTH)
+		elog(ERROR, "SPI connections nested too deeply");
+	caller_contexts[spi_depth] = CurrentMemoryContext;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "could not connect to SPI");
-	MemoryContextSwitchTo(caller);
+	spi_depth++;
 }
 
-/* Disconnect from SPI, staying in the caller's memory context. */
+/* Disconnect from SPI; CurrentMemoryContext is the caller's again. */
 void
 mo_spi_finish(void)
 {
-	MemoryContext caller = CurrentMemoryContext;
-
 	if (SPI_finish() != SPI_OK_FINISH)
 		elog(ERROR, "could not disconnect from SPI");
-	MemoryContextSwitchTo(caller);
+	if (spi_depth > 0)
+		spi_depth--;
+}
+
+/* The memory context of the function that called mo_spi_connect(). */
+MemoryContext
+mo_spi_caller_context(void)
+{
+	if (spi_depth == 0)
+		elog(ERROR, "not connected to SPI");
+	return caller_contexts[spi_depth - 1];
+}
+
+/* Build the http_response row in the caller's context, then disconnect. */
+Datum
+mo_spi_finish_response(FunctionCallInfo fcinfo, const MoResponse *r)
+{
+	MemoryContext old = MemoryContextSwitchTo(mo_spi_caller_context());
+	Datum		result = mo_response_datum(fcinfo, r);
+
+	MemoryContextSwitchTo(old);
+	mo_spi_finish();
+	return result;
+}
+
+/* Forget the connections of a transaction that ended mid-function. */
+static void
+spi_xact_callback(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+		spi_depth = 0;
+}
+
+/* Register the abort callback; called once from _PG_init. */
+void
+mo_spi_init(void)
+{
+	RegisterXactCallback(spi_xact_callback, NULL);
 }

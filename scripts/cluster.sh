@@ -43,8 +43,9 @@ cluster_start() {
 	local dir=$1 port=$2; shift 2
 	local opts="-p $port -k $dir -c listen_addresses=127.0.0.1"
 	for o in "$@"; do opts="$opts -c $o"; done
+	# fd 9 is scripts/test.sh's lock: the postmaster must not inherit it.
 	as_cluster_user "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" \
-		-o "$opts" -w -t 60 start >/dev/null ||
+		-o "$opts" -w -t 60 start >/dev/null 9>&- ||
 		{ tail -n 30 "$dir/postgres.log" >&2; return 1; }
 	export PGHOST=$dir PGPORT=$port PGUSER=postgres
 }

@@ -434,14 +434,51 @@ conn_on_retry(h2o_timeout_entry_t *entry)
 	conn_start(c);
 }
 
+/* The thread number of a pool (for log lines). */
+static int
+pool_thread(db_pool *pool)
+{
+	return ((shim_thread *) pool->ctx)->index;
+}
+
+/* A libpq message on one line, in buf. */
+static const char *
+one_line(const char *msg, char *buf, size_t size)
+{
+	size_t		i;
+
+	snprintf(buf, size, "%s", msg ? msg : "");
+	for (i = 0; buf[i]; i++)
+		if (buf[i] == '\n' || buf[i] == '\r' || buf[i] == '\t')
+			buf[i] = ' ';
+	while (i > 0 && buf[i - 1] == ' ')
+		buf[--i] = '\0';
+	return buf;
+}
+
+/* libpq notices (e.g. the server's shutdown message): to the log, at debug level. */
+static void
+notice_receiver(void *arg, const PGresult *r)
+{
+	db_conn    *c = arg;
+	char		buf[512];
+	const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+	const char *sev = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+
+	LOG_DEBUG(NULL, "database connection %d.%d: %s: %s", pool_thread(c->pool), c->index,
+			  sev ? sev : "NOTICE", one_line(msg, buf, sizeof(buf)));
+}
+
 /* Drop the connection and schedule a reconnect with backoff. */
 static void
 conn_lost(db_conn *c, const char *why)
 {
 	db_pool    *pool = c->pool;
+	char		buf[512];
 
 	if (!c->logged_down)
-		LOG_ERROR(NULL, "database connection %d: %s", c->index, why);
+		LOG_ERROR(NULL, "database connection %d.%d: %s", pool_thread(pool), c->index,
+				  one_line(why, buf, sizeof(buf)));
 	c->logged_down = true;
 	conn_close_sock(c);
 	if (c->pg != NULL)
@@ -511,7 +548,7 @@ conn_prepare_next(db_conn *c)
 		c->state = CONN_IDLE;
 		c->backoff = 0;
 		if (c->logged_down)
-			LOG_INFO(NULL, "database connection %d: ready", c->index);
+			LOG_INFO(NULL, "database connection %d.%d: ready", pool_thread(c->pool), c->index);
 		c->logged_down = false;
 		conn_dispatch(c);
 		return;
@@ -818,6 +855,7 @@ conn_start(db_conn *c)
 		return;
 	}
 	c->state = CONN_CONNECTING;
+	PQsetNoticeReceiver(c->pg, notice_receiver, c);
 	if (!conn_watch(c))
 	{
 		conn_lost(c, "could not watch the database socket");

@@ -275,7 +275,8 @@ add_identity_header(h2o_req_t *req, const char *name, const char *value)
 
 /*
  * Rewrite the request for the upstream: credentials out, identity in.
- * False (and nothing changed) if an identity value cannot be a header.
+ * False (and nothing changed) if the subject is missing or an identity
+ * value cannot be a header.
  */
 static bool
 rewrite_for_upstream(h2o_req_t *req, const db_result *res)
@@ -286,7 +287,7 @@ rewrite_for_upstream(h2o_req_t *req, const db_result *res)
 
 	if (client_id == NULL)
 		client_id = "";
-	if (!header_value_ok(subject) || !header_value_ok(client_id) ||
+	if (subject == NULL || *subject == '\0' || !header_value_ok(subject) || !header_value_ok(client_id) ||
 		!header_value_ok(scopes))
 		return false;
 	strip_request_headers(req);
@@ -329,7 +330,7 @@ on_verify(h2o_req_t *req, const db_result *res, void *arg)
 	if (shim_conf.upstream == NULL || !rewrite_for_upstream(req, res))
 	{
 		LOG_ERROR(req, shim_conf.upstream == NULL ? "no upstream MCP server configured"
-				  : "token identity cannot be sent as a header");
+				  : "verified token has no subject, or one that cannot be a header");
 		http_send_error(req, 502, "server_error", NULL, HTTP_CORS);
 		return;
 	}
@@ -416,11 +417,10 @@ startup_printf(const char *fmt, const char *a, const char *b)
 static void
 register_proxy(h2o_pathconf_t *pathconf)
 {
-	h2o_url_t  *upstream = calloc(1, sizeof(*upstream));
+	h2o_url_t	upstream;		/* copied by libh2o */
 	h2o_proxy_config_vars_t config;
 
-	if (upstream == NULL ||
-		h2o_url_parse(shim_conf.upstream, strlen(shim_conf.upstream), upstream) != 0)
+	if (h2o_url_parse(shim_conf.upstream, strlen(shim_conf.upstream), &upstream) != 0)
 	{
 		LOG_ERROR(NULL, "upstream is not an http:// or https:// URL: %s", shim_conf.upstream);
 		exit(2);
@@ -428,7 +428,7 @@ register_proxy(h2o_pathconf_t *pathconf)
 	memset(&config, 0, sizeof(config));
 	config.io_timeout = UPSTREAM_IO_TIMEOUT_MS;
 	config.keepalive_timeout = UPSTREAM_KEEPALIVE_MS;
-	h2o_proxy_register_reverse_proxy(pathconf, upstream, &config);
+	h2o_proxy_register_reverse_proxy(pathconf, &upstream, &config);
 }
 
 /* Set up the gateway for MCP path number index on its own pathconf. */

@@ -344,6 +344,8 @@ http_send_error(h2o_req_t *req, int status, const char *code,
 	char	   *buf = h2o_mem_alloc_pool(&req->pool, cap);
 	size_t		n;
 
+	if (buf == NULL)			/* cannot happen: h2o aborts on OOM */
+		return;
 	n = sprintf(buf, "{\"error\":\"");
 	n += json_escape(buf + n, code);
 	if (description != NULL)

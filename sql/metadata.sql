@@ -79,13 +79,13 @@ BEGIN;
 DELETE FROM mcp_oauth.signing_keys;
 SELECT mcp_oauth.rotate_signing_key('ES256') ~ '^[A-Za-z0-9_-]{43}$' AS first_kid;
 SELECT k->>'kty' AS kty, k->>'crv' AS crv, k->>'alg' AS alg, k->>'use' AS use,
-	   length(k->>'x') AS x_len, length(k->>'y') AS y_len, k ? 'd' AS has_private,
+	   length(k->>'x') AS x_len, length(k->>'y') AS y_len, (k->'d') IS NOT NULL AS has_private,
 	   k->>'kid' = (SELECT kid FROM mcp_oauth.signing_keys) AS kid_matches
 FROM json_array_elements((mcp_oauth.jwks()).body::json->'keys') k;
 SELECT activates_at = now() AS first_signs_at_once, retired_at IS NULL AS not_retired
 FROM mcp_oauth.signing_keys;
 SELECT mcp_oauth.rotate_signing_key('EdDSA') ~ '^[A-Za-z0-9_-]{43}$' AS second_kid;
-SELECT k->>'kty' AS kty, k->>'crv' AS crv, k->>'alg' AS alg, length(k->>'x') AS x_len, k ? 'y' AS has_y
+SELECT k->>'kty' AS kty, k->>'crv' AS crv, k->>'alg' AS alg, length(k->>'x') AS x_len, (k->'y') IS NOT NULL AS has_y
 FROM json_array_elements((mcp_oauth.jwks()).body::json->'keys') k ORDER BY k->>'alg';
 -- the new key signs after 10 minutes; the old one retires then
 SELECT alg, activates_at - now() AS activates_in, retired_at - now() AS retires_in

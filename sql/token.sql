@@ -4,6 +4,15 @@ SET mcp_oauth.issuer = 'https://as.example.com';
 SET mcp_oauth.resources = 'https://mcp.example.com/mcp,https://other.example.com/mcp';
 SET mcp_oauth.access_token_lifetime = 900;
 SET client_min_messages = warning;
+-- A signing key must exist.
+DO $$
+BEGIN
+	IF NOT EXISTS (SELECT FROM mcp_oauth.signing_keys WHERE retired_at IS NULL
+				   AND activates_at <= now()) THEN
+		PERFORM mcp_oauth.rotate_signing_key();
+	END IF;
+END
+$$;
 
 -- Clients: public, confidential with Basic, confidential with POST, and one
 -- public client that may not refresh.
@@ -170,7 +179,7 @@ FROM (SELECT pg_temp.tok('grant_type=authorization_code&client_id=tok-public'
 SELECT revoked_at IS NULL AS not_revoked FROM mcp_oauth.grants, res
 WHERE name = 'other' AND grant_id = pg_temp.code_grant(code);
 -- Its own client redeems it; it may not refresh, so no refresh token.
-SELECT (r).status, (r).body::json ? 'refresh_token' AS has_refresh
+SELECT (r).status, (r).body::jsonb ? 'refresh_token' AS has_refresh
 FROM (SELECT pg_temp.tok('grant_type=authorization_code&client_id=tok-norefresh'
 	|| '&code=' || code || '&redirect_uri=https://app.example.com/cb'
 	|| '&code_verifier=' || :'v1') r FROM res WHERE name = 'other') s;
@@ -218,8 +227,8 @@ FROM (VALUES
 -- 9. Client authentication.
 INSERT INTO res SELECT 'basic', NULL, pg_temp.new_code('tok-basic', :'v1');
 -- Basic with the right secret (urlencoded: ' ' is '+', ':' is %3A).
-SELECT (r).status, (r).body::json ? 'access_token' AS has_token,
-	   (r).body::json ? 'refresh_token' AS has_refresh
+SELECT (r).status, (r).body::jsonb ? 'access_token' AS has_token,
+	   (r).body::jsonb ? 'refresh_token' AS has_refresh
 FROM (SELECT pg_temp.tok('grant_type=authorization_code&code=' || code
 	|| '&redirect_uri=https://app.example.com/cb&code_verifier=' || :'v1',
 	pg_temp.basic('tok-basic', 'basic+secret%3A1')) r FROM res WHERE name = 'basic') s;
@@ -247,7 +256,7 @@ WHERE detail::text LIKE '%secret:1%' OR detail::text LIKE '%secret\%3A1%'
    OR detail::text LIKE '%post-secret%' OR detail::text LIKE '%nope%';
 -- client_secret_post.
 INSERT INTO res SELECT 'post', NULL, pg_temp.new_code('tok-post', :'v1');
-SELECT (r).status, (r).body::json ? 'access_token' AS has_token
+SELECT (r).status, (r).body::jsonb ? 'access_token' AS has_token
 FROM (SELECT pg_temp.tok('grant_type=authorization_code&client_id=tok-post&client_secret=post-secret&code='
 	|| code || '&redirect_uri=https://app.example.com/cb&code_verifier=' || :'v1') r
 	FROM res WHERE name = 'post') s;

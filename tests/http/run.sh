@@ -11,6 +11,8 @@
 #
 #   HTTP_SUITES="normal asan"   which builds to test (default both)
 #   HTTP_VERBOSE=1              print every check, not only failures
+#   HTTP_KEEP=1                 keep the work directory (server logs)
+#   HTTP_ASAN_BINARY=PATH       a prebuilt sanitizer build instead of make asan
 #
 # Last line: "http: N passed, M failed"; exit status non-zero on failure.
 set -uo pipefail
@@ -29,7 +31,7 @@ util() { node "$top/tests/http/util.mjs" "$@"; }
 db=mcp_http_$$
 role=mcp_http_server_$$
 password=correct-horse-battery-staple
-passed=0 failed=0
+passed=0 failed=0 status=""
 suite=""
 srv_pid="" demo_pid="" srv_log=""
 
@@ -93,7 +95,7 @@ cleanup() {
 	[ -n "$demo_pid" ] && kill "$demo_pid" 2>/dev/null && wait "$demo_pid" 2>/dev/null
 	psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
 	psql -X -q -d postgres -c "DROP ROLE IF EXISTS $role" >/dev/null 2>&1
-	rm -rf "$work"
+	if [ -n "${HTTP_KEEP:-}" ]; then echo "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 
@@ -112,6 +114,7 @@ setup_database() {
 		CREATE ROLE $role LOGIN IN ROLE mcp_oauth_server;
 		SELECT mcp_oauth.create_account('alice', '$password', false, 'Alice Example');
 		SELECT mcp_oauth.create_account('bob', '$password');
+		SELECT mcp_oauth.rotate_signing_key() IS NOT NULL;
 		SET mcp_oauth.issuer = '$issuer';
 		SET mcp_oauth.resources = '$resource';
 		ALTER DATABASE $db SET mcp_oauth.issuer = '$issuer';
@@ -621,7 +624,8 @@ test_db_restart() {
 	local pat ok=""
 	pat=$(cat "$work/pat_tools")
 	as_cluster_user "$PG_BIN/pg_ctl" -D "$TEST_CLUSTER_DIR/data" -m fast -w stop >/dev/null 2>&1
-	req POST "$token_endpoint" -H "Content-Type: application/x-www-form-urlencoded" -d "grant_type=nonsense"
+	req POST "$token_endpoint" -H "Content-Type: application/x-www-form-urlencoded" \
+		-d "grant_type=nonsense&client_id=mcp-agent"
 	check "database down: token 503" eq "$status" 503
 	check "database down: Retry-After" nonempty "$(hdr retry-after)"
 	req POST "$base/mcp" -H "Authorization: Bearer $pat" -H "Content-Type: application/json" \
@@ -634,7 +638,8 @@ test_db_restart() {
 	cluster_start "$TEST_CLUSTER_DIR" "$PGPORT" fsync=off max_connections=100 \
 		max_prepared_transactions=10 >/dev/null
 	for _ in $(seq 1 60); do
-		req POST "$token_endpoint" -H "Content-Type: application/x-www-form-urlencoded" -d "grant_type=nonsense"
+		req POST "$token_endpoint" -H "Content-Type: application/x-www-form-urlencoded" \
+			-d "grant_type=nonsense&client_id=mcp-agent"
 		[ "$status" = 400 ] && { ok=1; break; }
 		sleep 0.25
 	done
@@ -704,11 +709,14 @@ for s in ${HTTP_SUITES:-normal asan}; do
 	normal)
 		run_suite normal "$top/shim/mcp-oauth-server" ;;
 	asan)
-		if make -s -C "$top/shim" asan >"$work/asan-build.log" 2>&1; then
+		asan_bin=${HTTP_ASAN_BINARY:-$top/shim/asan/mcp-oauth-server}
+		if [ -n "${HTTP_ASAN_BINARY:-}" ] ||
+			make -s -C "$top/shim" asan >"$work/asan-build.log" 2>&1; then
 			export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:exitcode=86"
 			export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
-			run_suite asan "$top/shim/asan/mcp-oauth-server"
-			unset ASAN_OPTIONS UBSAN_OPTIONS
+			export LSAN_OPTIONS="suppressions=$top/tests/http/lsan.supp:print_suppressions=0"
+			run_suite asan "$asan_bin"
+			unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 		else
 			cat "$work/asan-build.log"
 			check "[asan] build" false
