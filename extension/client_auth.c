@@ -322,19 +322,6 @@ mo_refresh_grant_id(bytea *token_hash)
 	return DatumGetInt64(mo_spi_datum(1, &isnull));
 }
 
-/* Copy what r points to into cxt, so that it survives SPI_finish. */
-static void
-response_copy(MemoryContext cxt, MoResponse *r)
-{
-	const char **fields[] = {&r->content_type, &r->location,
-	&r->www_authenticate, &r->cache_control, &r->body};
-	int			i;
-
-	for (i = 0; i < lengthof(fields); i++)
-		if (*fields[i] != NULL)
-			*fields[i] = MemoryContextStrdup(cxt, *fields[i]);
-}
-
 /*
  * Run an endpoint taking (content_type, authorization, body, client_addr)
  * (see client_auth.h).
@@ -342,7 +329,6 @@ response_copy(MemoryContext cxt, MoResponse *r)
 Datum
 mo_client_endpoint(FunctionCallInfo fcinfo, MoClientHandler handler)
 {
-	MemoryContext outer = CurrentMemoryContext;
 	char	   *content_type = mo_arg_cstring(fcinfo, 0);
 	char	   *authorization = mo_arg_cstring(fcinfo, 1);
 	char	   *body = mo_arg_cstring(fcinfo, 2);
@@ -358,9 +344,5 @@ mo_client_endpoint(FunctionCallInfo fcinfo, MoClientHandler handler)
 		handler(&params, &client, client_addr, &r);
 	if (r.cache_control == NULL)
 		r.cache_control = "no-store";
-	/* helpers that ran SPI may have left SPI's context current */
-	response_copy(outer, &r);
-	SPI_finish();
-	MemoryContextSwitchTo(outer);
-	return mo_response_datum(fcinfo, &r);
+	return mo_spi_finish_response(fcinfo, &r);
 }

@@ -58,7 +58,6 @@ mo_revoke_grant(int64 grant_id, const char *reason)
 	static SPIPlanPtr grant_plan = NULL;
 	static SPIPlanPtr refresh_plan = NULL;
 	static SPIPlanPtr access_plan = NULL;
-	MemoryContext outer = CurrentMemoryContext;
 
 	mo_spi_connect();
 	run_grant_update(&grant_plan,
@@ -73,8 +72,7 @@ mo_revoke_grant(int64 grant_id, const char *reason)
 					 "UPDATE access_tokens SET revoked_at = now()"
 					 " WHERE grant_id = $1 AND revoked_at IS NULL",
 					 grant_id, NULL);
-	SPI_finish();
-	MemoryContextSwitchTo(outer);
+	mo_spi_finish();
 	mo_token_cache_invalidate();
 }
 
@@ -387,7 +385,6 @@ revoke_grant(PG_FUNCTION_ARGS)
 {
 	int64		grant_id = PG_GETARG_INT64(0);
 	char	   *reason = PG_ARGISNULL(1) ? "admin" : mo_arg_cstring(fcinfo, 1);
-	MemoryContext outer = CurrentMemoryContext;
 	MoGrant		g;
 	bool		found;
 
@@ -403,7 +400,6 @@ revoke_grant(PG_FUNCTION_ARGS)
 		mo_audit("grant_revoked", g.subject, g.client_id, NULL, grant_id,
 				 detail_json("reason", reason));
 	}
-	SPI_finish();
-	MemoryContextSwitchTo(outer);
+	mo_spi_finish();
 	PG_RETURN_BOOL(!g.revoked);
 }

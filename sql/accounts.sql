@@ -13,6 +13,9 @@ EXCEPTION WHEN OTHERS THEN
 END
 $$;
 
+-- audit rows written from here on
+CREATE TEMP TABLE mark AS SELECT coalesce(max(audit_id), 0) AS id FROM mcp_oauth.audit_log;
+
 -- create_account
 SELECT mcp_oauth.create_account('acct_alice', 'correct horse battery') > 0 AS created;
 SELECT mcp_oauth.create_account('acct_admin', 'admin password 1', true, 'The Admin') > 0 AS created;
@@ -140,11 +143,12 @@ SELECT revoked_at IS NOT NULL AS grant_revoked, revoked_reason FROM mcp_oauth.gr
 
 -- the audit trail names who did what, never a password or a session token
 SELECT event, subject, client_addr FROM mcp_oauth.audit_log
- WHERE subject LIKE 'acct\_%' AND event IN ('account_created', 'password_changed',
+ WHERE audit_id > (SELECT id FROM mark)
+   AND subject LIKE 'acct\_%' AND event IN ('account_created', 'password_changed',
        'login_succeeded', 'login_failed', 'logout', 'account_disabled')
  ORDER BY audit_id;
 SELECT event, count(*) FROM mcp_oauth.audit_log
- WHERE event IN ('login_failed') AND subject IS NULL GROUP BY event;
+ WHERE audit_id > (SELECT id FROM mark) AND subject IS NULL GROUP BY event;
 SELECT count(*) AS secrets_in_audit FROM mcp_oauth.audit_log a
- WHERE a::text ~ '(horse|password 1|password 2|admin password|password123|xxxxxxxx|éééé)'
-    OR EXISTS (SELECT FROM sess s WHERE strpos(a::text, s.session_token) > 0);
+ WHERE audit_id > (SELECT id FROM mark) AND (a::text ~ '(horse|password 1|password 2|admin password|password123|xxxxxxxx|éééé)'
+    OR EXISTS (SELECT FROM sess s WHERE strpos(a::text, s.session_token) > 0));

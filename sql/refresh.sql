@@ -197,7 +197,7 @@ SELECT (r).status, (r).body::json->>'error' AS error FROM pg_temp.refresh('mcp_r
 
 -- 12. A confidential client refreshes with Basic; without its secret it cannot.
 SELECT pg_temp.new_refresh('ref-conf') AS t12 \gset
-SELECT (r).status, (r).body::json ? 'refresh_token' AS has_refresh
+SELECT (r).status, (r).body::jsonb ? 'refresh_token' AS has_refresh
 FROM pg_temp.refresh(:'t12', '', NULL,
 	'Basic ' || encode(convert_to('ref-conf:conf-secret', 'UTF8'), 'base64')) r;
 SELECT pg_temp.new_refresh('ref-conf') AS t12b \gset

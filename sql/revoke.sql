@@ -90,7 +90,8 @@ LANGUAGE sql AS $$ SELECT j->>'access_token' FROM t WHERE name = n $$;
 -- RFC 7009 --
 
 -- 1. Unknown, garbage and missing tokens; bad client authentication.
-SELECT label, (r).status, (r).body, (r).body::json->>'error' AS error, (r).www_authenticate
+SELECT label, (r).status, nullif((r).body, '')::json->>'error' AS error,
+	   (r).body = '' AS empty_body, (r).www_authenticate
 FROM (VALUES
 	('unknown refresh', 'client_id=rev-public&token=mcp_rt_nothing', NULL),
 	('garbage', 'client_id=rev-public&token=abc', NULL),
