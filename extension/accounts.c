@@ -86,7 +86,7 @@ result_bool(int col)
 	return !isnull && DatumGetBool(d);
 }
 
-/* Whether c may appear in a username after its first character. */
+/* Whether c may appear in a username (first: as its first character). */
 static bool
 username_char(char c, bool first)
 {
@@ -318,7 +318,6 @@ revoke_subject_access(const char *subject)
 	static SPIPlanPtr grant_plan = NULL;
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1] = {CStringGetTextDatum(subject)};
-	MemoryContext cxt = CurrentMemoryContext;
 	SPITupleTable *grants;
 
 	plan_run(mo_spi_plan(&pat_plan,
@@ -337,8 +336,6 @@ revoke_subject_access(const char *subject)
 											 1, &isnull);
 
 		mo_revoke_grant(DatumGetInt64(grant_id), "account_disabled");
-		/* keep allocating where we were, whatever the callee left current */
-		MemoryContextSwitchTo(cxt);
 	}
 	mo_token_cache_invalidate();
 }

@@ -15,6 +15,7 @@
 #define MO_SPI_MAX_DEPTH 8
 
 static MemoryContext caller_contexts[MO_SPI_MAX_DEPTH];
+static SubTransactionId connect_subxacts[MO_SPI_MAX_DEPTH];
 static int	spi_depth = 0;
 
 /* Connect to SPI, remembering the caller's memory context. */
@@ -24,6 +25,7 @@ mo_spi_connect(void)
 	if (spi_depth >= MO_SPI_MAX_DEPTH)
 		elog(ERROR, "SPI connections nested too deeply");
 	caller_contexts[spi_depth] = CurrentMemoryContext;
+	connect_subxacts[spi_depth] = GetCurrentSubTransactionId();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "could not connect to SPI");
 	spi_depth++;
@@ -68,9 +70,21 @@ spi_xact_callback(XactEvent event, void *arg)
 		spi_depth = 0;
 }
 
-/* Register the abort callback; called once from _PG_init. */
+/* Forget the connections made inside a subtransaction that rolled back. */
+static void
+spi_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					 SubTransactionId parentSubid, void *arg)
+{
+	if (event != SUBXACT_EVENT_ABORT_SUB)
+		return;
+	while (spi_depth > 0 && connect_subxacts[spi_depth - 1] >= mySubid)
+		spi_depth--;
+}
+
+/* Register the abort callbacks; called once from _PG_init. */
 void
 mo_spi_init(void)
 {
 	RegisterXactCallback(spi_xact_callback, NULL);
+	RegisterSubXactCallback(spi_subxact_callback, NULL);
 }

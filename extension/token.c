@@ -261,63 +261,56 @@ code_problem(const CodeRow *c, const MoGrant *g, const form *params)
 	return NULL;
 }
 
+/* What is missing or malformed in a code request (invalid_request), or NULL. */
+static const char *
+code_request_problem(const char *code, const char *verifier)
+{
+	if (code == NULL || code[0] == '\0')
+		return "code is missing";
+	if (verifier == NULL)
+		return "code_verifier is missing";
+	/* RFC 7636 4.6: malformed is invalid_request; only a wrong one is invalid_grant */
+	if (!pkce_verifier_valid(verifier))
+		return "code_verifier is malformed";
+	return NULL;
+}
+
+/* Lock the grant of the code, then the code; false if either is unknown. */
+static bool
+lock_code_and_grant(bytea *code_hash, MoGrant *g, CodeRow *c)
+{
+	int64		grant_id = code_grant_id(code_hash);
+
+	return grant_id != 0 && mo_lock_grant(grant_id, g) && lock_code(code_hash, c);
+}
+
 /* grant_type=authorization_code (RFC 6749 4.1.3, RFC 7636 4.5). */
 static void
 code_grant(const form *params, const MoClient *client, const char *client_addr,
 		   MoResponse *r)
 {
-	const char *code = form_get(params, "code");
-	const char *verifier = form_get(params, "code_verifier");
 	const char *resource = form_get(params, "resource");
 	const char *problem;
 	bytea	   *hash;
-	int64		grant_id;
 	MoGrant		g;
 	CodeRow		c;
 
-	if (code == NULL || code[0] == '\0')
-	{
-		bad_request(r, "invalid_request", "code is missing");
-		return;
-	}
-	if (verifier == NULL)
-	{
-		bad_request(r, "invalid_request", "code_verifier is missing");
-		return;
-	}
-	if (!pkce_verifier_valid(verifier))
-	{
-		bad_request(r, "invalid_request", "code_verifier is malformed");
-		return;
-	}
-	hash = mo_sha256(code);
-	grant_id = code_grant_id(hash);
-	if (grant_id == 0 || !mo_lock_grant(grant_id, &g) || !lock_code(hash, &c))
-	{
-		bad_request(r, "invalid_grant", "unknown authorization code");
-		return;
-	}
+	problem = code_request_problem(form_get(params, "code"),
+								   form_get(params, "code_verifier"));
+	if (problem != NULL)
+		return bad_request(r, "invalid_request", problem);
+	hash = mo_sha256(form_get(params, "code"));
+	if (!lock_code_and_grant(hash, &g, &c))
+		return bad_request(r, "invalid_grant", "unknown authorization code");
 	if (strcmp(c.client_id, client->client_id) != 0)
-	{
-		bad_request(r, "invalid_grant", "authorization code was issued to another client");
-		return;
-	}
+		return bad_request(r, "invalid_grant", "authorization code was issued to another client");
 	if (c.redeemed)
-	{
-		code_replayed(&g, client_addr, r);
-		return;
-	}
+		return code_replayed(&g, client_addr, r);
 	problem = code_problem(&c, &g, params);
 	if (problem != NULL)
-	{
-		bad_request(r, "invalid_grant", problem);
-		return;
-	}
+		return bad_request(r, "invalid_grant", problem);
 	if (resource != NULL && !same_resource(resource, g.resource))
-	{
-		bad_request(r, "invalid_target", "resource does not match the authorization request");
-		return;
-	}
+		return bad_request(r, "invalid_target", "resource does not match the authorization request");
 	redeem_code(hash);
 	issue_tokens(&g, client, g.scopes, g.scopes, NULL, client_addr,
 				 "token_issued", "{\"grant_type\":\"authorization_code\"}", r);

@@ -939,16 +939,16 @@ db_pool_busy(db_pool *pool)
 
 /* ---- startup check (synchronous, before listening) ---- */
 
-/* Exit 2 with a message about the database. */
+/* Exit (2: configuration mismatch, 1: database unreachable) with a message. */
 static void
-startup_fail(PGconn *pg, const char *fmt, const char *a, const char *b)
+startup_fail(PGconn *pg, int code, const char *fmt, const char *a, const char *b)
 {
 	fprintf(stderr, "mcp-oauth-server: ");
 	fprintf(stderr, fmt, a, b);
 	fprintf(stderr, "\n");
 	if (pg != NULL)
 		PQfinish(pg);
-	exit(2);
+	exit(code);
 }
 
 /* Is resource one of the comma-separated list? */
@@ -987,7 +987,12 @@ db_startup_check(void)
 	int			i;
 
 	if (PQstatus(pg) != CONNECTION_OK)
-		startup_fail(pg, "could not connect to the database: %s%s", PQerrorMessage(pg), "");
+	{
+		char		buf[512];
+
+		startup_fail(pg, 1, "could not connect to the database: %s%s",
+					 one_line(PQerrorMessage(pg), buf, sizeof(buf)), "");
+	}
 	/* calling a function loads the module, so the GUC defaults are visible */
 	r = PQexec(pg, "SELECT (SELECT body::json->>'issuer' "
 			   "FROM mcp_oauth.authorization_server_metadata()) AS metadata_issuer, "
@@ -997,18 +1002,18 @@ db_startup_check(void)
 	{
 		const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
 
-		startup_fail(pg, "the startup check query failed (is the mcp_oauth extension installed, "
+		startup_fail(pg, 2, "the startup check query failed (is the mcp_oauth extension installed, "
 					 "and may this role call it?): %s%s", msg ? msg : "", "");
 	}
 	issuer = PQgetisnull(r, 0, 1) ? "" : PQgetvalue(r, 0, 1);
 	resources = PQgetisnull(r, 0, 2) ? "" : PQgetvalue(r, 0, 2);
 	if (strcmp(issuer, shim_conf.issuer) != 0)
-		startup_fail(pg, "the database's mcp_oauth.issuer is \"%s\" but this server's issuer is \"%s\"; "
+		startup_fail(pg, 2, "the database's mcp_oauth.issuer is \"%s\" but this server's issuer is \"%s\"; "
 					 "make them byte-identical (ALTER DATABASE ... SET mcp_oauth.issuer, or --issuer)",
 					 issuer, shim_conf.issuer);
 	for (i = 0; i < shim_conf.n_mcp_paths; i++)
 		if (!list_contains(resources, shim_conf.mcp_resources[i]))
-			startup_fail(pg, "the MCP resource \"%s\" is not listed in the database's mcp_oauth.resources (\"%s\"); "
+			startup_fail(pg, 2, "the MCP resource \"%s\" is not listed in the database's mcp_oauth.resources (\"%s\"); "
 						 "add it (ALTER DATABASE ... SET mcp_oauth.resources) or change --issuer/--mcp-path",
 						 shim_conf.mcp_resources[i], resources);
 	PQclear(r);

@@ -48,43 +48,6 @@ typedef struct route
 static route routes[MAX_ROUTES];
 static int	nroutes;
 
-/* ---- weak fallbacks until pages.c and gateway.c are linked ---- */
-
-/* Fallback: pages are not built in. */
-__attribute__((weak)) int
-pages_authorize(h2o_req_t *req)
-{
-	http_send_error(req, 404, "not_found", NULL, 0);
-	return 0;
-}
-
-/* Fallback: pages are not built in. */
-__attribute__((weak)) int
-pages_login(h2o_req_t *req)
-{
-	return pages_authorize(req);
-}
-
-/* Fallback: pages are not built in. */
-__attribute__((weak)) int
-pages_consent(h2o_req_t *req)
-{
-	return pages_authorize(req);
-}
-
-/* Fallback: pages are not built in. */
-__attribute__((weak)) int
-pages_logout(h2o_req_t *req)
-{
-	return pages_authorize(req);
-}
-
-/* Fallback: no gateway built in (the path answers 404). */
-__attribute__((weak)) void
-gateway_register(h2o_pathconf_t *pathconf, int index)
-{
-}
-
 /* ---- the route table ---- */
 
 /* Add a route (path copied). */

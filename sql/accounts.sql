@@ -125,6 +125,13 @@ SELECT count(*) AS before FROM sess s, mcp_oauth.session_subject(s.session_token
 SELECT mcp_oauth.set_password('acct_alice', 'new password 2');
 SELECT count(*) AS after FROM sess s, mcp_oauth.session_subject(s.session_token) WHERE s.k = 'a3';
 
+-- a session of an account disabled behind our back gives no row either
+INSERT INTO sess SELECT 'mb', * FROM mcp_oauth.login('acct_mb', repeat('é', 8), NULL);
+UPDATE mcp_oauth.accounts SET disabled_at = now() WHERE username = 'acct_mb';
+SELECT count(*) AS while_disabled FROM sess s, mcp_oauth.session_subject(s.session_token) WHERE s.k = 'mb';
+UPDATE mcp_oauth.accounts SET disabled_at = NULL WHERE username = 'acct_mb';
+SELECT count(*) AS enabled_again FROM sess s, mcp_oauth.session_subject(s.session_token) WHERE s.k = 'mb';
+
 -- disable_account: no login, no session, no PAT, no grant
 SELECT mcp_oauth.create_personal_access_token('acct_admin', 'admin pat', '{mcp:tools}') ~ '^mcp_pat_' AS pat;
 INSERT INTO mcp_oauth.grants (subject, client_id, scopes, resource, expires_at)

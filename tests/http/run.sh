@@ -134,7 +134,7 @@ setup_database() {
 
 # Start the demo upstream.
 start_demo() {
-	node demo/whoami_mcp_server.mjs --port "$up_port" --sse-hold-ms 800 \
+	node demo/whoami_mcp_server.mjs --port "$up_port" --sse-hold-ms 2500 \
 		>"$work/demo.log" 2>&1 &
 	demo_pid=$!
 	for _ in $(seq 1 50); do
@@ -597,6 +597,12 @@ test_gateway() {
 	check "GET stream 200" eq "$status" 200
 	check "GET stream is SSE" has "$(hdr content-type)" text/event-stream
 	check "GET stream event arrives" has "$(cat "$B")" "notifications/message"
+	# The upstream holds the stream open for 2.5 s after its event: the event
+	# must arrive through the gateway long before the stream ends.
+	curl -sS -o "$work/stream.body" --max-time 1.5 "$base/mcp" -H "Authorization: Bearer $pat" \
+		-H "Accept: text/event-stream" -H "Mcp-Session-Id: $sid" 2>/dev/null
+	check "GET stream event streams before the stream ends" \
+		has "$(cat "$work/stream.body")" "notifications/message"
 
 	req DELETE "$base/mcp" -H "Authorization: Bearer $pat" -H "Mcp-Session-Id: $sid"
 	check "DELETE session 204" eq "$status" 204
