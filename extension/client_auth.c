@@ -55,6 +55,28 @@ mo_spi_run(SPIPlanPtr plan, Datum *values, long limit)
 		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
 }
 
+/* Prepare (once) and run a plan of one parameter of type argtype. */
+void
+mo_spi_exec1(SPIPlanPtr *plan, const char *sql, Oid argtype, Datum arg,
+			 long limit)
+{
+	Datum		values[1] = {arg};
+
+	mo_spi_plan(plan, sql, 1, &argtype);
+	mo_spi_run(*plan, values, limit);
+}
+
+/* The int8 in column 1 of the first result row, or 0 when there is none. */
+int64
+mo_spi_first_int8(void)
+{
+	bool		isnull;
+
+	if (SPI_processed == 0)
+		return 0;
+	return DatumGetInt64(mo_spi_datum(1, &isnull));
+}
+
 /* A text Datum of s. */
 Datum
 mo_text_datum(const char *s)
@@ -211,16 +233,11 @@ static void
 touch_client(const char *client_id)
 {
 	static SPIPlanPtr plan = NULL;
-	Oid			types[1] = {TEXTOID};
-	Datum		values[1];
-
-	mo_spi_plan(&plan,
-				"UPDATE clients SET last_used_at = now() WHERE client_id = $1"
-				" AND (last_used_at IS NULL"
-				" OR last_used_at < now() - interval '1 hour')",
-				1, types);
-	values[0] = CStringGetTextDatum(client_id);
-	mo_spi_run(plan, values, 0);
+	mo_spi_exec1(&plan,
+				 "UPDATE clients SET last_used_at = now() WHERE client_id = $1"
+				 " AND (last_used_at IS NULL"
+				 " OR last_used_at < now() - interval '1 hour')",
+				 TEXTOID, CStringGetTextDatum(client_id), 0);
 }
 
 /* Check creds against the clients row; fill client on success. */
@@ -229,18 +246,14 @@ check_client(const ClientCredentials *creds, const char *client_addr,
 			 MoClient *client, MoResponse *err)
 {
 	static SPIPlanPtr plan = NULL;
-	Oid			types[1] = {TEXTOID};
-	Datum		values[1];
 	bool		isnull;
 	Datum		hash;
 	char	   *registered;
 
-	mo_spi_plan(&plan,
-				"SELECT client_secret_hash, token_endpoint_auth_method, grant_types"
-				" FROM clients WHERE client_id = $1",
-				1, types);
-	values[0] = CStringGetTextDatum(creds->client_id);
-	mo_spi_run(plan, values, 1);
+	mo_spi_exec1(&plan,
+				 "SELECT client_secret_hash, token_endpoint_auth_method, grant_types"
+				 " FROM clients WHERE client_id = $1",
+				 TEXTOID, CStringGetTextDatum(creds->client_id), 1);
 	if (SPI_processed == 0)
 		return invalid_client(creds, client_addr, "unknown_client", err);
 	registered = mo_spi_text(2);
@@ -280,17 +293,13 @@ bool
 mo_lock_grant(int64 grant_id, MoGrant *g)
 {
 	static SPIPlanPtr plan = NULL;
-	Oid			types[1] = {INT8OID};
-	Datum		values[1];
 	bool		isnull;
 
-	mo_spi_plan(&plan,
-				"SELECT subject, client_id, scopes, resource,"
-				" revoked_at IS NOT NULL, expires_at <= now()"
-				" FROM grants WHERE grant_id = $1 FOR UPDATE",
-				1, types);
-	values[0] = Int64GetDatum(grant_id);
-	mo_spi_run(plan, values, 1);
+	mo_spi_exec1(&plan,
+				 "SELECT subject, client_id, scopes, resource,"
+				 " revoked_at IS NOT NULL, expires_at <= now()"
+				 " FROM grants WHERE grant_id = $1 FOR UPDATE",
+				 INT8OID, Int64GetDatum(grant_id), 1);
 	if (SPI_processed == 0)
 		return false;
 	g->grant_id = grant_id;
@@ -308,18 +317,11 @@ int64
 mo_refresh_grant_id(bytea *token_hash)
 {
 	static SPIPlanPtr plan = NULL;
-	Oid			types[1] = {BYTEAOID};
-	Datum		values[1];
-	bool		isnull;
 
-	mo_spi_plan(&plan,
-				"SELECT grant_id FROM refresh_tokens WHERE token_hash = $1",
-				1, types);
-	values[0] = PointerGetDatum(token_hash);
-	mo_spi_run(plan, values, 1);
-	if (SPI_processed == 0)
-		return 0;
-	return DatumGetInt64(mo_spi_datum(1, &isnull));
+	mo_spi_exec1(&plan,
+				 "SELECT grant_id FROM refresh_tokens WHERE token_hash = $1",
+				 BYTEAOID, PointerGetDatum(token_hash), 1);
+	return mo_spi_first_int8();
 }
 
 /*

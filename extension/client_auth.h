@@ -47,6 +47,13 @@ extern SPIPlanPtr mo_spi_plan(SPIPlanPtr *plan, const char *sql, int nargs,
 /* Run a kept plan (read_only false); raise if SPI fails. */
 extern void mo_spi_run(SPIPlanPtr plan, Datum *values, long limit);
 
+/* Prepare (once) and run a plan of one parameter of type argtype. */
+extern void mo_spi_exec1(SPIPlanPtr *plan, const char *sql, Oid argtype,
+						 Datum arg, long limit);
+
+/* The int8 in column 1 of the first result row, or 0 when there is none. */
+extern int64 mo_spi_first_int8(void);
+
 /*
  * A text Datum of s (for files that include lib/json.h, whose json_object
  * clashes with utils/builtins.h).

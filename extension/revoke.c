@@ -169,18 +169,11 @@ static int64
 access_grant_id(const char *jti)
 {
 	static SPIPlanPtr plan = NULL;
-	Oid			types[1] = {TEXTOID};
-	Datum		values[1];
-	bool		isnull;
 
-	mo_spi_plan(&plan,
-				"SELECT grant_id FROM access_tokens WHERE jti = $1::uuid",
-				1, types);
-	values[0] = mo_text_datum(jti);
-	mo_spi_run(plan, values, 1);
-	if (SPI_processed == 0)
-		return 0;
-	return DatumGetInt64(mo_spi_datum(1, &isnull));
+	mo_spi_exec1(&plan,
+				 "SELECT grant_id FROM access_tokens WHERE jti = $1::uuid",
+				 TEXTOID, mo_text_datum(jti), 1);
+	return mo_spi_first_int8();
 }
 
 /* Mark one access token revoked. */
@@ -188,15 +181,10 @@ static void
 revoke_jti(const char *jti)
 {
 	static SPIPlanPtr plan = NULL;
-	Oid			types[1] = {TEXTOID};
-	Datum		values[1];
-
-	mo_spi_plan(&plan,
-				"UPDATE access_tokens SET revoked_at = now()"
-				" WHERE jti = $1::uuid AND revoked_at IS NULL",
-				1, types);
-	values[0] = mo_text_datum(jti);
-	mo_spi_run(plan, values, 0);
+	mo_spi_exec1(&plan,
+				 "UPDATE access_tokens SET revoked_at = now()"
+				 " WHERE jti = $1::uuid AND revoked_at IS NULL",
+				 TEXTOID, mo_text_datum(jti), 0);
 }
 
 /* A verified access token of the client: revoke it alone. */

@@ -166,18 +166,11 @@ static int64
 code_grant_id(bytea *code_hash)
 {
 	static SPIPlanPtr plan = NULL;
-	Oid			types[1] = {BYTEAOID};
-	Datum		values[1];
-	bool		isnull;
 
-	mo_spi_plan(&plan,
-				"SELECT grant_id FROM authorization_codes WHERE code_hash = $1",
-				1, types);
-	values[0] = PointerGetDatum(code_hash);
-	mo_spi_run(plan, values, 1);
-	if (SPI_processed == 0)
-		return 0;
-	return DatumGetInt64(mo_spi_datum(1, &isnull));
+	mo_spi_exec1(&plan,
+				 "SELECT grant_id FROM authorization_codes WHERE code_hash = $1",
+				 BYTEAOID, PointerGetDatum(code_hash), 1);
+	return mo_spi_first_int8();
 }
 
 /* Read and lock the code row (after its grant); false if it is gone. */
@@ -185,17 +178,13 @@ static bool
 lock_code(bytea *code_hash, CodeRow *c)
 {
 	static SPIPlanPtr plan = NULL;
-	Oid			types[1] = {BYTEAOID};
-	Datum		values[1];
 	bool		isnull;
 
-	mo_spi_plan(&plan,
-				"SELECT client_id, redirect_uri, redirect_uri_provided,"
-				" code_challenge, expires_at <= now(), redeemed_at IS NOT NULL"
-				" FROM authorization_codes WHERE code_hash = $1 FOR UPDATE",
-				1, types);
-	values[0] = PointerGetDatum(code_hash);
-	mo_spi_run(plan, values, 1);
+	mo_spi_exec1(&plan,
+				 "SELECT client_id, redirect_uri, redirect_uri_provided,"
+				 " code_challenge, expires_at <= now(), redeemed_at IS NOT NULL"
+				 " FROM authorization_codes WHERE code_hash = $1 FOR UPDATE",
+				 BYTEAOID, PointerGetDatum(code_hash), 1);
 	if (SPI_processed == 0)
 		return false;
 	c->client_id = mo_spi_text(1);
@@ -212,15 +201,10 @@ static void
 redeem_code(bytea *code_hash)
 {
 	static SPIPlanPtr plan = NULL;
-	Oid			types[1] = {BYTEAOID};
-	Datum		values[1];
-
-	mo_spi_plan(&plan,
-				"UPDATE authorization_codes SET redeemed_at = now()"
-				" WHERE code_hash = $1",
-				1, types);
-	values[0] = PointerGetDatum(code_hash);
-	mo_spi_run(plan, values, 0);
+	mo_spi_exec1(&plan,
+				 "UPDATE authorization_codes SET redeemed_at = now()"
+				 " WHERE code_hash = $1",
+				 BYTEAOID, PointerGetDatum(code_hash), 0);
 }
 
 /*
@@ -298,19 +282,37 @@ code_grant(const form *params, const MoClient *client, const char *client_addr,
 	problem = code_request_problem(form_get(params, "code"),
 								   form_get(params, "code_verifier"));
 	if (problem != NULL)
-		return bad_request(r, "invalid_request", problem);
+	{
+		bad_request(r, "invalid_request", problem);
+		return;
+	}
 	hash = mo_sha256(form_get(params, "code"));
 	if (!lock_code_and_grant(hash, &g, &c))
-		return bad_request(r, "invalid_grant", "unknown authorization code");
+	{
+		bad_request(r, "invalid_grant", "unknown authorization code");
+		return;
+	}
 	if (strcmp(c.client_id, client->client_id) != 0)
-		return bad_request(r, "invalid_grant", "authorization code was issued to another client");
+	{
+		bad_request(r, "invalid_grant", "authorization code was issued to another client");
+		return;
+	}
 	if (c.redeemed)
-		return code_replayed(&g, client_addr, r);
+	{
+		code_replayed(&g, client_addr, r);
+		return;
+	}
 	problem = code_problem(&c, &g, params);
 	if (problem != NULL)
-		return bad_request(r, "invalid_grant", problem);
+	{
+		bad_request(r, "invalid_grant", problem);
+		return;
+	}
 	if (resource != NULL && !same_resource(resource, g.resource))
-		return bad_request(r, "invalid_target", "resource does not match the authorization request");
+	{
+		bad_request(r, "invalid_target", "resource does not match the authorization request");
+		return;
+	}
 	redeem_code(hash);
 	issue_tokens(&g, client, g.scopes, g.scopes, NULL, client_addr,
 				 "token_issued", "{\"grant_type\":\"authorization_code\"}", r);
@@ -346,6 +348,15 @@ lock_refresh(bytea *token_hash, RefreshRow *t)
 	sealed = mo_spi_datum(6, &isnull);
 	t->successor_sealed = isnull ? NULL : DatumGetByteaPCopy(sealed);
 	return true;
+}
+
+/* Lock the grant of the refresh token, then the token; false if either is unknown. */
+static bool
+lock_refresh_and_grant(bytea *token_hash, MoGrant *g, RefreshRow *t)
+{
+	int64		grant_id = mo_refresh_grant_id(token_hash);
+
+	return grant_id != 0 && mo_lock_grant(grant_id, g) && lock_refresh(token_hash, t);
 }
 
 /* Keep the successor of the rotated token sealed under the rotated token. */
@@ -388,20 +399,20 @@ open_successor(const char *token, bytea *sealed)
 	return out;
 }
 
-/* Whether the refresh token whose hash is token_hash may still be used. */
+/*
+ * Whether the refresh token whose hash is token_hash may still be used
+ * (and has not been rotated in turn: a retry after the client moved on is
+ * refused).
+ */
 static bool
 refresh_usable(bytea *token_hash)
 {
 	static SPIPlanPtr plan = NULL;
-	Oid			types[1] = {BYTEAOID};
-	Datum		values[1];
-
-	mo_spi_plan(&plan,
-				"SELECT FROM refresh_tokens WHERE token_hash = $1"
-				" AND revoked_at IS NULL AND expires_at > now()",
-				1, types);
-	values[0] = PointerGetDatum(token_hash);
-	mo_spi_run(plan, values, 1);
+	mo_spi_exec1(&plan,
+				 "SELECT FROM refresh_tokens WHERE token_hash = $1"
+				 " AND revoked_at IS NULL AND rotated_at IS NULL"
+				 " AND expires_at > now()",
+				 BYTEAOID, PointerGetDatum(token_hash), 1);
 	return SPI_processed == 1;
 }
 
@@ -485,7 +496,6 @@ refresh_grant(const form *params, const MoClient *client, const char *client_add
 	const char *token = form_get(params, "refresh_token");
 	const char *problem;
 	bytea	   *hash;
-	int64		grant_id;
 	MoGrant		g;
 	RefreshRow	t;
 	List	   *scopes;
@@ -497,8 +507,7 @@ refresh_grant(const form *params, const MoClient *client, const char *client_add
 		return;
 	}
 	hash = mo_sha256(token);
-	grant_id = mo_refresh_grant_id(hash);
-	if (grant_id == 0 || !mo_lock_grant(grant_id, &g) || !lock_refresh(hash, &t))
+	if (!lock_refresh_and_grant(hash, &g, &t))
 	{
 		bad_request(r, "invalid_grant", "unknown refresh token");
 		return;

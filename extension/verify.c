@@ -522,13 +522,15 @@ prm_url(const char *resource)
 {
 	const char *authority = strstr(resource, "://");
 	const char *path;
+	int			origin_len;
 
 	authority = authority ? authority + 3 : resource;
 	path = authority + strcspn(authority, "/?#");
+	origin_len = (int) (path - resource);
 	if (strcmp(path, "/") == 0)
 		path = "";
 	return psprintf("%.*s/.well-known/oauth-protected-resource%s",
-					(int) (path - resource), resource, path);
+					origin_len, resource, path);
 }
 
 /* Whether s may go inside a quoted scope challenge (RFC 6749 scope-token characters). */

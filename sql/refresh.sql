@@ -113,6 +113,11 @@ SELECT count(*) AS refresh_rows FROM mcp_oauth.refresh_tokens WHERE grant_id = p
 INSERT INTO res VALUES ('second', pg_temp.refresh(pg_temp.rt('first')));
 SELECT (r).status, pg_temp.rt('second') <> pg_temp.rt('first') AS rotated FROM res WHERE name = 'second';
 
+-- The old token again, still inside its grace period, after its successor
+-- was rotated in turn: refused (the client moved on), nothing revoked.
+SELECT (r).status, (r).body::json->>'error' AS error FROM pg_temp.refresh(:'t0') r;
+SELECT revoked_at IS NULL AS grant_alive FROM mcp_oauth.grants WHERE grant_id = pg_temp.gid(:'t0');
+
 -- 4. The old token after the grace period: reuse, the whole family is revoked.
 UPDATE mcp_oauth.refresh_tokens SET rotated_at = now() - interval '31 seconds'
 WHERE token_hash = pg_temp.h(:'t0');

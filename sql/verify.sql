@@ -58,7 +58,7 @@ CREATE FUNCTION pg_temp.sign(claims text) RETURNS text
 AS '$libdir/mcp_oauth', 'mcp_oauth_sign_claims_for_test' LANGUAGE C STRICT;
 -- Claims like those of token t, with some replaced.
 CREATE FUNCTION pg_temp.forge(t text, changes jsonb) RETURNS text LANGUAGE sql AS $$
-	SELECT pg_temp.sign(((pg_temp.part(t, 2)::jsonb || changes) - 'drop')::text)
+	SELECT pg_temp.sign((pg_temp.part(t, 2)::jsonb || changes)::text)
 $$;
 
 -- One line per verification.
@@ -122,6 +122,10 @@ SELECT 'payload', pg_temp.v(split_part(:'t1', '.', 1) || '.'
 	|| '.' || split_part(:'t1', '.', 3))
 UNION ALL
 SELECT 'signature', pg_temp.v(split_part(:'t1', '.', 1) || '.' || split_part(:'t1', '.', 2) || '.'
+	|| overlay(split_part(:'t1', '.', 3) PLACING
+			   CASE WHEN substr(split_part(:'t1', '.', 3), 20, 1) = 'A' THEN 'B' ELSE 'A' END FROM 20 FOR 1))
+UNION ALL
+SELECT 'signature bits', pg_temp.v(split_part(:'t1', '.', 1) || '.' || split_part(:'t1', '.', 2) || '.'
 	|| translate(split_part(:'t1', '.', 3), 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz',
 				 'BCDEFGHIJKLMNOPQRSTUVWXYZAbcdefghijklmnopqrstuvwxyza'))
 UNION ALL
@@ -188,7 +192,15 @@ UNION ALL
 SELECT 'issued in the future', pg_temp.v(pg_temp.forge(:'t4', jsonb_build_object(
 	'iat', extract(epoch FROM now())::bigint + 200)))
 UNION ALL
-SELECT 'no exp', pg_temp.v(pg_temp.forge(:'t4', '{"drop":1}') ) -- (unchanged: control)
+SELECT 'no exp', pg_temp.v(pg_temp.sign((pg_temp.part(:'t4', 2)::jsonb - 'exp')::text))
+UNION ALL
+SELECT 'no iat', pg_temp.v(pg_temp.sign((pg_temp.part(:'t4', 2)::jsonb - 'iat')::text))
+UNION ALL
+SELECT 'no nbf', pg_temp.v(pg_temp.sign((pg_temp.part(:'t4', 2)::jsonb - 'nbf')::text))
+UNION ALL
+SELECT 'no sub', pg_temp.v(pg_temp.sign((pg_temp.part(:'t4', 2)::jsonb - 'sub')::text))
+UNION ALL
+SELECT 'no scope', pg_temp.v(pg_temp.sign((pg_temp.part(:'t4', 2)::jsonb - 'scope')::text), required => '{mcp:tools}')
 UNION ALL
 SELECT 'exp as string', pg_temp.v(pg_temp.forge(:'t4', jsonb_build_object(
 	'exp', (extract(epoch FROM now())::bigint + 100)::text)))
@@ -219,7 +231,7 @@ SELECT 'another client', pg_temp.v(pg_temp.forge(:'t4', '{"client_id":"mcp-agent
 UNION ALL
 SELECT 'more scope', pg_temp.v(pg_temp.forge(:'t4', '{"scope":"mcp:tools mcp:prompts"}'), required => '{mcp:prompts}')
 UNION ALL
-SELECT 'malformed scope', pg_temp.v(pg_temp.forge(:'t4', '{"scope":"a  b"}'));
+SELECT 'malformed scope', pg_temp.v(pg_temp.forge(:'t4', '{"scope":"mcp:tools a\\\\b"}'));
 -- leeway is a setting
 SET mcp_oauth.clock_leeway = 300;
 SELECT pg_temp.v(pg_temp.forge(:'t4', jsonb_build_object(
@@ -256,7 +268,7 @@ COMMIT;
 -- a single revoked access token
 SELECT pg_temp.v(:'t3', 'https://other.example.com/') AS t3_before;
 UPDATE mcp_oauth.access_tokens SET revoked_at = now() WHERE jti = (pg_temp.part(:'t3', 2)->>'jti')::uuid;
-SELECT mcp_oauth.verify_access_token(NULL, NULL) IS NOT NULL AS other_call;
+SELECT pg_temp.v(:'t3', 'https://other.example.com/') AS t3_stale_from_cache;
 SET mcp_oauth.token_cache_size = 0;
 SELECT pg_temp.v(:'t3', 'https://other.example.com/') AS t3_revoked;
 SET mcp_oauth.token_cache_size = 100;
@@ -270,7 +282,7 @@ SELECT mcp_oauth.create_personal_access_token('vf-pat-user', 'expiring', '{mcp:t
 SELECT mcp_oauth.create_personal_access_token('vf-pat-user', 'revoked', '{mcp:tools}') AS p4 \gset
 SELECT (v).active, (v).subject, (v).client_id, (v).scopes, (v).kind, (v).expires_at, (v).error
 FROM (SELECT mcp_oauth.verify_access_token(:'p1', 'https://mcp.example.com/mcp') v) s;
-SELECT last_used_at = now() AS used_now FROM mcp_oauth.personal_access_tokens WHERE name = 'script'
+SELECT last_used_at > now() - interval '1 minute' AS used_now FROM mcp_oauth.personal_access_tokens WHERE name = 'script'
 	AND subject = 'vf-pat-user';
 SELECT pg_temp.v(:'p1', required => '{mcp:prompts}') AS pat_insufficient,
 	   pg_temp.v(:'p1', 'https://other.example.com/') AS pat_any_resource,
@@ -294,12 +306,12 @@ SET mcp_oauth.token_cache_size = 0;
 UPDATE mcp_oauth.personal_access_tokens SET last_used_at = now() - interval '30 minutes'
 WHERE name = 'script' AND subject = 'vf-pat-user';
 SELECT pg_temp.v(:'p1') AS recent;
-SELECT last_used_at = now() - interval '30 minutes' AS unchanged FROM mcp_oauth.personal_access_tokens
+SELECT now() - last_used_at BETWEEN interval '29 minutes' AND interval '31 minutes' AS unchanged FROM mcp_oauth.personal_access_tokens
 WHERE name = 'script' AND subject = 'vf-pat-user';
 UPDATE mcp_oauth.personal_access_tokens SET last_used_at = now() - interval '2 hours'
 WHERE name = 'script' AND subject = 'vf-pat-user';
 SELECT pg_temp.v(:'p1') AS stale;
-SELECT last_used_at = now() AS touched FROM mcp_oauth.personal_access_tokens
+SELECT last_used_at > now() - interval '1 minute' AS touched FROM mcp_oauth.personal_access_tokens
 WHERE name = 'script' AND subject = 'vf-pat-user';
 -- in a read-only transaction it still verifies, without writing
 UPDATE mcp_oauth.personal_access_tokens SET last_used_at = now() - interval '2 hours'
@@ -307,6 +319,8 @@ WHERE name = 'script' AND subject = 'vf-pat-user';
 BEGIN TRANSACTION READ ONLY;
 SELECT pg_temp.v(:'p1') AS read_only;
 COMMIT;
+SELECT last_used_at < now() - interval '1 hour' AS not_written FROM mcp_oauth.personal_access_tokens
+WHERE name = 'script' AND subject = 'vf-pat-user';
 SET mcp_oauth.token_cache_size = 100;
 
 -- 9. Keys: a rotated-in key does not sign yet; the old key's tokens verify
@@ -319,6 +333,8 @@ SELECT pg_temp.v(:'t1') AS t1_cached;
 DELETE FROM mcp_oauth.signing_keys WHERE kid = pg_temp.part(:'t1', 1)->>'kid';
 SET mcp_oauth.token_cache_size = 0;
 SELECT pg_temp.v(:'t1') AS t1_key_gone;
+-- leave a key that signs now, for the tests after this one
+SELECT mcp_oauth.rotate_signing_key(publish_ahead => interval '0') IS NOT NULL AS rotated;
 RESET mcp_oauth.token_cache_size;
 RESET mcp_oauth.clock_leeway;
 RESET mcp_oauth.access_token_lifetime;
