@@ -312,18 +312,6 @@ mo_lock_grant(int64 grant_id, MoGrant *g)
 	return true;
 }
 
-/* The grant of the refresh token whose hash is token_hash (no lock), or 0. */
-int64
-mo_refresh_grant_id(bytea *token_hash)
-{
-	static SPIPlanPtr plan = NULL;
-
-	mo_spi_exec1(&plan,
-				 "SELECT grant_id FROM refresh_tokens WHERE token_hash = $1",
-				 BYTEAOID, PointerGetDatum(token_hash), 1);
-	return mo_spi_first_int8();
-}
-
 /*
  * Run an endpoint taking (content_type, authorization, body, client_addr)
  * (see client_auth.h).
@@ -347,4 +335,20 @@ mo_client_endpoint(FunctionCallInfo fcinfo, MoClientHandler handler)
 	if (r.cache_control == NULL)
 		r.cache_control = "no-store";
 	return mo_spi_finish_response(fcinfo, &r);
+}
+
+/* The grant of a code, refresh token or access token (no lock), or 0. */
+int64
+mo_grant_id_of(MoGrantKey kind, Datum key)
+{
+	static SPIPlanPtr plans[3] = {NULL, NULL, NULL};
+	static const char *const sql[3] = {
+		"SELECT grant_id FROM authorization_codes WHERE code_hash = $1",
+		"SELECT grant_id FROM refresh_tokens WHERE token_hash = $1",
+		"SELECT grant_id FROM access_tokens WHERE jti = $1::uuid"
+	};
+	static const Oid types[3] = {BYTEAOID, BYTEAOID, TEXTOID};
+
+	mo_spi_exec1(&plans[kind], sql[kind], types[kind], key, 1);
+	return mo_spi_first_int8();
 }

@@ -81,7 +81,15 @@ typedef struct MoGrant
 /* Read the grant grant_id into *g, locking it FOR UPDATE; false if none. */
 extern bool mo_lock_grant(int64 grant_id, MoGrant *g);
 
-/* The grant of the refresh token whose hash is token_hash (no lock), or 0. */
-extern int64 mo_refresh_grant_id(bytea *token_hash);
+/* What mo_grant_id_of looks a grant up by. */
+typedef enum MoGrantKey
+{
+	MO_CODE,					/* SHA-256 of an authorization code (bytea) */
+	MO_REFRESH_TOKEN,			/* SHA-256 of a refresh token (bytea) */
+	MO_ACCESS_TOKEN				/* jti of an access token (text) */
+} MoGrantKey;
+
+/* The grant of a code, refresh token or access token (no lock), or 0. */
+extern int64 mo_grant_id_of(MoGrantKey kind, Datum key);
 
 #endif							/* MCP_OAUTH_CLIENT_AUTH_H */

@@ -101,7 +101,8 @@ audit_revoked(const MoGrant *g, const char *client_addr, const char *token_type)
 static void
 revoke_refresh(const char *token, const MoClient *client, const char *client_addr)
 {
-	int64		grant_id = mo_refresh_grant_id(mo_sha256(token));
+	int64		grant_id = mo_grant_id_of(MO_REFRESH_TOKEN,
+											PointerGetDatum(mo_sha256(token)));
 	MoGrant		g;
 
 	if (grant_id == 0 || !mo_lock_grant(grant_id, &g) ||
@@ -164,18 +165,6 @@ claim_number(const jwt_parsed *jwt, const char *name)
 	return (m != NULL && m->type == JSON_NUMBER) ? (int64) m->number : 0;
 }
 
-/* The grant of the access token with this jti (no lock), or 0. */
-static int64
-access_grant_id(const char *jti)
-{
-	static SPIPlanPtr plan = NULL;
-
-	mo_spi_exec1(&plan,
-				 "SELECT grant_id FROM access_tokens WHERE jti = $1::uuid",
-				 TEXTOID, mo_text_datum(jti), 1);
-	return mo_spi_first_int8();
-}
-
 /* Mark one access token revoked. */
 static void
 revoke_jti(const char *jti)
@@ -198,7 +187,7 @@ revoke_access(const char *token, const MoClient *client, const char *client_addr
 
 	if (!verified_jwt(token, &jwt) || (jti = claim_string(&jwt, "jti")) == NULL)
 		return;
-	grant_id = access_grant_id(jti);
+	grant_id = mo_grant_id_of(MO_ACCESS_TOKEN, mo_text_datum(jti));
 	if (grant_id == 0 || !mo_lock_grant(grant_id, &g) ||
 		strcmp(g.client_id, client->client_id) != 0)
 		return;

@@ -28,37 +28,39 @@ string_in_list(const char *s, List *list)
 	return false;
 }
 
-/* Split a space-delimited scope string; false if malformed. */
+/*
+ * Split a scope string (RFC 6749 section 3.3: tokens separated by single
+ * spaces) into a List without duplicates; "" and NULL give NIL.  False if
+ * malformed: a bad character, or a leading, trailing or doubled space.
+ */
 bool
 mo_scope_parse(const char *scope, List **out)
 {
 	const char *p = scope;
 
 	*out = NIL;
-	if (scope == NULL)
+	if (scope == NULL || *scope == '\0')
 		return true;
-	while (*p)
+	for (;;)
 	{
-		const char *start;
+		const char *start = p;
 		char	   *tok;
 
-		if (*p == ' ')
-		{
-			p++;
-			continue;
-		}
-		start = p;
 		while (*p && *p != ' ')
 		{
 			if (!scope_char((unsigned char) *p))
 				return false;
 			p++;
 		}
+		if (p == start)
+			return false;		/* empty token */
 		tok = pnstrdup(start, p - start);
 		if (!string_in_list(tok, *out))
 			*out = lappend(*out, tok);
+		if (*p == '\0')
+			return true;
+		p++;					/* the single space */
 	}
-	return true;
 }
 
 /* Join scopes with single spaces. */

@@ -161,18 +161,6 @@ issue_tokens(const MoGrant *g, const MoClient *client, List *access_scopes,
 	return refresh_token;
 }
 
-/* The grant of the code whose hash is code_hash (no lock), or 0. */
-static int64
-code_grant_id(bytea *code_hash)
-{
-	static SPIPlanPtr plan = NULL;
-
-	mo_spi_exec1(&plan,
-				 "SELECT grant_id FROM authorization_codes WHERE code_hash = $1",
-				 BYTEAOID, PointerGetDatum(code_hash), 1);
-	return mo_spi_first_int8();
-}
-
 /* Read and lock the code row (after its grant); false if it is gone. */
 static bool
 lock_code(bytea *code_hash, CodeRow *c)
@@ -263,7 +251,7 @@ code_request_problem(const char *code, const char *verifier)
 static bool
 lock_code_and_grant(bytea *code_hash, MoGrant *g, CodeRow *c)
 {
-	int64		grant_id = code_grant_id(code_hash);
+	int64		grant_id = mo_grant_id_of(MO_CODE, PointerGetDatum(code_hash));
 
 	return grant_id != 0 && mo_lock_grant(grant_id, g) && lock_code(code_hash, c);
 }
@@ -354,7 +342,7 @@ lock_refresh(bytea *token_hash, RefreshRow *t)
 static bool
 lock_refresh_and_grant(bytea *token_hash, MoGrant *g, RefreshRow *t)
 {
-	int64		grant_id = mo_refresh_grant_id(token_hash);
+	int64		grant_id = mo_grant_id_of(MO_REFRESH_TOKEN, PointerGetDatum(token_hash));
 
 	return grant_id != 0 && mo_lock_grant(grant_id, g) && lock_refresh(token_hash, t);
 }

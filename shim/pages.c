@@ -18,6 +18,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -48,15 +49,16 @@ static const char page_css[] =
 "button.primary{background:#1f5fd6;border-color:#1f5fd6;color:#fff;font-weight:600}"
 "button.link{border:0;background:none;padding:0;color:#1f5fd6;text-decoration:underline}"
 ".actions{display:flex;gap:.75rem;justify-content:flex-end;margin-top:1.5rem}"
-".host{font-size:1.2rem;font-weight:700;word-break:break-all;margin:.25rem 0}"
-".muted{font-size:.85rem;color:#596070;word-break:break-all}"
+".host{font-size:1.2rem;font-weight:700;overflow-wrap:anywhere;margin:.25rem 0}"
+".muted{font-size:.85rem;color:#596070;overflow-wrap:anywhere}"
 "code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85em}"
 "ul{padding-left:1.2rem}li{margin:.35rem 0}"
 ".error{background:#fdecea;border:1px solid #f3c1bb;color:#8a1c12;"
 "padding:.6rem .8rem;border-radius:6px}"
 ".account{display:flex;justify-content:space-between;align-items:center;gap:1rem;"
 "border-top:1px solid #e2e4ea;margin-top:1.5rem;padding-top:1rem;font-size:.9rem}"
-".account form{margin:0}";
+".account form{margin:0}"
+".host .muted{font-weight:400}";
 
 /* ---- the page under construction ---- */
 
@@ -1002,6 +1004,23 @@ consent_account(page_buf *pb, page_state *ps, const char *return_to)
 		   "</form></div>");
 }
 
+/* Whether host ("127.0.0.1:8000", "localhost", "[::1]:9") is a loopback host. */
+static bool
+is_loopback_host(const char *host)
+{
+	static const char *const names[] = {"127.0.0.1", "localhost", "[::1]"};
+	int			i;
+
+	for (i = 0; host != NULL && i < 3; i++)
+	{
+		size_t		n = strlen(names[i]);
+
+		if (strncasecmp(host, names[i], n) == 0 && (host[n] == '\0' || host[n] == ':'))
+			return true;
+	}
+	return false;
+}
+
 /* The consent page from authorize()'s JSON descriptor. */
 static void
 consent_page(h2o_req_t *req, page_state *ps, const char *json)
@@ -1029,6 +1048,8 @@ consent_page(h2o_req_t *req, page_state *ps, const char *json)
 	pb_add(&pb, "</strong> to access your account?</h1>\n"
 		   "<p>After you choose, you will be sent to</p>\n<p class=\"host\">");
 	pb_text(&pb, host ? host : redirect_uri);
+	if (is_loopback_host(host))
+		pb_add(&pb, " <span class=\"muted\">(an application on this computer)</span>");
 	pb_add(&pb, "</p>\n<p class=\"muted\">");
 	pb_text(&pb, redirect_uri);
 	pb_add(&pb, "</p>\n<p class=\"muted\">Client ID: <code>");

@@ -5,15 +5,8 @@ SET mcp_oauth.resources = 'https://mcp.example.com/mcp,https://other.example.com
 SET mcp_oauth.refresh_grace_period = 30;
 SET mcp_oauth.refresh_idle_lifetime = 86400;
 SET client_min_messages = warning;
--- A signing key must exist.
-DO $$
-BEGIN
-	IF NOT EXISTS (SELECT FROM mcp_oauth.signing_keys WHERE retired_at IS NULL
-				   AND activates_at <= now()) THEN
-		PERFORM mcp_oauth.rotate_signing_key();
-	END IF;
-END
-$$;
+-- A key that signs now.
+SELECT mcp_oauth.rotate_signing_key(NULL, interval '0') IS NOT NULL AS signing_key;
 
 INSERT INTO mcp_oauth.clients (client_id, client_secret_hash, token_endpoint_auth_method,
 							   redirect_uris)

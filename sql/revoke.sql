@@ -3,15 +3,8 @@ SET mcp_oauth.issuer = 'https://as.example.com';
 SET mcp_oauth.resources = 'https://mcp.example.com/mcp';
 SET mcp_oauth.access_token_lifetime = 900;
 SET client_min_messages = warning;
--- A signing key must exist.
-DO $$
-BEGIN
-	IF NOT EXISTS (SELECT FROM mcp_oauth.signing_keys WHERE retired_at IS NULL
-				   AND activates_at <= now()) THEN
-		PERFORM mcp_oauth.rotate_signing_key();
-	END IF;
-END
-$$;
+-- A key that signs now.
+SELECT mcp_oauth.rotate_signing_key(NULL, interval '0') IS NOT NULL AS signing_key;
 
 INSERT INTO mcp_oauth.clients (client_id, client_secret_hash, token_endpoint_auth_method,
 							   redirect_uris)
@@ -51,28 +44,25 @@ LANGUAGE sql AS $$
 $$;
 
 CREATE TEMP TABLE seen (endpoint text, r mcp_oauth.http_response);
--- A revocation request; every response is kept in seen.
+-- A revocation or introspection request; every response is kept in seen.
+CREATE FUNCTION pg_temp.call(endpoint text, body text, auth text)
+RETURNS mcp_oauth.http_response LANGUAGE plpgsql AS $$
+DECLARE
+	r mcp_oauth.http_response;
+BEGIN
+	IF endpoint = 'revoke' THEN
+		r := mcp_oauth.revoke('application/x-www-form-urlencoded', auth, body, '192.0.2.30');
+	ELSE
+		r := mcp_oauth.introspect('application/x-www-form-urlencoded', auth, body, '192.0.2.30');
+	END IF;
+	INSERT INTO seen VALUES (endpoint, r);
+	RETURN r;
+END
+$$;
 CREATE FUNCTION pg_temp.rev(body text, auth text DEFAULT NULL)
-RETURNS mcp_oauth.http_response LANGUAGE plpgsql AS $$
-DECLARE
-	r mcp_oauth.http_response;
-BEGIN
-	r := mcp_oauth.revoke('application/x-www-form-urlencoded', auth, body, '192.0.2.30');
-	INSERT INTO seen VALUES ('revoke', r);
-	RETURN r;
-END
-$$;
--- An introspection request; every response is kept in seen.
+RETURNS mcp_oauth.http_response LANGUAGE sql AS $$ SELECT pg_temp.call('revoke', body, auth) $$;
 CREATE FUNCTION pg_temp.intro(body text, auth text DEFAULT NULL)
-RETURNS mcp_oauth.http_response LANGUAGE plpgsql AS $$
-DECLARE
-	r mcp_oauth.http_response;
-BEGIN
-	r := mcp_oauth.introspect('application/x-www-form-urlencoded', auth, body, '192.0.2.30');
-	INSERT INTO seen VALUES ('introspect', r);
-	RETURN r;
-END
-$$;
+RETURNS mcp_oauth.http_response LANGUAGE sql AS $$ SELECT pg_temp.call('introspect', body, auth) $$;
 
 CREATE TEMP TABLE t (name text PRIMARY KEY, j json);
 INSERT INTO t VALUES ('a', pg_temp.tokens('rev-public')),

@@ -112,7 +112,8 @@ stack_npm_ci() {
 }
 
 # stack_node_test NAME FILES...: node's test runner, spec output on the
-# terminal, TAP kept to count; prints "NAME: N passed, M failed".
+# terminal, TAP kept to count; on failure the server log's tail; last line
+# "NAME: N passed, M failed".
 stack_node_test() {
 	local name=$1; shift
 	local tap=$STACK_WORK/$name.tap rc p f
@@ -123,6 +124,10 @@ stack_node_test() {
 	f=$(grep -E '^# fail [0-9]+' "$tap" | tail -n 1 | grep -oE '[0-9]+')
 	p=${p:-0} f=${f:-0}
 	[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+	if [ "$f" -ne 0 ]; then
+		echo "--- server log (last 40 lines)"
+		tail -n 40 "$STACK_WORK/server.log"
+	fi
 	echo "$name: $p passed, $f failed"
 	[ "$f" -eq 0 ]
 }

@@ -15,9 +15,6 @@
 
 #include "unit.h"
 
-#include "../../extension/lib/base64url.c"
-#include "../../extension/lib/json.c"
-
 #define CLAIMS "{\"iss\":\"https://as.example.com\",\"sub\":\"alice\",\"exp\":2000000000}"
 
 /* base64url of a NUL-terminated string, into a new buffer. */

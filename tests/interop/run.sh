@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# tests/interop/run.sh: real client libraries against mcp-oauth-server.
+#
+# Runs under scripts/test.sh (PGHOST, PGPORT, PGUSER=postgres of a running
+# throwaway cluster).  Installs the locked npm dependencies (npm ci), brings
+# up a database, the demo MCP upstream and the server (tests/lib/stack.sh),
+# and runs with node's test runner:
+#   sdk.test.mjs       the official MCP TypeScript SDK client, as Claude Desktop connects
+#   strict.test.mjs    oauth4webapi (strict OAuth 2.1 client) and jose (JWT verification)
+#   negative.test.mjs  the same libraries attempting what must fail
+#
+#   STACK_KEEP=1   keep the work directory (server and demo logs)
+#
+# Last line: "interop: N passed, M failed"; exit status non-zero on failure.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../lib/stack.sh
+. "$here/../lib/stack.sh"
+
+fail() { echo "$1"; echo "interop: 0 passed, 1 failed"; exit 1; }
+
+stack_npm_ci "$here" || fail "npm ci failed"
+stack_init interop || fail "no free port"
+trap stack_stop EXIT
+stack_database || fail "database setup failed"
+stack_start || fail "the stack did not start"
+
+cd "$here" || exit 1
+stack_node_test interop sdk.test.mjs strict.test.mjs negative.test.mjs
