@@ -3,8 +3,8 @@
  *		Client authentication at the token, revocation and introspection
  *		endpoints (RFC 6749 section 2.3, OAuth 2.1 section 2.4):
  *		client_secret_basic, client_secret_post, or none (public clients,
- *		identified by client_id).  Also the SPI helpers and grant lookups
- *		the three endpoints share.
+ *		identified by client_id).  Also the grant lookups the three
+ *		endpoints share.
  */
 #include "client_auth.h"
 
@@ -22,85 +22,6 @@ typedef struct ClientCredentials
 	char	   *secret;			/* NULL for "none" */
 	bool		tried_basic;
 } ClientCredentials;
-
-/* Prepare sql once per backend and keep the plan in *plan. */
-SPIPlanPtr
-mo_spi_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *argtypes)
-{
-	if (*plan == NULL)
-	{
-		SPIPlanPtr	p = SPI_prepare(sql, nargs, argtypes);
-
-		if (p == NULL)
-			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-		if (SPI_keepplan(p) != 0)
-			elog(ERROR, "SPI_keepplan failed");
-		*plan = p;
-	}
-	return *plan;
-}
-
-/*
- * Run a kept plan (read_only false); raise if SPI fails.  SPI leaves its
- * procedure context current after a call: switch back to the caller's.
- */
-void
-mo_spi_run(SPIPlanPtr plan, Datum *values, long limit)
-{
-	MemoryContext cxt = CurrentMemoryContext;
-	int			rc = SPI_execute_plan(plan, values, NULL, false, limit);
-
-	MemoryContextSwitchTo(cxt);
-	if (rc < 0)
-		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
-}
-
-/* Prepare (once) and run a plan of one parameter of type argtype. */
-void
-mo_spi_exec1(SPIPlanPtr *plan, const char *sql, Oid argtype, Datum arg,
-			 long limit)
-{
-	Datum		values[1] = {arg};
-
-	mo_spi_plan(plan, sql, 1, &argtype);
-	mo_spi_run(*plan, values, limit);
-}
-
-/* The int8 in column 1 of the first result row, or 0 when there is none. */
-int64
-mo_spi_first_int8(void)
-{
-	bool		isnull;
-
-	if (SPI_processed == 0)
-		return 0;
-	return DatumGetInt64(mo_spi_datum(1, &isnull));
-}
-
-/* A text Datum of s. */
-Datum
-mo_text_datum(const char *s)
-{
-	return CStringGetTextDatum(s);
-}
-
-/* Column colno of row 0 of SPI_tuptable as a Datum; *isnull set. */
-Datum
-mo_spi_datum(int colno, bool *isnull)
-{
-	return SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, colno,
-						 isnull);
-}
-
-/* Column colno of row 0 of SPI_tuptable as a palloc'd C string, or NULL. */
-char *
-mo_spi_text(int colno)
-{
-	bool		isnull;
-	Datum		d = mo_spi_datum(colno, &isnull);
-
-	return isnull ? NULL : TextDatumGetCString(d);
-}
 
 /* URL-decode s (application/x-www-form-urlencoded, RFC 6749 2.3.1); NULL if malformed. */
 static char *
@@ -233,6 +154,7 @@ static void
 touch_client(const char *client_id)
 {
 	static SPIPlanPtr plan = NULL;
+
 	mo_spi_exec1(&plan,
 				 "UPDATE clients SET last_used_at = now() WHERE client_id = $1"
 				 " AND (last_used_at IS NULL"
@@ -338,8 +260,8 @@ mo_client_endpoint(FunctionCallInfo fcinfo, MoClientHandler handler)
 }
 
 /* The grant of a code, refresh token or access token (no lock), or 0. */
-int64
-mo_grant_id_of(MoGrantKey kind, Datum key)
+static int64
+grant_id_of(MoGrantKey kind, Datum key)
 {
 	static SPIPlanPtr plans[3] = {NULL, NULL, NULL};
 	static const char *const sql[3] = {
@@ -348,7 +270,19 @@ mo_grant_id_of(MoGrantKey kind, Datum key)
 		"SELECT grant_id FROM access_tokens WHERE jti = $1::uuid"
 	};
 	static const Oid types[3] = {BYTEAOID, BYTEAOID, TEXTOID};
+	bool		isnull;
 
 	mo_spi_exec1(&plans[kind], sql[kind], types[kind], key, 1);
-	return mo_spi_first_int8();
+	if (SPI_processed == 0)
+		return 0;
+	return DatumGetInt64(mo_spi_datum(1, &isnull));
+}
+
+/* Find the grant of a code or token and lock it FOR UPDATE; false if none. */
+bool
+mo_lock_grant_of(MoGrantKey kind, Datum key, MoGrant *g)
+{
+	int64		grant_id = grant_id_of(kind, key);
+
+	return grant_id != 0 && mo_lock_grant(grant_id, g);
 }

@@ -40,32 +40,6 @@ typedef void (*MoClientHandler) (const form *params, const MoClient *client,
  */
 extern Datum mo_client_endpoint(FunctionCallInfo fcinfo, MoClientHandler handler);
 
-/* Prepare sql once per backend and keep the plan in *plan. */
-extern SPIPlanPtr mo_spi_plan(SPIPlanPtr *plan, const char *sql, int nargs,
-							  Oid *argtypes);
-
-/* Run a kept plan (read_only false); raise if SPI fails. */
-extern void mo_spi_run(SPIPlanPtr plan, Datum *values, long limit);
-
-/* Prepare (once) and run a plan of one parameter of type argtype. */
-extern void mo_spi_exec1(SPIPlanPtr *plan, const char *sql, Oid argtype,
-						 Datum arg, long limit);
-
-/* The int8 in column 1 of the first result row, or 0 when there is none. */
-extern int64 mo_spi_first_int8(void);
-
-/*
- * A text Datum of s (for files that include lib/json.h, whose json_object
- * clashes with utils/builtins.h).
- */
-extern Datum mo_text_datum(const char *s);
-
-/* Column colno of row 0 of SPI_tuptable as a palloc'd C string, or NULL. */
-extern char *mo_spi_text(int colno);
-
-/* Column colno of row 0 of SPI_tuptable as a Datum; *isnull set. */
-extern Datum mo_spi_datum(int colno, bool *isnull);
-
 /* A grant row, as the token and revocation paths read it. */
 typedef struct MoGrant
 {
@@ -81,7 +55,7 @@ typedef struct MoGrant
 /* Read the grant grant_id into *g, locking it FOR UPDATE; false if none. */
 extern bool mo_lock_grant(int64 grant_id, MoGrant *g);
 
-/* What mo_grant_id_of looks a grant up by. */
+/* What mo_lock_grant_of looks a grant up by. */
 typedef enum MoGrantKey
 {
 	MO_CODE,					/* SHA-256 of an authorization code (bytea) */
@@ -89,7 +63,10 @@ typedef enum MoGrantKey
 	MO_ACCESS_TOKEN				/* jti of an access token (text) */
 } MoGrantKey;
 
-/* The grant of a code, refresh token or access token (no lock), or 0. */
-extern int64 mo_grant_id_of(MoGrantKey kind, Datum key);
+/*
+ * Find the grant of a code or token and lock it FOR UPDATE (the lock order:
+ * grant first, then the code or token row); false if none.
+ */
+extern bool mo_lock_grant_of(MoGrantKey kind, Datum key, MoGrant *g);
 
 #endif							/* MCP_OAUTH_CLIENT_AUTH_H */

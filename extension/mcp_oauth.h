@@ -17,6 +17,7 @@
 
 #include "postgres.h"
 
+#include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
@@ -149,6 +150,23 @@ extern void mo_spi_finish(void);
 extern MemoryContext mo_spi_caller_context(void);
 extern Datum mo_spi_finish_response(FunctionCallInfo fcinfo, const MoResponse *r);
 extern void mo_spi_init(void);
+
+/* Prepare sql once per backend and keep the plan in *plan. */
+extern SPIPlanPtr mo_spi_plan(SPIPlanPtr *plan, const char *sql, int nargs,
+							  Oid *argtypes);
+
+/* Run a kept plan (read_only false); raise if SPI fails. */
+extern void mo_spi_run(SPIPlanPtr plan, Datum *values, long limit);
+
+/* Prepare (once) and run a plan of one parameter of type argtype. */
+extern void mo_spi_exec1(SPIPlanPtr *plan, const char *sql, Oid argtype,
+						 Datum arg, long limit);
+
+/* Column colno of row 0 of SPI_tuptable as a palloc'd C string, or NULL. */
+extern char *mo_spi_text(int colno);
+
+/* Column colno of row 0 of SPI_tuptable as a Datum; *isnull set. */
+extern Datum mo_spi_datum(int colno, bool *isnull);
 
 /* ---- hashing and randomness (crypto.c) ---- */
 

@@ -11,6 +11,7 @@
 #include "client_auth.h"
 
 #include "catalog/pg_type.h"
+#include "utils/builtins.h"
 
 #include "lib/jwt.h"
 #include "lib/token_format.h"
@@ -42,7 +43,7 @@ run_grant_update(SPIPlanPtr *plan, const char *sql, int64 grant_id,
 
 	mo_spi_plan(plan, sql, reason ? 2 : 1, types);
 	values[0] = Int64GetDatum(grant_id);
-	values[1] = reason ? mo_text_datum(reason) : (Datum) 0;
+	values[1] = reason ? CStringGetTextDatum(reason) : (Datum) 0;
 	mo_spi_run(*plan, values, 0);
 }
 
@@ -101,14 +102,12 @@ audit_revoked(const MoGrant *g, const char *client_addr, const char *token_type)
 static void
 revoke_refresh(const char *token, const MoClient *client, const char *client_addr)
 {
-	int64		grant_id = mo_grant_id_of(MO_REFRESH_TOKEN,
-											PointerGetDatum(mo_sha256(token)));
 	MoGrant		g;
 
-	if (grant_id == 0 || !mo_lock_grant(grant_id, &g) ||
+	if (!mo_lock_grant_of(MO_REFRESH_TOKEN, PointerGetDatum(mo_sha256(token)), &g) ||
 		strcmp(g.client_id, client->client_id) != 0 || g.revoked)
 		return;
-	mo_revoke_grant(grant_id, "client_revoked");
+	mo_revoke_grant(g.grant_id, "client_revoked");
 	audit_revoked(&g, client_addr, "refresh_token");
 }
 
@@ -135,8 +134,8 @@ verified_jwt(const char *token, jwt_parsed *jwt)
 	mo_spi_plan(&plan,
 				"SELECT active, kind FROM verify_access_token($1, $2)",
 				2, types);
-	values[0] = mo_text_datum(token);
-	values[1] = mo_text_datum(aud->string);
+	values[0] = CStringGetTextDatum(token);
+	values[1] = CStringGetTextDatum(aud->string);
 	mo_spi_run(plan, values, 1);
 	if (SPI_processed != 1)
 		return false;
@@ -170,10 +169,11 @@ static void
 revoke_jti(const char *jti)
 {
 	static SPIPlanPtr plan = NULL;
+
 	mo_spi_exec1(&plan,
 				 "UPDATE access_tokens SET revoked_at = now()"
 				 " WHERE jti = $1::uuid AND revoked_at IS NULL",
-				 TEXTOID, mo_text_datum(jti), 0);
+				 TEXTOID, CStringGetTextDatum(jti), 0);
 }
 
 /* A verified access token of the client: revoke it alone. */
@@ -182,13 +182,11 @@ revoke_access(const char *token, const MoClient *client, const char *client_addr
 {
 	jwt_parsed	jwt;
 	const char *jti;
-	int64		grant_id;
 	MoGrant		g;
 
 	if (!verified_jwt(token, &jwt) || (jti = claim_string(&jwt, "jti")) == NULL)
 		return;
-	grant_id = mo_grant_id_of(MO_ACCESS_TOKEN, mo_text_datum(jti));
-	if (grant_id == 0 || !mo_lock_grant(grant_id, &g) ||
+	if (!mo_lock_grant_of(MO_ACCESS_TOKEN, CStringGetTextDatum(jti), &g) ||
 		strcmp(g.client_id, client->client_id) != 0)
 		return;
 	revoke_jti(jti);
@@ -268,7 +266,7 @@ refresh_info(const char *token, const MoClient *client, TokenInfo *info)
 				" AND g.revoked_at IS NULL AND g.expires_at > now()",
 				2, types);
 	values[0] = PointerGetDatum(mo_sha256(token));
-	values[1] = mo_text_datum(client->client_id);
+	values[1] = CStringGetTextDatum(client->client_id);
 	mo_spi_run(plan, values, 1);
 	if (SPI_processed != 1)
 		return false;
@@ -361,7 +359,7 @@ Datum
 revoke_grant(PG_FUNCTION_ARGS)
 {
 	int64		grant_id = PG_GETARG_INT64(0);
-	char	   *reason = PG_ARGISNULL(1) ? "admin" : mo_arg_cstring(fcinfo, 1);
+	char	   *reason = mo_arg_cstring(fcinfo, 1);
 	MoGrant		g;
 	bool		found;
 

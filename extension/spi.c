@@ -11,6 +11,7 @@
 
 #include "access/xact.h"
 #include "executor/spi.h"
+#include "utils/builtins.h"
 
 #define MO_SPI_MAX_DEPTH 8
 
@@ -87,4 +88,65 @@ mo_spi_init(void)
 {
 	RegisterXactCallback(spi_xact_callback, NULL);
 	RegisterSubXactCallback(spi_subxact_callback, NULL);
+}
+
+/* Prepare sql once per backend and keep the plan in *plan. */
+SPIPlanPtr
+mo_spi_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *argtypes)
+{
+	if (*plan == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare(sql, nargs, argtypes);
+
+		if (p == NULL)
+			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(p) != 0)
+			elog(ERROR, "SPI_keepplan failed");
+		*plan = p;
+	}
+	return *plan;
+}
+
+/*
+ * Run a kept plan (read_only false); raise if SPI fails.  SPI leaves its
+ * procedure context current after a call: switch back to the caller's.
+ */
+void
+mo_spi_run(SPIPlanPtr plan, Datum *values, long limit)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	int			rc = SPI_execute_plan(plan, values, NULL, false, limit);
+
+	MemoryContextSwitchTo(cxt);
+	if (rc < 0)
+		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
+}
+
+/* Prepare (once) and run a plan of one parameter of type argtype. */
+void
+mo_spi_exec1(SPIPlanPtr *plan, const char *sql, Oid argtype, Datum arg,
+			 long limit)
+{
+	Datum		values[1] = {arg};
+
+	mo_spi_plan(plan, sql, 1, &argtype);
+	mo_spi_run(*plan, values, limit);
+}
+
+/* Column colno of row 0 of SPI_tuptable as a Datum; *isnull set. */
+Datum
+mo_spi_datum(int colno, bool *isnull)
+{
+	return SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, colno,
+						 isnull);
+}
+
+/* Column colno of row 0 of SPI_tuptable as a palloc'd C string, or NULL. */
+char *
+mo_spi_text(int colno)
+{
+	bool		isnull;
+	Datum		d = mo_spi_datum(colno, &isnull);
+
+	return isnull ? NULL : TextDatumGetCString(d);
 }

@@ -189,6 +189,7 @@ static void
 redeem_code(bytea *code_hash)
 {
 	static SPIPlanPtr plan = NULL;
+
 	mo_spi_exec1(&plan,
 				 "UPDATE authorization_codes SET redeemed_at = now()"
 				 " WHERE code_hash = $1",
@@ -247,15 +248,6 @@ code_request_problem(const char *code, const char *verifier)
 	return NULL;
 }
 
-/* Lock the grant of the code, then the code; false if either is unknown. */
-static bool
-lock_code_and_grant(bytea *code_hash, MoGrant *g, CodeRow *c)
-{
-	int64		grant_id = mo_grant_id_of(MO_CODE, PointerGetDatum(code_hash));
-
-	return grant_id != 0 && mo_lock_grant(grant_id, g) && lock_code(code_hash, c);
-}
-
 /* grant_type=authorization_code (RFC 6749 4.1.3, RFC 7636 4.5). */
 static void
 code_grant(const form *params, const MoClient *client, const char *client_addr,
@@ -275,7 +267,8 @@ code_grant(const form *params, const MoClient *client, const char *client_addr,
 		return;
 	}
 	hash = mo_sha256(form_get(params, "code"));
-	if (!lock_code_and_grant(hash, &g, &c))
+	if (!mo_lock_grant_of(MO_CODE, PointerGetDatum(hash), &g) ||
+		!lock_code(hash, &c))
 	{
 		bad_request(r, "invalid_grant", "unknown authorization code");
 		return;
@@ -338,15 +331,6 @@ lock_refresh(bytea *token_hash, RefreshRow *t)
 	return true;
 }
 
-/* Lock the grant of the refresh token, then the token; false if either is unknown. */
-static bool
-lock_refresh_and_grant(bytea *token_hash, MoGrant *g, RefreshRow *t)
-{
-	int64		grant_id = mo_grant_id_of(MO_REFRESH_TOKEN, PointerGetDatum(token_hash));
-
-	return grant_id != 0 && mo_lock_grant(grant_id, g) && lock_refresh(token_hash, t);
-}
-
 /* Keep the successor of the rotated token sealed under the rotated token. */
 static void
 seal_successor(bytea *old_hash, const char *old_token, const char *successor)
@@ -396,6 +380,7 @@ static bool
 refresh_usable(bytea *token_hash)
 {
 	static SPIPlanPtr plan = NULL;
+
 	mo_spi_exec1(&plan,
 				 "SELECT FROM refresh_tokens WHERE token_hash = $1"
 				 " AND revoked_at IS NULL AND rotated_at IS NULL"
@@ -495,7 +480,8 @@ refresh_grant(const form *params, const MoClient *client, const char *client_add
 		return;
 	}
 	hash = mo_sha256(token);
-	if (!lock_refresh_and_grant(hash, &g, &t))
+	if (!mo_lock_grant_of(MO_REFRESH_TOKEN, PointerGetDatum(hash), &g) ||
+		!lock_refresh(hash, &t))
 	{
 		bad_request(r, "invalid_grant", "unknown refresh token");
 		return;
@@ -547,7 +533,7 @@ token_request(const form *params, const MoClient *client, const char *client_add
 					"the client may not use this grant type");
 		return;
 	}
-	if (grant_type[0] == 'a')
+	if (strcmp(grant_type, "authorization_code") == 0)
 		code_grant(params, client, client_addr, r);
 	else
 		refresh_grant(params, client, client_addr, r);

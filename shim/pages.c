@@ -137,6 +137,16 @@ pb_hidden(page_buf *pb, const char *name, const char *value)
 	pb_add(pb, "\">");
 }
 
+/* Open a POST form to a page of this server (suffix like "/login"). */
+static void
+pb_form(page_buf *pb, const char *suffix)
+{
+	pb_add(pb, "<form method=\"post\" action=\"");
+	pb_text(pb, shim_conf.issuer_path);
+	pb_text(pb, suffix);
+	pb_add(pb, "\">");
+}
+
 /* ---- headers ---- */
 
 static char style_hash[64];		/* base64 SHA-256 of page_css */
@@ -178,7 +188,8 @@ csp_safe(const char *s, size_t len)
 
 /*
  * The CSP source of a redirect URI: scheme://host[:port] for http(s), the
- * scheme ("cursor:") otherwise; NULL when it cannot be expressed safely.
+ * scheme ("cursor:") otherwise; NULL when it cannot be expressed safely or
+ * is a scheme no redirect may use (javascript:, data:, ...).
  */
 static const char *
 redirect_source(h2o_req_t *req, const char *uri)
@@ -186,7 +197,9 @@ redirect_source(h2o_req_t *req, const char *uri)
 	const char *colon = uri ? strchr(uri, ':') : NULL;
 	const char *end;
 
-	if (colon == NULL || !csp_safe(uri, (size_t) (colon - uri)))
+	if (colon == NULL || !csp_safe(uri, (size_t) (colon - uri)) ||
+		strncasecmp(uri, "javascript:", 11) == 0 || strncasecmp(uri, "data:", 5) == 0 ||
+		strncasecmp(uri, "blob:", 5) == 0 || strncasecmp(uri, "filesystem:", 11) == 0)
 		return NULL;
 	if (strncmp(colon, "://", 3) != 0 ||
 		(strncasecmp(uri, "http:", 5) != 0 && strncasecmp(uri, "https:", 6) != 0))
@@ -631,20 +644,42 @@ login_token(h2o_req_t *req)
 	return token;
 }
 
+/* A path of this server: the issuer's path, then suffix ("/login"). */
+static const char *
+page_path(h2o_req_t *req, const char *suffix)
+{
+	return h2o_concat(&req->pool,
+					  h2o_iovec_init(shim_conf.issuer_path, strlen(shim_conf.issuer_path)),
+					  h2o_iovec_init(suffix, strlen(suffix))).base;
+}
+
+/* This request's path and query as a place to come back to after sign-in. */
+static const char *
+authorize_return_to(h2o_req_t *req)
+{
+	const char *path = page_path(req, "/authorize?");
+	const char *query = http_query(req);
+
+	return h2o_concat(&req->pool, h2o_iovec_init(path, strlen(path)),
+					  h2o_iovec_init(query, strlen(query))).base;
+}
+
 /*
  * Whether return_to is a place sign-in may send the person back to: empty,
- * or a path on this server starting with "/authorize?", visible ASCII only.
+ * or a path on this server starting with <issuer path>/authorize?, visible
+ * ASCII only.
  */
 static bool
-return_to_valid(const char *s)
+return_to_valid(h2o_req_t *req, const char *s)
 {
+	const char *prefix = page_path(req, "/authorize?");
 	const char *p;
 
 	if (s == NULL)
 		return false;
 	if (*s == '\0')
 		return true;
-	if (strncmp(s, "/authorize?", 11) != 0)
+	if (strncmp(s, prefix, strlen(prefix)) != 0)
 		return false;
 	for (p = s; *p; p++)
 		if ((unsigned char) *p <= 0x20 || (unsigned char) *p >= 0x7f || *p == '\\')
@@ -774,6 +809,24 @@ set_session_cookie(h2o_req_t *req, const char *value)
 
 /* ---- sign-in ---- */
 
+/*
+ * The redirect_uri parameter of the authorization request in return_to, or
+ * NULL.  Sign-in may end in a redirect to it (an error the client must
+ * hear about), so the sign-in form's form-action must allow its origin;
+ * the redirect itself is validated by SQL authorize().
+ */
+static const char *
+return_to_redirect_uri(h2o_req_t *req, const char *return_to)
+{
+	const char *query = return_to ? strchr(return_to, '?') : NULL;
+	form		q;
+
+	if (query == NULL ||
+		http_form_parse(req, query + 1, strlen(query + 1), &q) != FORM_OK)
+		return NULL;
+	return form_get(&q, "redirect_uri");
+}
+
 /* The sign-in page; message (plain text) may be NULL. */
 static void
 login_page(h2o_req_t *req, int status, const char *return_to,
@@ -796,7 +849,7 @@ login_page(h2o_req_t *req, int status, const char *return_to,
 		pb_text(&pb, message);
 		pb_add(&pb, "</p>\n");
 	}
-	pb_add(&pb, "<form method=\"post\" action=\"/login\">\n");
+	pb_form(&pb, "/login");
 	pb_hidden(&pb, "csrf", token);
 	pb_hidden(&pb, "return_to", return_to);
 	pb_add(&pb, "\n<label for=\"username\">Username</label>"
@@ -809,7 +862,7 @@ login_page(h2o_req_t *req, int status, const char *return_to,
 		   "autocomplete=\"current-password\" required>\n"
 		   "<div class=\"actions\"><button type=\"submit\" class=\"primary\">"
 		   "Sign in</button></div>\n</form>");
-	page_send(req, status, "Sign in", pb.data, NULL);
+	page_send(req, status, "Sign in", pb.data, return_to_redirect_uri(req, return_to));
 }
 
 /* The page for a person who is signed in and has nowhere to go. */
@@ -821,8 +874,8 @@ signed_in_page(h2o_req_t *req, page_state *ps)
 	pb_init(&pb, req);
 	pb_add(&pb, "<h1>You are signed in</h1>\n<p>Signed in as <strong>");
 	pb_text(&pb, ps->subject);
-	pb_add(&pb, "</strong>. You can close this window.</p>\n"
-		   "<form method=\"post\" action=\"/logout\">");
+	pb_add(&pb, "</strong>. You can close this window.</p>\n");
+	pb_form(&pb, "/logout");
 	pb_hidden(&pb, "csrf", ps->csrf);
 	pb_add(&pb, "<div class=\"actions\"><button type=\"submit\">Sign out</button>"
 		   "</div></form>");
@@ -850,7 +903,7 @@ on_login(h2o_req_t *req, const db_result *res, void *arg)
 		return;
 	}
 	set_session_cookie(req, token);
-	send_redirect(req, 303, return_to && *return_to ? return_to : "/login");
+	send_redirect(req, 303, return_to && *return_to ? return_to : page_path(req, "/login"));
 }
 
 /* GET /login once the session is known. */
@@ -868,7 +921,7 @@ login_get(h2o_req_t *req, page_state *ps)
 	}
 	if (http_form_parse(req, query, strlen(query), &q) == FORM_OK)
 		return_to = form_get(&q, "return_to");
-	login_page(req, 200, return_to_valid(return_to) ? return_to : "", NULL, NULL);
+	login_page(req, 200, return_to_valid(req, return_to) ? return_to : "", NULL, NULL);
 }
 
 /* POST /login: check the double-submit token, then SQL login(). */
@@ -880,7 +933,7 @@ login_post(h2o_req_t *req, page_state *ps)
 	const char *password = form_get(&ps->f, "password");
 	const char *params[3];
 
-	if (!return_to_valid(return_to ? return_to : ""))
+	if (!return_to_valid(req, return_to ? return_to : ""))
 	{
 		message_page(req, 400, "Bad request", "The sign-in form was altered.");
 		return;
@@ -997,7 +1050,8 @@ consent_account(page_buf *pb, page_state *ps, const char *return_to)
 {
 	pb_add(pb, "<div class=\"account\"><span>Signed in as <strong>");
 	pb_text(pb, ps->subject);
-	pb_add(pb, "</strong></span><form method=\"post\" action=\"/logout\">");
+	pb_add(pb, "</strong></span>");
+	pb_form(pb, "/logout");
 	pb_hidden(pb, "csrf", ps->csrf);
 	pb_hidden(pb, "return_to", return_to);
 	pb_add(pb, "<button type=\"submit\" class=\"link\">Not you? Sign out</button>"
@@ -1059,16 +1113,15 @@ consent_page(h2o_req_t *req, page_state *ps, const char *json)
 	pb_add(&pb, "<p>on <strong>");
 	pb_text(&pb, j_str(&d, "resource"));
 	pb_add(&pb, "</strong></p>\n<p class=\"muted\">Only allow this if you trust "
-		   "the application and started this connection yourself.</p>\n"
-		   "<form method=\"post\" action=\"/consent\">");
+		   "the application and started this connection yourself.</p>\n");
+	pb_form(&pb, "/consent");
 	pb_hidden(&pb, "request_id", j_str(&d, "request_id"));
 	pb_hidden(&pb, "csrf", ps->csrf);
 	pb_add(&pb, "\n<div class=\"actions\">"
 		   "<button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button>"
 		   "<button type=\"submit\" name=\"decision\" value=\"approve\" "
 		   "class=\"primary\">Approve</button></div>\n</form>\n");
-	consent_account(&pb, ps, h2o_concat(&req->pool, h2o_iovec_init(H2O_STRLIT("/authorize?")),
-										h2o_iovec_init(http_query(req), strlen(http_query(req)))).base);
+	consent_account(&pb, ps, authorize_return_to(req));
 	page_send(req, 200, "Allow access?", pb.data, redirect_uri);
 }
 
@@ -1093,10 +1146,7 @@ authorize_signed(h2o_req_t *req, page_state *ps)
 
 	if (ps->subject == NULL)
 	{
-		login_page(req, 200,
-				   h2o_concat(&req->pool, h2o_iovec_init(H2O_STRLIT("/authorize?")),
-							  h2o_iovec_init(query, strlen(query))).base,
-				   NULL, NULL);
+		login_page(req, 200, authorize_return_to(req), NULL, NULL);
 		return;
 	}
 	if (!text_ok(query))
@@ -1186,7 +1236,8 @@ on_logout(h2o_req_t *req, const db_result *res, void *arg)
 		return;
 	}
 	set_session_cookie(req, NULL);
-	send_redirect(req, 303, return_to_valid(return_to) && *return_to ? return_to : "/logout");
+	send_redirect(req, 303, return_to_valid(req, return_to) && *return_to ? return_to :
+				  page_path(req, "/logout"));
 }
 
 /* GET /logout once the session is known: a sign-out button, or "signed out". */

@@ -177,7 +177,7 @@ SELECT mcp_oauth.revoke_grant(pg_temp.gid(:'t9')) AS revoked,
 	   mcp_oauth.revoke_grant(pg_temp.gid(:'t9')) AS again;
 SELECT revoked_reason FROM mcp_oauth.grants WHERE grant_id = pg_temp.gid(:'t9');
 SELECT (r).status, (r).body::json->>'error' AS error FROM pg_temp.refresh(:'t9') r;
-\set VERBOSITY terse
+\set VERBOSITY sqlstate
 SELECT mcp_oauth.revoke_grant(-1);
 \set VERBOSITY default
 

@@ -88,7 +88,7 @@ FROM (VALUES
 	('bad jwt', 'client_id=rev-public&token=eyJhbGciOiJub25lIn0.e30.', NULL),
 	('unknown hint', 'client_id=rev-public&token=abc&token_type_hint=id_token', NULL),
 	('missing', 'client_id=rev-public', NULL),
-	('unknown client', 'client_id=nobody&token=abc', NULL),
+	('unknown client', 'client_id=rev-nobody&token=abc', NULL),
 	('wrong secret', 'token=abc', 'Basic ' || encode(convert_to('rev-conf:nope', 'UTF8'), 'base64')),
 	('no client', 'token=abc', NULL)
 ) AS v(label, body, auth), LATERAL pg_temp.rev(body, auth) r;

@@ -103,7 +103,7 @@ FROM res WHERE name = 'ok';
 SELECT c->>'iss' AS iss, c->>'sub' AS sub, c->>'aud' AS aud, c->>'client_id' AS client_id,
 	   c->>'scope' AS scope, (c->>'exp')::bigint - (c->>'iat')::bigint AS lifetime,
 	   c->>'nbf' = c->>'iat' AS nbf_is_iat,
-	   abs((c->>'iat')::bigint - extract(epoch FROM now())) < 5 AS iat_now,
+	   abs((c->>'iat')::bigint - extract(epoch FROM now())) < 60 AS iat_now,
 	   EXISTS (SELECT FROM mcp_oauth.access_tokens a
 			   WHERE a.jti::text = c->>'jti' AND a.grant_id = pg_temp.code_grant(code)) AS jti_recorded
 FROM (SELECT pg_temp.claims((r).body::json->>'access_token') c, code FROM res WHERE name = 'ok') s;
@@ -229,7 +229,7 @@ SELECT last_used_at IS NOT NULL AS used FROM mcp_oauth.clients WHERE client_id =
 SELECT label, (r).status, (r).body::json->>'error' AS error, (r).www_authenticate, (r).cache_control
 FROM (VALUES
 	('wrong secret', 'grant_type=authorization_code&code=x', pg_temp.basic('tok-basic', 'wrong')),
-	('unknown client', 'grant_type=authorization_code&code=x', pg_temp.basic('nobody', 'x')),
+	('unknown client', 'grant_type=authorization_code&code=x', pg_temp.basic('tok-nobody', 'x')),
 	('not base64', 'grant_type=authorization_code&code=x', 'Basic !!!'),
 	('no colon', 'grant_type=authorization_code&code=x', 'Basic ' || encode('tok-basic', 'base64')),
 	('secret missing', 'grant_type=authorization_code&code=x&client_id=tok-basic', NULL),
@@ -242,7 +242,7 @@ FROM (VALUES
 ) AS t(label, body, auth), LATERAL pg_temp.tok(body, auth) r;
 -- Failures are audited, never with the secret.
 SELECT detail->>'reason' AS reason, detail->>'method' AS method, client_id
-FROM mcp_oauth.audit_log WHERE event = 'client_auth_failed' AND client_id IN ('tok-basic', 'nobody', 'tok-public')
+FROM mcp_oauth.audit_log WHERE event = 'client_auth_failed' AND client_id IN ('tok-basic', 'tok-nobody', 'tok-public')
 ORDER BY audit_id;
 SELECT count(*) AS secret_in_audit FROM mcp_oauth.audit_log
 WHERE detail::text LIKE '%secret:1%' OR detail::text LIKE '%secret\%3A1%'

@@ -299,7 +299,7 @@ SELECT pg_temp.v(:'p4') AS pat_before_revoke;
 SELECT mcp_oauth.revoke_personal_access_token(pat_id) AS revoked
 FROM mcp_oauth.personal_access_tokens WHERE name = 'revoked' AND subject = 'vf-pat-user';
 SELECT pg_temp.v(:'p4') AS pat_after_revoke;
-SELECT pg_temp.v(left(:'p1', -1) || 'x') AS pat_tampered,
+SELECT pg_temp.v(left(:'p1', -1) || CASE right(:'p1', 1) WHEN 'x' THEN 'y' ELSE 'x' END) AS pat_tampered,
 	   pg_temp.v(replace(:'p1', 'mcp_pat_', 'MCP_PAT_')) AS pat_prefix_case;
 -- last_used_at moves at most once an hour (the hot path does not write)
 SET mcp_oauth.token_cache_size = 0;

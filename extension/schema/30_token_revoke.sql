@@ -30,5 +30,5 @@ CREATE FUNCTION introspect(content_type text, authorization text, body text,
 CREATE FUNCTION revoke_grant(grant_id bigint, reason text DEFAULT 'admin')
 	RETURNS boolean
 	AS 'MODULE_PATHNAME', 'revoke_grant'
-	LANGUAGE C VOLATILE SECURITY DEFINER
+	LANGUAGE C VOLATILE STRICT SECURITY DEFINER
 	SET search_path = mcp_oauth, pg_catalog, pg_temp;

@@ -144,16 +144,18 @@ start_demo() {
 	echo "demo upstream did not start"; cat "$work/demo.log"; return 1
 }
 
-# start_server BINARY: start the HTTP server and wait until it answers.
+# start_server BINARY [PORT ISSUER DATABASE]: start the HTTP server and
+# wait until it answers.
 start_server() {
+	local p=${2:-$port} iss=${3:-$issuer} d=${4:-$db}
 	srv_log=$work/server.$suite_name.log
-	"$1" --listen "127.0.0.1:$port" --issuer "$issuer" \
-		--database "host=$PGHOST port=$PGPORT dbname=$db user=$role" \
+	"$1" --listen "127.0.0.1:$p" --issuer "$iss" \
+		--database "host=$PGHOST port=$PGPORT dbname=$d user=$role" \
 		--upstream "http://127.0.0.1:$up_port/mcp" --threads 2 \
 		--request-timeout 5000 --shutdown-timeout 10000 >>"$srv_log" 2>&1 &
 	srv_pid=$!
 	for _ in $(seq 1 100); do
-		if [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/readyz")" = 200 ]; then
+		if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$p/readyz")" = 200 ]; then
 			return 0
 		fi
 		kill -0 "$srv_pid" 2>/dev/null || break
@@ -274,9 +276,10 @@ test_routes() {
 
 	read -r conf_id conf_secret <"$work/confidential"
 	req POST "$base/introspect" -H "Content-Type: application/x-www-form-urlencoded" \
-		-u "$conf_id:$conf_secret" --data-urlencode "token=$(cat "$work/pat_tools")"
-	check "introspect PAT 200" eq "$status" 200
-	check "introspect PAT active" eq "$(j .active)" true
+		-u "$conf_id:$conf_secret" --data-urlencode "token=not-a-token"
+	check "introspect 200" eq "$status" 200
+	check "introspect unknown token inactive" eq "$(j .active)" false
+	check "introspect answer no-store" has "$(hdr cache-control)" no-store
 	req POST "$base/introspect" -H "Content-Type: application/x-www-form-urlencoded" \
 		-u "$conf_id:wrong-secret" -d "token=x"
 	check "introspect bad client 401" eq "$status" 401
@@ -345,6 +348,8 @@ test_pages() {
 	check "sign-in CSRF field equals cookie" eq "$csrf" "$login_cookie"
 	check "return_to is the original request" eq "$return_to" "/authorize?$query"
 	check "no script on the page" hasnt "$(cat "$B")" "<script"
+	check "sign-in form-action allows the redirect origin" \
+		has "$(hdr content-security-policy)" "form-action 'self' http://127.0.0.1:$cb_port;"
 
 	# Sign-in refusals.
 	req POST "$base/login" -H "Cookie: __Host-mcp_oauth_login=$login_cookie" \
@@ -366,6 +371,9 @@ test_pages() {
 	req POST "$base/login" -H "Cookie: __Host-mcp_oauth_login=$login_cookie" \
 		-H "Content-Type: text/plain" --data-binary "csrf=$csrf"
 	check "sign-in as text/plain 415" eq "$status" 415
+	req GET "$base/authorize?${query/redirect_uri=/redirect_uri=javascript%3Aalert(1)%2F%2F&x=}"
+	check "javascript: redirect never in form-action" \
+		matches "$(hdr content-security-policy)" "form-action 'self'; "
 	req POST "$base/login" -H "Cookie: __Host-mcp_oauth_login=$login_cookie" \
 		--data-urlencode "csrf=$csrf" --data-urlencode "return_to=$return_to" \
 		--data-urlencode "username=alice" --data-urlencode "password=wrong"
@@ -622,6 +630,17 @@ test_gateway() {
 	check "PUT /mcp 405" eq "$status" 405
 	req POST "$base/mcp/other" -H "Authorization: Bearer $pat" -H "Content-Type: application/json" -d '{}'
 	check "/mcp/other 404" eq "$status" 404
+
+	# Upstream down: a gateway error, then service again once it is back.
+	kill "$demo_pid" && wait "$demo_pid" 2>/dev/null
+	demo_pid=""
+	req POST "$base/mcp" -H "Authorization: Bearer $pat" -H "Content-Type: application/json" \
+		-d '{"jsonrpc":"2.0","id":1,"method":"ping"}'
+	check "upstream down 502" eq "$status" 502
+	start_demo
+	req POST "$base/mcp" -H "Authorization: Bearer $pat" -H "Content-Type: application/json" \
+		-d '{"jsonrpc":"2.0","id":1,"method":"ping"}'
+	check "upstream back 200" eq "$status" 200
 }
 
 # ---- database restart ----
@@ -677,6 +696,64 @@ test_drain() {
 	check "drain: exit status 0" eq "$rc" 0
 }
 
+# ---- an issuer with a path: discovery variants and page paths ----
+
+test_issuer_path() {
+	local p2 b2 iss2 db2=${db}_path q rt lc
+	p2=$(free_port) || return
+	b2=http://127.0.0.1:$p2
+	iss2=$b2/tenant
+	suite_name=issuer-path
+	suite="[issuer-path] "
+	psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $db2" >/dev/null &&
+		psql -X -q -v ON_ERROR_STOP=1 -d "$db2" >/dev/null <<-SQL
+		CREATE EXTENSION pgcrypto;
+		CREATE EXTENSION mcp_oauth;
+		SELECT mcp_oauth.create_account('alice', '$password');
+		ALTER DATABASE $db2 SET mcp_oauth.issuer = '$iss2';
+		ALTER DATABASE $db2 SET mcp_oauth.resources = '$b2/mcp';
+		SQL
+	if ! start_server "$top/shim/mcp-oauth-server" "$p2" "$iss2" "$db2"; then
+		check "server starts" false
+		return
+	fi
+	req GET "$b2/.well-known/oauth-authorization-server/tenant"
+	check "path insertion AS metadata 200" eq "$status" 200
+	check "path insertion AS metadata issuer" eq "$(j .issuer)" "$iss2"
+	check "endpoints under the issuer path" eq "$(j .authorization_endpoint)" "$iss2/authorize"
+	req GET "$b2/.well-known/openid-configuration/tenant"
+	check "path insertion OIDC 200" eq "$status" 200
+	check "path insertion OIDC issuer" eq "$(j .issuer)" "$iss2"
+	req GET "$b2/tenant/.well-known/openid-configuration"
+	check "path appended OIDC 200" eq "$status" 200
+	check "path appended OIDC issuer" eq "$(j .issuer)" "$iss2"
+	req GET "$b2/.well-known/oauth-protected-resource/mcp"
+	check "PRM names the issuer with its path" eq "$(j .authorization_servers[0])" "$iss2"
+	req POST "$b2/mcp" -H "Content-Type: application/json" -d '{}'
+	check "401 resource_metadata at the origin" has "$(hdr www-authenticate)" \
+		"resource_metadata=\"$b2/.well-known/oauth-protected-resource/mcp\""
+
+	q="response_type=code&client_id=mcp-agent&redirect_uri=$(enc http://127.0.0.1:9/cb)&code_challenge=$challenge&code_challenge_method=S256&state=s"
+	req GET "$iss2/authorize?$q"
+	check "sign-in page under the issuer path" eq "$status" 200
+	check "sign-in form posts under the issuer path" has "$(cat "$B")" 'action="/tenant/login"'
+	rt=$(field return_to)
+	check "return_to under the issuer path" eq "$rt" "/tenant/authorize?$q"
+	lc=$(cookie __Host-mcp_oauth_login)
+	req POST "$iss2/login" -H "Cookie: __Host-mcp_oauth_login=$lc" --data-urlencode "csrf=$lc" \
+		--data-urlencode "return_to=/authorize?$q" --data-urlencode "username=alice" \
+		--data-urlencode "password=$password"
+	check "return_to outside the issuer path refused" eq "$status" 400
+	req POST "$iss2/login" -H "Cookie: __Host-mcp_oauth_login=$lc" --data-urlencode "csrf=$lc" \
+		--data-urlencode "return_to=$rt" --data-urlencode "username=alice" \
+		--data-urlencode "password=$password"
+	check "sign-in under the issuer path 303" eq "$status" 303
+	check "sign-in returns under the issuer path" eq "$(hdr location)" "$rt"
+	stop_server
+	check "issuer-path server exits 0" eq "$srv_rc" 0
+	psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db2" >/dev/null 2>&1
+}
+
 # ---- a whole suite against one build ----
 
 # sanitizer_clean LOG: no ASan/UBSan/LSan report in the server's log.
@@ -713,7 +790,8 @@ start_demo || { echo "http: 0 passed, 1 failed"; exit 1; }
 for s in ${HTTP_SUITES:-normal asan}; do
 	case $s in
 	normal)
-		run_suite normal "$top/shim/mcp-oauth-server" ;;
+		run_suite normal "$top/shim/mcp-oauth-server"
+		test_issuer_path ;;
 	asan)
 		asan_bin=${HTTP_ASAN_BINARY:-$top/shim/asan/mcp-oauth-server}
 		if [ -n "${HTTP_ASAN_BINARY:-}" ] ||

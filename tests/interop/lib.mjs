@@ -134,11 +134,11 @@ export class Person {
 /**
  * A real loopback redirect listener (RFC 8252 section 7.3) on a port the
  * system picks, as native MCP clients run one.  `callback()` resolves with
- * the full URL of the first request to `path`.
+ * the full URL of the next request to `path`.
  */
 export async function loopbackListener(path = '/callback') {
-  let resolve;
-  const got = new Promise((r) => { resolve = r; });
+  const received = [];
+  const waiters = [];
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, `http://${req.headers.host}`);
     if (url.pathname !== path) {
@@ -146,14 +146,15 @@ export async function loopbackListener(path = '/callback') {
       return;
     }
     res.writeHead(200, { 'content-type': 'text/plain' }).end('You may close this window.');
-    resolve(url);
+    if (waiters.length) waiters.shift()(url);
+    else received.push(url);
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address();
   return {
     port,
     redirectUri: `http://127.0.0.1:${port}${path}`,
-    callback: () => got,
+    callback: () => (received.length ? Promise.resolve(received.shift()) : new Promise((r) => waiters.push(r))),
     close: () => new Promise((r) => server.close(r)),
   };
 }
@@ -199,4 +200,28 @@ export async function postForm(path, fields, headers = {}) {
 /** Assert an HTTP status is not a server error. */
 export function notServerError(status, what) {
   assert.ok(status < 500, `${what}: answered ${status}, a server error`);
+}
+
+/** Register a client by RFC 7591 (plain fetch: neither library does it); the client information. */
+export async function registerClient(metadata) {
+  const res = await fetch(new URL('/register', env.base), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(metadata),
+  });
+  const body = await res.json();
+  assert.equal(res.status, 201, `registration: ${JSON.stringify(body)}`);
+  return body;
+}
+
+/**
+ * One authorization round trip as a person: build the authorization URL,
+ * sign in, decide, and deliver the redirect to the listener; the callback URL.
+ */
+export async function authorizeVia(person, listener, params, decision = 'approve') {
+  const url = new URL('/authorize', env.base);
+  for (const [k, v] of Object.entries({ response_type: 'code', redirect_uri: listener.redirectUri, ...params }))
+    if (v !== undefined) url.searchParams.set(k, v);
+  const location = await person.authorize(url, decision);
+  return deliverRedirect(location, listener);
 }
