@@ -66,10 +66,10 @@ durable=$(tps durable_insert.sql)
 alg=ES256; speed=ecdsap256
 openssl_verify=$(openssl speed -multi "$(nproc)" -seconds 3 "$speed" 2>/dev/null |
 	awk '/nistp256/ { v = $NF } END { print v }')
-seen=$(tps verify.sql -D tok="$tok" -D resource="$resource")
-first=$(PGOPTIONS="-c mcp_oauth.token_cache_size=0" tps verify.sql -D tok="$tok" -D resource="$resource")
-patv=$(tps verify.sql -D tok="$pat" -D resource="$resource")
-patfirst=$(PGOPTIONS="-c mcp_oauth.token_cache_size=0" tps verify.sql -D tok="$pat" -D resource="$resource")
+seen=$(tps verify.sql -D tok="$tok" -D resource="$resource" -D need="{mcp:tools}")
+first=$(PGOPTIONS="-c mcp_oauth.token_cache_size=0" tps verify.sql -D tok="$tok" -D resource="$resource" -D need="{mcp:tools}")
+patv=$(tps verify.sql -D tok="$pat" -D resource="$resource" -D need="{mcp:tools}")
+patfirst=$(PGOPTIONS="-c mcp_oauth.token_cache_size=0" tps verify.sql -D tok="$pat" -D resource="$resource" -D need="{mcp:tools}")
 refresh=$(tps refresh.sql)
 round=$(tps code_round.sql)
 
@@ -83,6 +83,6 @@ line "verify PAT first seen (no cache)" "$patfirst" "$select1" "SELECT 1"
 line "refresh (rotation, durable)" "$refresh" "$durable" "durable INSERT (aim >= 0.50)"
 line "authorize+approve+code exchange" "$round" "$durable" "durable INSERT (aim >= 0.25)"
 
-if [ -x bench/http.sh ] && [ -x shim/mcp-oauth-server ]; then
+if [ "${BENCH_HTTP:-1}" != 0 ] && [ -f bench/http.sh ] && [ -x shim/mcp-oauth-server ]; then
 	bash bench/http.sh
 fi

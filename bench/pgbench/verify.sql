@@ -1,2 +1,3 @@
--- verify_access_token of one token (-D tok=...), with the cache as configured
-SELECT (mcp_oauth.verify_access_token(:tok, :resource, '{mcp:tools}')).active;
+-- verify_access_token of one token (-D tok=... -D resource=... -D need=...),
+-- with the verified-token cache as configured
+SELECT (mcp_oauth.verify_access_token(:tok, :resource, :need)).active;

@@ -37,6 +37,15 @@ function oauthError(error, status = 400) {
   };
 }
 
+/** Move the rotations of the grant of `accessToken` back past the grace period (never sleep). */
+function endGracePeriod(accessToken) {
+  const { jti } = decodeJwt(accessToken).claims;
+  assert.match(jti, /^[0-9a-f-]{36}$/);
+  sql(`UPDATE mcp_oauth.refresh_tokens SET rotated_at = rotated_at - interval '1 hour'
+       WHERE rotated_at IS NOT NULL AND grant_id =
+             (SELECT grant_id FROM mcp_oauth.access_tokens WHERE jti = '${jti}')`);
+}
+
 describe('negative interop: what must fail, fails as the specs say', () => {
   let as, person, listenerA, listenerB, clientA, clientB, metadata;
 
@@ -124,11 +133,7 @@ describe('negative interop: what must fail, fails as the specs say', () => {
   test('reused refresh token after the grace period: invalid_grant, the family revoked', async () => {
     const t = await freshTokens(clientA, listenerA);
     const r1 = await refresh(clientA, t.refresh_token);
-    const { jti } = decodeJwt(r1.access_token).claims;
-    // Move the rotation back past the grace period (never sleep).
-    sql(`UPDATE mcp_oauth.refresh_tokens SET rotated_at = rotated_at - interval '1 hour'
-	       WHERE rotated_at IS NOT NULL AND grant_id =
-	             (SELECT grant_id FROM mcp_oauth.access_tokens WHERE jti = '${jti}')`);
+    endGracePeriod(r1.access_token);
     await assert.rejects(refresh(clientA, t.refresh_token), oauthError('invalid_grant'));
     await assert.rejects(refresh(clientA, r1.refresh_token), oauthError('invalid_grant'),
       'the successor dies with the family');
@@ -140,10 +145,7 @@ describe('negative interop: what must fail, fails as the specs say', () => {
     const r1 = await refreshAuthorization(env.issuer, {
       metadata, clientInformation: clientA, refreshToken: t.refresh_token, resource: new URL(env.resource), fetchFn: fetchSpy,
     });
-    const { jti } = decodeJwt(r1.access_token).claims;
-    sql(`UPDATE mcp_oauth.refresh_tokens SET rotated_at = rotated_at - interval '1 hour'
-	       WHERE rotated_at IS NOT NULL AND grant_id =
-	             (SELECT grant_id FROM mcp_oauth.access_tokens WHERE jti = '${jti}')`);
+    endGracePeriod(r1.access_token);
     await assert.rejects(refreshAuthorization(env.issuer, {
       metadata, clientInformation: clientA, refreshToken: t.refresh_token, resource: new URL(env.resource), fetchFn: fetchSpy,
     }), (e) => e.constructor.name === 'InvalidGrantError');
