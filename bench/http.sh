@@ -21,6 +21,7 @@
 #   BENCH_THREADS=2        wrk threads
 #   BENCH_KEEP=1           keep the work directory (logs, wrk output)
 #   BENCH_LOG_LEVEL=warn   our server's --log-level (info writes an access log line per request)
+#   BENCH_DB_CONNECTIONS=  our server's --db-connections (per thread; unset: its default)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -28,6 +29,8 @@ secs=${BENCH_SECONDS:-10}
 conns=${BENCH_CONNECTIONS:-32}
 wthreads=${BENCH_THREADS:-2}
 log_level=${BENCH_LOG_LEVEL:-warn}
+server_opts=()
+[ -n "${BENCH_DB_CONNECTIONS:-}" ] && server_opts+=(--db-connections "$BENCH_DB_CONNECTIONS")
 warm=2
 
 # ---- dependencies and build ----
@@ -78,7 +81,7 @@ export PGDATABASE=bench
 
 node bench/upstream.mjs --port "$uport" 2>"$tmp/upstream.log" &
 pids+=($!)
-shim/mcp-oauth-server --listen "127.0.0.1:$port" --issuer "$ours" --log-level "$log_level" \
+shim/mcp-oauth-server --listen "127.0.0.1:$port" --issuer "$ours" --log-level "$log_level" "${server_opts[@]}" \
 	--database "host=$tmp port=$pgport dbname=bench user=mcp_oauth_shim" \
 	--mcp-path /mcp --upstream "http://127.0.0.1:$uport/mcp" 2>"$tmp/server.log" &
 our_pid=$!
@@ -198,13 +201,19 @@ BENCH_TOKEN=$their_token warm_up theirs "$theirs" mcp.lua
 BENCH_TOKEN=$their_token measure gateway theirs "$theirs" mcp.lua "$their_pid"
 
 # refresh: three tokens per connection start each side's rotation pools
+# (one set for the warm-up, a fresh one for the measured run)
 n=$((conns * 3))
-our_codes "$n" | exchange "$ours" refresh_token >"$tmp/rt-ours.txt"
-their_codes "$n" | exchange "$theirs" refresh_token >"$tmp/rt-theirs.txt"
-BENCH_POOL_FILE=$tmp/rt-ours.txt warm_up ours "$ours" refresh.lua
-BENCH_POOL_FILE=$tmp/rt-ours.txt measure refresh ours "$ours" refresh.lua "$our_pid"
-BENCH_POOL_FILE=$tmp/rt-theirs.txt warm_up theirs "$theirs" refresh.lua
-BENCH_POOL_FILE=$tmp/rt-theirs.txt measure refresh theirs "$theirs" refresh.lua "$their_pid"
+for side in ours theirs; do
+	url=$ours; mint=our_codes
+	[ $side = theirs ] && { url=$theirs; mint=their_codes; }
+	$mint $((n * 2)) | exchange "$url" refresh_token >"$tmp/rt-$side.txt"
+	head -n $n "$tmp/rt-$side.txt" >"$tmp/rt-warm-$side.txt"
+	tail -n +$((n + 1)) "$tmp/rt-$side.txt" >"$tmp/rt-run-$side.txt"
+done
+BENCH_POOL_FILE=$tmp/rt-warm-ours.txt warm_up ours "$ours" refresh.lua
+BENCH_POOL_FILE=$tmp/rt-run-ours.txt measure refresh ours "$ours" refresh.lua "$our_pid"
+BENCH_POOL_FILE=$tmp/rt-warm-theirs.txt warm_up theirs "$theirs" refresh.lua
+BENCH_POOL_FILE=$tmp/rt-run-theirs.txt measure refresh theirs "$theirs" refresh.lua "$their_pid"
 
 # code exchange: pools of 1.5x what each side's refresh rate would use
 pool_size() { awk -v r="$(cut -d' ' -f1 "$tmp/refresh.$1")" -v s="$secs" \
@@ -216,7 +225,7 @@ BENCH_POOL_FILE=$tmp/codes-theirs.txt measure code theirs "$theirs" code.lua "$t
 
 # ---- report ----
 echo
-echo "HTTP benchmarks: wrk -t$wthreads -c$conns, ${secs}s per run, $(nproc) cores; ours: fsync + synchronous_commit on, --log-level $log_level"
+echo "HTTP benchmarks: wrk -t$wthreads -c$conns, ${secs}s per run, $(nproc) cores; ours: fsync + synchronous_commit on, --log-level $log_level${server_opts[*]:+ ${server_opts[*]}}"
 printf '%-9s %10s %9s %8s %5s | %9s %9s %8s %5s | %s\n' route "ours" p99 RSS err "SDK" p99 RSS err "ours/SDK"
 report metadata 10
 report gateway 3

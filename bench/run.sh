@@ -70,7 +70,7 @@ seen=$(tps verify.sql -D tok="$tok" -D resource="$resource" -D need="{mcp:tools}
 first=$(PGOPTIONS="-c mcp_oauth.token_cache_size=0" tps verify.sql -D tok="$tok" -D resource="$resource" -D need="{mcp:tools}")
 patv=$(tps verify.sql -D tok="$pat" -D resource="$resource" -D need="{mcp:tools}")
 patfirst=$(PGOPTIONS="-c mcp_oauth.token_cache_size=0" tps verify.sql -D tok="$pat" -D resource="$resource" -D need="{mcp:tools}")
-refresh=$(tps refresh.sql)
+refresh=$(tps refresh.sql -D rt=-)
 round=$(tps code_round.sql)
 
 line "floor: SELECT 1" "$select1" "$select1" "SELECT 1"

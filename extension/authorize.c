@@ -450,10 +450,19 @@ parse_query(const char *query, form *f, MoResponse *r)
 		return true;
 	/*
 	 * A repetition is judged once the client and redirect URI are known;
-	 * parse again to be sure nothing else was wrong (64: as mo_parse_form).
+	 * parse again to be sure nothing else was wrong (64: as mo_parse_form),
+	 * bad text included: it must not be echoed to the client in state.
 	 */
-	return f->duplicate != NULL &&
-		form_parse(query, strlen(query), 64, palloc, f) == FORM_OK;
+	if (f->duplicate == NULL ||
+		form_parse(query, strlen(query), 64, palloc, f) != FORM_OK)
+		return false;
+	if (!mo_form_valid_text(f))
+	{
+		mo_error_response(r, 400, "invalid_request",
+						  "parameters must be valid UTF-8 without control characters");
+		return false;
+	}
+	return true;
 }
 
 /* Handle one authorization request. */

@@ -62,8 +62,16 @@ parse_basic(const char *authorization, ClientCredentials *creds)
 	*colon = '\0';
 	creds->client_id = form_decode(decoded);
 	creds->secret = form_decode(colon + 1);
-	return creds->client_id != NULL && creds->secret != NULL &&
-		creds->client_id[0] != '\0';
+	/* bytes that are not text never reach a table (the audit row) */
+	if (creds->client_id == NULL || creds->secret == NULL ||
+		creds->client_id[0] == '\0' || !mo_valid_text(creds->client_id) ||
+		!mo_valid_text(creds->secret))
+	{
+		creds->client_id = NULL;
+		creds->secret = NULL;
+		return false;
+	}
+	return true;
 }
 
 /* Audit a failed authentication (never the secret). */

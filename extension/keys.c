@@ -28,9 +28,14 @@
 #define KEY_CACHE_MAX 32
 #define DEFAULT_PUBLISH_AHEAD 600	/* seconds */
 
-/* "The key is published" for a query whose $1 is lifetime + leeway in seconds. */
+/*
+ * "The key is published" for a query whose $1 is lifetime + leeway in
+ * seconds.  Operators and functions are qualified: verify_access_token runs
+ * it under the caller's search_path (see 10_keys_metadata_verify.sql).
+ */
 #define PUBLISHED_SQL \
-	"(retired_at IS NULL OR retired_at + make_interval(secs => $1) > now())"
+	"(retired_at IS NULL OR retired_at OPERATOR(pg_catalog.+)" \
+	" pg_catalog.make_interval(secs => $1) OPERATOR(pg_catalog.>) pg_catalog.now())"
 
 typedef struct KeyCacheEntry
 {
@@ -133,11 +138,18 @@ keep_plan(const char *sql, int nargs, Oid *types)
 	return plan;
 }
 
-/* Column col of the first result row as a C string in the caller's context (NULL if null). */
+/*
+ * Column col of the first result row as a C string in the caller's context
+ * (NULL if null), so that it outlives mo_spi_finish().
+ */
 static char *
 result_string(int col)
 {
-	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col);
+	MemoryContext old = MemoryContextSwitchTo(mo_spi_caller_context());
+	char	   *s = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col);
+
+	MemoryContextSwitchTo(old);
+	return s;
 }
 
 /* The key that signs now; false if there is none.  SPI-connected. */
@@ -220,12 +232,20 @@ query_true(const char *sql)
 	return !isnull && DatumGetBool(d);
 }
 
-/* Make the first key (at once) if the table is empty.  SPI-connected. */
+/*
+ * Make the first key (at once) if the table is empty.  SPI-connected.  The
+ * common case (a key exists) takes no lock, so that concurrent JWKS
+ * requests do not queue on the self-conflicting table lock.
+ */
 static void
 ensure_first_key(void)
 {
+	const char *empty = "SELECT NOT EXISTS (SELECT FROM mcp_oauth.signing_keys)";
+
+	if (!query_true(empty))
+		return;
 	lock_signing_keys();
-	if (query_true("SELECT NOT EXISTS (SELECT FROM mcp_oauth.signing_keys)"))
+	if (query_true(empty))
 	{
 		(void) insert_new_key((jwt_alg) (mo_signing_alg == MO_ALG_EDDSA ?
 										 JWT_ALG_EDDSA : JWT_ALG_ES256), 0);
@@ -279,7 +299,8 @@ mo_check_jwt_signature(const jwt_parsed *jwt, const char **reason)
 	mo_spi_connect();
 	if (plan == NULL)
 		plan = keep_plan("SELECT alg, private_key_pem FROM mcp_oauth.signing_keys"
-						 " WHERE kid = $2 AND " PUBLISHED_SQL, 2, types);
+						 " WHERE kid OPERATOR(pg_catalog.=) $2 AND " PUBLISHED_SQL,
+						 2, types);
 	values[0] = publish_tail_datum();
 	values[1] = CStringGetTextDatum(jwt->kid);
 	if (SPI_execute_plan(plan, values, NULL, true, 1) != SPI_OK_SELECT)
@@ -314,6 +335,7 @@ mo_jwks_json(void)
 	Oid			types[1] = {FLOAT8OID};
 	Datum		values[1];
 	StringInfoData buf;
+	MemoryContext oldcxt;
 
 	mo_spi_connect();
 	if (plan == NULL)
@@ -324,7 +346,10 @@ mo_jwks_json(void)
 	values[0] = publish_tail_datum();
 	if (SPI_execute_plan(plan, values, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read signing keys");
+	/* the document must outlive mo_spi_finish(): build it in the caller's context */
+	oldcxt = MemoryContextSwitchTo(mo_spi_caller_context());
 	initStringInfo(&buf);
+	MemoryContextSwitchTo(oldcxt);
 	appendStringInfoString(&buf, "{\"keys\":[");
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{

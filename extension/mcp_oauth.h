@@ -126,6 +126,12 @@ extern void mo_json_string_list(StringInfo buf, const char *key, List *values);
 extern bool mo_parse_form(const char *content_type, const char *body,
 						  form *out, MoResponse *err);
 
+/* Whether s is valid text of the database encoding without control characters. */
+extern bool mo_valid_text(const char *s);
+
+/* Whether every name and value of f is mo_valid_text. */
+extern bool mo_form_valid_text(const form *f);
+
 /* Whether content_type's media type equals type (case-insensitive, parameters ignored). */
 extern bool mo_media_type_is(const char *content_type, const char *type);
 

@@ -36,16 +36,26 @@ issuer_url(const char *path)
 	return psprintf("%.*s%s", (int) n, mo_issuer, path);
 }
 
-/* The names of every known scope (SPI-connects for the query). */
+/*
+ * The names of every known scope (SPI-connects for the query), copied to
+ * the caller's context: what SPI returned is freed by mo_spi_finish().
+ */
 static List *
 known_scopes(void)
 {
 	List	   *scopes;
+	List	   *result = NIL;
+	ListCell   *lc;
+	MemoryContext old;
 
 	mo_spi_connect();
 	scopes = mo_known_scopes(false);
+	old = MemoryContextSwitchTo(mo_spi_caller_context());
+	foreach(lc, scopes)
+		result = lappend(result, pstrdup((const char *) lfirst(lc)));
+	MemoryContextSwitchTo(old);
 	mo_spi_finish();
-	return scopes;
+	return result;
 }
 
 /* A List of C strings from a NULL-terminated array. */

@@ -32,8 +32,8 @@ mo_media_type_is(const char *content_type, const char *type)
 }
 
 /* Whether s is valid UTF-8 (the database encoding) without control characters. */
-static bool
-valid_text(const char *s)
+bool
+mo_valid_text(const char *s)
 {
 	const unsigned char *p;
 
@@ -44,13 +44,13 @@ valid_text(const char *s)
 }
 
 /* Whether every name and value of f is valid text. */
-static bool
-form_valid_text(const form *f)
+bool
+mo_form_valid_text(const form *f)
 {
 	int			i;
 
 	for (i = 0; i < f->count; i++)
-		if (!valid_text(f->params[i].name) || !valid_text(f->params[i].value))
+		if (!mo_valid_text(f->params[i].name) || !mo_valid_text(f->params[i].value))
 			return false;
 	return true;
 }
@@ -92,12 +92,12 @@ mo_parse_form(const char *content_type, const char *body, form *out,
 	if (out->duplicate != NULL)
 	{
 		mo_error_response(err, 400, "invalid_request",
-						  strlen(out->duplicate) <= 64 && valid_text(out->duplicate) ?
+						  strlen(out->duplicate) <= 64 && mo_valid_text(out->duplicate) ?
 						  psprintf("parameter \"%s\" is repeated", out->duplicate) :
 						  "a parameter is repeated");
 		return false;
 	}
-	if (!form_valid_text(out))
+	if (!mo_form_valid_text(out))
 	{
 		mo_error_response(err, 400, "invalid_request",
 						  "parameters must be valid UTF-8 without control characters");

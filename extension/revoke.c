@@ -129,10 +129,12 @@ verified_jwt(const char *token, jwt_parsed *jwt)
 	if (strlen(token) > JWT_MAX_LEN || jwt_parse(token, palloc, jwt) != NULL)
 		return false;
 	aud = json_get(&jwt->claims, "aud");
-	if (aud == NULL || aud->type != JSON_STRING)
+	/* verify_access_token raises for a resource not configured: not ours */
+	if (aud == NULL || aud->type != JSON_STRING ||
+		mo_match_resource(aud->string) == NULL)
 		return false;
 	mo_spi_plan(&plan,
-				"SELECT active, kind FROM verify_access_token($1, $2)",
+				"SELECT active, kind FROM mcp_oauth.verify_access_token($1, $2)",
 				2, types);
 	values[0] = CStringGetTextDatum(token);
 	values[1] = CStringGetTextDatum(aud->string);

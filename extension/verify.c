@@ -349,8 +349,9 @@ check_jti(const char *jti, const Verified *v)
 		plan = SPI_prepare("SELECT a.revoked_at IS NULL AND g.revoked_at IS NULL,"
 						   " g.subject, g.client_id"
 						   " FROM mcp_oauth.access_tokens a"
-						   " JOIN mcp_oauth.grants g USING (grant_id)"
-						   " WHERE a.jti = $1",
+						   " JOIN mcp_oauth.grants g"
+						   " ON g.grant_id OPERATOR(pg_catalog.=) a.grant_id"
+						   " WHERE a.jti OPERATOR(pg_catalog.=) $1",
 						   1, (Oid[]) {UUIDOID});
 		if (plan == NULL || SPI_keepplan(plan) != 0)
 			elog(ERROR, "could not prepare access token lookup");
@@ -423,17 +424,21 @@ static void
 touch_pat(Verified *v)
 {
 	TimestampTz now = now_ts();
+	Interval	touch_interval = {.time = PAT_TOUCH_INTERVAL};
 
 	if (v->last_used != DT_NOBEGIN && now - v->last_used < PAT_TOUCH_INTERVAL)
 		return;
 	if (XactReadOnly || RecoveryInProgress())
 		return;
 	if (SPI_execute_with_args("UPDATE mcp_oauth.personal_access_tokens"
-							  " SET last_used_at = now() WHERE pat_id = $1"
+							  " SET last_used_at = pg_catalog.now()"
+							  " WHERE pat_id OPERATOR(pg_catalog.=) $1"
 							  " AND (last_used_at IS NULL"
-							  " OR last_used_at < now() - interval '1 hour')",
-							  1, (Oid[]) {INT8OID},
-							  (Datum[]) {Int64GetDatum(v->pat_id)},
+							  " OR last_used_at OPERATOR(pg_catalog.<)"
+							  " pg_catalog.now() OPERATOR(pg_catalog.-) $2)",
+							  2, (Oid[]) {INT8OID, INTERVALOID},
+							  (Datum[]) {Int64GetDatum(v->pat_id),
+							  IntervalPGetDatum(&touch_interval)},
 							  NULL, false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "could not update personal access token");
 	v->last_used = now;
@@ -449,7 +454,11 @@ row_time(int col, bool *isnull)
 	return *isnull ? DT_NOBEGIN : DatumGetTimestampTz(d);
 }
 
-/* Check the PAT row just fetched and fill v; NULL or a reason.  SPI-connected. */
+/*
+ * Check the PAT row just fetched and fill v; NULL or a reason.
+ * SPI-connected: v's strings and list are made in the caller's context,
+ * since mo_spi_finish() frees SPI's.
+ */
 static const char *
 check_pat_row(const char *configured, Verified *v)
 {
@@ -457,6 +466,7 @@ check_pat_row(const char *configured, Verified *v)
 	TupleDesc	desc = SPI_tuptable->tupdesc;
 	char	   *resource = SPI_getvalue(row, desc, 4);
 	bool		isnull;
+	MemoryContext old;
 
 	if (DatumGetBool(SPI_getbinval(row, desc, 7, &isnull)))
 		return "token revoked";
@@ -468,9 +478,11 @@ check_pat_row(const char *configured, Verified *v)
 		return "token not for this resource";
 	v->kind = 'p';
 	v->pat_id = DatumGetInt64(SPI_getbinval(row, desc, 1, &isnull));
+	old = MemoryContextSwitchTo(mo_spi_caller_context());
 	v->subject = SPI_getvalue(row, desc, 2);
-	v->client_id = NULL;
 	v->scopes = mo_text_array_to_list(SPI_getbinval(row, desc, 3, &isnull));
+	MemoryContextSwitchTo(old);
+	v->client_id = NULL;
 	v->last_used = row_time(6, &isnull);
 	touch_pat(v);
 	return NULL;
@@ -490,7 +502,7 @@ verify_pat(const char *token, const char *configured, Verified *v)
 		plan = SPI_prepare("SELECT pat_id, subject, scopes, resource, expires_at,"
 						   " last_used_at, revoked_at IS NOT NULL"
 						   " FROM mcp_oauth.personal_access_tokens"
-						   " WHERE token_hash = $1",
+						   " WHERE token_hash OPERATOR(pg_catalog.=) $1",
 						   1, (Oid[]) {BYTEAOID});
 		if (plan == NULL || SPI_keepplan(plan) != 0)
 			elog(ERROR, "could not prepare personal access token lookup");
@@ -580,18 +592,37 @@ set_text(Datum *values, bool *nulls, int i, const char *s)
 	values[i] = s ? CStringGetTextDatum(s) : (Datum) 0;
 }
 
+/*
+ * The tuple descriptor of token_verification, looked up once per call site
+ * (fn_extra): the lookup is a good part of the cached path's cost.
+ */
+static TupleDesc
+result_desc(FunctionCallInfo fcinfo)
+{
+	TupleDesc	desc = (TupleDesc) fcinfo->flinfo->fn_extra;
+
+	if (desc == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+
+		if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "return type must be a row type");
+		desc = BlessTupleDesc(desc);
+		MemoryContextSwitchTo(old);
+		fcinfo->flinfo->fn_extra = desc;
+	}
+	return desc;
+}
+
 /* The token_verification row. */
 static Datum
 result_row(FunctionCallInfo fcinfo, bool active, const Verified *v,
 		   const char *error, const char *description, const char *www)
 {
-	TupleDesc	tupdesc;
+	TupleDesc	tupdesc = result_desc(fcinfo);
 	Datum		values[9];
 	bool		nulls[9] = {false};
 
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	tupdesc = BlessTupleDesc(tupdesc);
 	values[0] = BoolGetDatum(active);
 	set_text(values, nulls, 1, v ? v->subject : NULL);
 	set_text(values, nulls, 2, v ? v->client_id : NULL);

@@ -18,7 +18,9 @@ flock 9
 all_layers="unit regress isolation jwt http interop browser"
 layers=${TEST_LAYERS:-$all_layers}
 
-bash scripts/deps.sh || exit 1
+extra_packages=()
+case " $layers " in *" browser "*) extra_packages+=(chromium) ;; esac
+bash scripts/deps.sh "${extra_packages[@]}" || exit 1
 # shellcheck source=cluster.sh
 . scripts/cluster.sh
 

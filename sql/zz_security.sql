@@ -63,15 +63,74 @@ SELECT p.oid::regprocedure::text AS granted_to_server FROM pg_proc p
 SELECT e.fn AS endpoint_not_granted FROM endpoints e
  WHERE NOT has_function_privilege('mcp_oauth_server', e.fn, 'EXECUTE');
 
--- 3. every function is SECURITY DEFINER with a fixed search_path (but the helpers)
+-- 3. every function is SECURITY DEFINER with a fixed search_path (but the
+-- helpers, and verify_access_token: see below)
 SELECT p.oid::regprocedure AS unsafe_function, p.prosecdef, p.proconfig FROM pg_proc p
  WHERE p.pronamespace = 'mcp_oauth'::regnamespace
    AND p.oid NOT IN (SELECT fn FROM helpers)
+   AND p.oid <> 'mcp_oauth.verify_access_token(text, text, text[])'::regprocedure
    AND NOT (p.prosecdef AND p.proconfig @> '{"search_path=mcp_oauth, pg_catalog, pg_temp"}');
+-- verify_access_token runs on every MCP request: it is SECURITY DEFINER with
+-- no SET clause at all, because SET search_path costs a GUC save and restore
+-- per call (about a quarter of the cached path).  That is safe only because
+-- every query on its path qualifies every table, function and operator; 3b
+-- below calls it under a hostile search_path to prove it.
+SELECT p.prosecdef, p.proconfig IS NULL AS no_set_clause FROM pg_proc p
+ WHERE p.oid = 'mcp_oauth.verify_access_token(text, text, text[])'::regprocedure;
 SELECT h.fn::text, p.prosecdef, p.provolatile FROM helpers h JOIN pg_proc p ON p.oid = h.fn ORDER BY 1;
 -- endpoint functions are VOLATILE (they write audit rows, last-use times)
 SELECT e.fn AS not_volatile FROM endpoints e JOIN pg_proc p ON p.oid = e.fn
  WHERE p.provolatile <> 'v';
+
+-- 3b. verify_access_token under a hostile search_path: operators and
+-- functions that shadow pg_catalog's (an "=" that is always true would make
+-- any PAT-shaped string match a stored hash; a now() in the past would
+-- un-expire tokens) are never called, and answers stay right.
+CREATE SCHEMA regress_evil;
+CREATE TABLE regress_evil.calls (what text);
+CREATE FUNCTION regress_evil.yes(a anyelement, b anyelement) RETURNS boolean
+LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO regress_evil.calls VALUES (pg_typeof(a)::text);
+	RETURN true;
+END
+$$;
+CREATE OPERATOR regress_evil.= (FUNCTION = regress_evil.yes,
+	LEFTARG = bytea, RIGHTARG = bytea);
+CREATE OPERATOR regress_evil.= (FUNCTION = regress_evil.yes,
+	LEFTARG = uuid, RIGHTARG = uuid);
+CREATE OPERATOR regress_evil.= (FUNCTION = regress_evil.yes,
+	LEFTARG = text, RIGHTARG = text);
+CREATE OPERATOR regress_evil.= (FUNCTION = regress_evil.yes,
+	LEFTARG = bigint, RIGHTARG = bigint);
+CREATE OPERATOR regress_evil.> (FUNCTION = regress_evil.yes,
+	LEFTARG = timestamptz, RIGHTARG = timestamptz);
+CREATE OPERATOR regress_evil.< (FUNCTION = regress_evil.yes,
+	LEFTARG = timestamptz, RIGHTARG = timestamptz);
+CREATE FUNCTION regress_evil.now() RETURNS timestamptz LANGUAGE sql
+AS $$ SELECT '2000-01-01'::timestamptz $$;
+SELECT mcp_oauth.create_personal_access_token('sec_evil_pat', 'evil path',
+	'{mcp:tools}') AS evil_pat \gset
+UPDATE mcp_oauth.personal_access_tokens SET expires_at = now() - interval '1 minute'
+ WHERE subject = 'sec_evil_pat';
+SELECT mcp_oauth.create_personal_access_token('sec_evil_gone', 'deleted',
+	'{mcp:tools}') AS gone_pat \gset
+DELETE FROM mcp_oauth.personal_access_tokens WHERE subject = 'sec_evil_gone';
+SET search_path = regress_evil, pg_catalog, mcp_oauth, public;
+-- a well-formed PAT whose row is gone: the evil bytea "=" would match another
+SELECT active, error, error_description
+  FROM mcp_oauth.verify_access_token(:'gone_pat', 'https://mcp.example.com/mcp');
+-- the real, expired PAT: the evil now() would revive it
+SELECT active, error, error_description
+  FROM mcp_oauth.verify_access_token(:'evil_pat', 'https://mcp.example.com/mcp');
+-- a JWT naming an unknown kid: the evil text "=" would find a key
+SELECT active, error, error_description
+  FROM mcp_oauth.verify_access_token(
+	'eyJhbGciOiJFUzI1NiIsInR5cCI6ImF0K2p3dCIsImtpZCI6Im5vcGUifQ.e30.'
+	|| repeat('A', 86), 'https://mcp.example.com/mcp');
+RESET search_path;
+SELECT count(*) AS evil_calls FROM regress_evil.calls;
+DROP SCHEMA regress_evil CASCADE;
 
 -- 4. what a member of mcp_oauth_server can and cannot do
 CREATE ROLE regress_mo_shim NOLOGIN IN ROLE mcp_oauth_server;
