@@ -34,8 +34,8 @@
  * it under the caller's search_path (see 10_keys_metadata_verify.sql).
  */
 #define PUBLISHED_SQL \
-	"(retired_at IS NULL OR retired_at OPERATOR(pg_catalog.+)" \
-	" pg_catalog.make_interval(secs => $1) OPERATOR(pg_catalog.>) pg_catalog.now())"
+	"(retired_at IS NULL OR (retired_at OPERATOR(pg_catalog.+)" \
+	" pg_catalog.make_interval(secs => $1)) OPERATOR(pg_catalog.>) pg_catalog.now())"
 
 typedef struct KeyCacheEntry
 {

@@ -435,7 +435,7 @@ touch_pat(Verified *v)
 							  " WHERE pat_id OPERATOR(pg_catalog.=) $1"
 							  " AND (last_used_at IS NULL"
 							  " OR last_used_at OPERATOR(pg_catalog.<)"
-							  " pg_catalog.now() OPERATOR(pg_catalog.-) $2)",
+							  " (pg_catalog.now() OPERATOR(pg_catalog.-) $2))",
 							  2, (Oid[]) {INT8OID, INTERVALOID},
 							  (Datum[]) {Int64GetDatum(v->pat_id),
 							  IntervalPGetDatum(&touch_interval)},

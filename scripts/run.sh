@@ -38,6 +38,7 @@ psql_q() { psql -X -q -v ON_ERROR_STOP=1 -d "$@"; }
 psql -X -q -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'mcp_oauth'" | grep -q 1 ||
 	psql -X -q -d postgres -c "CREATE DATABASE mcp_oauth"
 psql_q mcp_oauth <<SQL
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS mcp_oauth CASCADE;
 ALTER EXTENSION mcp_oauth UPDATE;
 ALTER DATABASE mcp_oauth SET mcp_oauth.issuer = '$issuer';

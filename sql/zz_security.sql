@@ -82,54 +82,59 @@ SELECT h.fn::text, p.prosecdef, p.provolatile FROM helpers h JOIN pg_proc p ON p
 SELECT e.fn AS not_volatile FROM endpoints e JOIN pg_proc p ON p.oid = e.fn
  WHERE p.provolatile <> 'v';
 
--- 3b. verify_access_token under a hostile search_path: operators and
--- functions that shadow pg_catalog's (an "=" that is always true would make
--- any PAT-shaped string match a stored hash; a now() in the past would
--- un-expire tokens) are never called, and answers stay right.
+-- 3b. verify_access_token under a hostile search_path: operators and a
+-- now() that shadow pg_catalog's (an "=" that is always true would let any
+-- well-formed token match some stored row) are never called, and every
+-- answer stays right.
 CREATE SCHEMA regress_evil;
 CREATE TABLE regress_evil.calls (what text);
-CREATE FUNCTION regress_evil.yes(a anyelement, b anyelement) RETURNS boolean
-LANGUAGE plpgsql AS $$
+DO $$
+DECLARE
+	t text;
 BEGIN
-	INSERT INTO regress_evil.calls VALUES (pg_typeof(a)::text);
-	RETURN true;
+	FOREACH t IN ARRAY '{bytea,uuid,text,bigint,timestamptz}'::text[] LOOP
+		EXECUTE format('CREATE FUNCTION regress_evil.yes(%1$s, %1$s) RETURNS boolean'
+			' LANGUAGE sql AS %2$L', t,
+			format('INSERT INTO regress_evil.calls VALUES (%L); SELECT true', t));
+		EXECUTE format('CREATE OPERATOR regress_evil.= (FUNCTION = regress_evil.yes, LEFTARG = %1$s, RIGHTARG = %1$s)', t);
+		EXECUTE format('CREATE OPERATOR regress_evil.< (FUNCTION = regress_evil.yes, LEFTARG = %1$s, RIGHTARG = %1$s)', t);
+		EXECUTE format('CREATE OPERATOR regress_evil.> (FUNCTION = regress_evil.yes, LEFTARG = %1$s, RIGHTARG = %1$s)', t);
+	END LOOP;
 END
 $$;
-CREATE OPERATOR regress_evil.= (FUNCTION = regress_evil.yes,
-	LEFTARG = bytea, RIGHTARG = bytea);
-CREATE OPERATOR regress_evil.= (FUNCTION = regress_evil.yes,
-	LEFTARG = uuid, RIGHTARG = uuid);
-CREATE OPERATOR regress_evil.= (FUNCTION = regress_evil.yes,
-	LEFTARG = text, RIGHTARG = text);
-CREATE OPERATOR regress_evil.= (FUNCTION = regress_evil.yes,
-	LEFTARG = bigint, RIGHTARG = bigint);
-CREATE OPERATOR regress_evil.> (FUNCTION = regress_evil.yes,
-	LEFTARG = timestamptz, RIGHTARG = timestamptz);
-CREATE OPERATOR regress_evil.< (FUNCTION = regress_evil.yes,
-	LEFTARG = timestamptz, RIGHTARG = timestamptz);
-CREATE FUNCTION regress_evil.now() RETURNS timestamptz LANGUAGE sql
-AS $$ SELECT '2000-01-01'::timestamptz $$;
+CREATE FUNCTION regress_evil.now() RETURNS timestamptz LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO regress_evil.calls VALUES ('now');
+	RETURN '2000-01-01';
+END
+$$;
+CREATE FUNCTION pg_temp.sign(claims text) RETURNS text
+AS '$libdir/mcp_oauth', 'mcp_oauth_sign_claims_for_test' LANGUAGE C STRICT;
 SELECT mcp_oauth.create_personal_access_token('sec_evil_pat', 'evil path',
 	'{mcp:tools}') AS evil_pat \gset
-UPDATE mcp_oauth.personal_access_tokens SET expires_at = now() - interval '1 minute'
- WHERE subject = 'sec_evil_pat';
 SELECT mcp_oauth.create_personal_access_token('sec_evil_gone', 'deleted',
 	'{mcp:tools}') AS gone_pat \gset
 DELETE FROM mcp_oauth.personal_access_tokens WHERE subject = 'sec_evil_gone';
+-- a JWT signed by the active key whose jti has no access_tokens row
+SELECT pg_temp.sign(json_build_object('iss', 'https://as.example.com',
+	'sub', 'sec_evil', 'aud', 'https://mcp.example.com/mcp',
+	'exp', extract(epoch FROM now())::bigint + 600,
+	'iat', extract(epoch FROM now())::bigint, 'jti', gen_random_uuid(),
+	'client_id', 'mcp-agent', 'scope', 'mcp:tools')::text) AS lost_jwt \gset
 SET search_path = regress_evil, pg_catalog, mcp_oauth, public;
--- a well-formed PAT whose row is gone: the evil bytea "=" would match another
-SELECT active, error, error_description
-  FROM mcp_oauth.verify_access_token(:'gone_pat', 'https://mcp.example.com/mcp');
--- the real, expired PAT: the evil now() would revive it
-SELECT active, error, error_description
-  FROM mcp_oauth.verify_access_token(:'evil_pat', 'https://mcp.example.com/mcp');
--- a JWT naming an unknown kid: the evil text "=" would find a key
-SELECT active, error, error_description
-  FROM mcp_oauth.verify_access_token(
-	'eyJhbGciOiJFUzI1NiIsInR5cCI6ImF0K2p3dCIsImtpZCI6Im5vcGUifQ.e30.'
-	|| repeat('A', 86), 'https://mcp.example.com/mcp');
+SELECT k, v.active, v.subject, v.error, v.error_description
+  FROM (VALUES
+	(1, 'PAT whose row is gone', :'gone_pat'),
+	(2, 'live PAT (its last use is recorded)', :'evil_pat'),
+	(3, 'JWT of an unknown kid', 'eyJhbGciOiJFUzI1NiIsInR5cCI6ImF0K2p3dCIsImtpZCI6Im5vcGUifQ.e30.'
+		|| repeat('A', 86)),
+	(4, 'JWT of an unknown jti', :'lost_jwt')) t(n, k, token),
+	   LATERAL mcp_oauth.verify_access_token(t.token, 'https://mcp.example.com/mcp') v
+ ORDER BY n;
 RESET search_path;
 SELECT count(*) AS evil_calls FROM regress_evil.calls;
+SELECT last_used_at IS NOT NULL AS pat_use_recorded
+  FROM mcp_oauth.personal_access_tokens WHERE subject = 'sec_evil_pat';
 DROP SCHEMA regress_evil CASCADE;
 
 -- 4. what a member of mcp_oauth_server can and cannot do
