@@ -30,6 +30,7 @@
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/typcache.h"
 #include "utils/uuid.h"
 
 #include "keys.h"
@@ -145,20 +146,28 @@ cache_table(void)
 	return token_cache;
 }
 
-/* The cache key: SHA-256 of token, resource and issuer, NUL-separated. */
+/*
+ * The cache key: SHA-256 of token, resource and issuer, NUL-separated.  The
+ * digest and its context are fetched once per backend: OpenSSL 3's
+ * implicit fetch in EVP_sha256() takes locks on every call.
+ */
 static void
 cache_key(const char *token, const char *resource, unsigned char *key)
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	static EVP_MD *md = NULL;
+	static EVP_MD_CTX *ctx = NULL;
 	bool		ok;
 
-	ok = ctx != NULL &&
-		EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
+	if (md == NULL)
+		md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	if (ctx == NULL)
+		ctx = EVP_MD_CTX_new();
+	ok = md != NULL && ctx != NULL &&
+		EVP_DigestInit_ex(ctx, md, NULL) == 1 &&
 		EVP_DigestUpdate(ctx, token, strlen(token) + 1) == 1 &&
 		EVP_DigestUpdate(ctx, resource, strlen(resource) + 1) == 1 &&
 		EVP_DigestUpdate(ctx, mo_issuer, strlen(mo_issuer)) == 1 &&
 		EVP_DigestFinal_ex(ctx, key, NULL) == 1;
-	EVP_MD_CTX_free(ctx);
 	if (!ok)
 		ereport(ERROR,
 				(errcode(ERRCODE_MO_SERVER_ERROR),
@@ -593,25 +602,21 @@ set_text(Datum *values, bool *nulls, int i, const char *s)
 }
 
 /*
- * The tuple descriptor of token_verification, looked up once per call site
- * (fn_extra): the lookup is a good part of the cached path's cost.
+ * The tuple descriptor of token_verification from the type cache (the
+ * caller releases it); the return type is looked up once per backend.
  */
 static TupleDesc
 result_desc(FunctionCallInfo fcinfo)
 {
-	TupleDesc	desc = (TupleDesc) fcinfo->flinfo->fn_extra;
+	static Oid	fn_oid = InvalidOid;
+	static Oid	type_oid = InvalidOid;
 
-	if (desc == NULL)
+	if (fcinfo->flinfo->fn_oid != fn_oid || !OidIsValid(type_oid))
 	{
-		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-
-		if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-			elog(ERROR, "return type must be a row type");
-		desc = BlessTupleDesc(desc);
-		MemoryContextSwitchTo(old);
-		fcinfo->flinfo->fn_extra = desc;
+		type_oid = get_func_rettype(fcinfo->flinfo->fn_oid);
+		fn_oid = fcinfo->flinfo->fn_oid;
 	}
-	return desc;
+	return lookup_rowtype_tupdesc(type_oid, -1);
 }
 
 /* The token_verification row. */
@@ -620,6 +625,7 @@ result_row(FunctionCallInfo fcinfo, bool active, const Verified *v,
 		   const char *error, const char *description, const char *www)
 {
 	TupleDesc	tupdesc = result_desc(fcinfo);
+	Datum		result;
 	Datum		values[9];
 	bool		nulls[9] = {false};
 
@@ -634,7 +640,42 @@ result_row(FunctionCallInfo fcinfo, bool active, const Verified *v,
 	set_text(values, nulls, 6, error);
 	set_text(values, nulls, 7, description);
 	set_text(values, nulls, 8, www);
-	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+	result = HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+	ReleaseTupleDesc(tupdesc);
+	return result;
+}
+
+/*
+ * mo_match_resource(requested), remembered for the last (requested,
+ * mcp_oauth.resources) pair: a gateway asks for the same resource on every
+ * call, and canonicalizing URIs is a good part of the cached path.
+ */
+static const char *
+match_resource_memo(const char *requested)
+{
+	static char *last_requested = NULL;
+	static char *last_resources = NULL;
+	static char *last_match = NULL;
+	const char *match;
+
+	if (requested != NULL && last_requested != NULL && mo_resources != NULL &&
+		strcmp(requested, last_requested) == 0 &&
+		strcmp(mo_resources, last_resources) == 0)
+		return last_match;
+	match = mo_match_resource(requested);
+	if (requested != NULL && match != NULL && mo_resources != NULL)
+	{
+		if (last_requested != NULL)
+		{
+			pfree(last_requested);
+			pfree(last_resources);
+			pfree(last_match);
+		}
+		last_requested = MemoryContextStrdup(TopMemoryContext, requested);
+		last_resources = MemoryContextStrdup(TopMemoryContext, mo_resources);
+		last_match = MemoryContextStrdup(TopMemoryContext, match);
+	}
+	return match;
 }
 
 /* The configured resource the resource argument names; raises when none. */
@@ -642,7 +683,7 @@ static const char *
 configured_resource(FunctionCallInfo fcinfo)
 {
 	const char *requested = mo_arg_cstring(fcinfo, 1);
-	const char *configured = mo_match_resource(requested);
+	const char *configured = match_resource_memo(requested);
 
 	if (configured == NULL)
 		ereport(ERROR,

@@ -135,7 +135,9 @@ RESET search_path;
 SELECT count(*) AS evil_calls FROM regress_evil.calls;
 SELECT last_used_at IS NOT NULL AS pat_use_recorded
   FROM mcp_oauth.personal_access_tokens WHERE subject = 'sec_evil_pat';
+SET client_min_messages = warning;
 DROP SCHEMA regress_evil CASCADE;
+RESET client_min_messages;
 
 -- 4. what a member of mcp_oauth_server can and cannot do
 CREATE ROLE regress_mo_shim NOLOGIN IN ROLE mcp_oauth_server;
