@@ -215,11 +215,12 @@ BENCH_POOL_FILE=$tmp/rt-run-ours.txt measure refresh ours "$ours" refresh.lua "$
 BENCH_POOL_FILE=$tmp/rt-warm-theirs.txt warm_up theirs "$theirs" refresh.lua
 BENCH_POOL_FILE=$tmp/rt-run-theirs.txt measure refresh theirs "$theirs" refresh.lua "$their_pid"
 
-# code exchange: pools of 1.5x what each side's refresh rate would use
-pool_size() { awk -v r="$(cut -d' ' -f1 "$tmp/refresh.$1")" -v s="$secs" \
-	'BEGIN { n = int(r * s * 1.5) + 1000; print n }'; }
-our_codes "$(pool_size ours)" >"$tmp/codes-ours.txt"
-their_codes "$(pool_size theirs)" >"$tmp/codes-theirs.txt"
+# code exchange: pools of 3x (ours) and 2x (theirs: every code held in its
+# memory counts in its RSS) what each side's refresh rate would use
+pool_size() { awk -v r="$(cut -d' ' -f1 "$tmp/refresh.$1")" -v s="$secs" -v f="$2" \
+	'BEGIN { print int(r * s * f) + 2000 }'; }
+our_codes "$(pool_size ours 3)" >"$tmp/codes-ours.txt"
+their_codes "$(pool_size theirs 2)" >"$tmp/codes-theirs.txt"
 BENCH_POOL_FILE=$tmp/codes-ours.txt measure code ours "$ours" code.lua "$our_pid"
 BENCH_POOL_FILE=$tmp/codes-theirs.txt measure code theirs "$theirs" code.lua "$their_pid"
 
