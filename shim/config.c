@@ -187,6 +187,25 @@ set_string(char **dst, const char *value)
 	*dst = xstrdup(value);
 }
 
+/* Every key of the command line and the config file, alphabetically. */
+static const char *const setting_names[] = {
+	"config", "database", "db-connections", "db-queue", "issuer", "listen",
+	"log-level", "max-body", "mcp-path", "request-timeout", "required-scopes",
+	"shutdown-timeout", "threads", "tls-cert", "tls-key", "upstream", NULL
+};
+
+/* Is key a setting this server knows? */
+static bool
+known_setting(const char *key)
+{
+	int			i;
+
+	for (i = 0; setting_names[i] != NULL; i++)
+		if (strcmp(key, setting_names[i]) == 0)
+			return true;
+	return false;
+}
+
 /* Apply one setting. */
 static void
 apply(const char *key, const char *value, conf_source src)
@@ -327,6 +346,8 @@ parse_args(int argc, char **argv, int pass)
 		else
 		{
 			snprintf(key, sizeof(key), "%s", arg);
+			if (!known_setting(key))
+				config_fail("unknown setting \"%s\" (see --help)", key);
 			if (i + 1 >= argc)
 				config_fail("--%s needs a value", key);
 			value = argv[++i];

@@ -242,89 +242,195 @@ b64_alloc(const void *data, size_t n, json_alloc_fn alloc)
 	return out;
 }
 
-/* A DER ECDSA signature to raw r||s (64 bytes). */
+/*
+ * A key made ready for repeated use.  For ES256 the SHA-256 digest, its
+ * context and the verify (and, at first use, sign) contexts are fetched and
+ * initialized once: OpenSSL 3 fetches from its providers, under locks, at
+ * every EVP_DigestSignInit / EVP_DigestVerifyInit.
+ */
+struct jwt_key
+{
+	jwt_alg		alg;
+	EVP_PKEY   *pkey;
+	EVP_MD	   *sha256;
+	EVP_MD_CTX *md;
+	EVP_PKEY_CTX *verify;
+	EVP_PKEY_CTX *sign;			/* NULL until the first signature */
+};
+
+/* Prepare key (a reference is taken) for alg; NULL if it does not fit alg. */
+jwt_key *
+jwt_key_new(EVP_PKEY *key, jwt_alg alg)
+{
+	jwt_key    *k;
+
+	if (key == NULL || !key_fits_alg(key, alg) || (k = calloc(1, sizeof(*k))) == NULL)
+		return NULL;
+	k->alg = alg;
+	if (EVP_PKEY_up_ref(key) != 1)
+	{
+		free(k);
+		return NULL;
+	}
+	k->pkey = key;
+	if (alg == JWT_ALG_ES256 &&
+		((k->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL ||
+		 (k->md = EVP_MD_CTX_new()) == NULL ||
+		 (k->verify = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL)) == NULL ||
+		 EVP_PKEY_verify_init(k->verify) != 1))
+	{
+		jwt_key_free(k);
+		return NULL;
+	}
+	return k;
+}
+
+/* Free a prepared key (NULL is fine). */
+void
+jwt_key_free(jwt_key *k)
+{
+	if (k == NULL)
+		return;
+	EVP_PKEY_CTX_free(k->sign);
+	EVP_PKEY_CTX_free(k->verify);
+	EVP_MD_CTX_free(k->md);
+	EVP_MD_free(k->sha256);
+	EVP_PKEY_free(k->pkey);
+	free(k);
+}
+
+/* SHA-256 of input with the key's fetched digest. */
+static bool
+es256_digest(jwt_key *k, const char *input, size_t len, unsigned char *out)
+{
+	return EVP_DigestInit_ex(k->md, k->sha256, NULL) == 1 &&
+		EVP_DigestUpdate(k->md, input, len) == 1 &&
+		EVP_DigestFinal_ex(k->md, out, NULL) == 1;
+}
+
+/* One DER INTEGER (minimal) of a 32-byte unsigned big-endian value into p; its length. */
+static size_t
+der_integer(const unsigned char *v, unsigned char *p)
+{
+	size_t		n = ES256_COORD_LEN;
+	size_t		pad;
+
+	while (n > 1 && *v == 0)
+	{
+		v++;
+		n--;
+	}
+	pad = (*v & 0x80) ? 1 : 0;
+	p[0] = 0x02;
+	p[1] = (unsigned char) (n + pad);
+	p[2] = 0;
+	memcpy(p + 2 + pad, v, n);
+	return 2 + pad + n;
+}
+
+/* Raw r||s (64 bytes) to a DER ECDSA signature in der (72 bytes at most); its length. */
+static size_t
+ecdsa_raw_to_der(const unsigned char *raw, unsigned char *der)
+{
+	size_t		n = der_integer(raw, der + 2);
+
+	n += der_integer(raw + ES256_COORD_LEN, der + 2 + n);
+	der[0] = 0x30;
+	der[1] = (unsigned char) n;
+	return n + 2;
+}
+
+/* One DER INTEGER at *p (before end) as 32 bytes big-endian into out. */
+static bool
+der_integer_to_raw(const unsigned char **p, const unsigned char *end,
+				   unsigned char *out)
+{
+	const unsigned char *v;
+	size_t		n;
+
+	if (end - *p < 2 || (*p)[0] != 0x02)
+		return false;
+	n = (*p)[1];
+	v = *p + 2;
+	if (n == 0 || n > (size_t) (end - v))
+		return false;
+	*p = v + n;
+	while (n > 0 && *v == 0)
+	{
+		v++;
+		n--;
+	}
+	if (n > ES256_COORD_LEN)
+		return false;
+	memset(out, 0, ES256_COORD_LEN - n);
+	memcpy(out + ES256_COORD_LEN - n, v, n);
+	return true;
+}
+
+/* A DER ECDSA signature (short-form lengths, as P-256's always are) to raw r||s. */
 static bool
 ecdsa_der_to_raw(const unsigned char *der, size_t len, unsigned char *raw)
 {
-	const unsigned char *p = der;
-	ECDSA_SIG  *sig = d2i_ECDSA_SIG(NULL, &p, (long) len);
-	const BIGNUM *r,
-			   *s;
-	bool		ok;
+	const unsigned char *p = der + 2;
+	const unsigned char *end = der + len;
 
-	if (sig == NULL)
+	if (len < 2 || der[0] != 0x30 || der[1] != len - 2)
 		return false;
-	ECDSA_SIG_get0(sig, &r, &s);
-	ok = BN_bn2binpad(r, raw, ES256_COORD_LEN) == ES256_COORD_LEN &&
-		BN_bn2binpad(s, raw + ES256_COORD_LEN, ES256_COORD_LEN) == ES256_COORD_LEN;
-	ECDSA_SIG_free(sig);
-	return ok;
+	return der_integer_to_raw(&p, end, raw) &&
+		der_integer_to_raw(&p, end, raw + ES256_COORD_LEN) && p == end;
 }
 
-/* Raw r||s (64 bytes) to a DER ECDSA signature in a new buffer (OPENSSL_free it). */
-static unsigned char *
-ecdsa_raw_to_der(const unsigned char *raw, int *derlen)
-{
-	ECDSA_SIG  *sig = ECDSA_SIG_new();
-	BIGNUM	   *r = BN_bin2bn(raw, ES256_COORD_LEN, NULL);
-	BIGNUM	   *s = BN_bin2bn(raw + ES256_COORD_LEN, ES256_COORD_LEN, NULL);
-	unsigned char *der = NULL;
-
-	if (sig == NULL || r == NULL || s == NULL || ECDSA_SIG_set0(sig, r, s) != 1)
-	{
-		BN_free(r);
-		BN_free(s);
-		ECDSA_SIG_free(sig);
-		return NULL;
-	}
-	*derlen = i2d_ECDSA_SIG(sig, &der);
-	ECDSA_SIG_free(sig);
-	if (*derlen <= 0)
-	{
-		OPENSSL_free(der);
-		return NULL;
-	}
-	return der;
-}
-
-/* The digest alg uses with EVP_DigestSign/Verify (none for Ed25519). */
-static const EVP_MD *
-alg_md(jwt_alg alg)
-{
-	return alg == JWT_ALG_ES256 ? EVP_sha256() : NULL;
-}
-
-/* Sign input with key; raw 64-byte signature into sig. */
+/* ES256: digest, then sign it with the key's sign context (made at first use). */
 static bool
-sign_raw(EVP_PKEY *key, jwt_alg alg, const char *input, size_t len,
-		 unsigned char *sig)
+es256_sign(jwt_key *k, const char *input, size_t len, unsigned char *sig)
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char digest[ES256_COORD_LEN];
 	unsigned char der[80];
 	size_t		siglen = sizeof(der);
-	bool		ok = false;
 
-	if (ctx == NULL)
-		return false;
-	if (EVP_DigestSignInit(ctx, NULL, alg_md(alg), NULL, key) == 1 &&
-		EVP_DigestSign(ctx, der, &siglen, (const unsigned char *) input, len) == 1)
+	if (k->sign == NULL)
 	{
-		if (alg == JWT_ALG_ES256)
-			ok = ecdsa_der_to_raw(der, siglen, sig);
-		else if (siglen == SIG_RAW_LEN)
+		k->sign = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL);
+		if (k->sign == NULL || EVP_PKEY_sign_init(k->sign) != 1)
 		{
-			memcpy(sig, der, SIG_RAW_LEN);
-			ok = true;
+			EVP_PKEY_CTX_free(k->sign);
+			k->sign = NULL;
+			return false;
 		}
 	}
+	return es256_digest(k, input, len, digest) &&
+		EVP_PKEY_sign(k->sign, der, &siglen, digest, sizeof(digest)) == 1 &&
+		ecdsa_der_to_raw(der, siglen, sig);
+}
+
+/* Ed25519: one-shot EVP_DigestSign (no digest). */
+static bool
+eddsa_sign(jwt_key *k, const char *input, size_t len, unsigned char *sig)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	size_t		siglen = SIG_RAW_LEN;
+	bool		ok;
+
+	ok = ctx != NULL &&
+		EVP_DigestSignInit(ctx, NULL, NULL, NULL, k->pkey) == 1 &&
+		EVP_DigestSign(ctx, sig, &siglen, (const unsigned char *) input, len) == 1 &&
+		siglen == SIG_RAW_LEN;
 	EVP_MD_CTX_free(ctx);
 	return ok;
 }
 
-/* Sign the claims as an at+jwt; the compact serialization, or NULL. */
+/* Sign input with the prepared key; raw 64-byte signature into sig. */
+static bool
+sign_raw(jwt_key *k, const char *input, size_t len, unsigned char *sig)
+{
+	return k->alg == JWT_ALG_ES256 ? es256_sign(k, input, len, sig) :
+		eddsa_sign(k, input, len, sig);
+}
+
+/* Sign the claims as an at+jwt with a prepared key; the compact serialization, or NULL. */
 char *
-jwt_sign(EVP_PKEY *key, jwt_alg alg, const char *kid, const char *claims_json,
-		 json_alloc_fn alloc)
+jwt_key_sign(jwt_key *key, const char *kid, const char *claims_json,
+			 json_alloc_fn alloc)
 {
 	char		header[256];
 	char	   *h64,
@@ -336,11 +442,11 @@ jwt_sign(EVP_PKEY *key, jwt_alg alg, const char *kid, const char *claims_json,
 	unsigned char sig[SIG_RAW_LEN];
 	int			n;
 
-	if (!key_fits_alg(key, alg) || kid == NULL || !valid_kid(kid) || claims_json == NULL)
+	if (key == NULL || kid == NULL || !valid_kid(kid) || claims_json == NULL)
 		return NULL;
 	n = snprintf(header, sizeof(header),
 				 "{\"alg\":\"%s\",\"typ\":\"at+jwt\",\"kid\":\"%s\"}",
-				 jwt_alg_name(alg), kid);
+				 jwt_alg_name(key->alg), kid);
 	if (n <= 0 || (size_t) n >= sizeof(header))
 		return NULL;
 	h64 = b64_alloc(header, (size_t) n, alloc);
@@ -355,10 +461,25 @@ jwt_sign(EVP_PKEY *key, jwt_alg alg, const char *kid, const char *claims_json,
 	memcpy(result, h64, hlen);
 	result[hlen] = '.';
 	memcpy(result + hlen + 1, c64, clen);
-	if (!sign_raw(key, alg, result, hlen + 1 + clen, sig))
+	if (!sign_raw(key, result, hlen + 1 + clen, sig))
+	{
+		ERR_clear_error();
 		return NULL;
+	}
 	result[hlen + 1 + clen] = '.';
 	b64url_encode(sig, SIG_RAW_LEN, result + hlen + 1 + clen + 1);
+	return result;
+}
+
+/* Sign the claims as an at+jwt; the compact serialization, or NULL. */
+char *
+jwt_sign(EVP_PKEY *key, jwt_alg alg, const char *kid, const char *claims_json,
+		 json_alloc_fn alloc)
+{
+	jwt_key    *k = jwt_key_new(key, alg);
+	char	   *result = jwt_key_sign(k, kid, claims_json, alloc);
+
+	jwt_key_free(k);
 	return result;
 }
 
@@ -450,39 +571,49 @@ jwt_parse(const char *token, json_alloc_fn alloc, jwt_parsed *out)
 	return check_header(out);
 }
 
+/* Check the signature of a parsed token with a prepared key of its alg. */
+bool
+jwt_key_verify(jwt_key *key, const jwt_parsed *jwt)
+{
+	unsigned char digest[ES256_COORD_LEN];
+	unsigned char der[72];
+	EVP_MD_CTX *ctx;
+	bool		ok;
+
+	if (key == NULL || jwt->alg != key->alg || jwt->signature_len != SIG_RAW_LEN)
+		return false;
+	if (key->alg == JWT_ALG_ES256)
+		ok = es256_digest(key, jwt->signing_input, jwt->signing_input_len, digest) &&
+			EVP_PKEY_verify(key->verify, der, ecdsa_raw_to_der(jwt->signature, der),
+							digest, sizeof(digest)) == 1;
+	else
+	{
+		ctx = EVP_MD_CTX_new();
+		ok = ctx != NULL &&
+			EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, key->pkey) == 1 &&
+			EVP_DigestVerify(ctx, jwt->signature, jwt->signature_len,
+							 (const unsigned char *) jwt->signing_input,
+							 jwt->signing_input_len) == 1;
+		EVP_MD_CTX_free(ctx);
+	}
+	if (!ok)
+		ERR_clear_error();		/* a bad signature is no library error */
+	return ok;
+}
+
 /* Check the signature of a parsed token with key; the header alg must equal alg. */
 bool
 jwt_verify_signature(const jwt_parsed *jwt, EVP_PKEY *key, jwt_alg alg)
 {
-	EVP_MD_CTX *ctx;
-	unsigned char *der = NULL;
-	const unsigned char *sig = jwt->signature;
-	size_t		siglen = jwt->signature_len;
-	int			derlen = 0;
-	bool		ok = false;
+	jwt_key    *k;
+	bool		ok;
 
-	if (alg == JWT_ALG_UNKNOWN || jwt->alg != alg || key == NULL ||
-		!key_fits_alg(key, alg) || jwt->signature_len != SIG_RAW_LEN)
+	if (alg == JWT_ALG_UNKNOWN || jwt->alg != alg)
 		return false;
-	if (alg == JWT_ALG_ES256)
-	{
-		der = ecdsa_raw_to_der(jwt->signature, &derlen);
-		if (der == NULL)
-			return false;
-		sig = der;
-		siglen = (size_t) derlen;
-	}
-	ctx = EVP_MD_CTX_new();
-	if (ctx != NULL &&
-		EVP_DigestVerifyInit(ctx, NULL, alg_md(alg), NULL, key) == 1 &&
-		EVP_DigestVerify(ctx, sig, siglen,
-						 (const unsigned char *) jwt->signing_input,
-						 jwt->signing_input_len) == 1)
-		ok = true;
-	EVP_MD_CTX_free(ctx);
-	OPENSSL_free(der);
-	if (!ok)
-		ERR_clear_error();		/* a bad signature is no library error */
+	k = jwt_key_new(key, alg);
+	ok = jwt_key_verify(k, jwt);
+	jwt_key_free(k);
+	ERR_clear_error();
 	return ok;
 }
 

@@ -784,6 +784,50 @@ run_suite() {
 	check "no secret in the server log" eq "$(cat "$work/leak")" ""
 }
 
+
+# ---- configuration (no database needed for most) ----
+
+# exits_with CODE OUTPUT_NEEDLE COMMAND...: COMMAND exits CODE and prints NEEDLE.
+exits_with() {
+	local want=$1 needle=$2 out rc; shift 2
+	out=$("$@" 2>&1); rc=$?
+	[ "$rc" = "$want" ] || { echo "exit $rc, want $want: $out"; return 1; }
+	has "$out" "$needle"
+}
+
+test_config() {
+	local bin=$top/shim/mcp-oauth-server p2 conf=$work/server.conf
+	check "config: --help exits 0 with usage" exits_with 0 "Usage:" "$bin" --help
+	check "config: unknown flag" exits_with 2 'unknown setting "bogus"' "$bin" --bogus
+	check "config: flag without value" exits_with 2 "needs a value" "$bin" --threads
+	check "config: port out of range" exits_with 2 "out of range" "$bin" --listen 127.0.0.1:99999
+	check "config: zero threads" exits_with 2 "out of range" "$bin" --threads 0
+	check "config: upstream not http" exits_with 2 "not an http" "$bin" --upstream ftp://x
+	check "config: issuer with query" exits_with 2 "query or fragment" "$bin" --issuer "http://127.0.0.1:1/a?b"
+	check "config: missing file" exits_with 2 "could not open config file" "$bin" --config "$work/none.conf"
+	printf 'threads = 2\nthis is not a setting\n' >"$conf"
+	check "config: bad line names file and line" exits_with 2 "server.conf:2" "$bin" --config "$conf"
+	p2=$(free_port)
+	check "config: issuer differing from the database refuses to start" exits_with 2 "issuer" \
+		"$bin" --listen "127.0.0.1:$p2" --issuer "http://127.0.0.1:$p2" \
+		--database "host=$PGHOST port=$PGPORT dbname=$db user=$role"
+	# A config file is read, and flags win over it.
+	printf 'listen = 127.0.0.1:1\nissuer = %s\ndatabase = host=%s port=%s dbname=%s user=%s\nupstream = http://127.0.0.1:%s/mcp\n' \
+		"$issuer" "$PGHOST" "$PGPORT" "$db" "$role" "$up_port" >"$conf"
+	"$bin" --config "$conf" --listen "127.0.0.1:$port" >"$work/config-server.log" 2>&1 &
+	local pid=$! ready=""
+	for _ in $(seq 1 100); do
+		[ "$(curl -s -o /dev/null -w '%{http_code}' "$base/readyz")" = 200 ] && { ready=1; break; }
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	check "config: file settings used, flag overrides listen" eq "$ready" 1
+	req GET "$base/.well-known/oauth-authorization-server"
+	check "config: server from a config file serves metadata" eq "$(j issuer)" "$issuer"
+	kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+	check "config: SIGTERM exits 0" eq "$?" 0
+}
+
 setup_database || { echo "database setup failed"; echo "http: 0 passed, 1 failed"; exit 1; }
 start_demo || { echo "http: 0 passed, 1 failed"; exit 1; }
 
@@ -791,6 +835,8 @@ for s in ${HTTP_SUITES:-normal asan}; do
 	case $s in
 	normal)
 		run_suite normal "$top/shim/mcp-oauth-server"
+		suite="[config] "
+		test_config
 		test_issuer_path ;;
 	asan)
 		asan_bin=${HTTP_ASAN_BINARY:-$top/shim/asan/mcp-oauth-server}
