@@ -47,6 +47,7 @@ if [ ! -f bench/sdk/node_modules/.package-lock.json ] ||
 fi
 
 # ---- cluster, servers ----
+echo "bench/http.sh: ${SECONDS}s: built; starting the cluster and the servers" >&2
 # shellcheck source=../scripts/cluster.sh
 . scripts/cluster.sh
 tmp=$(mktemp -d /tmp/mcp_oauth_http.XXXXXX); chmod 755 "$tmp"
@@ -136,6 +137,8 @@ exchange() {
 }
 
 # ---- measuring ----
+# Progress on stderr: elapsed seconds and what comes next.
+step() { echo "bench/http.sh: ${SECONDS}s: $*" >&2; }
 export BENCH_WRK_DIR=$top/bench/wrk BENCH_WRK_THREADS=$wthreads
 
 # Reset the peak RSS of pid (Linux clear_refs 5); harmless when unsupported.
@@ -189,6 +192,7 @@ route() {
 }
 
 # metadata and gateway
+step "metadata, gateway"
 code=$(our_codes 1)
 BENCH_TOKEN=$(echo "$code" | exchange "$ours" access_token)
 their_token=$(their_codes 1 | exchange "$theirs" access_token)
@@ -202,6 +206,7 @@ BENCH_TOKEN=$their_token measure gateway theirs "$theirs" mcp.lua "$their_pid"
 
 # refresh: three tokens per connection start each side's rotation pools
 # (one set for the warm-up, a fresh one for the measured run)
+step "refresh"
 n=$((conns * 3))
 for side in ours theirs; do
 	url=$ours; mint=our_codes
@@ -219,8 +224,10 @@ BENCH_POOL_FILE=$tmp/rt-run-theirs.txt measure refresh theirs "$theirs" refresh.
 # memory counts in its RSS) what each side's refresh rate would use
 pool_size() { awk -v r="$(cut -d' ' -f1 "$tmp/refresh.$1")" -v s="$secs" -v f="$2" \
 	'BEGIN { print int(r * s * f) + 2000 }'; }
+step "code exchange: minting codes"
 our_codes "$(pool_size ours 3)" >"$tmp/codes-ours.txt"
 their_codes "$(pool_size theirs 2)" >"$tmp/codes-theirs.txt"
+step "code exchange: $(wc -l <"$tmp/codes-ours.txt") + $(wc -l <"$tmp/codes-theirs.txt") codes minted"
 BENCH_POOL_FILE=$tmp/codes-ours.txt measure code ours "$ours" code.lua "$our_pid"
 BENCH_POOL_FILE=$tmp/codes-theirs.txt measure code theirs "$theirs" code.lua "$their_pid"
 
