@@ -775,6 +775,7 @@ run_suite() {
 	test_routes
 	test_pages
 	test_gateway
+	test_resilience
 	test_db_restart
 	test_drain
 	if [ "$name" = asan ]; then
@@ -784,6 +785,9 @@ run_suite() {
 	check "no secret in the server log" eq "$(cat "$work/leak")" ""
 }
 
+
+# shellcheck source=resilience.sh
+. "$top/tests/http/resilience.sh"
 
 # ---- configuration (no database needed for most) ----
 
