@@ -36,7 +36,8 @@ static const char *const usage_text =
 "Options (also as \"key = value\" lines in the config file; flags win):\n"
 "  --config FILE           read settings from FILE\n"
 "  --database CONNINFO     libpq connection string (default: libpq defaults, PG* env)\n"
-"  --db-connections N      database connections per thread (default 2)\n"
+"  --db-connections N      database connections per thread (default 8; the total,\n"
+"                          threads x N, must fit the database's max_connections)\n"
 "  --db-queue N            waiting requests per thread before 503 (default 256)\n"
 "  --issuer URL            public base URL, byte-identical to mcp_oauth.issuer\n"
 "                          (default http://127.0.0.1:<port>)\n"
@@ -44,6 +45,8 @@ static const char *const usage_text =
 "  --log-level LEVEL       error, warn, info or debug (default info)\n"
 "  --max-body BYTES        request body limit (default 65536; k/m suffixes)\n"
 "  --mcp-path PATH         path of the MCP gateway (default /mcp; may repeat)\n"
+"  --metadata-cache-ms MS  serve discovery metadata and JWKS from a per-thread copy\n"
+"                          this long (default 5000; 0 = off; s suffix)\n"
 "  --request-timeout MS    database time limit per request (default 10000; s suffix)\n"
 "  --required-scopes LIST  scopes /mcp requires, space-separated (default mcp:tools)\n"
 "  --shutdown-timeout MS   drain wait on SIGTERM (default 10000; s suffix)\n"
@@ -190,8 +193,8 @@ set_string(char **dst, const char *value)
 /* Every key of the command line and the config file, alphabetically. */
 static const char *const setting_names[] = {
 	"config", "database", "db-connections", "db-queue", "issuer", "listen",
-	"log-level", "max-body", "mcp-path", "request-timeout", "required-scopes",
-	"shutdown-timeout", "threads", "tls-cert", "tls-key", "upstream", NULL
+	"log-level", "max-body", "mcp-path", "metadata-cache-ms", "request-timeout",
+	"required-scopes", "shutdown-timeout", "threads", "tls-cert", "tls-key", "upstream", NULL
 };
 
 /* Is key a setting this server knows? */
@@ -236,6 +239,8 @@ apply(const char *key, const char *value, conf_source src)
 		shim_conf.max_body = (size_t) parse_number(key, value, 1024, 16 * 1024 * 1024, true);
 	else if (strcmp(key, "request-timeout") == 0)
 		shim_conf.request_timeout_ms = (int) parse_number(key, value, 100, 600000, false);
+	else if (strcmp(key, "metadata-cache-ms") == 0)
+		shim_conf.metadata_cache_ms = (int) parse_number(key, value, 0, 60000, false);
 	else if (strcmp(key, "shutdown-timeout") == 0)
 		shim_conf.shutdown_timeout_ms = (int) parse_number(key, value, 0, 600000, false);
 	else if (strcmp(key, "log-level") == 0)
@@ -308,10 +313,11 @@ set_defaults(void)
 	shim_conf.database = xstrdup("");
 	shim_conf.required_scopes = xstrdup("mcp:tools");
 	shim_conf.threads = cores > 0 ? (int) (cores < 64 ? cores : 64) : 1;
-	shim_conf.db_connections = 2;
+	shim_conf.db_connections = 8;
 	shim_conf.db_queue_max = 256;
 	shim_conf.max_body = 64 * 1024;
 	shim_conf.request_timeout_ms = 10000;
+	shim_conf.metadata_cache_ms = 5000;
 	shim_conf.shutdown_timeout_ms = 10000;
 	shim_conf.log_level = LOG_LEVEL_INFO;
 }

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #define BACKOFF_STEPS 7
+#define DB_MAX_PARAMS 8			/* more than any statement of stmts[] takes */
 static const int backoff_ms[BACKOFF_STEPS] = {100, 250, 500, 1000, 2000, 4000, 8000};
 
 typedef enum conn_state
@@ -45,8 +46,8 @@ struct db_call
 	db_conn    *conn;			/* running on, or NULL when queued */
 	db_stmt		stmt;
 	int			nparams;
-	char	  **params;			/* one malloc block with the strings */
-	size_t		params_size;
+	char	  **params;			/* in the call's own block, after the struct */
+	size_t		params_size;	/* bytes of the pointers and strings */
 	db_done_cb	cb;
 	void	   *arg;
 	bool		retried;
@@ -157,11 +158,7 @@ call_free(db_call_t *call)
 		h2o_timeout_unlink(&call->timeout);
 	if (call->guard != NULL)
 		*call->guard = NULL;
-	if (call->params != NULL)
-	{
-		explicit_bzero(call->params, call->params_size);
-		free(call->params);
-	}
+	explicit_bzero(call->params, call->params_size);
 	free(call);
 }
 
@@ -260,37 +257,36 @@ call_on_timeout(h2o_timeout_entry_t *entry)
 	call->cb(req, &res, call->arg);
 }
 
-/* Copy the parameters into one block. */
-static bool
-call_copy_params(db_call_t *call, const char *const *params, int nparams)
+/* A zeroed call with a copy of the parameters, in one malloc block (NULL: no memory). */
+static db_call_t *
+call_alloc(const char *const *params, int nparams)
 {
 	size_t		size = sizeof(char *) * (nparams + 1);
+	size_t		lens[DB_MAX_PARAMS];
+	db_call_t  *call;
 	char	   *p;
 	int			i;
 
 	for (i = 0; i < nparams; i++)
-		if (params[i] != NULL)
-			size += strlen(params[i]) + 1;
-	call->params = malloc(size);
-	if (call->params == NULL)
-		return false;
+	{
+		lens[i] = params[i] != NULL ? strlen(params[i]) + 1 : 0;
+		size += lens[i];
+	}
+	call = malloc(sizeof(*call) + size);
+	if (call == NULL)
+		return NULL;
+	memset(call, 0, sizeof(*call));
+	call->params = (char **) (call + 1);
 	call->params_size = size;
 	p = (char *) (call->params + nparams + 1);
 	for (i = 0; i < nparams; i++)
 	{
-		if (params[i] == NULL)
-			call->params[i] = NULL;
-		else
-		{
-			size_t		len = strlen(params[i]) + 1;
-
-			memcpy(p, params[i], len);
-			call->params[i] = p;
-			p += len;
-		}
+		call->params[i] = params[i] != NULL ? p : NULL;
+		memcpy(p, params[i] != NULL ? params[i] : "", lens[i]);
+		p += lens[i];
 	}
 	call->params[nparams] = NULL;
-	return true;
+	return call;
 }
 
 /*
@@ -332,7 +328,8 @@ db_call(h2o_req_t *req, db_stmt stmt, const char *const *params,
 	db_result	res;
 
 	memset(&res, 0, sizeof(res));
-	if (stmt < 0 || stmt >= STMT__COUNT || nparams != stmts[stmt].nparams)
+	if (stmt < 0 || stmt >= STMT__COUNT || nparams != stmts[stmt].nparams ||
+		nparams > DB_MAX_PARAMS)
 	{
 		LOG_ERROR(req, "db_call: bad statement %d or parameter count %d", (int) stmt, nparams);
 		res.status = DB_FAILED;
@@ -347,10 +344,9 @@ db_call(h2o_req_t *req, db_stmt stmt, const char *const *params,
 		cb(req, &res, arg);
 		return;
 	}
-	call = calloc(1, sizeof(*call));
-	if (call == NULL || !call_copy_params(call, params, nparams))
+	call = call_alloc(params, nparams);
+	if (call == NULL)
 	{
-		free(call);
 		res.status = DB_FAILED;
 		cb(req, &res, arg);
 		return;

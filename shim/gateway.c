@@ -36,6 +36,7 @@ typedef struct gateway_handler
 {
 	h2o_handler_t super;
 	const char *path;			/* "/mcp" */
+	size_t		path_len;
 	const char *resource;		/* issuer origin + path */
 	const char *challenge;		/* Bearer resource_metadata=..., scope=... */
 } gateway_handler;
@@ -356,7 +357,8 @@ gateway_on_req(h2o_handler_t *self, h2o_req_t *req)
 	bool		malformed;
 
 	request_begin(req);
-	if (strcmp(http_path(req), gw->path) != 0)
+	if (!h2o_memis(req->path.base, req->query_at != SIZE_MAX ? req->query_at : req->path.len,
+				   gw->path, gw->path_len))
 		http_send_error(req, 404, "not_found", NULL, HTTP_CORS);
 	else if (method_is(req, "OPTIONS"))
 		http_cors_preflight(req, GATEWAY_METHODS);
@@ -441,6 +443,7 @@ gateway_register(h2o_pathconf_t *pathconf, int index)
 
 	gw->super.on_req = gateway_on_req;
 	gw->path = shim_conf.mcp_paths[index];
+	gw->path_len = strlen(gw->path);
 	gw->resource = shim_conf.mcp_resources[index];
 	metadata = startup_printf("%s/.well-known/oauth-protected-resource%s",
 							  shim_conf.issuer_origin, gw->path);

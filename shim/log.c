@@ -23,10 +23,12 @@ struct shim_request
 {
 	h2o_req_t  *req;
 	shim_request *next;			/* hash chain of this thread */
-	char		id[20];
+	uint64_t	number;			/* the request id, formatted on first use */
+	char		id[20];			/* "" until formatted */
+	bool		timed;			/* the access log is on: fields below set */
+	struct timeval start;
 	char		method[16];
 	char		path[256];
-	struct timeval start;
 };
 
 static const char *const level_names[] = {"ERROR", "WARN", "INFO", "DEBUG"};
@@ -122,12 +124,19 @@ shim_log(int level, h2o_req_t *req, const char *fmt,...)
 	write_line(line, n < (int) sizeof(line) ? n : (int) sizeof(line) - 1);
 }
 
-/* Pool dispose callback: the access log line, then forget the request. */
-static void
-request_dispose(void *p)
+/* The id of r as text ("%08llx" of its number), formatted once. */
+static const char *
+format_id(shim_request *r)
 {
-	shim_request *r = p;
-	shim_request **link;
+	if (r->id[0] == '\0')
+		snprintf(r->id, sizeof(r->id), "%08llx", (unsigned long long) r->number);
+	return r->id;
+}
+
+/* The access log line of a finished request (method, path without query). */
+static void
+access_log(shim_request *r)
+{
 	struct timeval now;
 	double		ms;
 	int			status = r->req->res.status;
@@ -137,17 +146,10 @@ request_dispose(void *p)
 		(now.tv_usec - r->start.tv_usec) / 1000.0;
 	if (status != 0)
 		shim_log(LOG_LEVEL_INFO, NULL, "req=%s %s %s %d %.1fms",
-				 r->id, r->method, r->path, status, ms);
+				 format_id(r), r->method, r->path, status, ms);
 	else
 		shim_log(LOG_LEVEL_INFO, NULL, "req=%s %s %s - %.1fms (client gone)",
-				 r->id, r->method, r->path, ms);
-	inflight--;
-	for (link = req_bucket(r->req); *link != NULL; link = &(*link)->next)
-		if (*link == r)
-		{
-			*link = r->next;
-			break;
-		}
+				 format_id(r), r->method, r->path, ms);
 }
 
 /* Copy an h2o string into a fixed buffer, truncated. */
@@ -160,26 +162,49 @@ copy_bounded(char *dst, size_t size, const char *src, size_t len)
 	dst[len] = '\0';
 }
 
-/* Create (once) the context of req. */
+/* Pool dispose callback: the access log line, then forget the request. */
+static void
+request_dispose(void *p)
+{
+	shim_request *r = p;
+	shim_request **link;
+
+	if (r->timed)
+		access_log(r);
+	inflight--;
+	for (link = req_bucket(r->req); *link != NULL; link = &(*link)->next)
+		if (*link == r)
+		{
+			*link = r->next;
+			break;
+		}
+}
+
+/*
+ * Create (once) the context of req.  The clock is read only when the access
+ * log is on, and the id is formatted only when a line names it.
+ */
 shim_request *
 request_begin(h2o_req_t *req)
 {
 	shim_request *r = req_find(req);
 	shim_request **bucket;
-	size_t		pathlen;
 
 	if (r != NULL)
 		return r;
 	r = h2o_mem_alloc_shared(&req->pool, sizeof(*r), request_dispose);
-	memset(r, 0, sizeof(*r));
 	r->req = req;
-	snprintf(r->id, sizeof(r->id), "%08llx",
-			 (unsigned long long) __atomic_add_fetch(&next_request_id, 1,
-													 __ATOMIC_RELAXED));
-	copy_bounded(r->method, sizeof(r->method), req->method.base, req->method.len);
-	pathlen = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
-	copy_bounded(r->path, sizeof(r->path), req->path.base, pathlen);
-	gettimeofday(&r->start, NULL);
+	r->number = __atomic_add_fetch(&next_request_id, 1, __ATOMIC_RELAXED);
+	r->id[0] = '\0';
+	r->timed = shim_conf.log_level >= LOG_LEVEL_INFO;
+	if (r->timed)
+	{
+		size_t		pathlen = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
+
+		copy_bounded(r->method, sizeof(r->method), req->method.base, req->method.len);
+		copy_bounded(r->path, sizeof(r->path), req->path.base, pathlen);
+		gettimeofday(&r->start, NULL);
+	}
 	bucket = req_bucket(req);
 	r->next = *bucket;
 	*bucket = r;
@@ -193,7 +218,7 @@ request_id(h2o_req_t *req)
 {
 	shim_request *r = req_find(req);
 
-	return r != NULL ? r->id : "";
+	return r != NULL ? format_id(r) : "";
 }
 
 /* Request contexts alive on this thread. */

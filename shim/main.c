@@ -275,6 +275,7 @@ thread_main(void *arg)
 		h2o_evloop_run(loop, 100);
 	db_pool_destroy(t->db);
 	t->db = NULL;
+	routes_thread_done();
 	if (t->index != 0)
 	{
 		/*

@@ -37,10 +37,12 @@ typedef enum route_kind
 typedef struct route
 {
 	char	   *path;
+	size_t		path_len;
 	route_kind	kind;
 	int			methods;		/* M_* */
 	int			flags;			/* HTTP_CORS ... */
 	const char *resource;		/* R_PR_METADATA: resource URI, NULL = first */
+	int			cache_slot;		/* metadata cache entry, -1 = not cached */
 } route;
 
 #define MAX_ROUTES (32 + 2 * SHIM_MAX_MCP_PATHS)
@@ -48,12 +50,38 @@ typedef struct route
 static route routes[MAX_ROUTES];
 static int	nroutes;
 
+/*
+ * The metadata cache: per thread, one entry per distinct answer (AS
+ * metadata, OIDC configuration, JWKS, PRM of the root and of each MCP
+ * path).  An entry is a copy of a 200 http_response row, replayed through
+ * http_send_db_response() so that a cached answer is byte-identical to a
+ * fresh one.  Failures are never cached.
+ */
+enum
+{
+	SLOT_AS = 0,
+	SLOT_OIDC,
+	SLOT_JWKS,
+	SLOT_PRM_ROOT,
+	SLOT_PRM_PATH,				/* + MCP path index */
+	MCACHE_SLOTS = SLOT_PRM_PATH + SHIM_MAX_MCP_PATHS
+};
+
+typedef struct mcache_entry
+{
+	uint64_t	expires;		/* loop time (ms); 0 = empty */
+	db_result	res;			/* strings in block */
+	char	   *block;
+} mcache_entry;
+
+static __thread mcache_entry mcache[MCACHE_SLOTS];
+
 /* ---- the route table ---- */
 
 /* Add a route (path copied). */
 static void
 add_route(const char *prefix, const char *suffix, route_kind kind, int methods,
-		  int flags, const char *resource)
+		  int flags, const char *resource, int cache_slot)
 {
 	route	   *r;
 	int			i;
@@ -75,10 +103,12 @@ add_route(const char *prefix, const char *suffix, route_kind kind, int methods,
 			free(r->path);		/* same path twice (e.g. empty issuer path) */
 			return;
 		}
+	r->path_len = strlen(r->path);
 	r->kind = kind;
 	r->methods = methods;
 	r->flags = flags;
 	r->resource = resource;
+	r->cache_slot = cache_slot;
 	nroutes++;
 }
 
@@ -89,26 +119,27 @@ build_routes(void)
 	const char *ip = shim_conf.issuer_path;
 	int			i;
 
-	add_route("/.well-known/oauth-authorization-server", ip, R_AS_METADATA, M_GET, HTTP_CORS, NULL);
-	add_route("/.well-known/oauth-authorization-server", "", R_AS_METADATA, M_GET, HTTP_CORS, NULL);
-	add_route("/.well-known/openid-configuration", ip, R_OIDC_CONFIG, M_GET, HTTP_CORS, NULL);
-	add_route(ip, "/.well-known/openid-configuration", R_OIDC_CONFIG, M_GET, HTTP_CORS, NULL);
-	add_route("/.well-known/openid-configuration", "", R_OIDC_CONFIG, M_GET, HTTP_CORS, NULL);
-	add_route("/.well-known/oauth-protected-resource", "", R_PR_METADATA, M_GET, HTTP_CORS, NULL);
+	add_route("/.well-known/oauth-authorization-server", ip, R_AS_METADATA, M_GET, HTTP_CORS, NULL, SLOT_AS);
+	add_route("/.well-known/oauth-authorization-server", "", R_AS_METADATA, M_GET, HTTP_CORS, NULL, SLOT_AS);
+	add_route("/.well-known/openid-configuration", ip, R_OIDC_CONFIG, M_GET, HTTP_CORS, NULL, SLOT_OIDC);
+	add_route(ip, "/.well-known/openid-configuration", R_OIDC_CONFIG, M_GET, HTTP_CORS, NULL, SLOT_OIDC);
+	add_route("/.well-known/openid-configuration", "", R_OIDC_CONFIG, M_GET, HTTP_CORS, NULL, SLOT_OIDC);
+	add_route("/.well-known/oauth-protected-resource", "", R_PR_METADATA, M_GET, HTTP_CORS, NULL,
+			  SLOT_PRM_ROOT);
 	for (i = 0; i < shim_conf.n_mcp_paths; i++)
 		add_route("/.well-known/oauth-protected-resource", shim_conf.mcp_paths[i],
-				  R_PR_METADATA, M_GET, HTTP_CORS, shim_conf.mcp_resources[i]);
-	add_route(ip, "/.well-known/jwks.json", R_JWKS, M_GET, HTTP_CORS, NULL);
-	add_route(ip, "/token", R_TOKEN, M_POST, HTTP_CORS, NULL);
-	add_route(ip, "/register", R_REGISTER, M_POST, HTTP_CORS, NULL);
-	add_route(ip, "/revoke", R_REVOKE, M_POST, HTTP_CORS, NULL);
-	add_route(ip, "/introspect", R_INTROSPECT, M_POST, 0, NULL);
-	add_route(ip, "/authorize", R_PAGE_AUTHORIZE, M_GET, 0, NULL);
-	add_route(ip, "/login", R_PAGE_LOGIN, M_GET | M_POST, 0, NULL);
-	add_route(ip, "/consent", R_PAGE_CONSENT, M_POST, 0, NULL);
-	add_route(ip, "/logout", R_PAGE_LOGOUT, M_GET | M_POST, 0, NULL);
-	add_route("/healthz", "", R_HEALTHZ, M_GET, 0, NULL);
-	add_route("/readyz", "", R_READYZ, M_GET, 0, NULL);
+				  R_PR_METADATA, M_GET, HTTP_CORS, shim_conf.mcp_resources[i], SLOT_PRM_PATH + i);
+	add_route(ip, "/.well-known/jwks.json", R_JWKS, M_GET, HTTP_CORS, NULL, SLOT_JWKS);
+	add_route(ip, "/token", R_TOKEN, M_POST, HTTP_CORS, NULL, -1);
+	add_route(ip, "/register", R_REGISTER, M_POST, HTTP_CORS, NULL, -1);
+	add_route(ip, "/revoke", R_REVOKE, M_POST, HTTP_CORS, NULL, -1);
+	add_route(ip, "/introspect", R_INTROSPECT, M_POST, 0, NULL, -1);
+	add_route(ip, "/authorize", R_PAGE_AUTHORIZE, M_GET, 0, NULL, -1);
+	add_route(ip, "/login", R_PAGE_LOGIN, M_GET | M_POST, 0, NULL, -1);
+	add_route(ip, "/consent", R_PAGE_CONSENT, M_POST, 0, NULL, -1);
+	add_route(ip, "/logout", R_PAGE_LOGOUT, M_GET | M_POST, 0, NULL, -1);
+	add_route("/healthz", "", R_HEALTHZ, M_GET, 0, NULL, -1);
+	add_route("/readyz", "", R_READYZ, M_GET, 0, NULL, -1);
 }
 
 /* The route of the request's exact path, or NULL. */
@@ -119,7 +150,7 @@ find_route(h2o_req_t *req)
 	int			i;
 
 	for (i = 0; i < nroutes; i++)
-		if (h2o_memis(req->path.base, len, routes[i].path, strlen(routes[i].path)))
+		if (h2o_memis(req->path.base, len, routes[i].path, routes[i].path_len))
 			return &routes[i];
 	return NULL;
 }
@@ -150,25 +181,124 @@ on_http_response(h2o_req_t *req, const db_result *res, void *arg)
 	http_send_db_response(req, res, r->flags);
 }
 
+/* Empty a metadata cache entry. */
+static void
+mcache_clear(mcache_entry *e)
+{
+	free(e->block);
+	memset(e, 0, sizeof(*e));
+}
+
+/* Length of s with its NUL, 0 for NULL. */
+static size_t
+size_or_zero(const char *s)
+{
+	return s != NULL ? strlen(s) + 1 : 0;
+}
+
+/* Copy s (may be NULL) to *p and advance *p. */
+static const char *
+copy_advance(char **p, const char *s)
+{
+	char	   *dst = *p;
+	size_t		n = size_or_zero(s);
+
+	if (s == NULL)
+		return NULL;
+	memcpy(dst, s, n);
+	*p += n;
+	return dst;
+}
+
+/* Keep a copy of a 200 http_response row in e until now + the cache time. */
+static void
+mcache_store(mcache_entry *e, const db_result *res, uint64_t now)
+{
+	const char *status = db_value(res, "status");
+	size_t		size = 0;
+	char	   *block,
+			   *p;
+	int			i;
+
+	if (res->status != DB_OK || res->nrows < 1 || status == NULL || strcmp(status, "200") != 0)
+		return;
+	for (i = 0; i < res->ncols; i++)
+		size += size_or_zero(res->names[i]) + size_or_zero(res->values[i]);
+	if ((block = malloc(size > 0 ? size : 1)) == NULL)
+		return;
+	mcache_clear(e);
+	e->block = p = block;
+	e->res.status = DB_OK;
+	e->res.nrows = 1;
+	e->res.ncols = res->ncols;
+	for (i = 0; i < res->ncols; i++)
+	{
+		e->res.names[i] = copy_advance(&p, res->names[i]);
+		e->res.values[i] = copy_advance(&p, res->values[i]);
+	}
+	e->expires = now + shim_conf.metadata_cache_ms;
+}
+
+/* db_call callback of a cached route: answer, and keep a 200 answer. */
+static void
+on_metadata_response(h2o_req_t *req, const db_result *res, void *arg)
+{
+	const route *r = arg;
+
+	mcache_store(&mcache[r->cache_slot], res, h2o_now(req->conn->ctx->loop));
+	http_send_db_response(req, res, r->flags);
+}
+
+/* Answer from the metadata cache; false when the entry is empty or stale. */
+static bool
+mcache_serve(h2o_req_t *req, const route *r)
+{
+	mcache_entry *e;
+
+	if (shim_conf.metadata_cache_ms <= 0 || r->cache_slot < 0)
+		return false;
+	e = &mcache[r->cache_slot];
+	if (e->expires == 0 || h2o_now(req->conn->ctx->loop) >= e->expires)
+		return false;
+	http_send_db_response(req, &e->res, r->flags);
+	return true;
+}
+
+/* Free this thread's metadata cache (at thread exit). */
+void
+routes_thread_done(void)
+{
+	int			i;
+
+	for (i = 0; i < MCACHE_SLOTS; i++)
+		mcache_clear(&mcache[i]);
+}
+
 /* Discovery and JWKS: a GET onto a function without request input. */
 static void
 serve_metadata(h2o_req_t *req, const route *r)
 {
 	const char *params[1] = {r->resource};
+	db_done_cb	cb = on_http_response;
+
+	if (mcache_serve(req, r))
+		return;
+	if (shim_conf.metadata_cache_ms > 0 && r->cache_slot >= 0)
+		cb = on_metadata_response;
 
 	switch (r->kind)
 	{
 		case R_AS_METADATA:
-			db_call(req, STMT_AS_METADATA, NULL, 0, on_http_response, (void *) r);
+			db_call(req, STMT_AS_METADATA, NULL, 0, cb, (void *) r);
 			break;
 		case R_OIDC_CONFIG:
-			db_call(req, STMT_OIDC_CONFIG, NULL, 0, on_http_response, (void *) r);
+			db_call(req, STMT_OIDC_CONFIG, NULL, 0, cb, (void *) r);
 			break;
 		case R_PR_METADATA:
-			db_call(req, STMT_PR_METADATA, params, 1, on_http_response, (void *) r);
+			db_call(req, STMT_PR_METADATA, params, 1, cb, (void *) r);
 			break;
 		default:
-			db_call(req, STMT_JWKS, NULL, 0, on_http_response, (void *) r);
+			db_call(req, STMT_JWKS, NULL, 0, cb, (void *) r);
 			break;
 	}
 }

@@ -56,11 +56,12 @@ typedef struct shim_config
 	char	   *tls_cert;		/* NULL: cleartext */
 	char	   *tls_key;
 	int			threads;		/* event-loop threads (number of cores) */
-	int			db_connections;	/* per thread (2) */
+	int			db_connections;	/* per thread (8) */
 	int			db_queue_max;	/* waiting calls per thread before 503 (256) */
 	size_t		max_body;		/* request body limit in bytes (65536) */
 	int			request_timeout_ms; /* whole request incl. database (10000) */
 	int			shutdown_timeout_ms;	/* drain wait on SIGTERM (10000) */
+	int			metadata_cache_ms;	/* metadata/JWKS reuse per thread (5000; 0 off) */
 	int			log_level;		/* LOG_LEVEL_* */
 } shim_config;
 
@@ -259,6 +260,8 @@ extern void http_send_db_failure(h2o_req_t *req, const db_result *res, int flags
 
 /* Register every route on the host (called once per hostconf). */
 extern void routes_register(h2o_hostconf_t *host);
+/* Free the calling thread's metadata cache (--metadata-cache-ms). */
+extern void routes_thread_done(void);
 
 /* ---- pages (pages.c, F2): called by routes.c after request_begin() ----
  *

@@ -674,6 +674,115 @@ test_db_restart() {
 	check "database back: mcp 200" eq "$status" 200
 }
 
+# ---- the metadata cache (--metadata-cache-ms) ----
+
+# resp_save NAME: the last response's headers (without Date, names lowercased,
+# sorted) and body as $work/NAME.h and $work/NAME.b.
+resp_save() {
+	tr -d '\r' <"$H" | grep -vi '^date:' | sed 's/^\([^:]*\):/\L\1:/' | sort >"$work/$1.h"
+	cp "$B" "$work/$1.b"
+}
+# same_resp A B: saved responses A and B are byte-identical (but for Date).
+same_resp() {
+	cmp -s "$work/$1.h" "$work/$2.h" && cmp -s "$work/$1.b" "$work/$2.b" && return 0
+	diff "$work/$1.h" "$work/$2.h"; cmp "$work/$1.b" "$work/$2.b"; return 1
+}
+# differ_resp A B: the bodies of saved responses A and B differ.
+differ_resp() { ! cmp -s "$work/$1.b" "$work/$2.b" || { echo "same body"; return 1; }; }
+# now_ms: wall clock in milliseconds.
+now_ms() { date +%s%3N; }
+
+# start_extra BINARY PORT CACHE_MS: a one-thread server for the same issuer; pid in extra_pid.
+start_extra() {
+	"$1" --listen "127.0.0.1:$2" --issuer "$issuer" --threads 1 --metadata-cache-ms "$3" \
+		--database "host=$PGHOST port=$PGPORT dbname=$db user=$role" \
+		--upstream "http://127.0.0.1:$up_port/mcp" >>"$work/server.$suite_name.cache$3.log" 2>&1 &
+	extra_pid=$!
+}
+
+# wait_ready URL: until URL/readyz answers 200 (false after 10 s).
+wait_ready() {
+	for _ in $(seq 1 100); do
+		[ "$(curl -s -o /dev/null -w '%{http_code}' "$1/readyz")" = 200 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+test_metadata_cache() {
+	local binary=$1 pc pu bc bu cpid upid path n t0 i ok
+	pc=$(free_port) && pu=$(free_port) || return
+	bc=http://127.0.0.1:$pc bu=http://127.0.0.1:$pu
+	start_extra "$binary" "$pc" 2000; cpid=$extra_pid
+	start_extra "$binary" "$pu" 0; upid=$extra_pid
+	wait_ready "$bc" && wait_ready "$bu" || { check "cache: test servers start" false; return; }
+
+	# First answer (from the database), second (from the cache) and an
+	# uncached server's: byte-identical headers and bodies.
+	n=0
+	for path in /.well-known/oauth-authorization-server /.well-known/openid-configuration \
+		/.well-known/oauth-protected-resource /.well-known/oauth-protected-resource/mcp \
+		/.well-known/jwks.json; do
+		n=$((n + 1))
+		req GET "$bc$path" -H "Origin: https://app.example"; resp_save "miss$n"
+		check "cache: $path 200" eq "$status" 200
+		req GET "$bc$path" -H "Origin: https://app.example"; resp_save "hit$n"
+		req GET "$bu$path" -H "Origin: https://app.example"; resp_save "off$n"
+		check "cache: $path cached answer identical to the first" same_resp "miss$n" "hit$n"
+		check "cache: $path cached answer identical to an uncached server's" same_resp "hit$n" "off$n"
+		check "cache: $path cached answer keeps CORS" eq "$(hdr access-control-allow-origin)" "*"
+	done
+	check "cache: AS metadata keeps its content type" matches "$(grep '^content-type:' "$work/hit1.h")" application/json
+
+	# A new signing key: the uncached server shows it at once, the cached one
+	# after its window (2 s) and not before.
+	req GET "$bc/.well-known/jwks.json"; resp_save jwks_c0; t0=$(now_ms)
+	psql -X -q -d "$db" -c "SELECT mcp_oauth.rotate_signing_key() IS NOT NULL" >/dev/null
+	req GET "$bu/.well-known/jwks.json"; resp_save jwks_u1
+	check "cache: uncached server shows the new key at once" differ_resp jwks_c0 jwks_u1
+	req GET "$bc/.well-known/jwks.json"; resp_save jwks_c1
+	if [ $(($(now_ms) - t0)) -lt 1500 ]; then
+		check "cache: within the window the cached JWKS is served" same_resp jwks_c0 jwks_c1
+	fi
+	sleep 2.1
+	req GET "$bc/.well-known/jwks.json"; resp_save jwks_c2
+	check "cache: after the window the new key shows" same_resp jwks_c2 jwks_u1
+
+	# Database down: cached metadata is still served within the window (it is
+	# public and at most seconds old); readiness and uncached answers say 503.
+	req GET "$bc/.well-known/oauth-authorization-server"; resp_save down0; t0=$(now_ms)
+	as_cluster_user "$PG_BIN/pg_ctl" -D "$TEST_CLUSTER_DIR/data" -m fast -w stop >/dev/null 2>&1
+	req GET "$bc/.well-known/oauth-authorization-server"; resp_save down1
+	if [ $(($(now_ms) - t0)) -lt 1800 ]; then
+		check "cache: database down, cached metadata still 200" eq "$status" 200
+		check "cache: database down, the same answer" same_resp down0 down1
+	fi
+	req GET "$bu/.well-known/oauth-authorization-server"
+	check "cache: database down, uncached metadata 503" eq "$status" 503
+	req GET "$bc/readyz"
+	check "cache: database down, readyz 503 despite the cache" eq "$status" 503
+	sleep 2.1
+	req GET "$bc/.well-known/oauth-authorization-server"
+	check "cache: database down, after the window 503" eq "$status" 503
+	cluster_start "$TEST_CLUSTER_DIR" "$PGPORT" fsync=off max_connections=100 \
+		max_prepared_transactions=10 >/dev/null
+	ok=""
+	for i in $(seq 1 60); do
+		req GET "$bc/.well-known/oauth-authorization-server"
+		[ "$status" = 200 ] && { ok=1; break; }
+		sleep 0.25
+	done
+	check "cache: database back, metadata 200" eq "${ok:-no}" 1
+	kill -TERM "$cpid" "$upid" 2>/dev/null
+	wait "$cpid"; ok=$?
+	wait "$upid"; ok=$ok,$?
+	check "cache: test servers exit 0" eq "$ok" 0,0
+	if [ "$suite_name" = asan ]; then
+		check "cache: no sanitizer report" sanitizer_clean "$work/server.asan.cache2000.log"
+		check "cache: no sanitizer report (uncached)" sanitizer_clean "$work/server.asan.cache0.log"
+	fi
+}
+
 # ---- SIGTERM drain ----
 
 test_drain() {
@@ -777,6 +886,8 @@ run_suite() {
 	test_gateway
 	test_resilience
 	test_db_restart
+	test_metadata_cache "$binary"
+	wait_ready "$base" || check "server ready after the cache test" false
 	test_drain
 	if [ "$name" = asan ]; then
 		check "no sanitizer report" sanitizer_clean "$srv_log"
@@ -806,6 +917,8 @@ test_config() {
 	check "config: flag without value" exits_with 2 "needs a value" "$bin" --threads
 	check "config: port out of range" exits_with 2 "out of range" "$bin" --listen 127.0.0.1:99999
 	check "config: zero threads" exits_with 2 "out of range" "$bin" --threads 0
+	check "config: metadata cache out of range" exits_with 2 "out of range" "$bin" --metadata-cache-ms 61s
+	check "config: --help names the metadata cache" exits_with 0 "--metadata-cache-ms" "$bin" --help
 	check "config: upstream not http" exits_with 2 "not an http" "$bin" --upstream ftp://x
 	check "config: issuer with query" exits_with 2 "query or fragment" "$bin" --issuer "http://127.0.0.1:1/a?b"
 	check "config: missing file" exits_with 2 "could not open config file" "$bin" --config "$work/none.conf"
