@@ -17,17 +17,12 @@ mo_audit(const char *event, const char *subject, const char *client_id,
 	Datum		values[6];
 	char		nulls[6];
 
-	if (plan == NULL)
-	{
-		Oid			types[6] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT8OID, TEXTOID};
+	Oid			types[6] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT8OID, TEXTOID};
 
-		plan = SPI_prepare("INSERT INTO mcp_oauth.audit_log"
-						   " (event, subject, client_id, client_addr, grant_id, detail)"
-						   " VALUES ($1, $2, $3, $4::inet, $5, $6::jsonb)",
-						   6, types);
-		if (plan == NULL || SPI_keepplan(plan) != 0)
-			elog(ERROR, "could not prepare audit insert");
-	}
+	mo_spi_plan(&plan, "INSERT INTO mcp_oauth.audit_log"
+				" (event, subject, client_id, client_addr, grant_id, detail)"
+				" VALUES ($1, $2, $3, $4::inet, $5, $6::jsonb)",
+				6, types);
 	values[0] = CStringGetTextDatum(event);
 	nulls[0] = ' ';
 	values[1] = subject ? CStringGetTextDatum(subject) : (Datum) 0;

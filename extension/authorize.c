@@ -399,25 +399,6 @@ store_request(const AuthzRequest *q, const char *client_addr)
 	return handle;
 }
 
-/* [{"name":..,"description":..}, ...] for scopes, in their order. */
-static char *
-scope_descriptions(List *scopes)
-{
-	static SPIPlanPtr plan = NULL;
-	Oid			types[1] = {TEXTARRAYOID};
-	Datum		values[1];
-
-	mo_spi_plan(&plan,
-				"SELECT coalesce(json_agg(json_build_object('name', s.name,"
-				" 'description', s.description) ORDER BY u.n), '[]')::text"
-				" FROM unnest($1::text[]) WITH ORDINALITY AS u(name, n)"
-				" JOIN scopes s ON s.name = u.name",
-				1, types);
-	values[0] = mo_list_to_text_array(scopes);
-	mo_spi_run(plan, values, 1);
-	return mo_spi_text(1);
-}
-
 /* The consent descriptor (extension/DESIGN.md) for a stored request. */
 static char *
 consent_descriptor(const AuthzRequest *q, const char *request_id)
@@ -434,7 +415,7 @@ consent_descriptor(const AuthzRequest *q, const char *request_id)
 	mo_json_string(&buf, "client_name", q->client.client_name);
 	mo_json_string(&buf, "redirect_uri", q->redirect_uri);
 	mo_json_string(&buf, "redirect_host", host);
-	mo_json_raw(&buf, "scopes", scope_descriptions(q->scopes));
+	mo_json_raw(&buf, "scopes", mo_scope_descriptions_json(q->scopes));
 	mo_json_string(&buf, "resource", q->resource);
 	mo_json_int(&buf, "expires_in", mo_request_lifetime);
 	appendStringInfoChar(&buf, '}');
@@ -596,53 +577,59 @@ deny(const PendingRequest *p, const char *subject, const char *client_addr,
 			 decision_detail(reason, NULL, NULL));
 }
 
-/* Insert the grant subject gave for scopes; its id. */
+/*
+ * Record an approval in one statement: the request consumed, the grant
+ * subject gave for scopes, a code for it bound to the request (its hash
+ * code_hash), and the audit rows consent_granted (detail) and code_issued,
+ * in that order.  Returns the grant id.
+ */
 static int64
-grant_insert(const PendingRequest *p, const char *subject, List *scopes)
+approval_insert(const PendingRequest *p, const char *subject, List *scopes,
+				bytea *code_hash, const char *client_addr, const char *detail)
 {
 	static SPIPlanPtr plan = NULL;
-	Oid			types[5] = {TEXTOID, TEXTOID, TEXTARRAYOID, TEXTOID, INT4OID};
-	Datum		values[5];
+	Oid			types[13] = {BYTEAOID, TEXTOID, TEXTOID, TEXTARRAYOID, TEXTOID,
+		INT4OID, BYTEAOID, TEXTOID, BOOLOID, TEXTOID, INT4OID, TEXTOID, TEXTOID};
+	Datum		values[13];
+	char		nulls[13];
 	bool		isnull;
 
 	mo_spi_plan(&plan,
-				"INSERT INTO grants (subject, client_id, scopes, resource, expires_at)"
-				" VALUES ($1, $2, $3, $4, now() + $5 * interval '1 second')"
-				" RETURNING grant_id",
-				5, types);
-	values[0] = CStringGetTextDatum(subject);
-	values[1] = CStringGetTextDatum(p->client_id);
-	values[2] = mo_list_to_text_array(scopes);
-	values[3] = CStringGetTextDatum(p->resource);
-	values[4] = Int32GetDatum(mo_refresh_absolute_lifetime);
-	mo_spi_run(plan, values, 1);
-	return DatumGetInt64(mo_spi_datum(1, &isnull));
-}
-
-/* Issue an authorization code for grant_id, bound to the request; the code. */
-static char *
-code_insert(const PendingRequest *p, int64 grant_id)
-{
-	static SPIPlanPtr plan = NULL;
-	Oid			types[7] = {BYTEAOID, INT8OID, TEXTOID, TEXTOID, BOOLOID,
-		TEXTOID, INT4OID};
-	Datum		values[7];
-	char	   *code = mo_random_token("");
-
-	mo_spi_plan(&plan,
-				"INSERT INTO authorization_codes (code_hash, grant_id, client_id,"
-				" redirect_uri, redirect_uri_provided, code_challenge, expires_at)"
-				" VALUES ($1, $2, $3, $4, $5, $6, now() + $7 * interval '1 second')",
-				7, types);
-	values[0] = PointerGetDatum(mo_sha256(code));
-	values[1] = Int64GetDatum(grant_id);
+				"WITH u AS (UPDATE authorization_requests SET consumed_at = now()"
+				"  WHERE request_hash = $1),"
+				" g AS (INSERT INTO grants (subject, client_id, scopes, resource, expires_at)"
+				"  VALUES ($2, $3, $4, $5, now() + $6 * interval '1 second')"
+				"  RETURNING grant_id),"
+				" c AS (INSERT INTO authorization_codes (code_hash, grant_id, client_id,"
+				"  redirect_uri, redirect_uri_provided, code_challenge, expires_at)"
+				"  SELECT $7, g.grant_id, $3, $8, $9, $10, now() + $11 * interval '1 second'"
+				"  FROM g),"
+				" l AS (INSERT INTO audit_log"
+				"  (event, subject, client_id, client_addr, grant_id, detail)"
+				"  SELECT e.event, $2, $3, $12::inet, g.grant_id, e.detail"
+				"  FROM g, (VALUES (1, 'consent_granted', $13::jsonb),"
+				"  (2, 'code_issued', NULL)) AS e(n, event, detail) ORDER BY e.n)"
+				" SELECT grant_id FROM g",
+				13, types);
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = PointerGetDatum(p->request_hash);
+	values[1] = CStringGetTextDatum(subject);
 	values[2] = CStringGetTextDatum(p->client_id);
-	values[3] = CStringGetTextDatum(p->redirect_uri);
-	values[4] = BoolGetDatum(p->redirect_uri_provided);
-	values[5] = CStringGetTextDatum(p->code_challenge);
-	values[6] = Int32GetDatum(mo_code_lifetime);
-	mo_spi_run(plan, values, 0);
-	return code;
+	values[3] = mo_list_to_text_array(scopes);
+	values[4] = CStringGetTextDatum(p->resource);
+	values[5] = Int32GetDatum(mo_refresh_absolute_lifetime);
+	values[6] = PointerGetDatum(code_hash);
+	values[7] = CStringGetTextDatum(p->redirect_uri);
+	values[8] = BoolGetDatum(p->redirect_uri_provided);
+	values[9] = CStringGetTextDatum(p->code_challenge);
+	values[10] = Int32GetDatum(mo_code_lifetime);
+	values[11] = client_addr ? CStringGetTextDatum(client_addr) : (Datum) 0;
+	nulls[11] = client_addr ? ' ' : 'n';
+	values[12] = CStringGetTextDatum(detail);
+	if (SPI_execute_plan(plan, values, nulls, false, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "could not record the approval");
+	return DatumGetInt64(mo_spi_datum(1, &isnull));
 }
 
 /* Approve: grant, code, redirect with code, state and iss; audit. */
@@ -652,15 +639,15 @@ approve(const PendingRequest *p, const char *subject, List *scopes,
 {
 	const char *names[2] = {"code", "state"};
 	const char *values[2];
-	char	   *scope = mo_scope_join(scopes);
-	int64		grant_id = grant_insert(p, subject, scopes);
+	MemoryContext cxt = CurrentMemoryContext;
+	char	   *code = mo_random_token("");
 
-	values[0] = code_insert(p, grant_id);
+	(void) approval_insert(p, subject, scopes, mo_sha256(code), client_addr,
+						   decision_detail(NULL, mo_scope_join(scopes), p->resource));
+	MemoryContextSwitchTo(cxt);
+	values[0] = code;
 	values[1] = p->state;
 	mo_redirect_response(r, p->redirect_uri, 2, names, values);
-	mo_audit("consent_granted", subject, p->client_id, client_addr, grant_id,
-			 decision_detail(NULL, scope, p->resource));
-	mo_audit("code_issued", subject, p->client_id, client_addr, grant_id, NULL);
 }
 
 /*
@@ -709,15 +696,18 @@ handle_decision(const char *request_id, const char *subject, bool approved,
 	if (!check_decision(request_id, subject, approved, granted_scope,
 						&p, &scopes, r))
 		return;
+	if (approved && !(mo_refuse_admin_consent && subject_is_admin(subject)))
+	{
+		approve(&p, subject, scopes, client_addr, r);	/* consumes the request */
+		return;
+	}
 	pending_consume(&p);
 	if (!approved)
 		deny(&p, subject, client_addr, "user",
 			 "the user denied the request", r);
-	else if (mo_refuse_admin_consent && subject_is_admin(subject))
+	else
 		deny(&p, subject, client_addr, "admin_account",
 			 "administrator accounts may not grant access to clients", r);
-	else
-		approve(&p, subject, scopes, client_addr, r);
 }
 
 /*

@@ -170,10 +170,13 @@ touch_client(const char *client_id)
 				 TEXTOID, CStringGetTextDatum(client_id), 0);
 }
 
-/* Check creds against the clients row; fill client on success. */
+/*
+ * Check creds against the clients row; fill client on success, and *touch
+ * with whether its last use is due to be recorded.
+ */
 static bool
 check_client(const ClientCredentials *creds, const char *client_addr,
-			 MoClient *client, MoResponse *err)
+			 MoClient *client, bool *touch, MoResponse *err)
 {
 	static SPIPlanPtr plan = NULL;
 	bool		isnull;
@@ -181,7 +184,8 @@ check_client(const ClientCredentials *creds, const char *client_addr,
 	char	   *registered;
 
 	mo_spi_exec1(&plan,
-				 "SELECT client_secret_hash, token_endpoint_auth_method, grant_types"
+				 "SELECT client_secret_hash, token_endpoint_auth_method, grant_types,"
+				 " last_used_at IS NULL OR last_used_at < now() - interval '1 hour'"
 				 " FROM clients WHERE client_id = $1",
 				 TEXTOID, CStringGetTextDatum(creds->client_id), 1);
 	if (SPI_processed == 0)
@@ -196,6 +200,7 @@ check_client(const ClientCredentials *creds, const char *client_addr,
 	client->client_id = creds->client_id;
 	client->confidential = (creds->secret != NULL);
 	client->grant_types = mo_text_array_to_list(mo_spi_datum(3, &isnull));
+	*touch = DatumGetBool(mo_spi_datum(4, &isnull));
 	return true;
 }
 
@@ -209,12 +214,32 @@ mo_client_authenticate(const char *authorization, const form *params,
 					   MoResponse *err)
 {
 	ClientCredentials creds;
+	bool		touch;
 
 	if (!read_credentials(authorization, params, client_addr, &creds, err))
 		return false;
-	if (!check_client(&creds, client_addr, client, err))
+	if (!check_client(&creds, client_addr, client, &touch, err))
 		return false;
-	touch_client(client->client_id);
+	if (touch)
+		touch_client(client->client_id);
+	return true;
+}
+
+/* Fill g from the first SPI result row (MO_GRANT_COLUMNS); false if none. */
+bool
+mo_grant_from_row(MoGrant *g)
+{
+	bool		isnull;
+
+	if (SPI_processed == 0)
+		return false;
+	g->grant_id = DatumGetInt64(mo_spi_datum(1, &isnull));
+	g->subject = mo_spi_text(2);
+	g->client_id = mo_spi_text(3);
+	g->scopes = mo_text_array_to_list(mo_spi_datum(4, &isnull));
+	g->resource = mo_spi_text(5);
+	g->revoked = DatumGetBool(mo_spi_datum(6, &isnull));
+	g->expired = DatumGetBool(mo_spi_datum(7, &isnull));
 	return true;
 }
 
@@ -223,23 +248,11 @@ bool
 mo_lock_grant(int64 grant_id, MoGrant *g)
 {
 	static SPIPlanPtr plan = NULL;
-	bool		isnull;
 
 	mo_spi_exec1(&plan,
-				 "SELECT subject, client_id, scopes, resource,"
-				 " revoked_at IS NOT NULL, expires_at <= now()"
-				 " FROM grants WHERE grant_id = $1 FOR UPDATE",
+				 "SELECT " MO_GRANT_COLUMNS " FROM grants g WHERE g.grant_id = $1 FOR UPDATE",
 				 INT8OID, Int64GetDatum(grant_id), 1);
-	if (SPI_processed == 0)
-		return false;
-	g->grant_id = grant_id;
-	g->subject = mo_spi_text(1);
-	g->client_id = mo_spi_text(2);
-	g->scopes = mo_text_array_to_list(mo_spi_datum(3, &isnull));
-	g->resource = mo_spi_text(4);
-	g->revoked = DatumGetBool(mo_spi_datum(5, &isnull));
-	g->expired = DatumGetBool(mo_spi_datum(6, &isnull));
-	return true;
+	return mo_grant_from_row(g);
 }
 
 /*
@@ -267,30 +280,25 @@ mo_client_endpoint(FunctionCallInfo fcinfo, MoClientHandler handler)
 	return mo_spi_finish_response(fcinfo, &r);
 }
 
-/* The grant of a code, refresh token or access token (no lock), or 0. */
-static int64
-grant_id_of(MoGrantKey kind, Datum key)
-{
-	static SPIPlanPtr plans[3] = {NULL, NULL, NULL};
-	static const char *const sql[3] = {
-		"SELECT grant_id FROM authorization_codes WHERE code_hash = $1",
-		"SELECT grant_id FROM refresh_tokens WHERE token_hash = $1",
-		"SELECT grant_id FROM access_tokens WHERE jti = $1::uuid"
-	};
-	static const Oid types[3] = {BYTEAOID, BYTEAOID, TEXTOID};
-	bool		isnull;
-
-	mo_spi_exec1(&plans[kind], sql[kind], types[kind], key, 1);
-	if (SPI_processed == 0)
-		return 0;
-	return DatumGetInt64(mo_spi_datum(1, &isnull));
-}
-
-/* Find the grant of a code or token and lock it FOR UPDATE; false if none. */
+/*
+ * Find the grant of a code, refresh token or access token and lock it FOR
+ * UPDATE (the grant only: the caller locks the code or token after it);
+ * false if none.  One statement: the key lookup is an initplan.
+ */
 bool
 mo_lock_grant_of(MoGrantKey kind, Datum key, MoGrant *g)
 {
-	int64		grant_id = grant_id_of(kind, key);
+	static SPIPlanPtr plans[3] = {NULL, NULL, NULL};
+	static const char *const sql[3] = {
+		"SELECT " MO_GRANT_COLUMNS " FROM grants g WHERE g.grant_id ="
+		" (SELECT grant_id FROM authorization_codes WHERE code_hash = $1) FOR UPDATE OF g",
+		"SELECT " MO_GRANT_COLUMNS " FROM grants g WHERE g.grant_id ="
+		" (SELECT grant_id FROM refresh_tokens WHERE token_hash = $1) FOR UPDATE OF g",
+		"SELECT " MO_GRANT_COLUMNS " FROM grants g WHERE g.grant_id ="
+		" (SELECT grant_id FROM access_tokens WHERE jti = $1::uuid) FOR UPDATE OF g"
+	};
+	static const Oid types[3] = {BYTEAOID, BYTEAOID, TEXTOID};
 
-	return grant_id != 0 && mo_lock_grant(grant_id, g);
+	mo_spi_exec1(&plans[kind], sql[kind], types[kind], key, 1);
+	return mo_grant_from_row(g);
 }

@@ -52,6 +52,16 @@ typedef struct MoGrant
 	bool		expired;
 } MoGrant;
 
+/*
+ * The grant columns of a query on grants g, first in its select list, and
+ * reading them from the first SPI result row into *g (false if no row).
+ */
+#define MO_GRANT_COLUMNS \
+	"g.grant_id, g.subject, g.client_id, g.scopes, g.resource," \
+	" g.revoked_at IS NOT NULL, g.expires_at <= now()"
+#define MO_GRANT_NCOLUMNS 7
+extern bool mo_grant_from_row(MoGrant *g);
+
 /* Read the grant grant_id into *g, locking it FOR UPDATE; false if none. */
 extern bool mo_lock_grant(int64 grant_id, MoGrant *g);
 

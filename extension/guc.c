@@ -164,4 +164,5 @@ _PG_init(void)
 	mo_spi_init();
 	mo_verify_init();
 	mo_keys_init();
+	mo_scope_init();
 }

@@ -7,171 +7,229 @@
  * leeway, and signs from activates_at until retired_at.  The newest key
  * that has activated signs.  Its kid is the RFC 7638 thumbprint.
  *
- * Parsed EVP_PKEYs are cached per backend by kid.  A kid names one key
- * pair for ever (it is the key's thumbprint), so the cache never gives a
- * wrong key; it is emptied when signing_keys changes only to free memory.
- * The relcache callback just marks it stale: the keys are freed at the
- * next lookup, never while one may be in use.
+ * Every backend keeps the signing_keys rows (kid, alg, times, and the
+ * parsed key once used) in memory, so that neither verifying nor signing
+ * runs a query: publication and activation are time windows checked in C
+ * against the transaction time, as the SQL below would.  A statement
+ * trigger on signing_keys (cached_table_changed) sends a relcache
+ * invalidation for any change, which every backend receives (the changing
+ * one at once, the others at commit); the callback marks the copy stale
+ * and it is reloaded at the next lookup, never freed while in use.  In
+ * read committed a reload after the invalidation sees the change (the
+ * committer leaves the proc array before it sends invalidations); a
+ * transaction-snapshot transaction's load serves only that transaction.
  */
 #include "mcp_oauth.h"
 
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/trigger.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "storage/proc.h"
 
 #include "keys.h"
 
-#define KEY_CACHE_MAX 32
 #define DEFAULT_PUBLISH_AHEAD 600	/* seconds */
 
 /*
  * "The key is published" for a query whose $1 is lifetime + leeway in
- * seconds.  Operators and functions are qualified: verify_access_token runs
- * it under the caller's search_path (see 10_keys_metadata_verify.sql).
+ * seconds (the JWKS; key_published() is the same test in C).  Operators
+ * and functions are qualified, as everywhere on verify_access_token's path.
  */
 #define PUBLISHED_SQL \
 	"(retired_at IS NULL OR (retired_at OPERATOR(pg_catalog.+)" \
 	" pg_catalog.make_interval(secs => $1)) OPERATOR(pg_catalog.>) pg_catalog.now())"
 
-typedef struct KeyCacheEntry
+/* One signing_keys row, and its key once parsed. */
+typedef struct KeyEntry
 {
 	char	   *kid;
 	jwt_alg		alg;
-	EVP_PKEY   *pkey;
-} KeyCacheEntry;
+	char	   *pem;
+	jwt_key    *key;			/* NULL until first used */
+	TimestampTz created_at;
+	TimestampTz activates_at;
+	TimestampTz retired_at;		/* DT_NOEND when null */
+} KeyEntry;
 
-static KeyCacheEntry key_cache[KEY_CACHE_MAX];
-static int	key_cache_count = 0;
-static bool key_cache_stale = false;
-static Oid	signing_keys_relid = InvalidOid;
+static KeyEntry *keys = NULL;
+static int	nkeys = 0;
+static MemoryContext keys_cxt = NULL;
+static MoTableCache keys_cache = {"signing_keys"};
 
 PG_FUNCTION_INFO_V1(rotate_signing_key);
+PG_FUNCTION_INFO_V1(cached_table_changed);
 PG_FUNCTION_INFO_V1(mcp_oauth_sign_claims_for_test);
-
-/* Relcache callback: signing_keys changed (or everything did). */
-static void
-keys_relcache_callback(Datum arg, Oid relid)
-{
-	if (relid == InvalidOid || relid == signing_keys_relid)
-	{
-		key_cache_stale = true;
-		signing_keys_relid = InvalidOid;
-	}
-}
 
 /* Register the relcache callback (called once from _PG_init). */
 void
 mo_keys_init(void)
 {
-	CacheRegisterRelcacheCallback(keys_relcache_callback, (Datum) 0);
+	mo_table_cache_register(&keys_cache);
 }
 
-/* The oid of mcp_oauth.signing_keys, remembered for the callback. */
-static Oid
-keys_relid(void)
+/* A timestamptz column of the current SPI row; DT_NOEND when null. */
+static TimestampTz
+row_time(HeapTuple row, int col)
 {
-	if (!OidIsValid(signing_keys_relid))
-		signing_keys_relid = get_relname_relid("signing_keys",
-											   get_namespace_oid("mcp_oauth", false));
-	return signing_keys_relid;
+	bool		isnull;
+	Datum		d = SPI_getbinval(row, SPI_tuptable->tupdesc, col, &isnull);
+
+	return isnull ? DT_NOEND : DatumGetTimestampTz(d);
 }
 
-/* Free every cached key. */
-static void
-key_cache_clear(void)
-{
-	for (int i = 0; i < key_cache_count; i++)
-	{
-		EVP_PKEY_free(key_cache[i].pkey);
-		pfree(key_cache[i].kid);
-	}
-	key_cache_count = 0;
-	key_cache_stale = false;
-}
-
-/* The parsed key of kid, loaded from pem on first use. */
-static EVP_PKEY *
-cached_key(const char *kid, jwt_alg alg, const char *pem)
-{
-	KeyCacheEntry *e;
-
-	if (key_cache_stale || key_cache_count == KEY_CACHE_MAX)
-		key_cache_clear();
-	for (int i = 0; i < key_cache_count; i++)
-		if (key_cache[i].alg == alg && strcmp(key_cache[i].kid, kid) == 0)
-			return key_cache[i].pkey;
-	e = &key_cache[key_cache_count];
-	e->kid = MemoryContextStrdup(TopMemoryContext, kid);
-	e->alg = alg;
-	e->pkey = jwt_load_private_key(pem);
-	if (e->pkey == NULL)
-	{
-		pfree(e->kid);
-		ereport(ERROR,
-				(errcode(ERRCODE_MO_SERVER_ERROR),
-				 errmsg("could not load signing key \"%s\"", kid)));
-	}
-	key_cache_count++;
-	return e->pkey;
-}
-
-/* Seconds a retired key stays published: access token lifetime + leeway. */
-static Datum
-publish_tail_datum(void)
-{
-	return Float8GetDatum((double) mo_access_token_lifetime + mo_clock_leeway);
-}
-
-/* Prepare and keep a plan (one float8 or text parameter, or none). */
-static SPIPlanPtr
-keep_plan(const char *sql, int nargs, Oid *types)
-{
-	SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
-
-	if (plan == NULL || SPI_keepplan(plan) != 0)
-		elog(ERROR, "could not prepare \"%s\": %s", sql,
-			 SPI_result_code_string(SPI_result));
-	return plan;
-}
-
-/*
- * Column col of the first result row as a C string in the caller's context
- * (NULL if null), so that it outlives mo_spi_finish().
- */
+/* A text column of the current SPI row, copied into the key memory. */
 static char *
-result_string(int col)
+row_text(HeapTuple row, int col)
 {
-	MemoryContext old = MemoryContextSwitchTo(mo_spi_caller_context());
-	char	   *s = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col);
+	bool		isnull;
+	Datum		d = SPI_getbinval(row, SPI_tuptable->tupdesc, col, &isnull);
 
-	MemoryContextSwitchTo(old);
-	return s;
+	return isnull ? NULL : MemoryContextStrdup(keys_cxt, TextDatumGetCString(d));
 }
 
-/* The key that signs now; false if there is none.  SPI-connected. */
-static bool
-active_key(char **kid, jwt_alg *alg, char **pem)
+/* Forget every key (and free the parsed ones). */
+static void
+keys_clear(void)
+{
+	for (int i = 0; i < nkeys; i++)
+		jwt_key_free(keys[i].key);
+	if (keys_cxt == NULL)
+		keys_cxt = AllocSetContextCreate(TopMemoryContext, "mcp_oauth signing keys",
+										 ALLOCSET_SMALL_SIZES);
+	MemoryContextReset(keys_cxt);
+	keys = NULL;
+	nkeys = 0;
+}
+
+/* Read every signing_keys row into the key memory. */
+static void
+keys_load(void)
 {
 	static SPIPlanPtr plan = NULL;
 
-	if (plan == NULL)
-		plan = keep_plan("SELECT kid, alg, private_key_pem FROM mcp_oauth.signing_keys"
-						 " WHERE activates_at <= now()"
-						 " AND (retired_at IS NULL OR retired_at > now())"
-						 " ORDER BY activates_at DESC, created_at DESC, kid LIMIT 1",
-						 0, NULL);
-	if (SPI_execute_plan(plan, NULL, NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read signing keys");
-	if (SPI_processed == 0)
-		return false;
-	*kid = result_string(1);
-	*alg = jwt_alg_from_name(result_string(2));
-	*pem = result_string(3);
-	return true;
+	keys_clear();
+	mo_spi_connect();
+	mo_spi_plan(&plan, "SELECT kid, alg, private_key_pem, created_at, activates_at,"
+				" retired_at FROM mcp_oauth.signing_keys", 0, NULL);
+	mo_spi_run(plan, NULL, 0);
+	keys = MemoryContextAllocZero(keys_cxt, sizeof(KeyEntry) * (SPI_processed + 1));
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	row = SPI_tuptable->vals[i];
+		KeyEntry   *e = &keys[nkeys++];
+		char	   *alg = row_text(row, 2);
+
+		e->kid = row_text(row, 1);
+		e->alg = alg ? jwt_alg_from_name(alg) : JWT_ALG_UNKNOWN;
+		e->pem = row_text(row, 3);
+		e->created_at = row_time(row, 4);
+		e->activates_at = row_time(row, 5);
+		e->retired_at = row_time(row, 6);
+	}
+	mo_spi_finish();
+}
+
+/* The keys as of this transaction, reloaded when stale. */
+static void
+keys_current(void)
+{
+	if (mo_table_cache_stale(&keys_cache))
+		keys_load();
+}
+
+/* The parsed key of e, loaded from its PEM on first use. */
+static jwt_key *
+entry_key(KeyEntry *e)
+{
+	EVP_PKEY   *pkey;
+
+	if (e->key != NULL)
+		return e->key;
+	pkey = e->pem ? jwt_load_private_key(e->pem) : NULL;
+	e->key = pkey ? jwt_key_new(pkey, e->alg) : NULL;
+	EVP_PKEY_free(pkey);
+	if (e->key == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_MO_SERVER_ERROR),
+				 errmsg("could not load signing key \"%s\"", e->kid)));
+	return e->key;
+}
+
+/* Seconds a retired key stays published: access token lifetime + leeway. */
+static double
+publish_tail(void)
+{
+	return (double) mo_access_token_lifetime + mo_clock_leeway;
+}
+
+static Datum
+publish_tail_datum(void)
+{
+	return Float8GetDatum(publish_tail());
+}
+
+/* Whether e is published at now (PUBLISHED_SQL). */
+static bool
+key_published(const KeyEntry *e, TimestampTz now)
+{
+	return e->retired_at == DT_NOEND ||
+		e->retired_at + (int64) (publish_tail() * USECS_PER_SEC) > now;
+}
+
+/* Whether e signs at now. */
+static bool
+key_signs(const KeyEntry *e, TimestampTz now)
+{
+	return e->activates_at <= now &&
+		(e->retired_at == DT_NOEND || e->retired_at > now);
+}
+
+/*
+ * Whether a signs in preference to b: the newest activation, then the
+ * newest creation, then the smallest kid.
+ */
+static bool
+key_preferred(const KeyEntry *a, const KeyEntry *b)
+{
+	if (a->activates_at != b->activates_at)
+		return a->activates_at > b->activates_at;
+	if (a->created_at != b->created_at)
+		return a->created_at > b->created_at;
+	return strcmp(a->kid, b->kid) < 0;
+}
+
+/* The key that signs now, or NULL. */
+static KeyEntry *
+active_key(void)
+{
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+	KeyEntry   *best = NULL;
+
+	keys_current();
+	for (int i = 0; i < nkeys; i++)
+		if (keys[i].alg != JWT_ALG_UNKNOWN && key_signs(&keys[i], now) &&
+			(best == NULL || key_preferred(&keys[i], best)))
+			best = &keys[i];
+	return best;
+}
+
+/* The published key named kid, or NULL. */
+static KeyEntry *
+published_key(const char *kid)
+{
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+
+	keys_current();
+	for (int i = 0; i < nkeys; i++)
+		if (strcmp(keys[i].kid, kid) == 0)
+			return key_published(&keys[i], now) ? &keys[i] : NULL;
+	return NULL;
 }
 
 /* Generate a key of alg, store it activating after ahead seconds; its kid.  SPI-connected. */
@@ -249,7 +307,6 @@ ensure_first_key(void)
 	{
 		(void) insert_new_key((jwt_alg) (mo_signing_alg == MO_ALG_EDDSA ?
 										 JWT_ALG_EDDSA : JWT_ALG_ES256), 0);
-		CacheInvalidateRelcacheByRelid(keys_relid());
 	}
 }
 
@@ -257,23 +314,22 @@ ensure_first_key(void)
 char *
 mo_sign_claims(const char *claims_json)
 {
-	char	   *kid,
-			   *pem,
-			   *jwt;
-	jwt_alg		alg;
+	KeyEntry   *k = active_key();
+	char	   *jwt;
 
-	mo_spi_connect();
-	if (!active_key(&kid, &alg, &pem))
+	if (k == NULL)
 	{
+		mo_spi_connect();
 		ensure_first_key();
-		if (!active_key(&kid, &alg, &pem))
+		mo_spi_finish();
+		keys_cache.valid = false;	/* its invalidation comes only at the next command */
+		if ((k = active_key()) == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_MO_SERVER_ERROR),
 					 errmsg("no active signing key"),
 					 errhint("Call mcp_oauth.rotate_signing_key().")));
 	}
-	mo_spi_finish();
-	jwt = jwt_sign(cached_key(kid, alg, pem), alg, kid, claims_json, palloc);
+	jwt = jwt_key_sign(entry_key(k), k->kid, claims_json, palloc);
 	if (jwt == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_MO_SERVER_ERROR),
@@ -285,41 +341,24 @@ mo_sign_claims(const char *claims_json)
 bool
 mo_check_jwt_signature(const jwt_parsed *jwt, const char **reason)
 {
-	static SPIPlanPtr plan = NULL;
-	Oid			types[2] = {FLOAT8OID, TEXTOID};
-	Datum		values[2];
-	jwt_alg		alg;
-	char	   *pem;
+	KeyEntry   *k;
 
 	if (jwt->kid == NULL)
 	{
 		*reason = "missing kid";
 		return false;
 	}
-	mo_spi_connect();
-	if (plan == NULL)
-		plan = keep_plan("SELECT alg, private_key_pem FROM mcp_oauth.signing_keys"
-						 " WHERE kid OPERATOR(pg_catalog.=) $2 AND " PUBLISHED_SQL,
-						 2, types);
-	values[0] = publish_tail_datum();
-	values[1] = CStringGetTextDatum(jwt->kid);
-	if (SPI_execute_plan(plan, values, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read signing keys");
-	if (SPI_processed == 0)
+	if ((k = published_key(jwt->kid)) == NULL)
 	{
-		mo_spi_finish();
 		*reason = "unknown signing key";
 		return false;
 	}
-	alg = jwt_alg_from_name(result_string(1));
-	pem = result_string(2);
-	mo_spi_finish();
-	if (alg != jwt->alg)
+	if (k->alg != jwt->alg)
 	{
 		*reason = "algorithm does not match the key";
 		return false;
 	}
-	if (!jwt_verify_signature(jwt, cached_key(jwt->kid, alg, pem), alg))
+	if (!jwt_key_verify(entry_key(k), jwt))
 	{
 		*reason = "bad signature";
 		return false;
@@ -338,10 +377,9 @@ mo_jwks_json(void)
 	MemoryContext oldcxt;
 
 	mo_spi_connect();
-	if (plan == NULL)
-		plan = keep_plan("SELECT public_jwk::text FROM mcp_oauth.signing_keys"
-						 " WHERE " PUBLISHED_SQL " ORDER BY created_at, kid",
-						 1, types);
+	mo_spi_plan(&plan, "SELECT public_jwk::text FROM mcp_oauth.signing_keys"
+				" WHERE " PUBLISHED_SQL " ORDER BY created_at, kid",
+				1, types);
 	ensure_first_key();
 	values[0] = publish_tail_datum();
 	if (SPI_execute_plan(plan, values, NULL, false, 0) != SPI_OK_SELECT)
@@ -434,9 +472,22 @@ rotate_signing_key(PG_FUNCTION_ARGS)
 	mo_json_string(&detail, "alg", jwt_alg_name(alg));
 	appendStringInfoChar(&detail, '}');
 	mo_audit("signing_key_rotated", NULL, NULL, NULL, 0, detail.data);
-	CacheInvalidateRelcacheByRelid(keys_relid());
 	mo_spi_finish();
 	PG_RETURN_TEXT_P(cstring_to_text(kid));
+}
+
+/*
+ * cached_table_changed() trigger (signing_keys, scopes): any statement that
+ * changes the table makes every backend reload its copy (at commit; this
+ * one at the next command).
+ */
+Datum
+cached_table_changed(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		elog(ERROR, "cached_table_changed() must be called as a trigger");
+	CacheInvalidateRelcacheByRelid(RelationGetRelid(((TriggerData *) fcinfo->context)->tg_relation));
+	return PointerGetDatum(NULL);
 }
 
 /*

@@ -157,6 +157,30 @@ extern MemoryContext mo_spi_caller_context(void);
 extern Datum mo_spi_finish_response(FunctionCallInfo fcinfo, const MoResponse *r);
 extern void mo_spi_init(void);
 
+/*
+ * A per-backend copy of a small mcp_oauth table (signing_keys, scopes).
+ * The table's statement trigger cached_table_changed() sends a relcache
+ * invalidation on any change; mo_table_cache_register() makes the callback
+ * mark the copy stale.  mo_table_cache_stale() says whether the caller
+ * must (re)load it now, and counts it loaded from then on; a load in a
+ * transaction-snapshot transaction serves that transaction only.
+ */
+typedef struct MoTableCache
+{
+	const char *relname;
+	Oid			relid;
+	bool		valid;
+	bool		any_xact;
+	LocalTransactionId lxid;
+} MoTableCache;
+
+extern void mo_table_cache_register(MoTableCache *cache);
+extern bool mo_table_cache_stale(MoTableCache *cache);
+
+/* The scopes table as a JSON array [{"name","description"}] in the order of scopes (unknown ones left out). */
+extern char *mo_scope_descriptions_json(List *scopes);
+extern void mo_scope_init(void);
+
 /* Prepare sql once per backend and keep the plan in *plan. */
 extern SPIPlanPtr mo_spi_plan(SPIPlanPtr *plan, const char *sql, int nargs,
 							  Oid *argtypes);

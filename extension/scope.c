@@ -8,6 +8,21 @@
 #include "executor/spi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/memutils.h"
+
+/* One row of the scopes table, in the per-backend copy. */
+typedef struct ScopeRow
+{
+	char	   *name;
+	char	   *description;
+	bool		is_default;
+} ScopeRow;
+
+static ScopeRow *scope_rows = NULL;	/* ordered by name (the table's collation) */
+static int	nscope_rows = 0;
+static MemoryContext scopes_cxt = NULL;
+static MoTableCache scopes_cache = {"scopes"};
 
 /* Whether c may appear in a scope token: %x21 / %x23-5B / %x5D-7E. */
 static bool
@@ -123,30 +138,95 @@ mo_scope_subset(List *sub, List *super)
 	return true;
 }
 
-/* The names in the scopes table, ordered, in CurrentMemoryContext; caller is SPI-connected. */
+/* Register the scopes table's relcache callback (once, from _PG_init). */
+void
+mo_scope_init(void)
+{
+	mo_table_cache_register(&scopes_cache);
+}
+
+/* A text column of SPI row i, copied into the scopes memory. */
+static char *
+scope_text(uint64 i, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, col, &isnull);
+
+	return isnull ? NULL : MemoryContextStrdup(scopes_cxt, TextDatumGetCString(d));
+}
+
+/* The scopes table, reloaded when it changed. */
+static void
+scopes_current(void)
+{
+	static SPIPlanPtr plan = NULL;
+	bool		isnull;
+
+	if (!mo_table_cache_stale(&scopes_cache))
+		return;
+	if (scopes_cxt == NULL)
+		scopes_cxt = AllocSetContextCreate(TopMemoryContext, "mcp_oauth scopes",
+										   ALLOCSET_SMALL_SIZES);
+	MemoryContextReset(scopes_cxt);
+	nscope_rows = 0;
+	mo_spi_connect();
+	mo_spi_plan(&plan, "SELECT name, description, is_default FROM mcp_oauth.scopes"
+				" ORDER BY name", 0, NULL);
+	mo_spi_run(plan, NULL, 0);
+	scope_rows = MemoryContextAllocZero(scopes_cxt, sizeof(ScopeRow) * (SPI_processed + 1));
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		ScopeRow   *row = &scope_rows[nscope_rows++];
+
+		row->name = scope_text(i, 1);
+		row->description = scope_text(i, 2);
+		row->is_default = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i],
+													 SPI_tuptable->tupdesc, 3, &isnull));
+	}
+	mo_spi_finish();
+}
+
+/* The names in the scopes table (the default ones, or all), ordered, in CurrentMemoryContext. */
 List *
 mo_known_scopes(bool defaults_only)
 {
-	static SPIPlanPtr plan = NULL;
-	Datum		args[1];
 	List	   *result = NIL;
-	uint64		i;
 
-	if (plan == NULL)
-	{
-		Oid			types[1] = {BOOLOID};
-
-		plan = SPI_prepare("SELECT name FROM mcp_oauth.scopes"
-						   " WHERE is_default OR NOT $1 ORDER BY name",
-						   1, types);
-		if (plan == NULL || SPI_keepplan(plan) != 0)
-			elog(ERROR, "could not prepare scopes query");
-	}
-	args[0] = BoolGetDatum(defaults_only);
-	if (SPI_execute_plan(plan, args, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read scopes");
-	for (i = 0; i < SPI_processed; i++)
-		result = lappend(result, SPI_getvalue(SPI_tuptable->vals[i],
-											  SPI_tuptable->tupdesc, 1));
+	scopes_current();
+	for (int i = 0; i < nscope_rows; i++)
+		if (scope_rows[i].is_default || !defaults_only)
+			result = lappend(result, pstrdup(scope_rows[i].name));
 	return result;
+}
+
+/*
+ * [{"name" : .., "description" : ..}, ...] for the known ones of scopes, in
+ * their order (the layout json_agg(json_build_object(..)) gives).
+ */
+char *
+mo_scope_descriptions_json(List *scopes)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+	bool		first = true;
+
+	scopes_current();
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '[');
+	foreach(lc, scopes)
+	{
+		for (int i = 0; i < nscope_rows; i++)
+		{
+			if (strcmp(scope_rows[i].name, (const char *) lfirst(lc)) != 0)
+				continue;
+			appendStringInfoString(&buf, first ? "{\"name\" : " : ", {\"name\" : ");
+			escape_json(&buf, scope_rows[i].name);
+			appendStringInfoString(&buf, ", \"description\" : ");
+			escape_json(&buf, scope_rows[i].description);
+			appendStringInfoChar(&buf, '}');
+			first = false;
+		}
+	}
+	appendStringInfoChar(&buf, ']');
+	return buf.data;
 }

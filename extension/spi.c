@@ -10,6 +10,10 @@
 #include "mcp_oauth.h"
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
+#include "storage/proc.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
 
@@ -90,13 +94,19 @@ mo_spi_init(void)
 	RegisterSubXactCallback(spi_subxact_callback, NULL);
 }
 
-/* Prepare sql once per backend and keep the plan in *plan. */
+/*
+ * Prepare sql once per backend and keep the plan in *plan.  The plan is
+ * generic: every query here is a key lookup or a write whose best plan does
+ * not depend on the parameter values, and a custom plan would be planned
+ * again at every call.
+ */
 SPIPlanPtr
 mo_spi_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *argtypes)
 {
 	if (*plan == NULL)
 	{
-		SPIPlanPtr	p = SPI_prepare(sql, nargs, argtypes);
+		SPIPlanPtr	p = SPI_prepare_cursor(sql, nargs, argtypes,
+											   CURSOR_OPT_GENERIC_PLAN);
 
 		if (p == NULL)
 			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
@@ -149,4 +159,43 @@ mo_spi_text(int colno)
 	Datum		d = mo_spi_datum(colno, &isnull);
 
 	return isnull ? NULL : TextDatumGetCString(d);
+}
+
+/* Relcache callback of a table cache: its table changed (or everything did). */
+static void
+table_cache_callback(Datum arg, Oid relid)
+{
+	MoTableCache *cache = (MoTableCache *) DatumGetPointer(arg);
+
+	if (relid == InvalidOid || relid == cache->relid)
+	{
+		cache->valid = false;
+		cache->relid = InvalidOid;
+	}
+}
+
+/* Register the callback of a table cache (once, from _PG_init). */
+void
+mo_table_cache_register(MoTableCache *cache)
+{
+	CacheRegisterRelcacheCallback(table_cache_callback, PointerGetDatum(cache));
+}
+
+/*
+ * Whether the copy must be loaded now (then it counts as loaded: a change
+ * from here on marks it stale again).  In read committed the load's fresh
+ * snapshot sees every change whose invalidation has arrived (a committer
+ * leaves the proc array before it sends them).
+ */
+bool
+mo_table_cache_stale(MoTableCache *cache)
+{
+	if (cache->valid && (cache->any_xact || cache->lxid == MyProc->lxid))
+		return false;
+	cache->relid = get_relname_relid(cache->relname,
+									 get_namespace_oid("mcp_oauth", false));
+	cache->valid = true;
+	cache->any_xact = !IsolationUsesXactSnapshot();
+	cache->lxid = MyProc->lxid;
+	return true;
 }

@@ -5,7 +5,8 @@
  *		indicators (RFC 8707), and the refresh_token grant with rotation,
  *		a grace period for retries, and reuse detection.
  *
- * Lock order: the grant row FOR UPDATE, then the code or refresh token row.
+ * Lock order: the grant row FOR UPDATE, then the code or refresh token row
+ * (one statement: FOR UPDATE OF g, then the token).
  * A replayed code or a reused refresh token revokes the grant, and that
  * revocation commits: every outcome is a returned row, never a raise.
  */
@@ -72,16 +73,19 @@ now_unix(void)
 	return (int64) timestamptz_to_time_t(GetCurrentTransactionStartTimestamp());
 }
 
-/* Sign a new access token for the grant and record its jti. */
-static char *
-mint_access_token(const MoGrant *g, List *scopes)
+/* What a token response consumes: a code, or a refresh token it rotates. */
+typedef struct Consumed
 {
-	static SPIPlanPtr plan = NULL;
-	Oid			types[3] = {TEXTOID, INT8OID, INT8OID};
-	Datum		values[3];
+	bytea	   *code_hash;		/* code to mark redeemed, or NULL */
+	bytea	   *rotated_hash;	/* refresh token to mark rotated, or NULL */
+	const char *rotated_token;	/* ... whose successor is sealed under it */
+} Consumed;
+
+/* A signed access token for the grant, with jti and expiry as its claims say. */
+static char *
+sign_access_token(const MoGrant *g, List *scopes, const char *jti, int64 now)
+{
 	StringInfoData claims;
-	int64		now = now_unix();
-	char	   *jti = mo_random_uuid();
 
 	initStringInfo(&claims);
 	appendStringInfoChar(&claims, '{');
@@ -95,57 +99,119 @@ mint_access_token(const MoGrant *g, List *scopes)
 	mo_json_string(&claims, "client_id", g->client_id);
 	mo_json_string(&claims, "scope", mo_scope_join(scopes));
 	appendStringInfoChar(&claims, '}');
-
-	mo_spi_plan(&plan,
-				"INSERT INTO access_tokens (jti, grant_id, expires_at)"
-				" VALUES ($1::uuid, $2, to_timestamp($3))",
-				3, types);
-	values[0] = CStringGetTextDatum(jti);
-	values[1] = Int64GetDatum(g->grant_id);
-	values[2] = Int64GetDatum(now + mo_access_token_lifetime);
-	mo_spi_run(plan, values, 0);
 	return mo_sign_claims(claims.data);
 }
 
-/* A new refresh token of the grant, idle-limited and capped by the grant's expiry. */
-static char *
-mint_refresh_token(const MoGrant *g, List *scopes)
+/* successor sealed under the rotated token (lib/seal.h). */
+static bytea *
+seal_successor(const char *old_token, const char *successor)
+{
+	size_t		len = strlen(successor);
+	bytea	   *sealed = palloc(VARHDRSZ + len + SEAL_OVERHEAD);
+
+	if (!seal_encrypt(old_token, (const unsigned char *) successor, len,
+					  (unsigned char *) VARDATA(sealed)))
+		elog(ERROR, "could not seal the successor refresh token");
+	SET_VARSIZE(sealed, VARHDRSZ + len + SEAL_OVERHEAD);
+	return sealed;
+}
+
+/* A bytea parameter, or SQL NULL. */
+static void
+set_bytea(Datum *values, char *nulls, int i, bytea *b)
+{
+	values[i] = PointerGetDatum(b);
+	nulls[i] = b ? ' ' : 'n';
+}
+
+/*
+ * Everything a token response writes, in one statement (lock order is kept:
+ * the grant and the code or old token were locked before): the jti row, the
+ * new refresh token (when refresh_hash), the audit row, the code redeemed
+ * or the old refresh token rotated with its successor sealed.
+ */
+static void
+record_issue(const MoGrant *g, const char *jti, int64 exp, bytea *refresh_hash,
+			 List *refresh_scopes, const Consumed *used, bytea *sealed,
+			 const char *client_addr, const char *event, const char *detail)
 {
 	static SPIPlanPtr plan = NULL;
-	Oid			types[4] = {BYTEAOID, INT8OID, TEXTARRAYOID, INT4OID};
-	Datum		values[4];
-	char	   *token = mo_random_token(REFRESH_PREFIX);
+	Oid			types[14] = {TEXTOID, INT8OID, INT8OID, BYTEAOID, TEXTARRAYOID,
+		INT4OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, BYTEAOID, BYTEAOID,
+	BYTEAOID};
+	Datum		values[14];
+	char		nulls[14];
 
 	mo_spi_plan(&plan,
-				"INSERT INTO refresh_tokens (token_hash, grant_id, scopes, expires_at)"
-				" SELECT $1, g.grant_id, $3,"
-				" least(now() + make_interval(secs => $4), g.expires_at)"
-				" FROM grants g WHERE g.grant_id = $2",
-				4, types);
-	values[0] = PointerGetDatum(mo_sha256(token));
+				"WITH a AS (INSERT INTO access_tokens (jti, grant_id, expires_at)"
+				"  VALUES ($1::uuid, $2, to_timestamp($3))),"
+				" r AS (INSERT INTO refresh_tokens (token_hash, grant_id, scopes, expires_at)"
+				"  SELECT $4, g.grant_id, $5,"
+				"  least(now() + make_interval(secs => $6), g.expires_at)"
+				"  FROM grants g WHERE g.grant_id = $2 AND $4 IS NOT NULL),"
+				" l AS (INSERT INTO audit_log"
+				"  (event, subject, client_id, client_addr, grant_id, detail)"
+				"  VALUES ($7, $8, $9, $10::inet, $2, $11::jsonb)),"
+				" c AS (UPDATE authorization_codes SET redeemed_at = now()"
+				"  WHERE code_hash = $12),"
+				" o AS (UPDATE refresh_tokens SET rotated_at = now(), successor_sealed = $14"
+				"  WHERE token_hash = $13)"
+				" SELECT",
+				14, types);
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = CStringGetTextDatum(jti);
 	values[1] = Int64GetDatum(g->grant_id);
-	values[2] = mo_list_to_text_array(scopes);
-	values[3] = Int32GetDatum(mo_refresh_idle_lifetime);
-	mo_spi_run(plan, values, 0);
-	return token;
+	values[2] = Int64GetDatum(exp);
+	set_bytea(values, nulls, 3, refresh_hash);
+	values[4] = mo_list_to_text_array(refresh_scopes);
+	values[5] = Int32GetDatum(mo_refresh_idle_lifetime);
+	values[6] = CStringGetTextDatum(event);
+	values[7] = CStringGetTextDatum(g->subject);
+	values[8] = CStringGetTextDatum(g->client_id);
+	values[9] = client_addr ? CStringGetTextDatum(client_addr) : (Datum) 0;
+	nulls[9] = client_addr ? ' ' : 'n';
+	values[10] = detail ? CStringGetTextDatum(detail) : (Datum) 0;
+	nulls[10] = detail ? ' ' : 'n';
+	set_bytea(values, nulls, 11, used->code_hash);
+	set_bytea(values, nulls, 12, used->rotated_hash);
+	set_bytea(values, nulls, 13, sealed);
+	if (SPI_execute_plan(plan, values, nulls, false, 0) < 0)
+		elog(ERROR, "could not record issued tokens");
 }
 
 /*
  * Answer with a new access token and a refresh token: refresh_token when
- * given (a grace retry), else a new one when the client may refresh.
- * Audits event with detail.  Returns the refresh token sent, or NULL.
+ * given (a grace retry), else a new one when the client may refresh (it
+ * succeeds the rotated token of used, if any).  Audits event with detail;
+ * records what used consumed.
  */
-static char *
+static void
 issue_tokens(const MoGrant *g, const MoClient *client, List *access_scopes,
-			 List *refresh_scopes, char *refresh_token, const char *client_addr,
-			 const char *event, const char *detail, MoResponse *r)
+			 List *refresh_scopes, char *refresh_token, const Consumed *used,
+			 const char *client_addr, const char *event, const char *detail,
+			 MoResponse *r)
 {
+	static const Consumed nothing = {NULL, NULL, NULL};
+	MemoryContext cxt = CurrentMemoryContext;
 	StringInfoData body;
-	char	   *access = mint_access_token(g, access_scopes);
+	int64		now = now_unix();
+	char	   *jti = mo_random_uuid();
+	char	   *access = sign_access_token(g, access_scopes, jti, now);
+	bytea	   *refresh_hash = NULL;
 
 	if (refresh_token == NULL &&
 		mo_scope_subset(list_make1("refresh_token"), client->grant_types))
-		refresh_token = mint_refresh_token(g, refresh_scopes);
+	{
+		refresh_token = mo_random_token(REFRESH_PREFIX);
+		refresh_hash = mo_sha256(refresh_token);
+	}
+	used = used ? used : &nothing;
+	record_issue(g, jti, now + mo_access_token_lifetime, refresh_hash,
+				 refresh_scopes, used,
+				 used->rotated_hash && refresh_token ?
+				 seal_successor(used->rotated_token, refresh_token) : NULL,
+				 client_addr, event, detail);
+	MemoryContextSwitchTo(cxt);
 
 	initStringInfo(&body);
 	appendStringInfoChar(&body, '{');
@@ -157,43 +223,36 @@ issue_tokens(const MoGrant *g, const MoClient *client, List *access_scopes,
 	mo_json_string(&body, "scope", mo_scope_join(access_scopes));
 	appendStringInfoChar(&body, '}');
 	mo_json_response(r, 200, body.data, "no-store");
-	mo_audit(event, g->subject, g->client_id, client_addr, g->grant_id, detail);
-	return refresh_token;
 }
 
-/* Read and lock the code row (after its grant); false if it is gone. */
+/*
+ * Read and lock the code's grant, then the code row (FOR UPDATE OF g, c
+ * locks in that order; a row changed meanwhile is read in its latest
+ * version); false if either is gone.
+ */
 static bool
-lock_code(bytea *code_hash, CodeRow *c)
+lock_code(bytea *code_hash, MoGrant *g, CodeRow *c)
 {
 	static SPIPlanPtr plan = NULL;
+	const int	n = MO_GRANT_NCOLUMNS;
 	bool		isnull;
 
 	mo_spi_exec1(&plan,
-				 "SELECT client_id, redirect_uri, redirect_uri_provided,"
-				 " code_challenge, expires_at <= now(), redeemed_at IS NOT NULL"
-				 " FROM authorization_codes WHERE code_hash = $1 FOR UPDATE",
+				 "SELECT " MO_GRANT_COLUMNS ", c.client_id, c.redirect_uri,"
+				 " c.redirect_uri_provided, c.code_challenge, c.expires_at <= now(),"
+				 " c.redeemed_at IS NOT NULL"
+				 " FROM authorization_codes c JOIN grants g ON g.grant_id = c.grant_id"
+				 " WHERE c.code_hash = $1 FOR UPDATE OF g, c",
 				 BYTEAOID, PointerGetDatum(code_hash), 1);
-	if (SPI_processed == 0)
+	if (!mo_grant_from_row(g))
 		return false;
-	c->client_id = mo_spi_text(1);
-	c->redirect_uri = mo_spi_text(2);
-	c->redirect_uri_provided = DatumGetBool(mo_spi_datum(3, &isnull));
-	c->code_challenge = mo_spi_text(4);
-	c->expired = DatumGetBool(mo_spi_datum(5, &isnull));
-	c->redeemed = DatumGetBool(mo_spi_datum(6, &isnull));
+	c->client_id = mo_spi_text(n + 1);
+	c->redirect_uri = mo_spi_text(n + 2);
+	c->redirect_uri_provided = DatumGetBool(mo_spi_datum(n + 3, &isnull));
+	c->code_challenge = mo_spi_text(n + 4);
+	c->expired = DatumGetBool(mo_spi_datum(n + 5, &isnull));
+	c->redeemed = DatumGetBool(mo_spi_datum(n + 6, &isnull));
 	return true;
-}
-
-/* Mark the code redeemed. */
-static void
-redeem_code(bytea *code_hash)
-{
-	static SPIPlanPtr plan = NULL;
-
-	mo_spi_exec1(&plan,
-				 "UPDATE authorization_codes SET redeemed_at = now()"
-				 " WHERE code_hash = $1",
-				 BYTEAOID, PointerGetDatum(code_hash), 0);
 }
 
 /*
@@ -258,6 +317,7 @@ code_grant(const form *params, const MoClient *client, const char *client_addr,
 	bytea	   *hash;
 	MoGrant		g;
 	CodeRow		c;
+	Consumed	used = {NULL, NULL, NULL};
 
 	problem = code_request_problem(form_get(params, "code"),
 								   form_get(params, "code_verifier"));
@@ -267,8 +327,7 @@ code_grant(const form *params, const MoClient *client, const char *client_addr,
 		return;
 	}
 	hash = mo_sha256(form_get(params, "code"));
-	if (!mo_lock_grant_of(MO_CODE, PointerGetDatum(hash), &g) ||
-		!lock_code(hash, &c))
+	if (!lock_code(hash, &g, &c))
 	{
 		bad_request(r, "invalid_grant", "unknown authorization code");
 		return;
@@ -294,64 +353,46 @@ code_grant(const form *params, const MoClient *client, const char *client_addr,
 		bad_request(r, "invalid_target", "resource does not match the authorization request");
 		return;
 	}
-	redeem_code(hash);
-	issue_tokens(&g, client, g.scopes, g.scopes, NULL, client_addr,
+	used.code_hash = hash;
+	issue_tokens(&g, client, g.scopes, g.scopes, NULL, &used, client_addr,
 				 "token_issued", "{\"grant_type\":\"authorization_code\"}", r);
 }
 
-/* Read and lock the refresh token row (after its grant); false if it is gone. */
+/*
+ * Read and lock the refresh token's grant, then the token row (as
+ * lock_code); false if either is gone.
+ */
 static bool
-lock_refresh(bytea *token_hash, RefreshRow *t)
+lock_refresh(bytea *token_hash, MoGrant *g, RefreshRow *t)
 {
 	static SPIPlanPtr plan = NULL;
+	const int	n = MO_GRANT_NCOLUMNS;
 	Oid			types[2] = {BYTEAOID, INT4OID};
 	Datum		values[2];
 	bool		isnull;
 	Datum		sealed;
 
 	mo_spi_plan(&plan,
-				"SELECT scopes, expires_at <= now(), revoked_at IS NOT NULL,"
-				" rotated_at IS NOT NULL,"
-				" coalesce(rotated_at + make_interval(secs => $2) > now(), false),"
-				" successor_sealed"
-				" FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE",
+				"SELECT " MO_GRANT_COLUMNS ", t.scopes, t.expires_at <= now(),"
+				" t.revoked_at IS NOT NULL, t.rotated_at IS NOT NULL,"
+				" coalesce(t.rotated_at + make_interval(secs => $2) > now(), false),"
+				" t.successor_sealed"
+				" FROM refresh_tokens t JOIN grants g ON g.grant_id = t.grant_id"
+				" WHERE t.token_hash = $1 FOR UPDATE OF g, t",
 				2, types);
 	values[0] = PointerGetDatum(token_hash);
 	values[1] = Int32GetDatum(mo_refresh_grace_period);
 	mo_spi_run(plan, values, 1);
-	if (SPI_processed == 0)
+	if (!mo_grant_from_row(g))
 		return false;
-	t->scopes = mo_text_array_to_list(mo_spi_datum(1, &isnull));
-	t->expired = DatumGetBool(mo_spi_datum(2, &isnull));
-	t->revoked = DatumGetBool(mo_spi_datum(3, &isnull));
-	t->rotated = DatumGetBool(mo_spi_datum(4, &isnull));
-	t->in_grace = DatumGetBool(mo_spi_datum(5, &isnull));
-	sealed = mo_spi_datum(6, &isnull);
+	t->scopes = mo_text_array_to_list(mo_spi_datum(n + 1, &isnull));
+	t->expired = DatumGetBool(mo_spi_datum(n + 2, &isnull));
+	t->revoked = DatumGetBool(mo_spi_datum(n + 3, &isnull));
+	t->rotated = DatumGetBool(mo_spi_datum(n + 4, &isnull));
+	t->in_grace = DatumGetBool(mo_spi_datum(n + 5, &isnull));
+	sealed = mo_spi_datum(n + 6, &isnull);
 	t->successor_sealed = isnull ? NULL : DatumGetByteaPCopy(sealed);
 	return true;
-}
-
-/* Keep the successor of the rotated token sealed under the rotated token. */
-static void
-seal_successor(bytea *old_hash, const char *old_token, const char *successor)
-{
-	static SPIPlanPtr plan = NULL;
-	Oid			types[2] = {BYTEAOID, BYTEAOID};
-	Datum		values[2];
-	size_t		len = strlen(successor);
-	bytea	   *sealed = palloc(VARHDRSZ + len + SEAL_OVERHEAD);
-
-	if (!seal_encrypt(old_token, (const unsigned char *) successor, len,
-					  (unsigned char *) VARDATA(sealed)))
-		elog(ERROR, "could not seal the successor refresh token");
-	SET_VARSIZE(sealed, VARHDRSZ + len + SEAL_OVERHEAD);
-	mo_spi_plan(&plan,
-				"UPDATE refresh_tokens SET rotated_at = now(), successor_sealed = $2"
-				" WHERE token_hash = $1",
-				2, types);
-	values[0] = PointerGetDatum(old_hash);
-	values[1] = PointerGetDatum(sealed);
-	mo_spi_run(plan, values, 0);
 }
 
 /* Open the successor sealed under token; NULL if it cannot be opened. */
@@ -402,7 +443,7 @@ grace_retry(const MoGrant *g, const MoClient *client, const char *token,
 		bad_request(r, "invalid_grant", "refresh token was already used");
 		return;
 	}
-	issue_tokens(g, client, access_scopes, NULL, successor, client_addr,
+	issue_tokens(g, client, access_scopes, NULL, successor, NULL, client_addr,
 				 "token_refreshed", "{\"grace_retry\":true}", r);
 }
 
@@ -472,7 +513,7 @@ refresh_grant(const form *params, const MoClient *client, const char *client_add
 	MoGrant		g;
 	RefreshRow	t;
 	List	   *scopes;
-	char	   *successor;
+	Consumed	used = {NULL, NULL, NULL};
 
 	if (token == NULL || token[0] == '\0')
 	{
@@ -480,8 +521,7 @@ refresh_grant(const form *params, const MoClient *client, const char *client_add
 		return;
 	}
 	hash = mo_sha256(token);
-	if (!mo_lock_grant_of(MO_REFRESH_TOKEN, PointerGetDatum(hash), &g) ||
-		!lock_refresh(hash, &t))
+	if (!lock_refresh(hash, &g, &t))
 	{
 		bad_request(r, "invalid_grant", "unknown refresh token");
 		return;
@@ -504,9 +544,10 @@ refresh_grant(const form *params, const MoClient *client, const char *client_add
 		grace_retry(&g, client, token, &t, scopes, client_addr, r);
 		return;
 	}
-	successor = issue_tokens(&g, client, scopes, t.scopes, NULL, client_addr,
-							 "token_refreshed", NULL, r);
-	seal_successor(hash, token, successor);
+	used.rotated_hash = hash;
+	used.rotated_token = token;
+	issue_tokens(&g, client, scopes, t.scopes, NULL, &used, client_addr,
+				 "token_refreshed", NULL, r);
 }
 
 /* Dispatch on grant_type (RFC 6749 sections 4.1.3, 5.2, 6). */

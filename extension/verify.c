@@ -353,18 +353,13 @@ check_jti(const char *jti, const Verified *v)
 	if (!uuid_shaped(jti))
 		return "malformed jti";
 	mo_spi_connect();
-	if (plan == NULL)
-	{
-		plan = SPI_prepare("SELECT a.revoked_at IS NULL AND g.revoked_at IS NULL,"
-						   " g.subject, g.client_id"
-						   " FROM mcp_oauth.access_tokens a"
-						   " JOIN mcp_oauth.grants g"
-						   " ON g.grant_id OPERATOR(pg_catalog.=) a.grant_id"
-						   " WHERE a.jti OPERATOR(pg_catalog.=) $1",
-						   1, (Oid[]) {UUIDOID});
-		if (plan == NULL || SPI_keepplan(plan) != 0)
-			elog(ERROR, "could not prepare access token lookup");
-	}
+	mo_spi_plan(&plan, "SELECT a.revoked_at IS NULL AND g.revoked_at IS NULL,"
+				" g.subject, g.client_id"
+				" FROM mcp_oauth.access_tokens a"
+				" JOIN mcp_oauth.grants g"
+				" ON g.grant_id OPERATOR(pg_catalog.=) a.grant_id"
+				" WHERE a.jti OPERATOR(pg_catalog.=) $1",
+				1, (Oid[]) {UUIDOID});
 	values[0] = DirectFunctionCall1(uuid_in, CStringGetDatum(jti));
 	if (SPI_execute_plan(plan, values, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up access token");
@@ -506,16 +501,11 @@ verify_pat(const char *token, const char *configured, Verified *v)
 	const char *reason;
 
 	mo_spi_connect();
-	if (plan == NULL)
-	{
-		plan = SPI_prepare("SELECT pat_id, subject, scopes, resource, expires_at,"
-						   " last_used_at, revoked_at IS NOT NULL"
-						   " FROM mcp_oauth.personal_access_tokens"
-						   " WHERE token_hash OPERATOR(pg_catalog.=) $1",
-						   1, (Oid[]) {BYTEAOID});
-		if (plan == NULL || SPI_keepplan(plan) != 0)
-			elog(ERROR, "could not prepare personal access token lookup");
-	}
+	mo_spi_plan(&plan, "SELECT pat_id, subject, scopes, resource, expires_at,"
+				" last_used_at, revoked_at IS NOT NULL"
+				" FROM mcp_oauth.personal_access_tokens"
+				" WHERE token_hash OPERATOR(pg_catalog.=) $1",
+				1, (Oid[]) {BYTEAOID});
 	values[0] = PointerGetDatum(mo_sha256(token));
 	if (SPI_execute_plan(plan, values, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up personal access token");

@@ -9,6 +9,7 @@
 #include "base64url.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/bn.h>

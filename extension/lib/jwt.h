@@ -63,6 +63,21 @@ extern char *jwt_thumbprint(EVP_PKEY *key, jwt_alg alg, json_alloc_fn alloc);
 extern char *jwt_sign(EVP_PKEY *key, jwt_alg alg, const char *kid,
 					  const char *claims_json, json_alloc_fn alloc);
 
+/*
+ * A key made ready for repeated signing and verification (the digest and
+ * the ES256 contexts are fetched and initialized once).  jwt_key_new takes
+ * a reference to key and returns NULL if key is not of alg's type; free
+ * with jwt_key_free.  Memory from malloc: not for concurrent use.
+ */
+typedef struct jwt_key jwt_key;
+
+extern jwt_key *jwt_key_new(EVP_PKEY *key, jwt_alg alg);
+extern void jwt_key_free(jwt_key *key);
+
+/* jwt_sign with a prepared key (NULL key: NULL). */
+extern char *jwt_key_sign(jwt_key *key, const char *kid, const char *claims_json,
+						  json_alloc_fn alloc);
+
 /* A compact JWS taken apart, before its signature is checked. */
 typedef struct jwt_parsed
 {
@@ -91,5 +106,8 @@ extern const char *jwt_parse(const char *token, json_alloc_fn alloc,
  */
 extern bool jwt_verify_signature(const jwt_parsed *jwt, EVP_PKEY *key,
 								 jwt_alg alg);
+
+/* jwt_verify_signature with a prepared key (NULL key: false). */
+extern bool jwt_key_verify(jwt_key *key, const jwt_parsed *jwt);
 
 #endif

@@ -60,3 +60,21 @@ SET search_path = mcp_oauth, pg_catalog, pg_temp;
 
 -- EXECUTE: the endpoint functions above are granted to mcp_oauth_server and
 -- rotate_signing_key to nobody in 90_grants.sql.
+
+-- Every backend keeps the signing keys and the scopes in memory (keys.c,
+-- scope.c); any change to either table makes every backend reload its copy
+-- (at commit; the changing one at its next command).  Trigger only:
+-- EXECUTE stays revoked (90_grants.sql).
+CREATE FUNCTION cached_table_changed()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'cached_table_changed'
+LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = mcp_oauth, pg_catalog, pg_temp;
+
+CREATE TRIGGER signing_keys_changed
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON signing_keys
+	FOR EACH STATEMENT EXECUTE FUNCTION cached_table_changed();
+
+CREATE TRIGGER scopes_changed
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON scopes
+	FOR EACH STATEMENT EXECUTE FUNCTION cached_table_changed();
