@@ -82,18 +82,7 @@ port=$(free_port); sport=$(free_port); uport=$(free_port)
 ours=http://127.0.0.1:$port
 theirs=http://127.0.0.1:$sport
 
-psql -X -q -v ON_ERROR_STOP=1 -d postgres >/dev/null <<SQL
-CREATE DATABASE bench;
-\c bench
-CREATE EXTENSION mcp_oauth CASCADE;
-ALTER DATABASE bench SET mcp_oauth.issuer = '$ours';
-ALTER DATABASE bench SET mcp_oauth.resources = '$ours/mcp';
-DO \$\$ BEGIN
-	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'mcp_oauth_shim') THEN
-		CREATE ROLE mcp_oauth_shim LOGIN IN ROLE mcp_oauth_server;
-	END IF;
-END \$\$;
-SQL
+mcp_database bench "$ours"
 export PGDATABASE=bench
 
 node bench/upstream.mjs --port "$uport" 2>"$tmp/upstream.log" &

@@ -56,3 +56,24 @@ cluster_stop() {
 		as_cluster_user "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1
 	return 0
 }
+
+# mcp_database DB ISSUER: database DB (created if missing) with the
+# extension, mcp_oauth.issuer = ISSUER and mcp_oauth.resources = ISSUER/mcp,
+# and the HTTP server's login role mcp_oauth_shim.  Needs PGHOST/PGPORT.
+mcp_database() {
+	local db=$1 issuer=$2
+	psql -X -q -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1 ||
+		psql -X -q -d postgres -c "CREATE DATABASE $db" || return 1
+	psql -X -q -v ON_ERROR_STOP=1 -d "$db" >/dev/null <<SQL
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS mcp_oauth CASCADE;
+ALTER EXTENSION mcp_oauth UPDATE;
+ALTER DATABASE $db SET mcp_oauth.issuer = '$issuer';
+ALTER DATABASE $db SET mcp_oauth.resources = '$issuer/mcp';
+DO \$\$ BEGIN
+	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'mcp_oauth_shim') THEN
+		CREATE ROLE mcp_oauth_shim LOGIN IN ROLE mcp_oauth_server;
+	END IF;
+END \$\$;
+SQL
+}

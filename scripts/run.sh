@@ -35,20 +35,7 @@ fi
 export PGHOST=$run PGPORT=$pgport PGUSER=postgres
 psql_q() { psql -X -q -v ON_ERROR_STOP=1 -d "$@"; }
 
-psql -X -q -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'mcp_oauth'" | grep -q 1 ||
-	psql -X -q -d postgres -c "CREATE DATABASE mcp_oauth"
-psql_q mcp_oauth <<SQL
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS mcp_oauth CASCADE;
-ALTER EXTENSION mcp_oauth UPDATE;
-ALTER DATABASE mcp_oauth SET mcp_oauth.issuer = '$issuer';
-ALTER DATABASE mcp_oauth SET mcp_oauth.resources = '$issuer/mcp';
-DO \$\$ BEGIN
-	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'mcp_oauth_shim') THEN
-		CREATE ROLE mcp_oauth_shim LOGIN IN ROLE mcp_oauth_server;
-	END IF;
-END \$\$;
-SQL
+mcp_database mcp_oauth "$issuer"
 
 # The demo account: the password from MCP_OAUTH_DEMO_PASSWORD, else one
 # generated on first use and kept in .run/demo-password.
