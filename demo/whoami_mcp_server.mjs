@@ -6,7 +6,8 @@
 // X-MCP-Subject, X-MCP-Client-Id and X-MCP-Scopes request headers.  For the
 // tests it also reports whether an Authorization header reached it (the
 // gateway must strip it, so this must always be false), which X-MCP-*
-// headers it saw and the Cookie header it got.
+// headers it saw (X_MCP_* too: CGI-style servers fold both into one name)
+// and the Cookie header it got.
 //
 //   node demo/whoami_mcp_server.mjs [--port 8081] [--host 127.0.0.1]
 //        [--path /mcp] [--sse] [--sse-hold-ms 1000]
@@ -74,7 +75,7 @@ const sessions = new Set();
 function identity(req) {
   const seen = {};
   for (const [name, value] of Object.entries(req.headers)) {
-    if (name.startsWith('x-mcp-')) seen[name] = value;
+    if (name.replace(/_/g, '-').startsWith('x-mcp-')) seen[name] = value;
   }
   const scopes = req.headers['x-mcp-scopes'];
   return {

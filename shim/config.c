@@ -53,7 +53,9 @@ static const char *const usage_text =
 "  --threads N             event-loop threads (default: number of cores)\n"
 "  --tls-cert FILE         certificate chain (PEM); with --tls-key enables HTTPS\n"
 "  --tls-key FILE          private key (PEM)\n"
-"  --upstream URL          upstream MCP server the gateway forwards to\n"
+"  --upstream URL          upstream MCP server the gateway forwards to (https://:\n"
+"                          certificate checked against the system trust store,\n"
+"                          or SSL_CERT_FILE)\n"
 "  --help                  show this help\n"
 "\n"
 "Exit status: 0 after a clean shutdown (SIGTERM, SIGINT), 1 on a runtime\n"
@@ -407,8 +409,9 @@ check_issuer(void)
 	else
 		config_fail("issuer: \"%s\" must start with https:// (or http:// for loopback)", iss);
 	for (i = 0; i < len; i++)
-		if ((unsigned char) iss[i] <= 0x20 || (unsigned char) iss[i] >= 0x7f)
-			config_fail("issuer: must not contain spaces or non-ASCII characters");
+		if ((unsigned char) iss[i] <= 0x20 || (unsigned char) iss[i] >= 0x7f ||
+			iss[i] == '"' || iss[i] == '\\')
+			config_fail("issuer: must not contain spaces, quotes, backslashes or non-ASCII characters");
 	if (strpbrk(iss, "?#") != NULL)
 		config_fail("issuer: \"%s\" must not have a query or fragment (RFC 8414)", iss);
 	if (iss[len - 1] == '/')
@@ -422,6 +425,21 @@ check_issuer(void)
 		fprintf(stderr, "mcp-oauth-server: warning: issuer \"%s\" is plain http on a non-loopback host; OAuth 2.1 requires https\n", iss);
 	shim_conf.issuer_origin = strndup(iss, path - iss);
 	shim_conf.issuer_path = xstrdup(path);
+}
+
+/*
+ * Whether an MCP path has only characters that can stand in a URL, a quoted
+ * WWW-Authenticate parameter and a log line: visible ASCII without
+ * ? # % " \ (the path is matched byte for byte, never decoded).
+ */
+static bool
+path_chars_ok(const char *p)
+{
+	for (; *p; p++)
+		if ((unsigned char) *p <= 0x20 || (unsigned char) *p >= 0x7f ||
+			strchr("?#%\"\\", *p) != NULL)
+			return false;
+	return true;
 }
 
 /* Check the MCP paths and derive their resource URIs. */
@@ -439,7 +457,7 @@ check_mcp_paths(void)
 		size_t		len = strlen(p);
 		char	   *res;
 
-		if (p[0] != '/' || len < 2 || p[len - 1] == '/' || strpbrk(p, "?#% ") != NULL ||
+		if (p[0] != '/' || len < 2 || p[len - 1] == '/' || !path_chars_ok(p) ||
 			strstr(p, "/.") != NULL || strstr(p, "//") != NULL)
 			config_fail("mcp-path: \"%s\" must be a path like /mcp (no trailing slash, query or dot segment)", p);
 		if (strncmp(p, "/.well-known", 12) == 0)

@@ -20,6 +20,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
 #include "shim.h"
 
 #define GATEWAY_METHODS		"GET, POST, DELETE, OPTIONS"
@@ -45,8 +48,9 @@ typedef struct gateway_handler
 
 /*
  * Send a Bearer challenge: status with error (NULL: none, for a request
- * without credentials, RFC 6750 section 3.1) and the given or our own
- * WWW-Authenticate value.
+ * without credentials, RFC 6750 section 3.1; invalid_request with 400) and
+ * the given or our own WWW-Authenticate value (ours when the given one
+ * cannot be a header).
  */
 static void
 send_challenge(h2o_req_t *req, gateway_handler *gw, int status,
@@ -55,7 +59,7 @@ send_challenge(h2o_req_t *req, gateway_handler *gw, int status,
 	char	   *value;
 	size_t		len;
 
-	if (www == NULL || *www == '\0')
+	if (www == NULL || *www == '\0' || !http_header_value_ok(www))
 	{
 		len = strlen(gw->challenge) + (error ? strlen(error) : 0) + 32;
 		value = h2o_mem_alloc_pool(&req->pool, len);
@@ -97,7 +101,7 @@ static bool
 b64token_char(char c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		(c >= '0' && c <= '9') || strchr("-._~+/", c) != NULL;
+		(c >= '0' && c <= '9') || (c != '\0' && strchr("-._~+/", c) != NULL);
 }
 
 /*
@@ -109,20 +113,18 @@ b64token_char(char c)
 static const char *
 bearer_token(h2o_req_t *req, int *status)
 {
-	ssize_t		i = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1);
-	const h2o_iovec_t *v;
+	const h2o_iovec_t *v = http_header(req, H2O_TOKEN_AUTHORIZATION);
 	size_t		p = 6,
 				start;
 
 	*status = 0;
-	if (i < 0)
+	if (v == NULL)
 		return NULL;
-	if (h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, i) >= 0)
+	if (http_header_repeated(req, H2O_TOKEN_AUTHORIZATION))
 	{
 		*status = 400;
 		return NULL;
 	}
-	v = &req->headers.entries[i].value;
 	if (v->len < 7 || strncasecmp(v->base, "bearer", 6) != 0 || v->base[6] != ' ')
 		return NULL;
 	while (p < v->len && v->base[p] == ' ')
@@ -142,13 +144,35 @@ bearer_token(h2o_req_t *req, int *status)
 
 /* ---- rewriting the request for the upstream ---- */
 
+/*
+ * Whether the first len bytes of name equal lit (lowercase, with '-'),
+ * ignoring case and taking '_' for '-': CGI, WSGI and Rack map both
+ * "X-MCP-Subject" and "X_MCP_Subject" to HTTP_X_MCP_SUBJECT.
+ */
+static bool
+name_matches(const h2o_iovec_t *name, const char *lit, size_t len)
+{
+	size_t		i;
+
+	if (name->len < len)
+		return false;
+	for (i = 0; i < len; i++)
+	{
+		char		c = h2o_tolower(name->base[i]);
+
+		if (c != lit[i] && !(c == '_' && lit[i] == '-'))
+			return false;
+	}
+	return true;
+}
+
 /* Whether the header called name must not reach the upstream. */
 static bool
 header_is_private(const h2o_iovec_t *name)
 {
-	return h2o_lcstris(name->base, name->len, H2O_STRLIT("authorization")) ||
-		h2o_lcstris(name->base, name->len, H2O_STRLIT("proxy-authorization")) ||
-		(name->len >= 6 && strncasecmp(name->base, "x-mcp-", 6) == 0);
+	return (name->len == 13 && name_matches(name, "authorization", 13)) ||
+		(name->len == 19 && name_matches(name, "proxy-authorization", 19)) ||
+		name_matches(name, "x-mcp-", 6);
 }
 
 /* Whether the cookie pair "name=value" at p (len bytes) is one of ours. */
@@ -226,16 +250,6 @@ strip_request_headers(h2o_req_t *req)
 	}
 }
 
-/* Whether s may be sent as a header value (no control characters). */
-static bool
-header_value_ok(const char *s)
-{
-	for (; s != NULL && *s; s++)
-		if ((unsigned char) *s < 0x20 || *s == 0x7f)
-			return false;
-	return s != NULL;
-}
-
 /*
  * The elements of a PostgreSQL text[] literal ("{a,b}", quoted elements
  * with backslash escapes) joined by spaces.
@@ -288,8 +302,8 @@ rewrite_for_upstream(h2o_req_t *req, const db_result *res)
 
 	if (client_id == NULL)
 		client_id = "";
-	if (subject == NULL || *subject == '\0' || !header_value_ok(subject) || !header_value_ok(client_id) ||
-		!header_value_ok(scopes))
+	if (subject == NULL || *subject == '\0' || !http_header_value_ok(subject) ||
+		!http_header_value_ok(client_id) || !http_header_value_ok(scopes))
 		return false;
 	strip_request_headers(req);
 	add_identity_header(req, "x-mcp-subject", subject);
@@ -365,14 +379,13 @@ gateway_on_req(h2o_handler_t *self, h2o_req_t *req)
 	else if (!method_is(req, "GET") && !method_is(req, "POST") && !method_is(req, "DELETE"))
 		http_send_405(req, GATEWAY_METHODS, HTTP_CORS);
 	else if (query_has_token(req, &malformed) || malformed)
-		http_send_error(req, 400, "invalid_request", malformed ? "Malformed query string." :
-						"Access tokens are accepted only in the Authorization header.",
-						HTTP_CORS);
+		send_challenge(req, gw, 400, "invalid_request", malformed ? "Malformed query string." :
+					   "Access tokens are accepted only in the Authorization header.", NULL);
 	else if ((token = bearer_token(req, &status)) == NULL)
 	{
 		if (status == 400)
-			http_send_error(req, 400, "invalid_request",
-							"Repeated Authorization header.", HTTP_CORS);
+			send_challenge(req, gw, 400, "invalid_request",
+						   "Repeated Authorization header.", NULL);
 		else
 			send_challenge(req, gw, 401, status ? "invalid_token" : NULL,
 						   "The bearer token is malformed.", NULL);
@@ -415,6 +428,53 @@ startup_printf(const char *fmt, const char *a, const char *b)
 	return s;
 }
 
+/*
+ * Make the certificate check of ctx require host (a name or an IP address,
+ * IPv6 in brackets or not); libh2o 2.2.5 checks only the chain.
+ */
+static bool
+expect_peer_host(SSL_CTX *ctx, h2o_iovec_t host)
+{
+	X509_VERIFY_PARAM *param = SSL_CTX_get0_param(ctx);
+	char		name[256];
+
+	if (host.len >= 2 && host.base[0] == '[' && host.base[host.len - 1] == ']')
+		host = h2o_iovec_init(host.base + 1, host.len - 2);
+	if (host.len == 0 || host.len >= sizeof(name))
+		return false;
+	memcpy(name, host.base, host.len);
+	name[host.len] = '\0';
+	if (X509_VERIFY_PARAM_set1_ip_asc(param, name) == 1)
+		return true;
+	return X509_VERIFY_PARAM_set1_host(param, name, host.len) == 1;
+}
+
+/*
+ * The TLS client context for an https:// upstream: the peer's certificate
+ * verified against the system's trust store (or SSL_CERT_FILE /
+ * SSL_CERT_DIR) and for the upstream's host.  libh2o 2.2.5 has no default:
+ * without a context the first proxied request crashes in SSL_set_bio.
+ * Made once at startup (every MCP path has the same upstream).
+ */
+static SSL_CTX *
+upstream_ssl_ctx(const h2o_url_t *upstream)
+{
+	static SSL_CTX *ctx;
+
+	if (ctx != NULL)
+		return ctx;
+	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
+		SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
+		SSL_CTX_set_default_verify_paths(ctx) != 1 ||
+		!expect_peer_host(ctx, upstream->host))
+	{
+		LOG_ERROR(NULL, "could not set up TLS for the upstream");
+		exit(1);
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	return ctx;
+}
+
 /* Register the reverse proxy to shim_conf.upstream on pathconf. */
 static void
 register_proxy(h2o_pathconf_t *pathconf)
@@ -430,6 +490,8 @@ register_proxy(h2o_pathconf_t *pathconf)
 	memset(&config, 0, sizeof(config));
 	config.io_timeout = UPSTREAM_IO_TIMEOUT_MS;
 	config.keepalive_timeout = UPSTREAM_KEEPALIVE_MS;
+	if (upstream.scheme == &H2O_URL_SCHEME_HTTPS)
+		config.ssl_ctx = upstream_ssl_ctx(&upstream);
 	h2o_proxy_register_reverse_proxy(pathconf, &upstream, &config);
 }
 

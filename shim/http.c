@@ -30,6 +30,15 @@ http_header(h2o_req_t *req, const h2o_token_t *token)
 	return i >= 0 ? &req->headers.entries[i].value : NULL;
 }
 
+/* Whether the request carries the header more than once. */
+bool
+http_header_repeated(h2o_req_t *req, const h2o_token_t *token)
+{
+	ssize_t		i = h2o_find_header(&req->headers, token, -1);
+
+	return i >= 0 && h2o_find_header(&req->headers, token, i) >= 0;
+}
+
 /* A request header's value by lowercase name, or NULL. */
 const h2o_iovec_t *
 http_header_by_name(h2o_req_t *req, const char *name)
@@ -380,12 +389,46 @@ http_send_db_failure(h2o_req_t *req, const db_result *res, int flags)
 		http_send_error(req, 500, "server_error", NULL, flags);
 }
 
+/*
+ * Whether s may be sent as a header value: no control characters (CR and LF
+ * would split the response; libh2o copies values as they are).
+ */
+bool
+http_header_value_ok(const char *s)
+{
+	if (s == NULL)
+		return false;
+	for (; *s; s++)
+		if ((unsigned char) *s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
 /* Add header name = value when value is a non-empty column. */
 static void
 copy_column(h2o_req_t *req, const h2o_token_t *token, const char *value)
 {
 	if (value != NULL && value[0] != '\0')
 		h2o_set_header(&req->pool, &req->res.headers, token, value, strlen(value), 1);
+}
+
+/* Whether every column that becomes a header is NULL or header-safe. */
+static bool
+header_columns_ok(const db_result *res)
+{
+	static const char *const names[] = {
+		"content_type", "location", "www_authenticate", "cache_control"
+	};
+	int			i;
+
+	for (i = 0; i < 4; i++)
+	{
+		const char *v = db_value(res, names[i]);
+
+		if (v != NULL && !http_header_value_ok(v))
+			return false;
+	}
+	return true;
 }
 
 /* Copy an http_response row to the response. */
@@ -403,7 +446,7 @@ http_send_db_response(h2o_req_t *req, const db_result *res, int flags)
 	}
 	status_s = db_value(res, "status");
 	status = status_s != NULL ? atoi(status_s) : 0;
-	if (res->nrows < 1 || status < 100 || status > 599)
+	if (res->nrows < 1 || status < 100 || status > 599 || !header_columns_ok(res))
 	{
 		LOG_ERROR(req, "endpoint function returned no usable http_response row");
 		http_send_error(req, 500, "server_error", NULL, flags);

@@ -218,14 +218,18 @@ static void
 page_headers(h2o_req_t *req, const char *form_target)
 {
 	const char *extra = redirect_source(req, form_target);
-	char		csp[512];
+	h2o_iovec_t csp;
 
 	pthread_once(&style_hash_once, style_hash_init);
-	snprintf(csp, sizeof(csp),
-			 "default-src 'none'; style-src 'sha256-%s'; form-action 'self'%s%s; "
-			 "frame-ancestors 'none'; base-uri 'none'",
-			 style_hash, extra ? " " : "", extra ? extra : "");
-	http_add_header(req, "content-security-policy", csp);
+	/* built to its full length: a cut policy would lose frame-ancestors */
+	csp = h2o_concat(&req->pool,
+					 h2o_iovec_init(H2O_STRLIT("default-src 'none'; style-src 'sha256-")),
+					 h2o_iovec_init(style_hash, strlen(style_hash)),
+					 h2o_iovec_init(H2O_STRLIT("'; form-action 'self'")),
+					 h2o_iovec_init(extra ? " " : "", extra ? 1 : 0),
+					 h2o_iovec_init(extra ? extra : "", extra ? strlen(extra) : 0),
+					 h2o_iovec_init(H2O_STRLIT("; frame-ancestors 'none'; base-uri 'none'")));
+	http_add_header(req, "content-security-policy", csp.base);
 	http_add_header(req, "x-frame-options", "DENY");
 	http_add_header(req, "referrer-policy", "no-referrer");
 	http_add_header(req, "cache-control", "no-store");
@@ -267,10 +271,19 @@ message_page(h2o_req_t *req, int status, const char *title, const char *text)
 	page_send(req, status, title, pb.data, NULL);
 }
 
-/* A redirect (302 from SQL, or our own 303) with the page headers. */
+/*
+ * A redirect (302 from SQL, or our own 303) with the page headers; a
+ * Location that cannot be a header (CR, LF) gets the 500 page instead.
+ */
 static void
 send_redirect(h2o_req_t *req, int status, const char *location)
 {
+	if (!http_header_value_ok(location))
+	{
+		LOG_ERROR(req, "refusing a redirect whose Location has control characters");
+		message_page(req, 500, "Something went wrong", "Please try again.");
+		return;
+	}
 	http_add_header(req, "location", location);
 	http_add_header(req, "referrer-policy", "no-referrer");
 	http_send(req, status, HTML_TYPE, "", 0, HTTP_NO_STORE);
@@ -413,11 +426,23 @@ j_escape(char ch)
 	}
 }
 
+/* The raw length of the string token at c->p (after its opening quote). */
+static size_t
+j_raw_length(const jcur *c)
+{
+	const char *q = c->p + 1;
+
+	while (q < c->end && *q != '"')
+		q += (*q == '\\' && q + 1 < c->end) ? 2 : 1;
+	return (size_t) (q - c->p);
+}
+
 /* A string token (c->p at its opening quote), decoded; NULL if malformed. */
 static char *
 j_string(jcur *c)
 {
-	char	   *out = h2o_mem_alloc_pool(c->pool, (size_t) (c->end - c->p) + 1);
+	/* decoding never lengthens: room for this string only, not the rest */
+	char	   *out = h2o_mem_alloc_pool(c->pool, j_raw_length(c) + 1);
 	char	   *o = out;
 
 	c->p++;
@@ -793,6 +818,19 @@ with_session(h2o_req_t *req, page_state *ps, page_next next)
 	db_call(req, STMT_SESSION_SUBJECT, params, 1, on_session, ps);
 }
 
+/* Whether s is a non-empty cookie value (RFC 6265 cookie-octets, no quotes). */
+static bool
+cookie_value_ok(const char *s)
+{
+	if (s == NULL || *s == '\0')
+		return false;
+	for (; *s; s++)
+		if ((unsigned char) *s <= 0x20 || (unsigned char) *s >= 0x7f ||
+			strchr("\";,\\", *s) != NULL)
+			return false;
+	return true;
+}
+
 /* Set the session cookie (value) or clear it (NULL). */
 static void
 set_session_cookie(h2o_req_t *req, const char *value)
@@ -896,10 +934,17 @@ on_login(h2o_req_t *req, const db_result *res, void *arg)
 		db_failure_page(req, res);
 		return;
 	}
-	if (res->nrows == 0 || ok == NULL || strcmp(ok, "t") != 0 || token == NULL)
+	if (res->nrows == 0 || ok == NULL || strcmp(ok, "t") != 0)
 	{
-		login_page(req, 401, return_to, form_get(&ps->f, "username"),
+		/* 403, not 401: a 401 must carry a WWW-Authenticate challenge */
+		login_page(req, 403, return_to, form_get(&ps->f, "username"),
 				   "The username or password is incorrect.");
+		return;
+	}
+	if (!cookie_value_ok(token))
+	{
+		LOG_ERROR(req, "login() returned a session token that cannot be a cookie value");
+		message_page(req, 500, "Something went wrong", "Please try again.");
 		return;
 	}
 	set_session_cookie(req, token);
@@ -946,7 +991,7 @@ login_post(h2o_req_t *req, page_state *ps)
 	}
 	if (username == NULL || *username == '\0' || password == NULL || *password == '\0')
 	{
-		login_page(req, 401, return_to, username,
+		login_page(req, 400, return_to, username,
 				   "Enter your username and password.");
 		return;
 	}
@@ -1184,7 +1229,7 @@ consent_signed(h2o_req_t *req, page_state *ps)
 
 	if (ps->subject == NULL)
 	{
-		message_page(req, 401, "You are signed out",
+		message_page(req, 403, "You are signed out",
 					 "Your session ended before you answered. Return to the "
 					 "application and connect again.");
 		return;

@@ -356,6 +356,14 @@ serve_post(h2o_req_t *req, const route *r)
 		http_send_error(req, 413, "invalid_request", "the request body is too large", r->flags);
 		return;
 	}
+	if (http_header_repeated(req, H2O_TOKEN_AUTHORIZATION) ||
+		http_header_repeated(req, H2O_TOKEN_CONTENT_TYPE))
+	{
+		/* RFC 6749 section 2.3: one client authentication per request */
+		http_send_error(req, 400, "invalid_request",
+						"the Authorization or Content-Type header is repeated", r->flags);
+		return;
+	}
 	if (!http_valid_text(req->entity.base, req->entity.len) ||
 		!header_text(req, H2O_TOKEN_CONTENT_TYPE, &params[0]) ||
 		!header_text(req, H2O_TOKEN_AUTHORIZATION, &params[1]))

@@ -208,6 +208,8 @@ extern void db_startup_check(void);
 
 /* A request header's value, or NULL. */
 extern const h2o_iovec_t *http_header(h2o_req_t *req, const h2o_token_t *token);
+/* Whether the request carries the header more than once. */
+extern bool http_header_repeated(h2o_req_t *req, const h2o_token_t *token);
 /* A request header's value by name (lowercase), or NULL. */
 extern const h2o_iovec_t *http_header_by_name(h2o_req_t *req, const char *name);
 /* NUL-terminated copy in req->pool. */
@@ -230,6 +232,8 @@ extern form_status http_form_parse(h2o_req_t *req, const char *s, size_t len,
 /* Does the Content-Type (without parameters) equal mime (case-insensitive)? */
 extern bool http_content_type_is(h2o_req_t *req, const char *mime);
 
+/* Whether s may be a header value (not NULL, no control characters). */
+extern bool http_header_value_ok(const char *s);
 /* Add a response header (name and value copied into req->pool). */
 extern void http_add_header(h2o_req_t *req, const char *name, const char *value);
 /* Add X-Content-Type-Options: nosniff (every send helper does it). */

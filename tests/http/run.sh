@@ -7,12 +7,16 @@
 # ports and checks with curl, as a browser and as MCP clients would: every
 # route, the code + PKCE flow through the sign-in and consent pages, CSRF,
 # CORS, discovery, the /mcp gateway, 404/405/413/415, a database restart
-# and a SIGTERM drain.  Then the same suite against the ASan/UBSan build.
+# and a SIGTERM drain, with the server at --log-level debug and no secret
+# in its log; a stand-in database with hostile answers (hostile.sh); TLS
+# and raw HTTP/2 header fields (tls.sh).  Then the same against the
+# ASan/UBSan build.
 #
 #   HTTP_SUITES="normal asan"   which builds to test (default both)
 #   HTTP_VERBOSE=1              print every check, not only failures
 #   HTTP_KEEP=1                 keep the work directory (server logs)
 #   HTTP_ASAN_BINARY=PATH       a prebuilt sanitizer build instead of make asan
+#   HTTP_SUITES=hostile or tls  only that part (HTTP_HOSTILE_BINARY=PATH: which build)
 #
 # Last line: "http: N passed, M failed"; exit status non-zero on failure.
 set -uo pipefail
@@ -85,6 +89,14 @@ field() { util field "$B" "$1"; }
 enc() { util urlencode "$1"; }
 # cookie NAME: the value set by Set-Cookie NAME=... in the last response.
 cookie() { hdrs set-cookie | grep "^$1=" | head -n 1 | sed "s/^$1=//; s/;.*//"; }
+# secret VALUE...: remember values that must never reach the server log.
+secret() {
+	local v
+	for v in "$@"; do [ "${#v}" -ge 8 ] && printf '%s\n' "$v" >>"$work/secrets"; done
+	return 0
+}
+# no_secret_logged LOG: no remembered secret occurs in LOG.
+no_secret_logged() { ! grep -F -f "$work/secrets" "$1" | head -n 3 | grep .; }
 # set_cookie NAME: the whole Set-Cookie line for NAME.
 set_cookie() { hdrs set-cookie | grep "^$1=" | head -n 1; }
 
@@ -151,7 +163,7 @@ start_server() {
 	srv_log=$work/server.$suite_name.log
 	"$1" --listen "127.0.0.1:$p" --issuer "$iss" \
 		--database "host=$PGHOST port=$PGPORT dbname=$d user=$role" \
-		--upstream "http://127.0.0.1:$up_port/mcp" --threads 2 \
+		--upstream "http://127.0.0.1:$up_port/mcp" --threads 2 --log-level debug \
 		--request-timeout 5000 --shutdown-timeout 10000 >>"$srv_log" 2>&1 &
 	srv_pid=$!
 	for _ in $(seq 1 100); do
@@ -252,6 +264,34 @@ test_routes() {
 		--data-binary "@$work/big"
 	check "token oversized body 413" eq "$status" 413
 
+	req POST "$token_endpoint" -H "Content-Type: application/x-www-form-urlencoded" \
+		-H "Authorization: Basic YTpi" -H "Authorization: Basic YzpkZA==" -d "grant_type=client_credentials"
+	check "token with two Authorization headers 400" eq "$status" 400
+	check "token with two Authorization headers invalid_request" eq "$(j .error)" invalid_request
+	req POST "$token_endpoint" -H "Content-Type: Application/X-WWW-Form-Urlencoded;charset=UTF-8" \
+		-d "grant_type=nonsense&client_id=mcp-agent"
+	check "token content type: case and charset accepted" eq "$status" 400
+	check "token content type: reaches the grant check" eq "$(j .error)" unsupported_grant_type
+	req POST "$token_endpoint" -H "Content-Type: application/x-www-form-urlencodedx" -d "grant_type=nonsense"
+	check "token content type: no prefix match 415" eq "$status" 415
+	req HEAD "$base/.well-known/oauth-authorization-server" -I
+	check "HEAD metadata 200" eq "$status" 200
+	check "HEAD metadata has no body" hasnt "$(cat "$B")" '"issuer"'
+	req TRACE "$token_endpoint"
+	check "TRACE /token 405" eq "$status" 405
+	check "TRACE 405 Allow" eq "$(hdr allow)" "POST, OPTIONS"
+	req TRACE "$base/.well-known/jwks.json"
+	check "TRACE 405 Allow on metadata" eq "$(hdr allow)" "GET, HEAD, OPTIONS"
+	local page
+	for page in /authorize /login /consent /logout; do
+		req OPTIONS "$base$page" -H "Origin: https://app.example" -H "Access-Control-Request-Method: POST"
+		check "no CORS on $page preflight" eq "$(hdr access-control-allow-origin)" ""
+		req GET "$base$page" -H "Origin: https://app.example"
+		check "no CORS on $page" eq "$(hdr access-control-allow-origin)" ""
+	done
+	req POST "$base/introspect" -H "Content-Type: application/x-www-form-urlencoded" -H "Origin: https://app.example" -d "token=x"
+	check "no CORS on introspect" eq "$(hdr access-control-allow-origin)" ""
+
 	req GET "$token_endpoint"
 	check "GET /token 405" eq "$status" 405
 	check "405 names POST in Allow" has "$(hdr allow)" POST
@@ -346,6 +386,7 @@ test_pages() {
 	csrf=$(field csrf)
 	return_to=$(field return_to)
 	check "sign-in CSRF field equals cookie" eq "$csrf" "$login_cookie"
+	secret "$csrf" "$verifier"
 	check "return_to is the original request" eq "$return_to" "/authorize?$query"
 	check "no script on the page" hasnt "$(cat "$B")" "<script"
 	check "sign-in form-action allows the redirect origin" \
@@ -374,10 +415,39 @@ test_pages() {
 	req GET "$base/authorize?${query/redirect_uri=/redirect_uri=javascript%3Aalert(1)%2F%2F&x=}"
 	check "javascript: redirect never in form-action" \
 		matches "$(hdr content-security-policy)" "form-action 'self'; "
+	req GET "$base/authorize?${query/redirect_uri=/redirect_uri=http%3A%2F%2F$(printf 'a%.0s' $(seq 1 600)).example%2Fcb&x=}"
+	check "a long redirect host keeps frame-ancestors in the CSP" page_headers_ok
+	check "a long redirect host keeps base-uri in the CSP" has "$(hdr content-security-policy)" "base-uri 'none'"
+	req POST "$base/login" -H "Cookie: __Host-mcp_oauth_login=$login_cookie" \
+		--data-urlencode "csrf=$csrf" --data-urlencode "return_to=$return_to" \
+		--data-urlencode "username=alice" --data-urlencode "password="
+	check "empty password 400" eq "$status" 400
+	check "empty password sets no session" eq "$(cookie __Host-mcp_oauth_session)" ""
+	local rt
+	for rt in "//evil.example/authorize?x" $'/authorize?x\r\nSet-Cookie: a=b' '/authorize?x\y' \
+		"https://evil.example/authorize?x" "/authorize" "/%61uthorize?x" "/login?x" " /authorize?x"; do
+		req POST "$base/login" -H "Cookie: __Host-mcp_oauth_login=$login_cookie" \
+			--data-urlencode "csrf=$csrf" --data-urlencode "return_to=$rt" \
+			--data-urlencode "username=alice" --data-urlencode "password=$password"
+		rt=${rt//[$'\r\n']/.}
+		check "return_to '$rt' refused" eq "$status" 400
+		check "return_to '$rt' sets no session" eq "$(cookie __Host-mcp_oauth_session)" ""
+	done
+	req POST "$base/login" -H "Cookie: __Host-mcp_oauth_login=$login_cookie" \
+		--data-urlencode "csrf=$csrf" --data-urlencode "return_to=$return_to" \
+		--data-urlencode "username=alice" --data-urlencode "password=$password" \
+		--data-urlencode "password=other"
+	check "repeated form field 400" eq "$status" 400
+	req POST "$base/login" -H "Cookie: __Host-mcp_oauth_login=$login_cookie" \
+		-H "Content-Type: Application/X-WWW-Form-Urlencoded; Charset=UTF-8" \
+		--data-urlencode "csrf=$csrf" --data-urlencode "return_to=$return_to" \
+		--data-urlencode "username=alice" --data-urlencode "password=wrong"
+	check "form content type: case and charset accepted" eq "$status" 403
+	check "wrong password never echoed" hasnt "$(cat "$B")" 'value="wrong"'
 	req POST "$base/login" -H "Cookie: __Host-mcp_oauth_login=$login_cookie" \
 		--data-urlencode "csrf=$csrf" --data-urlencode "return_to=$return_to" \
 		--data-urlencode "username=alice" --data-urlencode "password=wrong"
-	check "wrong password 401" eq "$status" 401
+	check "wrong password 403 (a 401 would need a WWW-Authenticate challenge)" eq "$status" 403
 	check "wrong password says so" has "$(cat "$B")" "username or password is incorrect"
 	check "wrong password keeps return_to" eq "$(field return_to)" "$return_to"
 	check "wrong password sets no session" eq "$(cookie __Host-mcp_oauth_session)" ""
@@ -390,6 +460,7 @@ test_pages() {
 	check "sign-in goes back to /authorize" eq "$(hdr location)" "$return_to"
 	check "session cookie is __Host-" host_cookie_ok "$(set_cookie __Host-mcp_oauth_session)"
 	check "session cookie set" nonempty "$session"
+	secret "$session"
 
 	# Consent page.
 	req GET "$base$return_to" -H "Cookie: __Host-mcp_oauth_session=$session"
@@ -408,6 +479,7 @@ test_pages() {
 	consent_csrf=$(field csrf)
 	check "consent has request_id" nonempty "$request_id"
 	check "consent has csrf" nonempty "$consent_csrf"
+	secret "$consent_csrf"
 
 	# Consent CSRF.
 	req POST "$base/consent" -H "Cookie: __Host-mcp_oauth_session=$session" \
@@ -420,7 +492,27 @@ test_pages() {
 	check "consent refusal page headers" page_headers_ok
 	req POST "$base/consent" --data-urlencode "request_id=$request_id" \
 		--data-urlencode "csrf=$consent_csrf" --data-urlencode "decision=approve"
-	check "consent without session 401" eq "$status" 401
+	check "consent without session 403" eq "$status" 403
+
+	# Session fixation: signing in never keeps a session the browser brought.
+	local session2
+	req GET "$base/authorize?$query"
+	login_cookie=$(cookie __Host-mcp_oauth_login)
+	req POST "$base/login" \
+		-H "Cookie: __Host-mcp_oauth_login=$login_cookie; __Host-mcp_oauth_session=fixed-by-attacker-0123456789" \
+		--data-urlencode "csrf=$login_cookie" --data-urlencode "return_to=$return_to" \
+		--data-urlencode "username=alice" --data-urlencode "password=$password"
+	session2=$(cookie __Host-mcp_oauth_session)
+	secret "$session2"
+	check "sign-in with a planted session: 303" eq "$status" 303
+	check "sign-in with a planted session: a new session token" matches "$session2" '^.{16,}$'
+	check "sign-in with a planted session: not the planted one" hasnt "$session2" fixed-by-attacker
+	check "a second sign-in: another session token" hasnt "$session2" "$session"
+	# The consent CSRF token is bound to its session.
+	req POST "$base/consent" -H "Cookie: __Host-mcp_oauth_session=$session2" \
+		--data-urlencode "request_id=$request_id" --data-urlencode "csrf=$consent_csrf" \
+		--data-urlencode "decision=approve"
+	check "consent with another session's CSRF token 403" eq "$status" 403
 
 	# Approve.
 	req POST "$base/consent" -H "Cookie: __Host-mcp_oauth_session=$session" \
@@ -432,6 +524,7 @@ test_pages() {
 	check "approve returns state" eq "$(util param "$location" state)" "$state"
 	check "approve returns iss" eq "$(util param "$location" iss)" "$issuer"
 	code=$(util param "$location" code)
+	secret "$code"
 	check "approve returns a code" nonempty "$code"
 
 	req POST "$base/consent" -H "Cookie: __Host-mcp_oauth_session=$session" \
@@ -453,6 +546,7 @@ test_pages() {
 	refresh_token=$(j .refresh_token)
 	check "access token issued" nonempty "$access_token"
 	check "refresh token issued" nonempty "$refresh_token"
+	secret "$access_token" "$refresh_token"
 	check "access token is a JWT for the resource" \
 		eq "$(util b64url-json "$(echo "$access_token" | cut -d. -f2)" | node -e \
 			'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const c=JSON.parse(s);process.stdout.write(String(Array.isArray(c.aud)?c.aud[0]:c.aud))})')" \
@@ -481,6 +575,7 @@ test_pages() {
 	check "refresh 200" eq "$status" 200
 	check "refresh rotates" nonempty "$(j .refresh_token)"
 	local rt2=$(j .refresh_token) at2=$(j .access_token)
+	secret "$rt2" "$at2"
 	req POST "$revocation_endpoint" -H "Content-Type: application/x-www-form-urlencoded" \
 		--data-urlencode "token=$rt2" --data-urlencode "client_id=mcp-agent"
 	check "revoke refresh token 200" eq "$status" 200
@@ -567,6 +662,9 @@ test_gateway() {
 		-d '{"jsonrpc":"2.0","id":1,"method":"ping"}'
 	check "token in query string refused 400" eq "$status" 400
 	check "token in query string invalid_request" eq "$(j .error)" invalid_request
+	check "token in query string: challenge with invalid_request" \
+		has "$(hdr www-authenticate)" "$challenge, scope=\"mcp:tools\", error=\"invalid_request\""
+	check "token in query string: CORS" eq "$(hdr access-control-allow-origin)" "*"
 
 	req POST "$base/mcp" -H "Authorization: Bearer $pat_res" -H "Content-Type: application/json" \
 		-d '{"jsonrpc":"2.0","id":1,"method":"ping"}'
@@ -630,6 +728,54 @@ test_gateway() {
 	check "PUT /mcp 405" eq "$status" 405
 	req POST "$base/mcp/other" -H "Authorization: Bearer $pat" -H "Content-Type: application/json" -d '{}'
 	check "/mcp/other 404" eq "$status" 404
+
+	# Identity headers in every spelling a backend might fold into one.
+	req POST "$base/mcp" -H "Authorization: Bearer $pat" -H "Content-Type: application/json" \
+		-H "X_MCP_Subject: mallory" -H "x-mcp-SUBJECT: eve" -H "X-Mcp-Client-Id: evil" \
+		-H "X-MCP-Extra: 1" -H "Proxy-Authorization: Bearer $pat" \
+		-d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami"}}'
+	check "identity headers: 200" eq "$status" 200
+	check "identity headers: only ours reach the upstream" \
+		eq "$(j .result.structuredContent.x_mcp_headers)" '{"x-mcp-subject":"alice","x-mcp-client-id":"","x-mcp-scopes":"mcp:tools"}'
+	check "identity headers: subject" eq "$(j .result.structuredContent.subject)" alice
+
+	# RFC 6750 / 7235: the scheme is case-insensitive; one Authorization only.
+	req POST "$base/mcp" -H "Authorization: bEaReR $pat" -H "Content-Type: application/json" \
+		-d '{"jsonrpc":"2.0","id":1,"method":"ping"}'
+	check "bearer scheme case-insensitive" eq "$status" 200
+	req POST "$base/mcp" -H "Authorization: Bearer $pat" -H "Authorization: Bearer $pat" \
+		-H "Content-Type: application/json" -d '{"jsonrpc":"2.0","id":1,"method":"ping"}'
+	check "two Authorization headers 400" eq "$status" 400
+	req POST "$base/mcp" -H "Authorization: Bearer $pat, Bearer $pat_res" \
+		-H "Content-Type: application/json" -d '{"jsonrpc":"2.0","id":1,"method":"ping"}'
+	check "two tokens in one header 401" eq "$status" 401
+	check "two tokens in one header invalid_token" has "$(hdr www-authenticate)" 'error="invalid_token"'
+
+	# A token in the query string, however it is spelled, is refused.
+	local q
+	for q in "a=1&access_token=$pat" "access_token" "%61ccess_token=$pat" "a=%zz"; do
+		req POST "$base/mcp?$q" -H "Authorization: Bearer $pat" -H "Content-Type: application/json" \
+			-d '{"jsonrpc":"2.0","id":1,"method":"ping"}'
+		check "query '${q%%=*}' refused 400" eq "$status" 400
+	done
+
+	# Only the exact path is the protected resource.
+	for q in /MCP /mcpx /mcp/ /%6dcp /x/../mcp /mcp/. "/mcp;a"; do
+		req POST "$base$q" --path-as-is -H "Authorization: Bearer $pat" -H "Content-Type: application/json" \
+			-d '{"jsonrpc":"2.0","id":1,"method":"ping"}'
+		check "path $q is not the resource (404)" eq "$status" 404
+	done
+
+	# Methods and sizes.
+	req HEAD "$base/mcp" -I -H "Authorization: Bearer $pat"
+	check "HEAD /mcp 405" eq "$status" 405
+	req TRACE "$base/mcp" -H "Authorization: Bearer $pat"
+	check "TRACE /mcp 405" eq "$status" 405
+	check "405 Allow names the gateway methods" eq "$(hdr allow)" "GET, POST, DELETE, OPTIONS"
+	head -c 70000 /dev/zero | tr '\0' 'a' >"$work/big"
+	req POST "$base/mcp" -H "Authorization: Bearer $pat" -H "Content-Type: application/json" \
+		--data-binary "@$work/big"
+	check "oversized /mcp body 413" eq "$status" 413
 
 	# Upstream down: a gateway error, then service again once it is back.
 	kill "$demo_pid" && wait "$demo_pid" 2>/dev/null
@@ -698,10 +844,11 @@ start_extra() {
 	extra_pid=$!
 }
 
-# wait_ready URL: until URL/readyz answers 200 (false after 10 s).
+# wait_ready URL [curl args...]: until URL/readyz answers 200 (false after 10 s).
 wait_ready() {
+	local url=$1; shift
 	for _ in $(seq 1 100); do
-		[ "$(curl -s -o /dev/null -w '%{http_code}' "$1/readyz")" = 200 ] && return 0
+		[ "$(curl -s -o /dev/null -w '%{http_code}' "$@" "$url/readyz")" = 200 ] && return 0
 		sleep 0.1
 	done
 	return 1
@@ -807,6 +954,19 @@ test_drain() {
 	check "drain: exit status 0" eq "$rc" 0
 }
 
+# extra_database DB ISSUER RESOURCE: a database with the extension, the
+# account alice, mcp_oauth.issuer and mcp_oauth.resources.
+extra_database() {
+	psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $1" >/dev/null &&
+		psql -X -q -v ON_ERROR_STOP=1 -d "$1" >/dev/null <<-SQL
+		CREATE EXTENSION pgcrypto;
+		CREATE EXTENSION mcp_oauth;
+		SELECT mcp_oauth.create_account('alice', '$password');
+		ALTER DATABASE $1 SET mcp_oauth.issuer = '$2';
+		ALTER DATABASE $1 SET mcp_oauth.resources = '$3';
+		SQL
+}
+
 # ---- an issuer with a path: discovery variants and page paths ----
 
 test_issuer_path() {
@@ -816,14 +976,7 @@ test_issuer_path() {
 	iss2=$b2/tenant
 	suite_name=issuer-path
 	suite="[issuer-path] "
-	psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $db2" >/dev/null &&
-		psql -X -q -v ON_ERROR_STOP=1 -d "$db2" >/dev/null <<-SQL
-		CREATE EXTENSION pgcrypto;
-		CREATE EXTENSION mcp_oauth;
-		SELECT mcp_oauth.create_account('alice', '$password');
-		ALTER DATABASE $db2 SET mcp_oauth.issuer = '$iss2';
-		ALTER DATABASE $db2 SET mcp_oauth.resources = '$b2/mcp';
-		SQL
+	extra_database "$db2" "$iss2" "$b2/mcp"
 	if ! start_server "$top/shim/mcp-oauth-server" "$p2" "$iss2" "$db2"; then
 		check "server starts" false
 		return
@@ -896,11 +1049,17 @@ run_suite() {
 	fi
 	grep -iE "token|password" "$srv_log" | grep -E "mcp_pat_|mcp_rt_|$password" | head -n 3 >"$work/leak"
 	check "no secret in the server log" eq "$(cat "$work/leak")" ""
+	check "server log is at debug level" grep -q " DEBUG " "$srv_log"
+	check "no token, code, cookie, CSRF token or password in the debug log" no_secret_logged "$srv_log"
 }
 
 
 # shellcheck source=resilience.sh
 . "$top/tests/http/resilience.sh"
+# shellcheck source=hostile.sh
+. "$top/tests/http/hostile.sh"
+# shellcheck source=tls.sh
+. "$top/tests/http/tls.sh"
 
 # ---- configuration (no database needed for most) ----
 
@@ -923,6 +1082,9 @@ test_config() {
 	check "config: --help names the metadata cache" exits_with 0 "--metadata-cache-ms" "$bin" --help
 	check "config: upstream not http" exits_with 2 "not an http" "$bin" --upstream ftp://x
 	check "config: issuer with query" exits_with 2 "query or fragment" "$bin" --issuer "http://127.0.0.1:1/a?b"
+	check "config: issuer with a quote" exits_with 2 "quotes" "$bin" --issuer 'http://127.0.0.1:1/a"b'
+	check "config: mcp-path with a quote" exits_with 2 "mcp-path" "$bin" --mcp-path '/m"cp'
+	check "config: mcp-path with a control character" exits_with 2 "mcp-path" "$bin" --mcp-path $'/mcp\tx'
 	check "config: missing file" exits_with 2 "could not open config file" "$bin" --config "$work/none.conf"
 	printf 'threads = 2\nthis is not a setting\n' >"$conf"
 	check "config: bad line names file and line" exits_with 2 "server.conf:2" "$bin" --config "$conf"
@@ -948,6 +1110,8 @@ test_config() {
 }
 
 setup_database || { echo "database setup failed"; echo "http: 0 passed, 1 failed"; exit 1; }
+secret "$password" "$(cat "$work/pat_tools")" "$(cat "$work/pat_resources")" \
+	"$(cut -d' ' -f2 "$work/confidential")"
 start_demo || { echo "http: 0 passed, 1 failed"; exit 1; }
 
 for s in ${HTTP_SUITES:-normal asan}; do
@@ -956,7 +1120,13 @@ for s in ${HTTP_SUITES:-normal asan}; do
 		run_suite normal "$top/shim/mcp-oauth-server"
 		suite="[config] "
 		test_config
-		test_issuer_path ;;
+		test_issuer_path
+		test_hostile "$top/shim/mcp-oauth-server" hostile
+		test_tls "$top/shim/mcp-oauth-server" tls ;;
+	tls)
+		test_tls "${HTTP_HOSTILE_BINARY:-$top/shim/mcp-oauth-server}" tls ;;
+	hostile)
+		test_hostile "${HTTP_HOSTILE_BINARY:-$top/shim/mcp-oauth-server}" hostile ;;
 	asan)
 		asan_bin=${HTTP_ASAN_BINARY:-$top/shim/asan/mcp-oauth-server}
 		if [ -n "${HTTP_ASAN_BINARY:-}" ] ||
@@ -965,6 +1135,8 @@ for s in ${HTTP_SUITES:-normal asan}; do
 			export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 			export LSAN_OPTIONS="suppressions=$top/tests/http/lsan.supp:print_suppressions=0"
 			run_suite asan "$asan_bin"
+			test_hostile "$asan_bin" hostile-asan
+			test_tls "$asan_bin" tls-asan
 			unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 		else
 			cat "$work/asan-build.log"

@@ -1,0 +1,192 @@
+# tests/http/hostile.sh: sourced by tests/http/run.sh.  The server against a
+# database that answers with hostile values: CR/LF in every column that
+# becomes a header (Location, WWW-Authenticate, Cache-Control, Content-Type,
+# the session cookie, the X-MCP-* identity), markup in everything a page
+# shows, NULL columns, out-of-range statuses, malformed JSON.  The schema
+# mcp_oauth here is a stand-in written in SQL (no extension): each function
+# picks its answer from its input, so the checks need no shared state.
+# The server must never split a response, run markup, or crash.
+
+# The stand-in functions (only those the server's prepared statements need).
+hostile_setup() {
+	local hdb=$1 iss=$2
+	psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $hdb" >/dev/null &&
+		psql -X -q -v ON_ERROR_STOP=1 -d "$hdb" >/dev/null <<-SQL
+		ALTER DATABASE $hdb SET mcp_oauth.issuer = '$iss';
+		ALTER DATABASE $hdb SET mcp_oauth.resources = '$iss/mcp';
+		CREATE SCHEMA mcp_oauth;
+		GRANT USAGE ON SCHEMA mcp_oauth TO PUBLIC;
+		CREATE TYPE mcp_oauth.http_response AS (status integer, content_type text,
+			location text, www_authenticate text, cache_control text, body text);
+		CREATE TYPE mcp_oauth.token_verification AS (active boolean, subject text,
+			client_id text, scopes text[], expires_at timestamptz, kind text, error text,
+			error_description text, www_authenticate text);
+		CREATE TYPE mcp_oauth.login_result AS (ok boolean, session_token text,
+			subject text, error text);
+		CREATE FUNCTION mcp_oauth.authorization_server_metadata() RETURNS mcp_oauth.http_response
+			LANGUAGE sql AS \$\$ SELECT 200, 'application/json', NULL, NULL, NULL,
+				json_build_object('issuer', '$iss')::text \$\$;
+		-- Header values with CR/LF, and a Content-Type with one.
+		CREATE FUNCTION mcp_oauth.jwks() RETURNS mcp_oauth.http_response
+			LANGUAGE sql AS \$\$ SELECT 200, E'application/json\r\nX-Injected: ct', NULL, NULL,
+				E'no-store\r\nX-Injected: cc', '{"keys":[]}' \$\$;
+		-- Every column NULL.
+		CREATE FUNCTION mcp_oauth.openid_configuration() RETURNS mcp_oauth.http_response
+			LANGUAGE sql AS \$\$ SELECT NULL::int, NULL, NULL, NULL, NULL, NULL \$\$;
+		-- The body names the answer: status out of range, no row.
+		CREATE FUNCTION mcp_oauth.token(text, text, body text, inet) RETURNS mcp_oauth.http_response
+			LANGUAGE sql AS \$\$ SELECT CASE body WHEN 'status=99' THEN 99 ELSE 1000 END,
+				'application/json', NULL, NULL, NULL, '{}' WHERE body <> 'none' \$\$;
+		-- The query names the answer.
+		CREATE FUNCTION mcp_oauth.authorize(query text, inet) RETURNS mcp_oauth.http_response
+			LANGUAGE sql AS \$\$ SELECT status, content_type, location, www_authenticate,
+				cache_control, body FROM (VALUES
+			('mode=crlf', 302, NULL, E'https://app.example/cb?code=1\r\nSet-Cookie: injected=1', NULL, NULL, NULL),
+			('mode=nolocation', 302, NULL, NULL, NULL, NULL, NULL),
+			('mode=error', 400, 'application/json', NULL, NULL, NULL,
+				'{"error":"<b>bad</b>","error_description":"<img src=x onerror=alert(1)> \\" & \\u0027"}'),
+			('mode=badjson', 400, 'application/json', NULL, NULL, NULL, '{"error":'),
+			('mode=deepjson', 400, 'application/json', NULL, NULL, NULL, repeat('[', 5000)),
+			('mode=nullstatus', NULL::int, NULL, NULL, NULL, NULL, NULL),
+			('mode=consent', 200, 'application/json', NULL, NULL, NULL, json_build_object(
+				'request_id', '"><script>alert(1)</script>',
+				'client_id', '<i>cid</i>',
+				'client_name', '<script>alert("name")</script>',
+				'redirect_uri', 'https://app.example/cb?a="><svg onload=alert(1)>',
+				'redirect_host', '<u>host</u>',
+				'resource', '<s>resource</s>',
+				'scopes', json_build_array(json_build_object('name', '<em>s</em>',
+					'description', '</li><script>alert(2)</script>'),
+					json_build_object('name', 42), 'not an object', NULL))::text),
+			('mode=consent-badjson', 200, 'application/json', NULL, NULL, NULL, '[1,2'),
+			('mode=consent-noid', 200, 'application/json', NULL, NULL, NULL, '{"client_name":"x"}')
+			) AS v(q, status, content_type, location, www_authenticate, cache_control, body)
+			WHERE q = query \$\$;
+		CREATE FUNCTION mcp_oauth.session_subject(token text)
+			RETURNS TABLE (subject text, csrf_token text, is_admin boolean)
+			LANGUAGE sql AS \$\$ SELECT '<b>mallory</b>"', 'csrf-x', false WHERE token = 'good'
+				UNION ALL SELECT NULL, NULL, NULL WHERE token = 'nulls' \$\$;
+		-- The username names the session token handed back.
+		CREATE FUNCTION mcp_oauth.login(username text, text, inet) RETURNS mcp_oauth.login_result
+			LANGUAGE sql AS \$\$ SELECT true, CASE username
+				WHEN 'crlf' THEN E'tok\r\nSet-Cookie: injected=1'
+				WHEN 'attr' THEN 'tok; Domain=evil.example'
+				WHEN 'null' THEN NULL ELSE 'tok' END, username, NULL \$\$;
+		CREATE FUNCTION mcp_oauth.logout(text) RETURNS void LANGUAGE sql AS \$\$ SELECT \$\$;
+		-- The token names the verdict.
+		CREATE FUNCTION mcp_oauth.verify_access_token(token text, text, text[])
+			RETURNS mcp_oauth.token_verification LANGUAGE sql AS \$\$
+			SELECT active, subject, client_id, scopes, expires_at, kind, error,
+				error_description, www_authenticate FROM (VALUES
+			('crlf-subject', true, E'alice\r\nX-Injected: 1', 'c', '{mcp:tools}'::text[], NULL::timestamptz, 'pat', NULL, NULL, NULL),
+			('crlf-challenge', false, NULL, NULL, NULL, NULL, NULL, 'invalid_token', NULL,
+				E'Bearer error="invalid_token"\r\nX-Injected: 1'),
+			('null-active', NULL, 'alice', NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+			('null-client', true, 'alice', NULL, NULL, NULL, 'pat', NULL, NULL, NULL),
+			('quoted-scopes', true, 'alice', 'c', '{"a\\\\\\"b","x,y"}', NULL, 'pat', NULL, NULL, NULL)
+			) AS v(t, active, subject, client_id, scopes, expires_at, kind, error,
+				error_description, www_authenticate) WHERE t = token \$\$;
+		SQL
+}
+
+# no_injected: the last response has no header a database value smuggled in.
+no_injected() {
+	! grep -iE '^(x-injected|set-cookie: injected)' "$H" || return 1
+	! tr -d '\r' <"$H" | grep -E '^[^:]*$' | grep -v '^HTTP/' | grep . || return 1
+}
+
+# test_hostile BINARY NAME
+test_hostile() {
+	local hp hb hdb=${db}_${2//-/_} lc
+	hp=$(free_port) || return
+	hb=http://127.0.0.1:$hp
+	suite_name=$2
+	suite="[$2] "
+	if ! hostile_setup "$hdb" "$hb" || ! start_server "$1" "$hp" "$hb" "$hdb"; then
+		check "server starts on the stand-in database" false
+		return
+	fi
+
+	req GET "$hb/.well-known/jwks.json"
+	check "CR/LF in Content-Type and Cache-Control: 500" eq "$status" 500
+	check "CR/LF in Content-Type and Cache-Control: no header smuggled" no_injected
+	req GET "$hb/.well-known/openid-configuration"
+	check "all columns NULL: 500" eq "$status" 500
+	req POST "$hb/token" -H "Content-Type: application/x-www-form-urlencoded" -d "status=99"
+	check "status 99: 500" eq "$status" 500
+	req POST "$hb/token" -H "Content-Type: application/x-www-form-urlencoded" -d "status=1000"
+	check "status 1000: 500" eq "$status" 500
+	req POST "$hb/token" -H "Content-Type: application/x-www-form-urlencoded" -d "none"
+	check "no row: 500" eq "$status" 500
+
+	req GET "$hb/authorize?mode=crlf" -H "Cookie: __Host-mcp_oauth_session=good"
+	check "CR/LF in Location: 500" eq "$status" 500
+	check "CR/LF in Location: no header smuggled" no_injected
+	check "CR/LF in Location: no Location" eq "$(hdr location)" ""
+	check "CR/LF in Location: page headers" page_headers_ok
+	req GET "$hb/authorize?mode=nolocation" -H "Cookie: __Host-mcp_oauth_session=good"
+	check "302 without Location: an error page" eq "$status" 400
+	req GET "$hb/authorize?mode=error" -H "Cookie: __Host-mcp_oauth_session=good"
+	check "error page: status kept" eq "$status" 400
+	check "error page: description escaped" has "$(cat "$B")" "&lt;img src=x onerror=alert(1)&gt; &quot; &amp; &#39;"
+	check "error page: code escaped" has "$(cat "$B")" "&lt;b&gt;bad&lt;/b&gt;"
+	check "error page: no markup from the database" hasnt "$(cat "$B")" "<img"
+	check "error page: page headers" page_headers_ok
+	for m in badjson deepjson nullstatus consent-badjson consent-noid; do
+		req GET "$hb/authorize?mode=$m" -H "Cookie: __Host-mcp_oauth_session=good"
+		check "$m: an HTML page, no crash" page_headers_ok
+	done
+	req GET "$hb/authorize?mode=nullstatus" -H "Cookie: __Host-mcp_oauth_session=good"
+	check "NULL status: 500" eq "$status" 500
+	req GET "$hb/authorize?mode=error" -H "Cookie: __Host-mcp_oauth_session=nulls"
+	check "session row of NULLs: signed out" has "$(cat "$B")" 'type="password"'
+
+	req GET "$hb/authorize?mode=consent" -H "Cookie: __Host-mcp_oauth_session=good"
+	check "hostile consent: 200" eq "$status" 200
+	check "hostile consent: page headers" page_headers_ok
+	check "hostile consent: no script" hasnt "$(cat "$B")" "<script"
+	check "hostile consent: no svg" hasnt "$(cat "$B")" "<svg"
+	check "hostile consent: no markup from the database" hasnt "$(cat "$B")" "<i>cid"
+	check "hostile consent: client name escaped" has "$(cat "$B")" "&lt;script&gt;alert(&quot;name&quot;)&lt;/script&gt;"
+	check "hostile consent: scope description escaped" has "$(cat "$B")" "&lt;/li&gt;&lt;script&gt;"
+	check "hostile consent: subject escaped" has "$(cat "$B")" "&lt;b&gt;mallory&lt;/b&gt;&quot;"
+	check "hostile consent: request_id round-trips" eq "$(field request_id)" '"><script>alert(1)</script>'
+
+	req GET "$hb/login"
+	lc=$(cookie __Host-mcp_oauth_login)
+	for u in crlf attr null; do
+		req POST "$hb/login" -H "Cookie: __Host-mcp_oauth_login=$lc" --data-urlencode "csrf=$lc" \
+			--data-urlencode "return_to=" --data-urlencode "username=$u" --data-urlencode "password=pw"
+		check "session token '$u' from the database: 500" eq "$status" 500
+		check "session token '$u': no session cookie" eq "$(set_cookie __Host-mcp_oauth_session)" ""
+		check "session token '$u': no header smuggled" no_injected
+		check "session token '$u': no Domain" hasnt "$(hdrs set-cookie)" "Domain="
+	done
+	req POST "$hb/login" -H "Cookie: __Host-mcp_oauth_login=$lc" --data-urlencode "csrf=$lc" \
+		--data-urlencode "return_to=" --data-urlencode "username=ok" --data-urlencode "password=pw"
+	check "a plain session token: 303" eq "$status" 303
+
+	req POST "$hb/mcp" -H "Authorization: Bearer crlf-subject" -H "Content-Type: application/json" -d '{}'
+	check "CR/LF in the subject: 502, not forwarded" eq "$status" 502
+	check "CR/LF in the subject: no header smuggled" no_injected
+	req POST "$hb/mcp" -H "Authorization: Bearer crlf-challenge" -H "Content-Type: application/json" -d '{}'
+	check "CR/LF in the challenge: 401" eq "$status" 401
+	check "CR/LF in the challenge: no header smuggled" no_injected
+	check "CR/LF in the challenge: our own challenge" has "$(hdr www-authenticate)" "resource_metadata=\"$hb/.well-known/oauth-protected-resource/mcp\""
+	req POST "$hb/mcp" -H "Authorization: Bearer null-active" -H "Content-Type: application/json" -d '{}'
+	check "NULL active: 500" eq "$status" 500
+	req POST "$hb/mcp" -H "Authorization: Bearer null-client" -H "Content-Type: application/json" \
+		-d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami"}}'
+	check "NULL client_id and scopes: forwarded" eq "$status" 200
+	check "NULL client_id and scopes: subject" eq "$(j .result.structuredContent.subject)" alice
+	req POST "$hb/mcp" -H "Authorization: Bearer quoted-scopes" -H "Content-Type: application/json" \
+		-d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami"}}'
+	check "quoted array elements: forwarded" eq "$status" 200
+
+	stop_server
+	check "hostile: server exits 0" eq "$srv_rc" 0
+	if [ "$2" = hostile-asan ]; then
+		check "hostile: no sanitizer report" sanitizer_clean "$srv_log"
+	fi
+	psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $hdb" >/dev/null 2>&1
+}
