@@ -3,7 +3,7 @@
 # is missing.  Usage: scripts/deps.sh [extra packages...]
 set -euo pipefail
 
-packages=(make gcc postgresql-15 postgresql-server-dev-15 postgresql-contrib
+packages=(make gcc pkgconf zlib1g-dev postgresql-15 postgresql-server-dev-15 postgresql-contrib
 	libssl-dev libpq-dev libh2o-evloop-dev openssl curl ca-certificates "$@")
 
 missing=()

@@ -19,7 +19,7 @@ all_layers="unit regress isolation jwt http interop browser"
 layers=${TEST_LAYERS:-$all_layers}
 
 extra_packages=()
-case " $layers " in *" browser "*) extra_packages+=(chromium) ;; esac
+case " $layers " in *" browser "*) extra_packages+=(chromium fonts-liberation) ;; esac
 bash scripts/deps.sh "${extra_packages[@]}" || exit 1
 # shellcheck source=cluster.sh
 . scripts/cluster.sh
