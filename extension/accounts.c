@@ -31,6 +31,11 @@
 #define MIN_PASSWORD_CHARS 8
 #define MAX_PASSWORD_BYTES 72	/* bcrypt ignores what follows */
 #define MAX_USERNAME_LEN 64
+#define LOGIN_WINDOW_SECS 900	/* failed logins are counted per 15 minutes */
+/* SQL: the start of the current counting window, on 15-minute boundaries */
+#define LOGIN_WINDOW_START \
+	"date_bin('" CppAsString2(LOGIN_WINDOW_SECS) " seconds', now()," \
+	" timestamptz '2000-01-01 00:00:00+00')"
 
 /*
  * A bcrypt hash of the same cost as real ones (gen_salt('bf', 10)), checked
@@ -389,9 +394,13 @@ session_create(const char *token, int64 account_id, const char *client_addr)
 					  4, types), values, nulls);
 }
 
-/* A login_result row (ok, session_token, subject, error). */
+/*
+ * A login_result row (ok, session_token, subject, error): ok with the
+ * session token when token is not NULL, else the error code.
+ */
 static Datum
-login_result(FunctionCallInfo fcinfo, const char *token, const char *subject)
+login_result(FunctionCallInfo fcinfo, const char *token, const char *subject,
+			 const char *error)
 {
 	TupleDesc	desc;
 	Datum		values[4];
@@ -405,14 +414,80 @@ login_result(FunctionCallInfo fcinfo, const char *token, const char *subject)
 	nulls[1] = token == NULL;
 	values[2] = token ? CStringGetTextDatum(subject) : (Datum) 0;
 	nulls[2] = token == NULL;
-	values[3] = token ? (Datum) 0 : CStringGetTextDatum("invalid_credentials");
+	values[3] = token ? (Datum) 0 : CStringGetTextDatum(error);
 	nulls[3] = token != NULL;
 	return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
 }
 
 /*
+ * The rate_limits buckets of failed logins for username and client_addr
+ * (NULL when the value is NULL).  A name longer than any account name is
+ * clipped: it cannot sign in anyway, and the bucket stays small.
+ */
+static void
+login_buckets(const char *username, const char *client_addr,
+			  Datum *values, char *nulls)
+{
+	nulls[0] = nulls[1] = 'n';
+	if (username != NULL)
+	{
+		int			len = pg_mbcliplen(username, strlen(username),
+									   MAX_USERNAME_LEN + 1);
+
+		values[0] = CStringGetTextDatum(psprintf("login-user:%.*s", len, username));
+		nulls[0] = ' ';
+	}
+	if (client_addr != NULL)
+	{
+		values[1] = CStringGetTextDatum(psprintf("login-addr:%s", client_addr));
+		nulls[1] = ' ';
+	}
+}
+
+/* Whether either bucket is at mcp_oauth.login_attempt_limit (inside SPI). */
+static bool
+login_throttled(Datum *buckets, const char *nulls)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			types[3] = {TEXTOID, TEXTOID, INT4OID};
+	Datum		values[3] = {buckets[0], buckets[1], Int32GetDatum(mo_login_attempt_limit)};
+	char		n[3] = {nulls[0], nulls[1], ' '};
+
+	if (mo_login_attempt_limit <= 0)
+		return false;
+	plan_run(mo_spi_plan(&plan,
+						 "SELECT coalesce(max(hits), 0) >= $3 FROM mcp_oauth.rate_limits"
+						 " WHERE bucket IN ($1, $2) AND window_start = " LOGIN_WINDOW_START,
+						 3, types), values, n);
+	return result_bool(1);
+}
+
+/* Count one failed login in both buckets of this window (inside SPI). */
+static void
+login_count_failure(Datum *buckets, const char *nulls)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			types[1] = {TEXTOID};
+
+	if (mo_login_attempt_limit <= 0)
+		return;
+	for (int i = 0; i < 2; i++)
+	{
+		if (nulls[i] == 'n')
+			continue;
+		plan_run(mo_spi_plan(&plan,
+							 "INSERT INTO mcp_oauth.rate_limits AS r (bucket, window_start, hits)"
+							 " VALUES ($1, " LOGIN_WINDOW_START ", 1)"
+							 " ON CONFLICT (bucket, window_start) DO UPDATE SET hits = r.hits + 1",
+							 1, types), &buckets[i], NULL);
+	}
+}
+
+/*
  * login(username, password, client_addr) -> login_result.  The same answer
- * for an unknown user, a wrong password and a disabled account.
+ * for an unknown user, a wrong password and a disabled account.  Past
+ * mcp_oauth.login_attempt_limit failures per 15 minutes for the username or
+ * for the address, too_many_attempts without looking at the password.
  */
 Datum
 mcp_oauth_login(PG_FUNCTION_ARGS)
@@ -420,19 +495,30 @@ mcp_oauth_login(PG_FUNCTION_ARGS)
 	char	   *username = mo_arg_cstring(fcinfo, 0);
 	char	   *client_addr = mo_arg_addr(fcinfo, 2);
 	char	   *token = mo_random_token("");
-	int64		account_id;
+	Datum		buckets[2];
+	char		nulls[2];
+	int64		account_id = 0;
+	const char *error = "invalid_credentials";
 
+	login_buckets(username, client_addr, buckets, nulls);
 	SPI_connect();
-	account_id = check_credentials(username, mo_arg_cstring(fcinfo, 1));
-	if (account_id != 0)
+	if (login_throttled(buckets, nulls))
+	{
+		error = "too_many_attempts";
+		mo_audit("login_throttled", username, NULL, client_addr, 0, NULL);
+	}
+	else if ((account_id = check_credentials(username, mo_arg_cstring(fcinfo, 1))) != 0)
 	{
 		session_create(token, account_id, client_addr);
 		mo_audit("login_succeeded", username, NULL, client_addr, 0, NULL);
 	}
 	else
+	{
+		login_count_failure(buckets, nulls);
 		mo_audit("login_failed", username, NULL, client_addr, 0, NULL);
+	}
 	SPI_finish();
-	return login_result(fcinfo, account_id != 0 ? token : NULL, username);
+	return login_result(fcinfo, account_id != 0 ? token : NULL, username, error);
 }
 
 /* base64url(HMAC-SHA256(key = session token, "csrf")). */

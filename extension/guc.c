@@ -30,6 +30,7 @@ int			mo_registration_rate_limit = 0;
 char	   *mo_registration_allowlist = NULL;
 bool		mo_refuse_admin_consent = false;
 int			mo_token_cache_size = 10000;
+int			mo_login_attempt_limit = 10;
 
 static const struct config_enum_entry signing_alg_options[] = {
 	{"ES256", MO_ALG_ES256, false},
@@ -158,6 +159,10 @@ _PG_init(void)
 	DefineCustomIntVariable("mcp_oauth.token_cache_size",
 							"Entries of the per-backend verified-token cache; 0 turns it off.",
 							NULL, &mo_token_cache_size, 10000, 0, 1000000,
+							PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("mcp_oauth.login_attempt_limit",
+							"Failed sign-ins allowed per 15 minutes per username and per client address; 0 turns it off.",
+							NULL, &mo_login_attempt_limit, 10, 0, 1000000,
 							PGC_SUSET, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("mcp_oauth");
 

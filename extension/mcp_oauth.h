@@ -65,6 +65,7 @@ extern int	mo_session_lifetime;	/* seconds, login sessions */
 extern int	mo_clock_leeway;	/* seconds, exp/nbf/iat */
 extern int	mo_signing_alg;		/* MoSigningAlg */
 extern int	mo_registration;	/* MoRegistration */
+extern int	mo_login_attempt_limit;	/* failed logins per 15 min per user and address; 0 = off */
 extern int	mo_registration_rate_limit;	/* per address and identity per hour; 0 = off */
 extern char *mo_registration_allowlist;	/* CIDRs exempt from the per-address limit */
 extern bool mo_refuse_admin_consent;

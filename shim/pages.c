@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -920,6 +921,23 @@ signed_in_page(h2o_req_t *req, page_state *ps)
 	page_send(req, 200, "Signed in", pb.data, NULL);
 }
 
+/*
+ * login() refused to check the password: too many failed sign-ins for the
+ * username or the address.  429 with Retry-After at the end of the
+ * database's 15-minute counting window.
+ */
+static void
+login_throttled_page(h2o_req_t *req, const char *return_to, const char *username)
+{
+	const int	window = 900;
+	char		retry[16];
+
+	snprintf(retry, sizeof(retry), "%d", window - (int) (time(NULL) % window));
+	http_add_header(req, "retry-after", retry);
+	login_page(req, 429, return_to, username,
+			   "Too many sign-in attempts. Try again in a few minutes.");
+}
+
 /* login() answered: set the session and go back, or show the form again. */
 static void
 on_login(h2o_req_t *req, const db_result *res, void *arg)
@@ -928,10 +946,16 @@ on_login(h2o_req_t *req, const db_result *res, void *arg)
 	const char *ok = db_value(res, "ok");
 	const char *token = db_value(res, "session_token");
 	const char *return_to = form_get(&ps->f, "return_to");
+	const char *error = db_value(res, "error");
 
 	if (res->status != DB_OK)
 	{
 		db_failure_page(req, res);
+		return;
+	}
+	if (error != NULL && strcmp(error, "too_many_attempts") == 0)
+	{
+		login_throttled_page(req, return_to, form_get(&ps->f, "username"));
 		return;
 	}
 	if (res->nrows == 0 || ok == NULL || strcmp(ok, "t") != 0)

@@ -159,3 +159,71 @@ SELECT event, count(*) FROM mcp_oauth.audit_log
 SELECT count(*) AS secrets_in_audit FROM mcp_oauth.audit_log a
  WHERE audit_id > (SELECT id FROM mark) AND (a::text ~ '(horse|password 1|password 2|admin password|password123|xxxxxxxx|éééé)'
     OR EXISTS (SELECT FROM sess s WHERE strpos(a::text, s.session_token) > 0));
+
+-- login throttling: mcp_oauth.login_attempt_limit failed logins per 15 minutes,
+-- counted per username (known or not) and per client address
+SET mcp_oauth.login_attempt_limit = 3;
+-- one transaction, so that now() and with it the 15-minute window cannot
+-- move on between two attempts
+BEGIN;
+SELECT mcp_oauth.create_account('acct_thr', 'throttle pass 1') > 0 AS created;
+SELECT mcp_oauth.create_account('acct_thr2', 'throttle pass 2') > 0 AS created;
+CREATE TEMP TABLE thr_mark AS SELECT coalesce(max(audit_id), 0) AS id FROM mcp_oauth.audit_log;
+-- three failures for one user, each from another address
+SELECT ok, error FROM mcp_oauth.login('acct_thr', 'wrong guess 1', '198.51.100.1');
+SELECT ok, error FROM mcp_oauth.login('acct_thr', 'wrong guess 2', '198.51.100.2');
+SELECT ok, error FROM mcp_oauth.login('acct_thr', 'wrong guess 3', '198.51.100.3');
+SELECT bucket, hits, window_start = date_bin('15 minutes', now(), timestamptz '2000-01-01 00:00:00+00') AS this_window,
+       extract(epoch FROM window_start)::bigint % 900 AS off_boundary
+  FROM mcp_oauth.rate_limits WHERE bucket ~ '^login-(user:acct_thr|addr:198\.51\.100\.)' ORDER BY bucket;
+-- the 4th attempt, even with the right password, is refused, and not counted
+SELECT ok, session_token IS NULL AS no_session, subject, error
+  FROM mcp_oauth.login('acct_thr', 'throttle pass 1', '198.51.100.4');
+SELECT hits FROM mcp_oauth.rate_limits WHERE bucket = 'login-user:acct_thr';
+SELECT mcp_oauth.authenticate('acct_thr', 'throttle pass 1') AS password_still_right;
+-- another user from another address still signs in; a success adds nothing
+SELECT ok, error FROM mcp_oauth.login('acct_thr2', 'throttle pass 2', '198.51.100.5');
+SELECT count(*) AS success_counted FROM mcp_oauth.rate_limits
+ WHERE bucket IN ('login-user:acct_thr2', 'login-addr:198.51.100.5');
+-- the per-address limit catches many usernames from one address
+SELECT ok, error FROM mcp_oauth.login('acct_spray1', 'guess', '203.0.113.7');
+SELECT ok, error FROM mcp_oauth.login('acct_spray2', 'guess', '203.0.113.7');
+SELECT ok, error FROM mcp_oauth.login('acct_thr2', 'guess', '203.0.113.7');
+SELECT ok, error FROM mcp_oauth.login('acct_thr2', 'throttle pass 2', '203.0.113.7');
+-- acct_thr2 has one failure of its own: still below the limit elsewhere
+SELECT ok, error FROM mcp_oauth.login('acct_thr2', 'throttle pass 2', '198.51.100.5');
+-- a success does not reset the per-address count
+SELECT ok, error FROM mcp_oauth.login('acct_thr2', 'guess', '198.51.100.6');
+SELECT ok, error FROM mcp_oauth.login('acct_thr2', 'throttle pass 2', '198.51.100.6');
+SELECT hits FROM mcp_oauth.rate_limits WHERE bucket = 'login-addr:198.51.100.6';
+-- unknown and over-long usernames are counted too
+SELECT ok, error FROM mcp_oauth.login('acct_ghost', 'guess', NULL);
+SELECT ok, error FROM mcp_oauth.login('acct_ghost', 'guess', NULL);
+SELECT ok, error FROM mcp_oauth.login('acct_ghost', 'guess', NULL);
+SELECT ok, error FROM mcp_oauth.login('acct_ghost', 'guess', NULL);
+SELECT ok, error FROM mcp_oauth.login(repeat('g', 1000), 'guess', '198.51.100.7');
+SELECT length(bucket) AS clipped_bucket_len FROM mcp_oauth.rate_limits WHERE bucket LIKE 'login-user:ggg%';
+-- the next window releases them
+UPDATE mcp_oauth.rate_limits SET window_start = window_start - interval '15 minutes'
+ WHERE bucket IN ('login-user:acct_thr', 'login-addr:203.0.113.7');
+SELECT ok, error FROM mcp_oauth.login('acct_thr', 'throttle pass 1', '198.51.100.4');
+SELECT ok, error FROM mcp_oauth.login('acct_spray3', 'guess', '203.0.113.7');
+-- the audit trail says who was throttled from where, never a password
+SELECT event, subject, client_addr FROM mcp_oauth.audit_log
+ WHERE audit_id > (SELECT id FROM thr_mark) AND event = 'login_throttled' ORDER BY audit_id;
+SELECT count(*) AS secrets_in_audit FROM mcp_oauth.audit_log a
+ WHERE audit_id > (SELECT id FROM thr_mark) AND a::text ~ '(throttle pass|wrong guess|guess)';
+-- 0 turns it off: no refusal, nothing counted
+SET mcp_oauth.login_attempt_limit = 0;
+SELECT ok, error FROM mcp_oauth.login('acct_ghost', 'guess', NULL);
+SELECT hits FROM mcp_oauth.rate_limits WHERE bucket = 'login-user:acct_ghost';
+SELECT ok, error FROM mcp_oauth.login('acct_thr2', 'throttle pass 2', '203.0.113.7');
+COMMIT;
+RESET mcp_oauth.login_attempt_limit;
+SHOW mcp_oauth.login_attempt_limit;
+-- only a superuser may change it
+CREATE ROLE regress_mo_thr NOLOGIN;
+SET ROLE regress_mo_thr;
+SELECT pg_temp.err($$SET mcp_oauth.login_attempt_limit = 0$$);
+RESET ROLE;
+DROP ROLE regress_mo_thr;

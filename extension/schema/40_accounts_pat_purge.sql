@@ -11,7 +11,9 @@ CREATE FUNCTION _gen_salt(text, int4) RETURNS text
 	LANGUAGE C VOLATILE STRICT PARALLEL SAFE;
 REVOKE EXECUTE ON FUNCTION _crypt(text, text), _gen_salt(text, int4) FROM PUBLIC;
 
--- What login returns; error is 'invalid_credentials' when ok is false.
+-- What login returns; error is 'invalid_credentials' when ok is false, or
+-- 'too_many_attempts' past mcp_oauth.login_attempt_limit failed logins
+-- (per 15 minutes, per username and per client address).
 CREATE TYPE login_result AS (
 	ok boolean,
 	session_token text,

@@ -117,6 +117,11 @@ base=http://127.0.0.1:$port
 issuer=$base
 resource=$base/mcp
 
+# Failed sign-ins allowed per 15 minutes in the test database; the
+# throttling test forgets the counts before and after, so that the other
+# sign-ins from 127.0.0.1 are never throttled.
+login_limit=5
+
 # Database, extension, login role, settings, accounts, clients, PATs.
 setup_database() {
 	psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $db" &&
@@ -131,6 +136,7 @@ setup_database() {
 		SET mcp_oauth.resources = '$resource';
 		ALTER DATABASE $db SET mcp_oauth.issuer = '$issuer';
 		ALTER DATABASE $db SET mcp_oauth.resources = '$resource';
+		ALTER DATABASE $db SET mcp_oauth.login_attempt_limit = $login_limit;
 		\\pset format unaligned
 		\\pset tuples_only on
 		\\o $work/pat_tools
@@ -367,6 +373,60 @@ sign_in() {
 		--data-urlencode "csrf=$csrf" --data-urlencode "return_to=$return_to" \
 		--data-urlencode "username=alice" --data-urlencode "password=$password"
 	session=$(cookie __Host-mcp_oauth_session)
+}
+
+# Forget the failed sign-ins counted in the test database.
+forget_login_failures() {
+	psql -X -q -v ON_ERROR_STOP=1 -d "$db" \
+		-c "DELETE FROM mcp_oauth.rate_limits WHERE bucket LIKE 'login-%'" >/dev/null
+}
+
+# A Retry-After of whole seconds within the 15-minute counting window.
+retry_after_ok() {
+	matches "$1" '^[0-9]+$' && [ "$1" -ge 1 ] && [ "$1" -le 900 ] ||
+		{ echo "Retry-After '$1'"; return 1; }
+}
+
+# mcp_oauth.login_attempt_limit: repeated wrong passwords get a 429.
+test_login_throttle() {
+	local lc i left
+	# The counts live in 15-minute windows of the clock: start well inside
+	# one, so that no boundary passes during the few seconds this takes.
+	left=$((900 - $(date +%s) % 900))
+	[ "$left" -lt 60 ] && sleep $((left + 1))
+	check "throttle: counts forgotten" forget_login_failures
+	req GET "$base/login"
+	lc=$(cookie __Host-mcp_oauth_login)
+	for i in $(seq 1 "$login_limit"); do
+		req POST "$base/login" -H "Cookie: __Host-mcp_oauth_login=$lc" \
+			--data-urlencode "csrf=$lc" --data-urlencode "return_to=" \
+			--data-urlencode "username=alice" --data-urlencode "password=wrong $i"
+		check "throttle: wrong password $i of $login_limit is 403" eq "$status" 403
+	done
+	req POST "$base/login" -H "Cookie: __Host-mcp_oauth_login=$lc" \
+		--data-urlencode "csrf=$lc" --data-urlencode "return_to=" \
+		--data-urlencode "username=alice" --data-urlencode "password=wrong again"
+	check "throttle: one more wrong password 429" eq "$status" 429
+	check "throttle: Retry-After" retry_after_ok "$(hdr retry-after)"
+	check "throttle: says to wait" has "$(cat "$B")" "Too many sign-in attempts. Try again in a few minutes."
+	check "throttle: not the wrong-password message" hasnt "$(cat "$B")" "username or password is incorrect"
+	check "throttle: page headers" page_headers_ok
+	check "throttle: the form again" has "$(cat "$B")" 'type="password"'
+	req POST "$base/login" -H "Cookie: __Host-mcp_oauth_login=$lc" \
+		--data-urlencode "csrf=$lc" --data-urlencode "return_to=" \
+		--data-urlencode "username=alice" --data-urlencode "password=$password"
+	check "throttle: even the right password 429" eq "$status" 429
+	check "throttle: right password sets no session" eq "$(cookie __Host-mcp_oauth_session)" ""
+	# another user from the same address: the per-address count
+	req POST "$base/login" -H "Cookie: __Host-mcp_oauth_login=$lc" \
+		--data-urlencode "csrf=$lc" --data-urlencode "return_to=" \
+		--data-urlencode "username=bob" --data-urlencode "password=$password"
+	check "throttle: another user from the address 429" eq "$status" 429
+	check "throttle: counts forgotten again" forget_login_failures
+	req POST "$base/login" -H "Cookie: __Host-mcp_oauth_login=$lc" \
+		--data-urlencode "csrf=$lc" --data-urlencode "return_to=" \
+		--data-urlencode "username=bob" --data-urlencode "password=$password"
+	check "throttle: signs in once the counts are gone" eq "$status" 303
 }
 
 test_pages() {
@@ -1038,6 +1098,7 @@ run_suite() {
 	test_discovery
 	test_routes
 	test_pages
+	test_login_throttle
 	test_gateway
 	test_resilience
 	test_db_restart
