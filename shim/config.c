@@ -8,6 +8,7 @@
  */
 #include "shim.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdarg.h>
 #include <errno.h>
@@ -53,6 +54,8 @@ static const char *const usage_text =
 "  --threads N             event-loop threads (default: number of cores)\n"
 "  --tls-cert FILE         certificate chain (PEM); with --tls-key enables HTTPS\n"
 "  --tls-key FILE          private key (PEM)\n"
+"  --trusted-proxies LIST  comma-separated CIDRs or addresses of reverse proxies\n"
+"                          whose X-Forwarded-For names the client (default: none)\n"
 "  --upstream URL          upstream MCP server the gateway forwards to (https://:\n"
 "                          certificate checked against the system trust store,\n"
 "                          or SSL_CERT_FILE)\n"
@@ -62,6 +65,8 @@ static const char *const usage_text =
 "failure, 2 on a bad configuration.\n";
 
 static bool mcp_paths_from_flags;
+
+static char *trim(char *s);
 
 /* Print a configuration error and exit 2. */
 static void
@@ -192,11 +197,85 @@ set_string(char **dst, const char *value)
 	*dst = xstrdup(value);
 }
 
+/* Parse one "ADDRESS[/PREFIX]" (IPv4 or IPv6) into out; false if invalid. */
+static bool
+parse_cidr(const char *text, shim_cidr *out)
+{
+	char		addr[INET6_ADDRSTRLEN];
+	const char *slash = strchr(text, '/');
+	size_t		alen = slash != NULL ? (size_t) (slash - text) : strlen(text);
+	int			max,
+				i;
+
+	if (alen == 0 || alen >= sizeof(addr))
+		return false;
+	memcpy(addr, text, alen);
+	addr[alen] = '\0';
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, addr, out->addr) == 1)
+		out->family = AF_INET, max = 32;
+	else if (inet_pton(AF_INET6, addr, out->addr) == 1)
+		out->family = AF_INET6, max = 128;
+	else
+		return false;
+	out->prefix = max;
+	if (slash != NULL)
+	{
+		const char *p = slash + 1;
+
+		if (*p == '\0' || strlen(p) > 3 || strspn(p, "0123456789") != strlen(p))
+			return false;
+		out->prefix = atoi(p);
+		if (out->prefix > max)
+			return false;
+	}
+	/* clear the host bits */
+	for (i = 0; i < max / 8; i++)
+	{
+		int			keep = out->prefix - i * 8;
+
+		if (keep <= 0)
+			out->addr[i] = 0;
+		else if (keep < 8)
+			out->addr[i] &= (unsigned char) (0xff << (8 - keep));
+	}
+	return true;
+}
+
+/* Replace the trusted proxy list with the comma-separated CIDRs of value. */
+static void
+parse_trusted_proxies(const char *value)
+{
+	char	   *copy = xstrdup(value);
+	char	   *save = NULL;
+	char	   *item;
+	int			n = 1;
+	const char *c;
+
+	for (c = value; *c; c++)
+		n += (*c == ',');
+	free(shim_conf.trusted_proxies);
+	shim_conf.trusted_proxies = calloc(n, sizeof(shim_cidr));
+	shim_conf.n_trusted_proxies = 0;
+	if (shim_conf.trusted_proxies == NULL)
+		config_fail("out of memory");
+	for (item = strtok_r(copy, ",", &save); item != NULL; item = strtok_r(NULL, ",", &save))
+	{
+		item = trim(item);
+		if (*item == '\0')
+			continue;
+		if (!parse_cidr(item, &shim_conf.trusted_proxies[shim_conf.n_trusted_proxies]))
+			config_fail("trusted-proxies: \"%s\" is not an IPv4 or IPv6 address or CIDR", item);
+		shim_conf.n_trusted_proxies++;
+	}
+	free(copy);
+}
+
 /* Every key of the command line and the config file, alphabetically. */
 static const char *const setting_names[] = {
 	"config", "database", "db-connections", "db-queue", "issuer", "listen",
 	"log-level", "max-body", "mcp-path", "metadata-cache-ms", "request-timeout",
-	"required-scopes", "shutdown-timeout", "threads", "tls-cert", "tls-key", "upstream", NULL
+	"required-scopes", "shutdown-timeout", "threads", "tls-cert", "tls-key", "trusted-proxies", "upstream", NULL
 };
 
 /* Is key a setting this server knows? */
@@ -247,6 +326,8 @@ apply(const char *key, const char *value, conf_source src)
 		shim_conf.shutdown_timeout_ms = (int) parse_number(key, value, 0, 600000, false);
 	else if (strcmp(key, "log-level") == 0)
 		shim_conf.log_level = parse_level(value);
+	else if (strcmp(key, "trusted-proxies") == 0)
+		parse_trusted_proxies(value);
 	else
 		config_fail("unknown setting \"%s\" (see --help)", key);
 }

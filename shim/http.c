@@ -60,27 +60,191 @@ http_strdup(h2o_req_t *req, const char *s, size_t len)
 	return p;
 }
 
-/* The client's address as text, in req->pool; NULL if unknown. */
-const char *
-http_client_addr(h2o_req_t *req)
+/* An IP address in binary form (network order). */
+typedef struct ip_addr
+{
+	int			family;			/* AF_INET or AF_INET6 */
+	unsigned char bytes[16];
+} ip_addr;
+
+/* The TCP peer's address; false if unknown or not IP. */
+static bool
+peer_addr(h2o_req_t *req, ip_addr *out)
 {
 	struct sockaddr_storage ss;
 	socklen_t	len;
-	char		buf[INET6_ADDRSTRLEN];
-	const void *addr;
 
 	len = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *) &ss);
 	if (len == 0)
-		return NULL;
+		return false;
+	out->family = ss.ss_family;
 	if (ss.ss_family == AF_INET)
-		addr = &((struct sockaddr_in *) &ss)->sin_addr;
+		memcpy(out->bytes, &((struct sockaddr_in *) &ss)->sin_addr, 4);
 	else if (ss.ss_family == AF_INET6)
-		addr = &((struct sockaddr_in6 *) &ss)->sin6_addr;
+		memcpy(out->bytes, &((struct sockaddr_in6 *) &ss)->sin6_addr, 16);
 	else
-		return NULL;
-	if (inet_ntop(ss.ss_family, addr, buf, sizeof(buf)) == NULL)
+		return false;
+	return true;
+}
+
+/* Parse s[0..len), an IPv4 or IPv6 address without port or brackets. */
+static bool
+parse_ip(const char *s, size_t len, ip_addr *out)
+{
+	char		buf[INET6_ADDRSTRLEN];
+
+	if (len == 0 || len >= sizeof(buf))
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (inet_pton(AF_INET, buf, out->bytes) == 1)
+		out->family = AF_INET;
+	else if (inet_pton(AF_INET6, buf, out->bytes) == 1)
+		out->family = AF_INET6;
+	else
+		return false;
+	return true;
+}
+
+/* Does addr lie in net (an IPv4-mapped IPv6 address counts as IPv4)? */
+static bool
+cidr_contains(const shim_cidr *net, const ip_addr *addr)
+{
+	static const unsigned char v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	const unsigned char *a = addr->bytes;
+	int			family = addr->family;
+	int			full = net->prefix / 8,
+				rest = net->prefix % 8;
+
+	if (family == AF_INET6 && net->family == AF_INET &&
+		memcmp(a, v4mapped, sizeof(v4mapped)) == 0)
+		a += 12, family = AF_INET;
+	if (family != net->family || memcmp(a, net->addr, full) != 0)
+		return false;
+	return rest == 0 ||
+		((a[full] ^ net->addr[full]) & (unsigned char) (0xff << (8 - rest))) == 0;
+}
+
+/* Is addr one of the --trusted-proxies? */
+static bool
+proxy_trusted(const ip_addr *addr)
+{
+	int			i;
+
+	for (i = 0; i < shim_conf.n_trusted_proxies; i++)
+		if (cidr_contains(&shim_conf.trusted_proxies[i], addr))
+			return true;
+	return false;
+}
+
+/* Address as text in req->pool; NULL on failure. */
+static const char *
+ip_text(h2o_req_t *req, const ip_addr *addr)
+{
+	char		buf[INET6_ADDRSTRLEN];
+
+	if (inet_ntop(addr->family, addr->bytes, buf, sizeof(buf)) == NULL)
 		return NULL;
 	return http_strdup(req, buf, strlen(buf));
+}
+
+typedef enum xff_step
+{
+	XFF_UNTRUSTED,				/* found the client: *out */
+	XFF_INVALID,				/* an entry is not an IP address: use the peer */
+	XFF_ALL_TRUSTED				/* every entry (maybe none) is a trusted proxy */
+} xff_step;
+
+/*
+ * Walk one X-Forwarded-For value from the right, skipping empty elements
+ * and trusted proxies; *leftmost keeps the last trusted entry seen.
+ */
+static xff_step
+xff_walk_value(const h2o_iovec_t *v, ip_addr *out, ip_addr *leftmost, bool *seen)
+{
+	const char *end = v->base + v->len;
+
+	while (end > v->base)
+	{
+		const char *start = end;
+
+		while (start > v->base && start[-1] != ',')
+			start--;
+		{
+			const char *b = start,
+					   *e = end;
+
+			while (b < e && (*b == ' ' || *b == '\t'))
+				b++;
+			while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
+				e--;
+			if (b < e)
+			{
+				if (!parse_ip(b, e - b, out))
+					return XFF_INVALID;
+				if (!proxy_trusted(out))
+					return XFF_UNTRUSTED;
+				*leftmost = *out;
+				*seen = true;
+			}
+		}
+		end = start > v->base ? start - 1 : v->base;
+	}
+	return XFF_ALL_TRUSTED;
+}
+
+/*
+ * The client behind a trusted peer per X-Forwarded-For (every such header,
+ * concatenated in order, walked from the right): the first entry that is
+ * not a trusted proxy; the leftmost entry when all are trusted; false
+ * (use the peer) when there is none or an entry is not an IP address.
+ */
+static bool
+forwarded_client(h2o_req_t *req, ip_addr *out)
+{
+	ssize_t    *idx;
+	ssize_t		i = -1;
+	size_t		n = 0;
+	ip_addr		leftmost;
+	bool		seen = false;
+
+	idx = h2o_mem_alloc_pool(&req->pool, sizeof(ssize_t) * (req->headers.size + 1));
+	while ((i = h2o_find_header(&req->headers, H2O_TOKEN_X_FORWARDED_FOR, i)) >= 0)
+		idx[n++] = i;
+	while (n > 0)
+	{
+		switch (xff_walk_value(&req->headers.entries[idx[--n]].value, out, &leftmost, &seen))
+		{
+			case XFF_UNTRUSTED:
+				return true;
+			case XFF_INVALID:
+				return false;
+			case XFF_ALL_TRUSTED:
+				break;
+		}
+	}
+	if (seen)
+		*out = leftmost;
+	return seen;
+}
+
+/*
+ * The client's address as text, in req->pool; NULL if unknown.  When the
+ * TCP peer is a trusted proxy (--trusted-proxies), X-Forwarded-For names
+ * the client; otherwise that header is ignored.
+ */
+const char *
+http_client_addr(h2o_req_t *req)
+{
+	ip_addr		peer,
+				client;
+
+	if (!peer_addr(req, &peer))
+		return NULL;
+	if (shim_conf.n_trusted_proxies > 0 && proxy_trusted(&peer) &&
+		forwarded_client(req, &client))
+		return ip_text(req, &client);
+	return ip_text(req, &peer);
 }
 
 /* The value of cookie name, in req->pool, or NULL. */

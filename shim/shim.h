@@ -40,6 +40,14 @@
 
 #define SHIM_MAX_MCP_PATHS	16
 
+/* An IPv4 or IPv6 network (address with the host bits cleared, prefix length). */
+typedef struct shim_cidr
+{
+	int			family;			/* AF_INET or AF_INET6 */
+	unsigned char addr[16];		/* network order; 4 bytes used for AF_INET */
+	int			prefix;			/* 0..32 or 0..128 */
+} shim_cidr;
+
 typedef struct shim_config
 {
 	char	   *listen_host;	/* "127.0.0.1" */
@@ -63,6 +71,8 @@ typedef struct shim_config
 	int			shutdown_timeout_ms;	/* drain wait on SIGTERM (10000) */
 	int			metadata_cache_ms;	/* metadata/JWKS reuse per thread (5000; 0 off) */
 	int			log_level;		/* LOG_LEVEL_* */
+	shim_cidr  *trusted_proxies;	/* peers whose X-Forwarded-For is used */
+	int			n_trusted_proxies;	/* 0: trust nobody */
 } shim_config;
 
 extern shim_config shim_conf;
@@ -214,7 +224,10 @@ extern bool http_header_repeated(h2o_req_t *req, const h2o_token_t *token);
 extern const h2o_iovec_t *http_header_by_name(h2o_req_t *req, const char *name);
 /* NUL-terminated copy in req->pool. */
 extern char *http_strdup(h2o_req_t *req, const char *s, size_t len);
-/* The client's address as text ("127.0.0.1", "::1"), in req->pool; NULL if unknown. */
+/*
+ * The client's address as text ("127.0.0.1", "::1"), in req->pool; NULL if
+ * unknown.  Behind a --trusted-proxies peer, taken from X-Forwarded-For.
+ */
 extern const char *http_client_addr(h2o_req_t *req);
 /* The value of a request cookie, in req->pool, or NULL. */
 extern const char *http_cookie(h2o_req_t *req, const char *name);

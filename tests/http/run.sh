@@ -1078,6 +1078,60 @@ test_issuer_path() {
 	psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db2" >/dev/null 2>&1
 }
 
+# ---- --trusted-proxies: the client address behind a reverse proxy ----
+
+# xff_register BASE NAME [curl args...]: register a client through BASE and
+# print the client_addr of its newest 'client_registered' audit row.
+xff_register() {
+	local b=$1 name=$2 cid; shift 2
+	req POST "$b/register" -H "Content-Type: application/json" "$@" \
+		-d "{\"redirect_uris\":[\"http://127.0.0.1:3000/callback\"],\"token_endpoint_auth_method\":\"none\",\"client_name\":\"xff $name $$\"}"
+	cid=$(j .client_id)
+	[ "$status" = 201 ] && [ -n "$cid" ] || { echo "register $status"; return; }
+	psql -X -q -A -t -d "$db" -c "SELECT host(client_addr) FROM mcp_oauth.audit_log
+		WHERE event = 'client_registered' AND client_id = '$cid'
+		ORDER BY audit_id DESC LIMIT 1"
+}
+
+test_trusted_proxies() {
+	local binary=$1 pt bt pid rc log=$work/server.$suite_name.trusted.log
+	pt=$(free_port) || return
+	bt=http://127.0.0.1:$pt
+	"$binary" --listen "127.0.0.1:$pt" --issuer "$issuer" --threads 1 \
+		--trusted-proxies 127.0.0.1/32 \
+		--database "host=$PGHOST port=$PGPORT dbname=$db user=$role" \
+		--upstream "http://127.0.0.1:$up_port/mcp" >>"$log" 2>&1 &
+	pid=$!
+	wait_ready "$bt" || { check "trusted proxies: server starts" false; kill "$pid"; wait "$pid"; return; }
+
+	check "trusted proxies: X-Forwarded-For of a trusted peer names the client" eq \
+		"$(xff_register "$bt" one -H 'X-Forwarded-For: 203.0.113.9')" 203.0.113.9
+	check "trusted proxies: the rightmost entry wins, the spoofable left is ignored" eq \
+		"$(xff_register "$bt" two -H 'X-Forwarded-For: 198.51.100.1, 203.0.113.9')" 203.0.113.9
+	check "trusted proxies: trusted entries are skipped from the right" eq \
+		"$(xff_register "$bt" three -H 'X-Forwarded-For: 203.0.113.9, 127.0.0.1')" 203.0.113.9
+	check "trusted proxies: repeated headers are one list in order" eq \
+		"$(xff_register "$bt" four -H 'X-Forwarded-For: 203.0.113.7' -H 'X-Forwarded-For: 198.51.100.2, 127.0.0.1')" 198.51.100.2
+	check "trusted proxies: IPv6 client in canonical form" eq \
+		"$(xff_register "$bt" five -H 'X-Forwarded-For: 2001:DB8:0:0::7')" 2001:db8::7
+	check "trusted proxies: garbage entry, the peer address" eq \
+		"$(xff_register "$bt" six -H 'X-Forwarded-For: 198.51.100.1, not-an-address')" 127.0.0.1
+	check "trusted proxies: address with a port is not an address, the peer" eq \
+		"$(xff_register "$bt" seven -H 'X-Forwarded-For: 203.0.113.9:4711')" 127.0.0.1
+	check "trusted proxies: empty header, the peer address" eq \
+		"$(xff_register "$bt" eight -H 'X-Forwarded-For;')" 127.0.0.1
+	check "trusted proxies: no header, the peer address" eq "$(xff_register "$bt" nine)" 127.0.0.1
+	check "trusted proxies: untrusted peer's X-Forwarded-For ignored" eq \
+		"$(xff_register "$base" ten -H 'X-Forwarded-For: 203.0.113.9')" 127.0.0.1
+
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid"; rc=$?
+	check "trusted proxies: server exits 0" eq "$rc" 0
+	if [ "$suite_name" = asan ]; then
+		check "trusted proxies: no sanitizer report" sanitizer_clean "$log"
+	fi
+}
+
 # ---- a whole suite against one build ----
 
 # sanitizer_clean LOG: no ASan/UBSan/LSan report in the server's log.
@@ -1097,6 +1151,7 @@ run_suite() {
 	fi
 	test_discovery
 	test_routes
+	test_trusted_proxies "$binary"
 	test_pages
 	test_login_throttle
 	test_gateway
@@ -1141,6 +1196,12 @@ test_config() {
 	check "config: zero threads" exits_with 2 "out of range" "$bin" --threads 0
 	check "config: metadata cache out of range" exits_with 2 "out of range" "$bin" --metadata-cache-ms 61s
 	check "config: --help names the metadata cache" exits_with 0 "--metadata-cache-ms" "$bin" --help
+	check "config: --help names trusted proxies" exits_with 0 "--trusted-proxies" "$bin" --help
+	check "config: trusted proxy prefix out of range" exits_with 2 "trusted-proxies" "$bin" --trusted-proxies 10.0.0.0/33
+	check "config: trusted proxy not an address" exits_with 2 "trusted-proxies" "$bin" --trusted-proxies nonsense
+	check "config: trusted proxy IPv6 prefix out of range" exits_with 2 "trusted-proxies" "$bin" --trusted-proxies 10.0.0.1,::1/129
+	printf 'trusted-proxies = 10.0.0.0/8, bogus\n' >"$conf"
+	check "config: trusted proxy error in the config file" exits_with 2 '"bogus"' "$bin" --config "$conf"
 	check "config: upstream not http" exits_with 2 "not an http" "$bin" --upstream ftp://x
 	check "config: issuer with query" exits_with 2 "query or fragment" "$bin" --issuer "http://127.0.0.1:1/a?b"
 	check "config: issuer with a quote" exits_with 2 "quotes" "$bin" --issuer 'http://127.0.0.1:1/a"b'
