@@ -240,6 +240,7 @@ mo_grant_from_row(MoGrant *g)
 	g->resource = mo_spi_text(5);
 	g->revoked = DatumGetBool(mo_spi_datum(6, &isnull));
 	g->expired = DatumGetBool(mo_spi_datum(7, &isnull));
+	g->expires_at = DatumGetTimestampTz(mo_spi_datum(8, &isnull));
 	return true;
 }
 

@@ -50,6 +50,7 @@ typedef struct MoGrant
 	char	   *resource;
 	bool		revoked;
 	bool		expired;
+	TimestampTz expires_at;		/* absolute limit of the family */
 } MoGrant;
 
 /*
@@ -58,8 +59,8 @@ typedef struct MoGrant
  */
 #define MO_GRANT_COLUMNS \
 	"g.grant_id, g.subject, g.client_id, g.scopes, g.resource," \
-	" g.revoked_at IS NOT NULL, g.expires_at <= now()"
-#define MO_GRANT_NCOLUMNS 7
+	" g.revoked_at IS NOT NULL, g.expires_at <= now(), g.expires_at"
+#define MO_GRANT_NCOLUMNS 8
 extern bool mo_grant_from_row(MoGrant *g);
 
 /* Read the grant grant_id into *g, locking it FOR UPDATE; false if none. */

@@ -1034,7 +1034,10 @@ client_kind_for_update(const char *client_id)
 	return spi_text(1);
 }
 
-/* Delete client_id and (by cascade) its requests, grants, codes and tokens; the number of grants. */
+/*
+ * Delete client_id, its codes and tokens, and (by cascade) its requests and
+ * grants; the number of grants.
+ */
 static int64
 client_delete(const char *client_id)
 {
@@ -1044,9 +1047,15 @@ client_delete(const char *client_id)
 	bool		isnull;
 
 	mo_spi_plan(&plan,
-				"WITH g AS (SELECT count(*) AS n FROM grants WHERE client_id = $1),"
+				"WITH g AS (SELECT grant_id FROM grants WHERE client_id = $1),"
+				" c AS (DELETE FROM authorization_codes"
+				"  WHERE grant_id IN (SELECT grant_id FROM g)),"
+				" r AS (DELETE FROM refresh_tokens"
+				"  WHERE grant_id IN (SELECT grant_id FROM g)),"
+				" a AS (DELETE FROM access_tokens"
+				"  WHERE grant_id IN (SELECT grant_id FROM g)),"
 				" d AS (DELETE FROM clients WHERE client_id = $1 RETURNING 1)"
-				" SELECT n FROM g, d",
+				" SELECT (SELECT count(*) FROM g) FROM d",
 				1, types);
 	values[0] = CStringGetTextDatum(client_id);
 	if (SPI_execute_plan(plan, values, NULL, false, 1) != SPI_OK_SELECT)

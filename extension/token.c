@@ -124,47 +124,76 @@ set_bytea(Datum *values, char *nulls, int i, bytea *b)
 	nulls[i] = b ? ' ' : 'n';
 }
 
+/* The parts of the statement record_issue runs; a plan per combination. */
+#define RECORD_REFRESH	0x1		/* a new refresh token */
+#define RECORD_CODE		0x2		/* a code redeemed */
+#define RECORD_ROTATED	0x4		/* an old refresh token rotated */
+#define RECORD_NPLANS	8
+
+/* The statement for the parts in which (parameters as record_issue). */
+static char *
+record_sql(int which)
+{
+	StringInfoData sql;
+
+	initStringInfo(&sql);
+	appendStringInfoString(&sql,
+						   "WITH a AS (INSERT INTO access_tokens (jti, grant_id, expires_at)"
+						   "  VALUES ($1::uuid, $2, to_timestamp($3))),"
+						   " l AS (INSERT INTO audit_log"
+						   "  (event, subject, client_id, client_addr, grant_id, detail)"
+						   "  VALUES ($7, $8, $9, $10::inet, $2, $11::jsonb))");
+	if (which & RECORD_REFRESH)
+		appendStringInfoString(&sql,
+							   ", r AS (INSERT INTO refresh_tokens"
+							   "  (token_hash, grant_id, scopes, expires_at)"
+							   "  VALUES ($4, $2, $5, $6))");
+	if (which & RECORD_CODE)
+		appendStringInfoString(&sql,
+							   ", c AS (UPDATE authorization_codes SET redeemed_at = now()"
+							   "  WHERE code_hash = $12)");
+	if (which & RECORD_ROTATED)
+		appendStringInfoString(&sql,
+							   ", o AS (UPDATE refresh_tokens"
+							   "  SET rotated_at = now(), successor_sealed = $14"
+							   "  WHERE token_hash = $13)");
+	appendStringInfoString(&sql, " SELECT");
+	return sql.data;
+}
+
 /*
  * Everything a token response writes, in one statement (lock order is kept:
  * the grant and the code or old token were locked before): the jti row, the
- * new refresh token (when refresh_hash), the audit row, the code redeemed
- * or the old refresh token rotated with its successor sealed.
+ * new refresh token (when refresh_hash; it lives for the idle lifetime,
+ * capped by the grant's), the audit row, the code redeemed or the old
+ * refresh token rotated with its successor sealed.
  */
 static void
 record_issue(const MoGrant *g, const char *jti, int64 exp, bytea *refresh_hash,
 			 List *refresh_scopes, const Consumed *used, bytea *sealed,
 			 const char *client_addr, const char *event, const char *detail)
 {
-	static SPIPlanPtr plan = NULL;
+	static SPIPlanPtr plans[RECORD_NPLANS];
 	Oid			types[14] = {TEXTOID, INT8OID, INT8OID, BYTEAOID, TEXTARRAYOID,
-		INT4OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, BYTEAOID, BYTEAOID,
-	BYTEAOID};
+		TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, BYTEAOID,
+	BYTEAOID, BYTEAOID};
 	Datum		values[14];
 	char		nulls[14];
+	int			which = (refresh_hash ? RECORD_REFRESH : 0) |
+		(used->code_hash ? RECORD_CODE : 0) |
+		(used->rotated_hash ? RECORD_ROTATED : 0);
+	TimestampTz idle_end = GetCurrentTransactionStartTimestamp() +
+		(TimestampTz) mo_refresh_idle_lifetime * USECS_PER_SEC;
 
-	mo_spi_plan(&plan,
-				"WITH a AS (INSERT INTO access_tokens (jti, grant_id, expires_at)"
-				"  VALUES ($1::uuid, $2, to_timestamp($3))),"
-				" r AS (INSERT INTO refresh_tokens (token_hash, grant_id, scopes, expires_at)"
-				"  SELECT $4, g.grant_id, $5,"
-				"  least(now() + make_interval(secs => $6), g.expires_at)"
-				"  FROM grants g WHERE g.grant_id = $2 AND $4 IS NOT NULL),"
-				" l AS (INSERT INTO audit_log"
-				"  (event, subject, client_id, client_addr, grant_id, detail)"
-				"  VALUES ($7, $8, $9, $10::inet, $2, $11::jsonb)),"
-				" c AS (UPDATE authorization_codes SET redeemed_at = now()"
-				"  WHERE code_hash = $12),"
-				" o AS (UPDATE refresh_tokens SET rotated_at = now(), successor_sealed = $14"
-				"  WHERE token_hash = $13)"
-				" SELECT",
-				14, types);
+	if (plans[which] == NULL)
+		mo_spi_plan(&plans[which], record_sql(which), 14, types);
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = CStringGetTextDatum(jti);
 	values[1] = Int64GetDatum(g->grant_id);
 	values[2] = Int64GetDatum(exp);
 	set_bytea(values, nulls, 3, refresh_hash);
 	values[4] = mo_list_to_text_array(refresh_scopes);
-	values[5] = Int32GetDatum(mo_refresh_idle_lifetime);
+	values[5] = TimestampTzGetDatum(Min(idle_end, g->expires_at));
 	values[6] = CStringGetTextDatum(event);
 	values[7] = CStringGetTextDatum(g->subject);
 	values[8] = CStringGetTextDatum(g->client_id);
@@ -175,7 +204,7 @@ record_issue(const MoGrant *g, const char *jti, int64 exp, bytea *refresh_hash,
 	set_bytea(values, nulls, 11, used->code_hash);
 	set_bytea(values, nulls, 12, used->rotated_hash);
 	set_bytea(values, nulls, 13, sealed);
-	if (SPI_execute_plan(plan, values, nulls, false, 0) < 0)
+	if (SPI_execute_plan(plans[which], values, nulls, false, 0) < 0)
 		elog(ERROR, "could not record issued tokens");
 }
 

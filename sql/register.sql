@@ -282,11 +282,39 @@ SET mcp_oauth.registration = closed;
 SELECT client_id FROM mcp_oauth.create_client('Reg Closed', ARRAY['https://a.example.com/cb'], client_id => 'reg-closed');
 RESET mcp_oauth.registration;
 
--- 12. Admin: delete_client removes the client and its grants.
-INSERT INTO mcp_oauth.grants (subject, client_id, scopes, resource, expires_at)
-VALUES ('reg-user', 'reg-static', '{mcp:tools}', 'https://mcp.example.com/mcp', now() + interval '1 day');
+-- 12. Admin: delete_client removes the client, its grants and every code
+--     and token they issued, and nothing of another client.
+WITH g AS (
+	INSERT INTO mcp_oauth.grants (subject, client_id, scopes, resource, expires_at)
+	VALUES ('reg-user', 'reg-static', '{mcp:tools}', 'https://mcp.example.com/mcp', now() + interval '1 day'),
+		   ('reg-user', 'mcp-agent', '{mcp:tools}', 'https://mcp.example.com/mcp', now() + interval '1 day')
+	RETURNING grant_id, client_id),
+c AS (
+	INSERT INTO mcp_oauth.authorization_codes (code_hash, grant_id, client_id, redirect_uri,
+		redirect_uri_provided, code_challenge, expires_at)
+	SELECT sha256(('reg-code-' || client_id)::bytea), grant_id, client_id, 'https://a.example.com/cb',
+		   true, 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', now() + interval '5 minutes' FROM g),
+r AS (
+	INSERT INTO mcp_oauth.refresh_tokens (token_hash, grant_id, scopes, expires_at)
+	SELECT sha256(('reg-rt-' || client_id)::bytea), grant_id, '{mcp:tools}', now() + interval '1 day' FROM g)
+INSERT INTO mcp_oauth.access_tokens (jti, grant_id, expires_at)
+SELECT gen_random_uuid(), grant_id, now() + interval '15 minutes' FROM g;
 SELECT mcp_oauth.delete_client('reg-static');
-SELECT count(*) AS grants_left FROM mcp_oauth.grants WHERE subject = 'reg-user';
+SELECT g.client_id,
+	   (SELECT count(*) FROM mcp_oauth.authorization_codes c WHERE c.grant_id = g.grant_id) AS codes,
+	   (SELECT count(*) FROM mcp_oauth.refresh_tokens t WHERE t.grant_id = g.grant_id) AS refresh,
+	   (SELECT count(*) FROM mcp_oauth.access_tokens a WHERE a.grant_id = g.grant_id) AS access
+  FROM mcp_oauth.grants g WHERE g.subject = 'reg-user' ORDER BY 1;
+SELECT (SELECT count(*) FROM mcp_oauth.authorization_codes c
+		 WHERE NOT EXISTS (SELECT FROM mcp_oauth.grants g WHERE g.grant_id = c.grant_id)) AS orphan_codes,
+	   (SELECT count(*) FROM mcp_oauth.refresh_tokens t
+		 WHERE NOT EXISTS (SELECT FROM mcp_oauth.grants g WHERE g.grant_id = t.grant_id)) AS orphan_refresh,
+	   (SELECT count(*) FROM mcp_oauth.access_tokens a
+		 WHERE NOT EXISTS (SELECT FROM mcp_oauth.grants g WHERE g.grant_id = a.grant_id)) AS orphan_access;
+WITH g AS (DELETE FROM mcp_oauth.grants WHERE subject = 'reg-user' RETURNING grant_id),
+c AS (DELETE FROM mcp_oauth.authorization_codes WHERE grant_id IN (SELECT grant_id FROM g)),
+r AS (DELETE FROM mcp_oauth.refresh_tokens WHERE grant_id IN (SELECT grant_id FROM g))
+DELETE FROM mcp_oauth.access_tokens WHERE grant_id IN (SELECT grant_id FROM g);
 SELECT event, detail->>'grants_revoked' AS grants_revoked FROM mcp_oauth.audit_log
 WHERE client_id = 'reg-static' ORDER BY audit_id;
 SELECT mcp_oauth.delete_client('reg-static');

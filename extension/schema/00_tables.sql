@@ -126,6 +126,12 @@ CREATE TABLE authorization_requests (
 
 -- A grant: what a subject allowed a client, and the family of every token
 -- issued from it.  Revoking the grant revokes them all.
+--
+-- Codes and tokens name their grant without a foreign key: they are only
+-- written by the token functions, under a lock on the grant, and every read
+-- joins the grant, so a referential check on each issue (a query and a row
+-- lock per token) would buy nothing.  delete_client() and purge_expired()
+-- remove them with their grant.
 CREATE TABLE grants (
 	grant_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 	subject text NOT NULL,
@@ -144,7 +150,7 @@ CREATE INDEX grants_client_idx ON grants (client_id);
 -- token request must repeat.
 CREATE TABLE authorization_codes (
 	code_hash bytea PRIMARY KEY,
-	grant_id bigint NOT NULL REFERENCES grants ON DELETE CASCADE,
+	grant_id bigint NOT NULL,		-- its grant (no foreign key: see grants)
 	client_id text NOT NULL,
 	redirect_uri text NOT NULL,
 	redirect_uri_provided boolean NOT NULL,
@@ -161,7 +167,7 @@ CREATE INDEX authorization_codes_grant_idx ON authorization_codes (grant_id);
 -- and nothing usable rests in the table.
 CREATE TABLE refresh_tokens (
 	token_hash bytea PRIMARY KEY,
-	grant_id bigint NOT NULL REFERENCES grants ON DELETE CASCADE,
+	grant_id bigint NOT NULL,		-- its grant (no foreign key: see grants)
 	scopes text[] NOT NULL,
 	created_at timestamptz NOT NULL DEFAULT now(),
 	expires_at timestamptz NOT NULL,	-- idle limit, capped by the grant's
@@ -175,7 +181,7 @@ CREATE INDEX refresh_tokens_grant_idx ON refresh_tokens (grant_id);
 -- refused before the JWT expires.
 CREATE TABLE access_tokens (
 	jti uuid PRIMARY KEY,
-	grant_id bigint NOT NULL REFERENCES grants ON DELETE CASCADE,
+	grant_id bigint NOT NULL,		-- its grant (no foreign key: see grants)
 	created_at timestamptz NOT NULL DEFAULT now(),
 	expires_at timestamptz NOT NULL,
 	revoked_at timestamptz
