@@ -5,7 +5,8 @@
 #
 #   metadata   GET /.well-known/oauth-authorization-server
 #   gateway    POST /mcp with a bearer token (ours: verify + proxy to
-#              bench/upstream.mjs; theirs: requireBearerAuth + handler)
+#              bench/upstream.c, a trivial C upstream; theirs:
+#              requireBearerAuth + an in-process handler)
 #   refresh    POST /token grant_type=refresh_token, rotated every time
 #   code       POST /token grant_type=authorization_code (+ PKCE), one
 #              pre-minted code per request
@@ -85,7 +86,8 @@ theirs=http://127.0.0.1:$sport
 mcp_database bench "$ours"
 export PGDATABASE=bench
 
-node bench/upstream.mjs --port "$uport" 2>"$tmp/upstream.log" &
+cc -O2 -Wall -Wextra -Werror -o "$tmp/upstream" bench/upstream.c
+"$tmp/upstream" "$uport" 2>"$tmp/upstream.log" &
 upstream_pid=$!
 pids+=($upstream_pid)
 "$server_bin" --listen "127.0.0.1:$port" --issuer "$ours" --log-level "$log_level" "${server_opts[@]}" \

@@ -25,11 +25,37 @@
 /* Domain separation: the HKDF info, also the GCM additional data. */
 static const char seal_info[] = "mcp_oauth seal v1";
 
+/*
+ * HKDF and AES-256-GCM, fetched once per process: an implicit fetch takes
+ * the provider store's locks and parses a property query on every call.
+ * (Callers are single-threaded backends.)
+ */
+static EVP_KDF *
+hkdf(void)
+{
+	static EVP_KDF *kdf = NULL;
+
+	if (kdf == NULL)
+		kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	return kdf;
+}
+
+/* AES-256-GCM, fetched once (as hkdf). */
+static const EVP_CIPHER *
+aes_gcm(void)
+{
+	static EVP_CIPHER *cipher = NULL;
+
+	if (cipher == NULL)
+		cipher = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+	return cipher;
+}
+
 /* HKDF-SHA256(ikm, no salt, info) -> a 32-byte AES key. */
 static bool
 derive_key(const char *ikm, unsigned char *key)
 {
-	EVP_KDF    *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	EVP_KDF    *kdf = hkdf();
 	EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
 	OSSL_PARAM	params[4];
 	bool		ok = false;
@@ -47,7 +73,6 @@ derive_key(const char *ikm, unsigned char *key)
 		ok = EVP_KDF_derive(ctx, key, SEAL_KEY_LEN, params) == 1;
 	}
 	EVP_KDF_CTX_free(ctx);
-	EVP_KDF_free(kdf);
 	return ok;
 }
 
@@ -62,9 +87,12 @@ gcm_encrypt(const unsigned char *key, const unsigned char *nonce,
 				fin;
 	bool		ok;
 
-	if (ctx == NULL)
+	if (ctx == NULL || aes_gcm() == NULL)
+	{
+		EVP_CIPHER_CTX_free(ctx);
 		return false;
-	ok = EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, nonce) == 1 &&
+	}
+	ok = EVP_EncryptInit_ex(ctx, aes_gcm(), NULL, key, nonce) == 1 &&
 		EVP_EncryptUpdate(ctx, NULL, &n, (const unsigned char *) seal_info,
 						  (int) sizeof(seal_info) - 1) == 1 &&
 		EVP_EncryptUpdate(ctx, ct, &n, in, (int) len) == 1 &&
@@ -85,9 +113,12 @@ gcm_decrypt(const unsigned char *key, const unsigned char *nonce,
 				fin;
 	bool		ok;
 
-	if (ctx == NULL)
+	if (ctx == NULL || aes_gcm() == NULL)
+	{
+		EVP_CIPHER_CTX_free(ctx);
 		return false;
-	ok = EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, nonce) == 1 &&
+	}
+	ok = EVP_DecryptInit_ex(ctx, aes_gcm(), NULL, key, nonce) == 1 &&
 		EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, SEAL_TAG_LEN,
 							(void *) tag) == 1 &&
 		EVP_DecryptUpdate(ctx, NULL, &n, (const unsigned char *) seal_info,
