@@ -5,21 +5,34 @@
 #include "mcp_oauth.h"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
 
 #include "lib/token_format.h"
 
-/* SHA-256 of s as a bytea. */
+/*
+ * SHA-256 of s as a bytea.  The digest is fetched and its context made once
+ * per backend: SHA256() fetches the algorithm (provider locks, a property
+ * query) on every call.
+ */
 bytea *
 mo_sha256(const char *s)
 {
+	static EVP_MD *md = NULL;
+	static EVP_MD_CTX *ctx = NULL;
 	bytea	   *result = palloc(VARHDRSZ + SHA256_DIGEST_LENGTH);
 
+	if (md == NULL)
+		md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	if (ctx == NULL)
+		ctx = EVP_MD_CTX_new();
 	SET_VARSIZE(result, VARHDRSZ + SHA256_DIGEST_LENGTH);
-	if (SHA256((const unsigned char *) s, strlen(s),
-			   (unsigned char *) VARDATA(result)) == NULL)
+	if (md == NULL || ctx == NULL ||
+		EVP_DigestInit_ex(ctx, md, NULL) != 1 ||
+		EVP_DigestUpdate(ctx, s, strlen(s)) != 1 ||
+		EVP_DigestFinal_ex(ctx, (unsigned char *) VARDATA(result), NULL) != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_MO_SERVER_ERROR),
 				 errmsg("could not compute SHA-256")));

@@ -14,7 +14,6 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/kdf.h>
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
@@ -26,21 +25,36 @@
 static const char seal_info[] = "mcp_oauth seal v1";
 
 /*
- * HKDF and AES-256-GCM, fetched once per process: an implicit fetch takes
- * the provider store's locks and parses a property query on every call.
- * (Callers are single-threaded backends.)
+ * HMAC-SHA256 and AES-256-GCM are fetched once per process: an implicit
+ * fetch (EVP_KDF "HKDF", EVP_aes_256_gcm(), HMAC()) takes the provider
+ * store's locks and parses a property query on every call.  Callers are
+ * single-threaded backends.
  */
-static EVP_KDF *
-hkdf(void)
+static EVP_MAC_CTX *
+hmac_sha256(void)
 {
-	static EVP_KDF *kdf = NULL;
+	static EVP_MAC_CTX *ctx = NULL;
 
-	if (kdf == NULL)
-		kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
-	return kdf;
+	if (ctx == NULL)
+	{
+		EVP_MAC    *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+		OSSL_PARAM	params[2];
+
+		params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+													 (char *) "SHA256", 0);
+		params[1] = OSSL_PARAM_construct_end();
+		ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+		if (ctx != NULL && EVP_MAC_CTX_set_params(ctx, params) != 1)
+		{
+			EVP_MAC_CTX_free(ctx);
+			ctx = NULL;
+		}
+		EVP_MAC_free(mac);		/* the context keeps its own reference */
+	}
+	return ctx;
 }
 
-/* AES-256-GCM, fetched once (as hkdf). */
+/* AES-256-GCM, fetched once (as hmac_sha256). */
 static const EVP_CIPHER *
 aes_gcm(void)
 {
@@ -51,28 +65,43 @@ aes_gcm(void)
 	return cipher;
 }
 
-/* HKDF-SHA256(ikm, no salt, info) -> a 32-byte AES key. */
+/* out = HMAC-SHA256(key, a || b); false on failure. */
 static bool
-derive_key(const char *ikm, unsigned char *key)
+hmac2(const unsigned char *key, size_t keylen, const void *a, size_t alen,
+	  const void *b, size_t blen, unsigned char *out)
 {
-	EVP_KDF    *kdf = hkdf();
-	EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
-	OSSL_PARAM	params[4];
-	bool		ok = false;
+	EVP_MAC_CTX *ctx = hmac_sha256();
+	size_t		outlen;
 
-	if (ctx != NULL && ikm != NULL)
-	{
-		params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
-													 (char *) "SHA256", 0);
-		params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
-													  (void *) ikm, strlen(ikm));
-		params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
-													  (void *) seal_info,
-													  sizeof(seal_info) - 1);
-		params[3] = OSSL_PARAM_construct_end();
-		ok = EVP_KDF_derive(ctx, key, SEAL_KEY_LEN, params) == 1;
-	}
-	EVP_KDF_CTX_free(ctx);
+	return ctx != NULL &&
+		EVP_MAC_init(ctx, key, keylen, NULL) == 1 &&
+		EVP_MAC_update(ctx, a, alen) == 1 &&
+		(blen == 0 || EVP_MAC_update(ctx, b, blen) == 1) &&
+		EVP_MAC_final(ctx, out, &outlen, SEAL_KEY_LEN) == 1 &&
+		outlen == SEAL_KEY_LEN;
+}
+
+/*
+ * HKDF-SHA256 (RFC 5869) with no salt (a zero key of hash length) and the
+ * seal's info, for one 32-byte block: PRK = HMAC(0^32, ikm), then
+ * T(1) = HMAC(PRK, info || 0x01).
+ */
+bool
+seal_derive_key(const char *ikm, unsigned char *key)
+{
+	static const unsigned char zero_salt[SEAL_KEY_LEN];
+	static const unsigned char one = 1;
+	unsigned char prk[SEAL_KEY_LEN];
+	unsigned char info[sizeof(seal_info)];
+	bool		ok;
+
+	if (ikm == NULL)
+		return false;
+	memcpy(info, seal_info, sizeof(seal_info) - 1);
+	info[sizeof(seal_info) - 1] = one;
+	ok = hmac2(zero_salt, sizeof(zero_salt), ikm, strlen(ikm), NULL, 0, prk) &&
+		hmac2(prk, sizeof(prk), info, sizeof(info), NULL, 0, key);
+	OPENSSL_cleanse(prk, sizeof(prk));
 	return ok;
 }
 
@@ -137,7 +166,7 @@ seal_encrypt(const char *ikm, const unsigned char *plaintext, size_t len,
 	unsigned char key[SEAL_KEY_LEN];
 	bool		ok;
 
-	if (len > 1024 * 1024 || !derive_key(ikm, key))
+	if (len > 1024 * 1024 || !seal_derive_key(ikm, key))
 		return false;
 	ok = RAND_bytes(out, SEAL_NONCE_LEN) == 1 &&
 		gcm_encrypt(key, out, plaintext, len, out + SEAL_NONCE_LEN,
@@ -156,7 +185,7 @@ seal_decrypt(const char *ikm, const unsigned char *sealed, size_t len,
 	bool		ok;
 
 	if (len < SEAL_OVERHEAD || len > 1024 * 1024 + SEAL_OVERHEAD ||
-		!derive_key(ikm, key))
+		!seal_derive_key(ikm, key))
 		return false;
 	ctlen = len - SEAL_OVERHEAD;
 	ok = gcm_decrypt(key, sealed, sealed + SEAL_NONCE_LEN, ctlen,

@@ -21,6 +21,12 @@
 #define SEAL_OVERHEAD (12 + 16)	/* nonce + tag */
 
 /*
+ * The 32-byte AES key of a seal: HKDF-SHA256 (RFC 5869) of ikm, no salt,
+ * info "mcp_oauth seal v1".
+ */
+extern bool seal_derive_key(const char *ikm, unsigned char *key);
+
+/*
  * Seal plaintext (len bytes) under key material ikm; out has room for
  * len + SEAL_OVERHEAD and receives nonce || ciphertext || tag.
  */
