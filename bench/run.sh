@@ -5,9 +5,12 @@
 # figure: transactions/s and the ratio to its floor.
 #
 #   BENCH_SECONDS=5    length of each pgbench run
-#   BENCH_RUNS=3       runs per figure; the best one counts (floors too): on
-#                      a 2-core VM a run now and then lands in a slow
-#                      scheduling mode (wakeup IPIs) that halves its rate
+#   BENCH_RUNS=3       runs per figure; the best one counts (floors too)
+#
+# pgbench runs a thread per client: with two clients per thread, runs on a
+# 2-core VM land now and then in a slow scheduling mode (wakeup IPIs) that
+# halves SELECT 1 (100k-218k/s from one run to the next; a thread per
+# client: 209k-213k/s).
 #   BENCH_CLIENTS=4    pgbench clients
 #
 # A pgbench error (a transaction whose answer is not what it must be: each
@@ -72,7 +75,7 @@ tps() {
 	for _ in $(seq 1 "$runs"); do
 		[ -n "${BENCH_BEFORE_RUN:-}" ] && $BENCH_BEFORE_RUN >/dev/null
 		if ! out=$(PGOPTIONS="${PGOPTIONS:-} -c plan_cache_mode=force_generic_plan" \
-			pgbench -n -M prepared -c "$clients" -j 2 -T "$secs" -f "bench/pgbench/$f" "$@" 2>&1) ||
+			pgbench -n -M prepared -c "$clients" -j "$clients" -T "$secs" -f "bench/pgbench/$f" "$@" 2>&1) ||
 			! grep -q '^number of failed transactions: 0 ' <<<"$out"; then
 			echo "bench: $f failed:" >&2
 			grep -Ev '^(pgbench|transaction type|scaling|query mode|number of (clients|threads)|maximum|duration)' <<<"$out" | head -n 20 >&2
