@@ -484,8 +484,32 @@ login_count_failure(Datum *buckets, const char *nulls)
 }
 
 /*
- * login(username, password, client_addr) -> login_result.  The same answer
- * for an unknown user, a wrong password and a disabled account.  Past
+ * Delete the session whose token is token, if any, and audit a logout of its
+ * account (with detail, or none) (inside SPI).
+ */
+static void
+end_session(const char *token, const char *detail)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			types[1] = {BYTEAOID};
+	Datum		values[1];
+
+	values[0] = PointerGetDatum(mo_sha256(token));
+	plan_run(mo_spi_plan(&plan,
+						 "DELETE FROM mcp_oauth.login_sessions s"
+						 " USING mcp_oauth.accounts a"
+						 " WHERE s.session_hash = $1 AND a.account_id = s.account_id"
+						 " RETURNING a.username",
+						 1, types), values, NULL);
+	if (SPI_processed > 0)
+		mo_audit("logout", mo_spi_text(1), NULL, NULL, 0, detail);
+}
+
+/*
+ * login(username, password, client_addr, previous_session) -> login_result.
+ * The same answer for an unknown user, a wrong password and a disabled
+ * account.  A success ends previous_session (the browser's earlier session,
+ * if any) in the same transaction.  Past
  * mcp_oauth.login_attempt_limit failures per 15 minutes for the username or
  * for the address, too_many_attempts without looking at the password.
  */
@@ -494,6 +518,7 @@ mcp_oauth_login(PG_FUNCTION_ARGS)
 {
 	char	   *username = mo_arg_cstring(fcinfo, 0);
 	char	   *client_addr = mo_arg_addr(fcinfo, 2);
+	char	   *previous = PG_NARGS() > 3 ? mo_arg_cstring(fcinfo, 3) : NULL;
 	char	   *token = mo_random_token("");
 	Datum		buckets[2];
 	char		nulls[2];
@@ -509,6 +534,8 @@ mcp_oauth_login(PG_FUNCTION_ARGS)
 	}
 	else if ((account_id = check_credentials(username, mo_arg_cstring(fcinfo, 1))) != 0)
 	{
+		if (previous != NULL)
+			end_session(previous, "{\"reason\":\"signed_in_again\"}");
 		session_create(token, account_id, client_addr);
 		mo_audit("login_succeeded", username, NULL, client_addr, 0, NULL);
 	}
@@ -580,23 +607,12 @@ session_subject(PG_FUNCTION_ARGS)
 Datum
 mcp_oauth_logout(PG_FUNCTION_ARGS)
 {
-	static SPIPlanPtr plan = NULL;
 	char	   *token = mo_arg_cstring(fcinfo, 0);
-	Oid			types[1] = {BYTEAOID};
-	Datum		values[1];
 
 	if (token == NULL)
 		PG_RETURN_VOID();
-	values[0] = PointerGetDatum(mo_sha256(token));
 	SPI_connect();
-	plan_run(mo_spi_plan(&plan,
-					  "DELETE FROM mcp_oauth.login_sessions s"
-					  " USING mcp_oauth.accounts a"
-					  " WHERE s.session_hash = $1 AND a.account_id = s.account_id"
-					  " RETURNING a.username",
-					  1, types), values, NULL);
-	if (SPI_processed > 0)
-		mo_audit("logout", mo_spi_text(1), NULL, NULL, 0, NULL);
+	end_session(token, NULL);
 	SPI_finish();
 	PG_RETURN_VOID();
 }

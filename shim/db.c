@@ -121,8 +121,8 @@ static const stmt_def stmts[STMT__COUNT] = {
 	[STMT_VERIFY] = {"verify", 3,
 		"SELECT * FROM mcp_oauth.verify_access_token($1::text, $2::text, "
 	"coalesce(string_to_array(nullif(btrim($3::text), ''), ' '), '{}'::text[]))"},
-	[STMT_LOGIN] = {"login", 3,
-	"SELECT * FROM mcp_oauth.login($1::text, $2::text, $3::inet)"},
+	[STMT_LOGIN] = {"login", 4,
+	"SELECT * FROM mcp_oauth.login($1::text, $2::text, $3::inet, $4::text)"},
 	[STMT_SESSION_SUBJECT] = {"session_subject", 1,
 	"SELECT * FROM mcp_oauth.session_subject($1::text)"},
 	[STMT_LOGOUT] = {"logout", 1,

@@ -1000,7 +1000,7 @@ login_post(h2o_req_t *req, page_state *ps)
 	const char *return_to = form_get(&ps->f, "return_to");
 	const char *username = form_get(&ps->f, "username");
 	const char *password = form_get(&ps->f, "password");
-	const char *params[3];
+	const char *params[4];
 
 	if (!return_to_valid(req, return_to ? return_to : ""))
 	{
@@ -1022,7 +1022,8 @@ login_post(h2o_req_t *req, page_state *ps)
 	params[0] = username;
 	params[1] = password;
 	params[2] = http_client_addr(req);
-	db_call(req, STMT_LOGIN, params, 3, on_login, ps);
+	params[3] = http_cookie(req, SESSION_COOKIE);	/* ended if the login succeeds */
+	db_call(req, STMT_LOGIN, params, 4, on_login, ps);
 }
 
 /* GET, POST /login */

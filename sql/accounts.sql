@@ -119,6 +119,24 @@ SELECT s.k, count(x.subject) AS rows
   FROM sess s LEFT JOIN LATERAL mcp_oauth.session_subject(s.session_token) x ON true
  GROUP BY s.k ORDER BY s.k;
 
+-- signing in again ends the session the browser held (previous_session),
+-- whoever it belonged to; a failed sign-in leaves it alone
+INSERT INTO sess SELECT 'p1', * FROM mcp_oauth.login('acct_admin', 'admin password 1', NULL);
+SELECT ok, error FROM mcp_oauth.login('acct_alice', 'wrong password', NULL,
+	(SELECT session_token FROM sess WHERE k = 'p1'));
+SELECT count(*) AS kept_after_failure
+  FROM sess s, mcp_oauth.session_subject(s.session_token) WHERE s.k = 'p1';
+INSERT INTO sess SELECT 'p2', * FROM mcp_oauth.login('acct_alice', 'new password 1', NULL,
+	(SELECT session_token FROM sess WHERE k = 'p1'));
+SELECT s.k, s.ok, count(x.subject) AS live
+  FROM sess s LEFT JOIN LATERAL mcp_oauth.session_subject(s.session_token) x ON true
+ WHERE s.k IN ('p1', 'p2') GROUP BY s.k, s.ok ORDER BY s.k;
+SELECT event, subject, detail FROM mcp_oauth.audit_log
+ WHERE event = 'logout' AND detail IS NOT NULL ORDER BY audit_id DESC LIMIT 1;
+-- an unknown previous session is ignored
+SELECT ok FROM mcp_oauth.login('acct_alice', 'new password 1', NULL, 'not-a-session');
+DELETE FROM sess WHERE k IN ('p1', 'p2');
+
 -- set_password ends the account's sessions
 INSERT INTO sess SELECT 'a3', * FROM mcp_oauth.login('acct_alice', 'new password 1', NULL);
 SELECT count(*) AS before FROM sess s, mcp_oauth.session_subject(s.session_token) WHERE s.k = 'a3';

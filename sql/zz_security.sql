@@ -27,7 +27,7 @@ INSERT INTO endpoints VALUES
 	('mcp_oauth.revoke(text, text, text, inet)'),
 	('mcp_oauth.introspect(text, text, text, inet)'),
 	('mcp_oauth.verify_access_token(text, text, text[])'),
-	('mcp_oauth.login(text, text, inet)'),
+	('mcp_oauth.login(text, text, inet, text)'),
 	('mcp_oauth.session_subject(text)'),
 	('mcp_oauth.logout(text)');
 

@@ -52,7 +52,10 @@ CREATE FUNCTION disable_account(username text)
 -- Endpoint functions: login sessions of the consent pages.  They accept
 -- NULL arguments and never raise for bad credentials.
 
-CREATE FUNCTION login(username text, password text, client_addr inet)
+-- A successful login ends previous_session (the session the browser held,
+-- if any): signing in again never leaves the earlier session alive.
+CREATE FUNCTION login(username text, password text, client_addr inet,
+					  previous_session text DEFAULT NULL)
 	RETURNS login_result
 	AS 'MODULE_PATHNAME', 'mcp_oauth_login'
 	LANGUAGE C VOLATILE SECURITY DEFINER

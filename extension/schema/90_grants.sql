@@ -19,7 +19,7 @@ GRANT EXECUTE ON FUNCTION
 	revoke(text, text, text, inet),
 	introspect(text, text, text, inet),
 	verify_access_token(text, text, text[]),
-	login(text, text, inet),
+	login(text, text, inet, text),
 	session_subject(text),
 	logout(text)
 TO mcp_oauth_server;

@@ -67,7 +67,7 @@ hostile_setup() {
 			LANGUAGE sql AS \$\$ SELECT '<b>mallory</b>"', 'csrf-x', false WHERE token = 'good'
 				UNION ALL SELECT NULL, NULL, NULL WHERE token = 'nulls' \$\$;
 		-- The username names the session token handed back.
-		CREATE FUNCTION mcp_oauth.login(username text, text, inet) RETURNS mcp_oauth.login_result
+		CREATE FUNCTION mcp_oauth.login(username text, text, inet, text) RETURNS mcp_oauth.login_result
 			LANGUAGE sql AS \$\$ SELECT true, CASE username
 				WHEN 'crlf' THEN E'tok\r\nSet-Cookie: injected=1'
 				WHEN 'attr' THEN 'tok; Domain=evil.example'

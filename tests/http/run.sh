@@ -568,6 +568,22 @@ test_pages() {
 	check "sign-in with a planted session: a new session token" matches "$session2" '^.{16,}$'
 	check "sign-in with a planted session: not the planted one" hasnt "$session2" fixed-by-attacker
 	check "a second sign-in: another session token" hasnt "$session2" "$session"
+	# Signing in again ends the session the browser held.
+	local session3
+	req GET "$base/login"
+	login_cookie=$(cookie __Host-mcp_oauth_login)
+	req POST "$base/login" \
+		-H "Cookie: __Host-mcp_oauth_login=$login_cookie; __Host-mcp_oauth_session=$session2" \
+		--data-urlencode "csrf=$login_cookie" --data-urlencode "return_to=" \
+		--data-urlencode "username=alice" --data-urlencode "password=$password"
+	session3=$(cookie __Host-mcp_oauth_session)
+	secret "$session3"
+	check "sign-in again: 303" eq "$status" 303
+	check "sign-in again: a new session token" hasnt "$session3" "$session2"
+	req GET "$base/login" -H "Cookie: __Host-mcp_oauth_session=$session3"
+	check "sign-in again: the new session is signed in" has "$(cat "$B")" "You are signed in"
+	req GET "$base/login" -H "Cookie: __Host-mcp_oauth_session=$session2"
+	check "sign-in again: the earlier session is over" has "$(cat "$B")" "<h1>Sign in</h1>"
 	# The consent CSRF token is bound to its session.
 	req POST "$base/consent" -H "Cookie: __Host-mcp_oauth_session=$session2" \
 		--data-urlencode "request_id=$request_id" --data-urlencode "csrf=$consent_csrf" \
