@@ -363,6 +363,20 @@ authorize_query() {
 	query="$query&scope=$(enc "mcp:tools mcp:resources")&resource=$(enc "$resource")"
 }
 
+# sign_in_holding SESSION RETURN_TO: sign in as alice from a fresh sign-in
+# page while the browser holds session cookie SESSION; sets new_session.
+sign_in_holding() {
+	local lc
+	req GET "$base/login"
+	lc=$(cookie __Host-mcp_oauth_login)
+	req POST "$base/login" \
+		-H "Cookie: __Host-mcp_oauth_login=$lc; __Host-mcp_oauth_session=$1" \
+		--data-urlencode "csrf=$lc" --data-urlencode "return_to=$2" \
+		--data-urlencode "username=alice" --data-urlencode "password=$password"
+	new_session=$(cookie __Host-mcp_oauth_session)
+	secret "$new_session"
+}
+
 # sign_in: from the sign-in page in $B, submit as a browser; sets session.
 sign_in() {
 	local csrf return_to login_cookie
@@ -555,29 +569,16 @@ test_pages() {
 	check "consent without session 403" eq "$status" 403
 
 	# Session fixation: signing in never keeps a session the browser brought.
-	local session2
-	req GET "$base/authorize?$query"
-	login_cookie=$(cookie __Host-mcp_oauth_login)
-	req POST "$base/login" \
-		-H "Cookie: __Host-mcp_oauth_login=$login_cookie; __Host-mcp_oauth_session=fixed-by-attacker-0123456789" \
-		--data-urlencode "csrf=$login_cookie" --data-urlencode "return_to=$return_to" \
-		--data-urlencode "username=alice" --data-urlencode "password=$password"
-	session2=$(cookie __Host-mcp_oauth_session)
-	secret "$session2"
+	local session2 session3
+	sign_in_holding fixed-by-attacker-0123456789 "$return_to"
+	session2=$new_session
 	check "sign-in with a planted session: 303" eq "$status" 303
 	check "sign-in with a planted session: a new session token" matches "$session2" '^.{16,}$'
 	check "sign-in with a planted session: not the planted one" hasnt "$session2" fixed-by-attacker
 	check "a second sign-in: another session token" hasnt "$session2" "$session"
 	# Signing in again ends the session the browser held.
-	local session3
-	req GET "$base/login"
-	login_cookie=$(cookie __Host-mcp_oauth_login)
-	req POST "$base/login" \
-		-H "Cookie: __Host-mcp_oauth_login=$login_cookie; __Host-mcp_oauth_session=$session2" \
-		--data-urlencode "csrf=$login_cookie" --data-urlencode "return_to=" \
-		--data-urlencode "username=alice" --data-urlencode "password=$password"
-	session3=$(cookie __Host-mcp_oauth_session)
-	secret "$session3"
+	sign_in_holding "$session2" ""
+	session3=$new_session
 	check "sign-in again: 303" eq "$status" 303
 	check "sign-in again: a new session token" hasnt "$session3" "$session2"
 	req GET "$base/login" -H "Cookie: __Host-mcp_oauth_session=$session3"
@@ -585,7 +586,7 @@ test_pages() {
 	req GET "$base/login" -H "Cookie: __Host-mcp_oauth_session=$session2"
 	check "sign-in again: the earlier session is over" has "$(cat "$B")" "<h1>Sign in</h1>"
 	# The consent CSRF token is bound to its session.
-	req POST "$base/consent" -H "Cookie: __Host-mcp_oauth_session=$session2" \
+	req POST "$base/consent" -H "Cookie: __Host-mcp_oauth_session=$session3" \
 		--data-urlencode "request_id=$request_id" --data-urlencode "csrf=$consent_csrf" \
 		--data-urlencode "decision=approve"
 	check "consent with another session's CSRF token 403" eq "$status" 403
