@@ -697,6 +697,7 @@ verify_access_token(PG_FUNCTION_ARGS)
 	const char *configured = configured_resource(fcinfo);
 	List	   *required = PG_ARGISNULL(2) ? NIL : mo_text_array_to_list(PG_GETARG_DATUM(2));
 	unsigned char key[SHA256_DIGEST_LENGTH];
+	bool		use_cache = cache_table() != NULL;	/* off: no key to hash */
 	Verified	v;
 	const char *reason;
 
@@ -704,8 +705,9 @@ verify_access_token(PG_FUNCTION_ARGS)
 	if (token == NULL || token[0] == '\0')
 		return result_row(fcinfo, false, NULL, NULL, NULL,
 						  challenge(configured, NULL, NULL, required));
-	cache_key(token, configured, key);
-	if (!cache_lookup(key, &v))
+	if (use_cache)
+		cache_key(token, configured, key);
+	if (!use_cache || !cache_lookup(key, &v))
 	{
 		uint64		generation;
 
@@ -714,7 +716,8 @@ verify_access_token(PG_FUNCTION_ARGS)
 		if ((reason = verify_uncached(token, configured, &v)) != NULL)
 			return result_row(fcinfo, false, NULL, "invalid_token", reason,
 							  challenge(configured, "invalid_token", reason, required));
-		cache_store(key, &v, generation);
+		if (use_cache)
+			cache_store(key, &v, generation);
 	}
 	if (!mo_scope_subset(required, v.scopes))
 	{
