@@ -200,6 +200,10 @@ measure() {
 		/Non-2xx or 3xx responses:/ { err += $NF }
 		/Socket errors:/ { for (i = 3; i <= NF; i += 2) { x = $(i + 1); gsub(/,/, "", x); err += x } }
 		END { printf "%s %s %s %d\n", rps + 0, p99 + 0, rss, err }' "$out.wrk" >"$out"
+	# What the errors were (wrk's own lines), so that a run with errors says why.
+	if grep -Eq 'Socket errors:|Non-2xx' "$out.wrk"; then
+		grep -E 'Socket errors:|Non-2xx' "$out.wrk" | sed "s/^ */bench: $name.$side: /" >&2
+	fi
 	if [ -n "$perf_pid" ]; then wait "$perf_pid" || true; fi
 	if [ -n "${BENCH_CPU:-}" ]; then
 		cpu_snapshot >"$out.cpu1"
