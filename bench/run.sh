@@ -114,5 +114,8 @@ line "refresh (rotation, durable)" "$refresh" "$durable" "durable INSERT (aim >=
 line "authorize+approve+code exchange" "$round" "$durable" "durable INSERT (aim >= 0.25)"
 
 if [ "${BENCH_HTTP:-1}" != 0 ] && [ -f bench/http.sh ] && [ -x shim/mcp-oauth-server ]; then
+	# This cluster's next checkpoint (the runs above dirtied most of its
+	# buffers) must not land in the middle of the HTTP runs.
+	cluster_stop "$tmp"
 	bash bench/http.sh
 fi

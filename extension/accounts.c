@@ -485,10 +485,10 @@ login_count_failure(Datum *buckets, const char *nulls)
 
 /*
  * Delete the session whose token is token, if any, and audit a logout of its
- * account (with detail, or none) (inside SPI).
+ * account from client_addr (either may be NULL) with detail (inside SPI).
  */
 static void
-end_session(const char *token, const char *detail)
+end_session(const char *token, const char *client_addr, const char *detail)
 {
 	static SPIPlanPtr plan = NULL;
 	Oid			types[1] = {BYTEAOID};
@@ -502,7 +502,7 @@ end_session(const char *token, const char *detail)
 						 " RETURNING a.username",
 						 1, types), values, NULL);
 	if (SPI_processed > 0)
-		mo_audit("logout", mo_spi_text(1), NULL, NULL, 0, detail);
+		mo_audit("logout", mo_spi_text(1), NULL, client_addr, 0, detail);
 }
 
 /*
@@ -535,7 +535,7 @@ mcp_oauth_login(PG_FUNCTION_ARGS)
 	else if ((account_id = check_credentials(username, mo_arg_cstring(fcinfo, 1))) != 0)
 	{
 		if (previous != NULL)
-			end_session(previous, "{\"reason\":\"signed_in_again\"}");
+			end_session(previous, client_addr, "{\"reason\":\"signed_in_again\"}");
 		session_create(token, account_id, client_addr);
 		mo_audit("login_succeeded", username, NULL, client_addr, 0, NULL);
 	}
@@ -612,7 +612,7 @@ mcp_oauth_logout(PG_FUNCTION_ARGS)
 	if (token == NULL)
 		PG_RETURN_VOID();
 	SPI_connect();
-	end_session(token, NULL);
+	end_session(token, NULL, NULL);
 	SPI_finish();
 	PG_RETURN_VOID();
 }

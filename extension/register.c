@@ -1035,8 +1035,23 @@ client_kind_for_update(const char *client_id)
 }
 
 /*
+ * Lock the grants of client_id, in grant order, as every token path does
+ * before it touches a code or token: so that the deletion below neither
+ * deadlocks with a token request nor misses the tokens one commits.
+ */
+static void
+client_grants_lock(const char *client_id)
+{
+	static SPIPlanPtr plan = NULL;
+
+	mo_spi_exec1(&plan,
+				 "SELECT FROM grants WHERE client_id = $1 ORDER BY grant_id FOR UPDATE",
+				 TEXTOID, CStringGetTextDatum(client_id), 0);
+}
+
+/*
  * Delete client_id, its codes and tokens, and (by cascade) its requests and
- * grants; the number of grants.
+ * grants, the grants locked first; the number of grants.
  */
 static int64
 client_delete(const char *client_id)
@@ -1046,6 +1061,7 @@ client_delete(const char *client_id)
 	Datum		values[1];
 	bool		isnull;
 
+	client_grants_lock(client_id);
 	mo_spi_plan(&plan,
 				"WITH g AS (SELECT grant_id FROM grants WHERE client_id = $1),"
 				" c AS (DELETE FROM authorization_codes"

@@ -1023,6 +1023,8 @@ login_post(h2o_req_t *req, page_state *ps)
 	params[1] = password;
 	params[2] = http_client_addr(req);
 	params[3] = http_cookie(req, SESSION_COOKIE);	/* ended if the login succeeds */
+	if (!text_ok(params[3]))
+		params[3] = NULL;		/* not a token we could have issued */
 	db_call(req, STMT_LOGIN, params, 4, on_login, ps);
 }
 

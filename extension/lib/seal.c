@@ -65,18 +65,17 @@ aes_gcm(void)
 	return cipher;
 }
 
-/* out = HMAC-SHA256(key, a || b); false on failure. */
+/* out = HMAC-SHA256(key, msg); false on failure. */
 static bool
-hmac2(const unsigned char *key, size_t keylen, const void *a, size_t alen,
-	  const void *b, size_t blen, unsigned char *out)
+hmac(const unsigned char *key, size_t keylen, const void *msg, size_t len,
+	 unsigned char *out)
 {
 	EVP_MAC_CTX *ctx = hmac_sha256();
 	size_t		outlen;
 
 	return ctx != NULL &&
 		EVP_MAC_init(ctx, key, keylen, NULL) == 1 &&
-		EVP_MAC_update(ctx, a, alen) == 1 &&
-		(blen == 0 || EVP_MAC_update(ctx, b, blen) == 1) &&
+		EVP_MAC_update(ctx, msg, len) == 1 &&
 		EVP_MAC_final(ctx, out, &outlen, SEAL_KEY_LEN) == 1 &&
 		outlen == SEAL_KEY_LEN;
 }
@@ -99,9 +98,15 @@ seal_derive_key(const char *ikm, unsigned char *key)
 		return false;
 	memcpy(info, seal_info, sizeof(seal_info) - 1);
 	info[sizeof(seal_info) - 1] = one;
-	ok = hmac2(zero_salt, sizeof(zero_salt), ikm, strlen(ikm), NULL, 0, prk) &&
-		hmac2(prk, sizeof(prk), info, sizeof(info), NULL, 0, key);
+	ok = hmac(zero_salt, sizeof(zero_salt), ikm, strlen(ikm), prk) &&
+		hmac(prk, sizeof(prk), info, sizeof(info), key);
 	OPENSSL_cleanse(prk, sizeof(prk));
+	/* the reused context keeps its last key (the PRK): key it with zeros */
+	if (hmac_sha256() == NULL ||
+		EVP_MAC_init(hmac_sha256(), zero_salt, sizeof(zero_salt), NULL) != 1)
+		ok = false;
+	if (!ok)
+		OPENSSL_cleanse(key, SEAL_KEY_LEN);
 	return ok;
 }
 

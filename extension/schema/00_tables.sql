@@ -236,8 +236,9 @@ CREATE TABLE audit_log (
 	detail jsonb
 );
 -- Rows arrive in time order: a BRIN index serves time ranges and costs an
--- insert almost nothing (a btree would add a page write to every audit row).
-CREATE INDEX audit_log_at_idx ON audit_log USING brin (at);
+-- insert almost nothing (a btree adds an index entry to every audit row);
+-- each filled range is summarized by autovacuum.
+CREATE INDEX audit_log_at_idx ON audit_log USING brin (at) WITH (autosummarize = on);
 
 REVOKE ALL ON ALL TABLES IN SCHEMA mcp_oauth FROM PUBLIC;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA mcp_oauth FROM PUBLIC;
