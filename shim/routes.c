@@ -70,9 +70,20 @@ enum
 typedef struct mcache_entry
 {
 	uint64_t	expires;		/* loop time (ms); 0 = empty */
+	uint64_t	refreshing;		/* loop time its refresh began; 0 = none */
 	db_result	res;			/* strings in block */
 	char	   *block;
 } mcache_entry;
+
+/*
+ * A stale entry is refreshed by one request; the others get the stale copy
+ * meanwhile, for at most this long (a refresh whose answer never came, e.g.
+ * its client left, does not hold the others back for longer).  Without
+ * this, every request arriving until the first answer went to the
+ * database: at 200k requests/s, thousands of queued calls per expiry, and
+ * seconds of latency for the last of them.
+ */
+#define MCACHE_REFRESH_MAX_MS 2000
 
 static __thread mcache_entry mcache[MCACHE_SLOTS];
 
@@ -239,27 +250,43 @@ mcache_store(mcache_entry *e, const db_result *res, uint64_t now)
 	e->expires = now + shim_conf.metadata_cache_ms;
 }
 
-/* db_call callback of a cached route: answer, and keep a 200 answer. */
+/*
+ * db_call callback of a cached route: answer, and keep a 200 answer (a
+ * failure ends the refresh: the next request tries again).
+ */
 static void
 on_metadata_response(h2o_req_t *req, const db_result *res, void *arg)
 {
 	const route *r = arg;
 
+	mcache[r->cache_slot].refreshing = 0;
 	mcache_store(&mcache[r->cache_slot], res, h2o_now(req->conn->ctx->loop));
 	http_send_db_response(req, res, r->flags);
 }
 
-/* Answer from the metadata cache; false when the entry is empty or stale. */
+/*
+ * Answer from the metadata cache: a fresh entry, or a stale one while
+ * another request refreshes it; false when this request is to ask the
+ * database (and then, if the entry is stale, it is the one refreshing it).
+ */
 static bool
 mcache_serve(h2o_req_t *req, const route *r)
 {
 	mcache_entry *e;
+	uint64_t	now;
 
 	if (shim_conf.metadata_cache_ms <= 0 || r->cache_slot < 0)
 		return false;
 	e = &mcache[r->cache_slot];
-	if (e->expires == 0 || h2o_now(req->conn->ctx->loop) >= e->expires)
+	if (e->expires == 0)
 		return false;
+	now = h2o_now(req->conn->ctx->loop);
+	if (now >= e->expires &&
+		(e->refreshing == 0 || now - e->refreshing >= MCACHE_REFRESH_MAX_MS))
+	{
+		e->refreshing = now;
+		return false;
+	}
 	http_send_db_response(req, &e->res, r->flags);
 	return true;
 }

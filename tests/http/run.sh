@@ -973,6 +973,28 @@ test_metadata_cache() {
 	req GET "$bc/.well-known/jwks.json"; resp_save jwks_c2
 	check "cache: after the window the new key shows" same_resp jwks_c2 jwks_u1
 
+	# Stale while revalidating: with the server's database sessions stalled
+	# (SIGSTOP), the request that finds the entry stale waits for the
+	# database; the others get the stale copy at once instead of queueing.
+	local stalled swr
+	req GET "$bc/.well-known/oauth-authorization-server"; resp_save swr0
+	sleep 2.1
+	stalled=$(psql -X -tA -d "$db" -c "SELECT pid FROM pg_stat_activity WHERE usename = '$role'")
+	# shellcheck disable=SC2086
+	kill -STOP $stalled
+	curl -s -o "$work/swr1.b" -w '%{http_code}' --max-time 10 \
+		"$bc/.well-known/oauth-authorization-server" >"$work/swr1.status" &
+	swr=$!
+	sleep 0.3
+	req GET "$bc/.well-known/oauth-authorization-server" --max-time 1.5; resp_save swr2
+	check "cache: stale entry under refresh: 200 at once" eq "$status" 200
+	check "cache: stale entry under refresh: the stale answer" same_resp swr0 swr2
+	# shellcheck disable=SC2086
+	kill -CONT $stalled
+	wait "$swr"
+	check "cache: the refreshing request gets its answer" eq "$(cat "$work/swr1.status")" 200
+	check "cache: the refreshing request's answer is the metadata" cmp -s "$work/swr1.b" "$work/swr0.b"
+
 	# Database down: cached metadata is still served within the window (it is
 	# public and at most seconds old); readiness and uncached answers say 503.
 	req GET "$bc/.well-known/oauth-authorization-server"
