@@ -921,10 +921,11 @@ start_extra() {
 	extra_pid=$!
 }
 
-# wait_ready URL [curl args...]: until URL/readyz answers 200 (false after 10 s).
+# wait_ready URL [curl args...]: until URL/readyz answers 200 (false after
+# 30 s: a sanitizer build under a loaded CI machine can take more than 10).
 wait_ready() {
 	local url=$1; shift
-	for _ in $(seq 1 100); do
+	for _ in $(seq 1 300); do
 		[ "$(curl -s -o /dev/null -w '%{http_code}' "$@" "$url/readyz")" = 200 ] && return 0
 		sleep 0.1
 	done

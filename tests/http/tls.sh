@@ -21,7 +21,10 @@ test_tls() {
 		--database "host=$PGHOST port=$PGPORT dbname=$tdb user=$role" --log-level debug \
 		--upstream "http://127.0.0.1:$up_port/mcp" --threads 1 >>"$srv_log" 2>&1 &
 	srv_pid=$!
-	wait_ready "$tb" -k || { check "TLS server starts" false; stop_server; return; }
+	wait_ready "$tb" -k || {
+		tail -n 20 "$srv_log" | sed 's/^/    server log: /'
+		check "TLS server starts" false; stop_server; return
+	}
 
 	req GET "$tb/.well-known/oauth-authorization-server" -k --http2
 	check "metadata over HTTP/2" eq "$(curl -sk -o /dev/null -w '%{http_version}' --http2 "$tb/readyz")" 2
