@@ -7,8 +7,9 @@
  * asks: first the client and its redirect URI, whose errors go to the
  * person as a 400 page and are never redirected; then everything else,
  * whose errors go back to the client by redirect (with state and iss,
- * RFC 9207).  A valid request is stored under the hash of a random,
- * single-use handle, and the consent page gets a JSON descriptor.
+ * RFC 9207).  A valid request is sealed into a single-use handle
+ * (pending.c), so the endpoint writes nothing, and the consent page gets a
+ * JSON descriptor.
  *
  * authorize_decision() consumes that handle: deny redirects access_denied;
  * approve creates the grant and a single-use authorization code bound to
@@ -23,6 +24,7 @@
 #include "client_auth.h"
 #include "lib/pkce.h"
 #include "lib/uri.h"
+#include "pending.h"
 
 PG_FUNCTION_INFO_V1(authorize);
 PG_FUNCTION_INFO_V1(authorize_decision);
@@ -39,6 +41,7 @@ typedef struct AuthzClient
 	List	   *grant_types;
 	char	   *scope;			/* NULL: every known scope */
 	bool		loopback_only;
+	TimestampTz created_at;
 } AuthzClient;
 
 /* An authorization request, as validated so far. */
@@ -53,20 +56,6 @@ typedef struct AuthzRequest
 	const char *code_challenge;
 	const char *resource;
 } AuthzRequest;
-
-/* A stored authorization request, read back at the consent decision. */
-typedef struct PendingRequest
-{
-	bytea	   *request_hash;
-	char	   *client_id;
-	char	   *redirect_uri;
-	bool		redirect_uri_provided;
-	List	   *scopes;
-	char	   *state;
-	char	   *code_challenge;
-	char	   *resource;
-	bool		usable;			/* neither consumed nor expired */
-} PendingRequest;
 
 /* ---- small helpers ---- */
 
@@ -176,10 +165,11 @@ client_lookup(const char *client_id, AuthzClient *c)
 	static SPIPlanPtr plan = NULL;
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1];
+	bool		isnull;
 
 	mo_spi_plan(&plan,
-				"SELECT client_name, redirect_uris, grant_types, scope, loopback_only"
-				" FROM clients WHERE client_id = $1",
+				"SELECT client_name, redirect_uris, grant_types, scope, loopback_only,"
+				" created_at FROM clients WHERE client_id = $1",
 				1, types);
 	values[0] = CStringGetTextDatum(client_id);
 	mo_spi_run(plan, values, 1);
@@ -191,6 +181,7 @@ client_lookup(const char *client_id, AuthzClient *c)
 	c->grant_types = spi_text_list(3);
 	c->scope = mo_spi_text(4);
 	c->loopback_only = spi_bool(5);
+	c->created_at = DatumGetTimestampTz(mo_spi_datum(6, &isnull));
 	return true;
 }
 
@@ -363,43 +354,26 @@ check_resource(AuthzRequest *q, MoResponse *r)
 	return true;
 }
 
-/* Store the validated request under the hash of a new handle; the handle. */
+/* Seal the validated request into a new single-use handle (pending.c). */
 static char *
-store_request(const AuthzRequest *q, const char *client_addr)
+seal_request(const AuthzRequest *q)
 {
-	static SPIPlanPtr plan = NULL;
-	Oid			types[10] = {BYTEAOID, TEXTOID, TEXTOID, BOOLOID, TEXTARRAYOID,
-		TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID};
-	Datum		values[10];
-	char		nulls[10];
-	char	   *handle = mo_random_token("");
+	MoPending	p = {0};
 
-	mo_spi_plan(&plan,
-				"INSERT INTO authorization_requests (request_hash, client_id,"
-				" redirect_uri, redirect_uri_provided, scopes, state,"
-				" code_challenge, resource, client_addr, expires_at)"
-				" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::inet,"
-				" now() + $10 * interval '1 second')",
-				10, types);
-	memset(nulls, ' ', sizeof(nulls));
-	values[0] = PointerGetDatum(mo_sha256(handle));
-	values[1] = CStringGetTextDatum(q->client.client_id);
-	values[2] = CStringGetTextDatum(q->redirect_uri);
-	values[3] = BoolGetDatum(q->redirect_uri_provided);
-	values[4] = mo_list_to_text_array(q->scopes);
-	nulls[5] = q->state ? ' ' : 'n';
-	values[5] = q->state ? CStringGetTextDatum(q->state) : (Datum) 0;
-	values[6] = CStringGetTextDatum(q->code_challenge);
-	values[7] = CStringGetTextDatum(q->resource);
-	nulls[8] = client_addr ? ' ' : 'n';
-	values[8] = client_addr ? CStringGetTextDatum(client_addr) : (Datum) 0;
-	values[9] = Int32GetDatum(mo_request_lifetime);
-	if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "could not store an authorization request");
-	return handle;
+	p.client_id = q->client.client_id;
+	p.client_created_at = q->client.created_at;
+	p.redirect_uri = (char *) q->redirect_uri;
+	p.redirect_uri_provided = q->redirect_uri_provided;
+	p.scopes = q->scopes;
+	p.state = (char *) q->state;
+	p.code_challenge = (char *) q->code_challenge;
+	p.resource = (char *) q->resource;
+	p.expires_at = GetCurrentTransactionStartTimestamp() +
+		(TimestampTz) mo_request_lifetime * USECS_PER_SEC;
+	return mo_pending_seal(&p);
 }
 
-/* The consent descriptor (extension/DESIGN.md) for a stored request. */
+/* The consent descriptor (extension/DESIGN.md) of a request and its handle. */
 static char *
 consent_descriptor(const AuthzRequest *q, const char *request_id)
 {
@@ -448,7 +422,7 @@ parse_query(const char *query, form *f, MoResponse *r)
 
 /* Handle one authorization request. */
 static void
-handle_authorize(const char *query, const char *client_addr, MoResponse *r)
+handle_authorize(const char *query, MoResponse *r)
 {
 	form		f;
 	AuthzRequest q = {0};
@@ -463,7 +437,7 @@ handle_authorize(const char *query, const char *client_addr, MoResponse *r)
 		!check_resource(&q, r))
 		return;
 	mo_json_response(r, 200,
-					 consent_descriptor(&q, store_request(&q, client_addr)),
+					 consent_descriptor(&q, seal_request(&q)),
 					 "no-store");
 }
 
@@ -476,7 +450,7 @@ authorize(PG_FUNCTION_ARGS)
 	Datum		result;
 
 	mo_spi_connect();
-	handle_authorize(mo_arg_cstring(fcinfo, 0), mo_arg_addr(fcinfo, 1), &r);
+	handle_authorize(mo_arg_cstring(fcinfo, 0), &r);
 	/* each SPI query leaves SPI's own context current: build the row in ours */
 	MemoryContextSwitchTo(caller);
 	result = mo_response_datum(fcinfo, &r);
@@ -486,50 +460,38 @@ authorize(PG_FUNCTION_ARGS)
 
 /* ---- authorize_decision ---- */
 
-/* Read and lock the pending request whose handle is request_id; false if none. */
+/* Open the handle request_id into p; false if it is not a live request. */
 static bool
-pending_lookup(const char *request_id, PendingRequest *p)
+pending_lookup(const char *request_id, MoPending *p)
 {
-	static SPIPlanPtr plan = NULL;
-	Oid			types[1] = {BYTEAOID};
-	Datum		values[1];
-
-	mo_spi_plan(&plan,
-				"SELECT client_id, redirect_uri, redirect_uri_provided, scopes,"
-				" state, code_challenge, resource,"
-				" consumed_at IS NULL AND expires_at > now()"
-				" FROM authorization_requests WHERE request_hash = $1 FOR UPDATE",
-				1, types);
-	p->request_hash = mo_sha256(request_id);
-	values[0] = PointerGetDatum(p->request_hash);
-	mo_spi_run(plan, values, 1);
-	if (SPI_processed == 0)
-		return false;
-	p->client_id = mo_spi_text(1);
-	p->redirect_uri = mo_spi_text(2);
-	p->redirect_uri_provided = spi_bool(3);
-	p->scopes = spi_text_list(4);
-	p->state = mo_spi_text(5);
-	p->code_challenge = mo_spi_text(6);
-	p->resource = mo_spi_text(7);
-	p->usable = spi_bool(8);
-	return true;
+	return mo_pending_open(request_id, p) &&
+		p->expires_at > GetCurrentTransactionStartTimestamp();
 }
 
-/* Mark the pending request used (single use). */
-static void
-pending_consume(const PendingRequest *p)
+/*
+ * Mark the request used, if its client (the same registration) still
+ * exists; false if it was used before or the client is gone.  Locking the
+ * client row keeps delete_client() from removing it until commit.
+ */
+static bool
+pending_consume(const MoPending *p)
 {
 	static SPIPlanPtr plan = NULL;
-	Oid			types[1] = {BYTEAOID};
-	Datum		values[1];
+	Oid			types[4] = {BYTEAOID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID};
+	Datum		values[4];
 
 	mo_spi_plan(&plan,
-				"UPDATE authorization_requests SET consumed_at = now()"
-				" WHERE request_hash = $1",
-				1, types);
-	values[0] = PointerGetDatum(p->request_hash);
+				"WITH k AS (SELECT FROM clients WHERE client_id = $3"
+				"  AND created_at = $4 FOR KEY SHARE)"
+				" INSERT INTO used_requests (nonce_hash, expires_at)"
+				" SELECT $1, $2 FROM k ON CONFLICT DO NOTHING",
+				4, types);
+	values[0] = PointerGetDatum(p->nonce_hash);
+	values[1] = TimestampTzGetDatum(p->expires_at);
+	values[2] = CStringGetTextDatum(p->client_id);
+	values[3] = TimestampTzGetDatum(p->client_created_at);
 	mo_spi_run(plan, values, 0);
+	return SPI_processed == 1;
 }
 
 /* Whether subject is an administrator account. */
@@ -569,7 +531,7 @@ decision_detail(const char *reason, const char *scope, const char *resource)
 
 /* Deny: redirect access_denied and audit consent_denied. */
 static void
-deny(const PendingRequest *p, const char *subject, const char *client_addr,
+deny(const MoPending *p, const char *subject, const char *client_addr,
 	 const char *reason, const char *description, MoResponse *r)
 {
 	redirect_error(r, p->redirect_uri, p->state, "access_denied", description);
@@ -578,27 +540,30 @@ deny(const PendingRequest *p, const char *subject, const char *client_addr,
 }
 
 /*
- * Record an approval in one statement: the request consumed, the grant
- * subject gave for scopes, a code for it bound to the request (its hash
- * code_hash), and the audit rows consent_granted (detail) and code_issued,
- * in that order.  Returns the grant id.
+ * Record an approval in one statement: the request used (as in
+ * pending_consume), the grant subject gave for scopes, a code for it bound
+ * to the request (its hash code_hash), and the audit rows consent_granted
+ * (detail) and code_issued, in that order.  False, with nothing written,
+ * if the request was used before or its client is gone.
  */
-static int64
-approval_insert(const PendingRequest *p, const char *subject, List *scopes,
+static bool
+approval_insert(const MoPending *p, const char *subject, List *scopes,
 				bytea *code_hash, const char *client_addr, const char *detail)
 {
 	static SPIPlanPtr plan = NULL;
-	Oid			types[13] = {BYTEAOID, TEXTOID, TEXTOID, TEXTARRAYOID, TEXTOID,
-		INT4OID, BYTEAOID, TEXTOID, BOOLOID, TEXTOID, INT4OID, TEXTOID, TEXTOID};
-	Datum		values[13];
-	char		nulls[13];
-	bool		isnull;
+	Oid			types[15] = {BYTEAOID, TEXTOID, TEXTOID, TEXTARRAYOID, TEXTOID,
+		INT4OID, BYTEAOID, TEXTOID, BOOLOID, TEXTOID, INT4OID, TEXTOID, TEXTOID,
+	TIMESTAMPTZOID, TIMESTAMPTZOID};
+	Datum		values[15];
+	char		nulls[15];
 
 	mo_spi_plan(&plan,
-				"WITH u AS (UPDATE authorization_requests SET consumed_at = now()"
-				"  WHERE request_hash = $1),"
+				"WITH k AS (SELECT FROM clients WHERE client_id = $3"
+				"  AND created_at = $15 FOR KEY SHARE),"
+				" u AS (INSERT INTO used_requests (nonce_hash, expires_at)"
+				"  SELECT $1, $14 FROM k ON CONFLICT DO NOTHING RETURNING 1),"
 				" g AS (INSERT INTO grants (subject, client_id, scopes, resource, expires_at)"
-				"  VALUES ($2, $3, $4, $5, now() + $6 * interval '1 second')"
+				"  SELECT $2, $3, $4, $5, now() + $6 * interval '1 second' FROM u"
 				"  RETURNING grant_id),"
 				" c AS (INSERT INTO authorization_codes (code_hash, grant_id, client_id,"
 				"  redirect_uri, redirect_uri_provided, code_challenge, expires_at)"
@@ -610,9 +575,9 @@ approval_insert(const PendingRequest *p, const char *subject, List *scopes,
 				"  FROM g, (VALUES (1, 'consent_granted', $13::jsonb),"
 				"  (2, 'code_issued', NULL)) AS e(n, event, detail) ORDER BY e.n)"
 				" SELECT grant_id FROM g",
-				13, types);
+				15, types);
 	memset(nulls, ' ', sizeof(nulls));
-	values[0] = PointerGetDatum(p->request_hash);
+	values[0] = PointerGetDatum(p->nonce_hash);
 	values[1] = CStringGetTextDatum(subject);
 	values[2] = CStringGetTextDatum(p->client_id);
 	values[3] = mo_list_to_text_array(scopes);
@@ -626,15 +591,16 @@ approval_insert(const PendingRequest *p, const char *subject, List *scopes,
 	values[11] = client_addr ? CStringGetTextDatum(client_addr) : (Datum) 0;
 	nulls[11] = client_addr ? ' ' : 'n';
 	values[12] = CStringGetTextDatum(detail);
-	if (SPI_execute_plan(plan, values, nulls, false, 1) != SPI_OK_SELECT ||
-		SPI_processed != 1)
+	values[13] = TimestampTzGetDatum(p->expires_at);
+	values[14] = TimestampTzGetDatum(p->client_created_at);
+	if (SPI_execute_plan(plan, values, nulls, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not record the approval");
-	return DatumGetInt64(mo_spi_datum(1, &isnull));
+	return SPI_processed == 1;
 }
 
 /* Approve: grant, code, redirect with code, state and iss; audit. */
 static void
-approve(const PendingRequest *p, const char *subject, List *scopes,
+approve(const MoPending *p, const char *subject, List *scopes,
 		const char *client_addr, MoResponse *r)
 {
 	const char *names[2] = {"code", "state"};
@@ -642,8 +608,13 @@ approve(const PendingRequest *p, const char *subject, List *scopes,
 	MemoryContext cxt = CurrentMemoryContext;
 	char	   *code = mo_random_token("");
 
-	(void) approval_insert(p, subject, scopes, mo_sha256(code), client_addr,
-						   decision_detail(NULL, mo_scope_join(scopes), p->resource));
+	if (!approval_insert(p, subject, scopes, mo_sha256(code), client_addr,
+						 decision_detail(NULL, mo_scope_join(scopes), p->resource)))
+	{
+		MemoryContextSwitchTo(cxt);
+		person_error(r, "invalid_request", REQUEST_GONE);
+		return;
+	}
 	MemoryContextSwitchTo(cxt);
 	values[0] = code;
 	values[1] = p->state;
@@ -655,7 +626,7 @@ approve(const PendingRequest *p, const char *subject, List *scopes,
  * NULL, else a non-empty subset of them; false with a 400 in r otherwise.
  */
 static bool
-granted_scopes(const PendingRequest *p, const char *granted_scope,
+granted_scopes(const MoPending *p, const char *granted_scope,
 			   List **out, MoResponse *r)
 {
 	if (granted_scope == NULL)
@@ -673,10 +644,10 @@ granted_scopes(const PendingRequest *p, const char *granted_scope,
 /* Check the decision's arguments and the pending request; false with a 400 in r. */
 static bool
 check_decision(const char *request_id, const char *subject, bool approved,
-			   const char *granted_scope, PendingRequest *p, List **scopes,
+			   const char *granted_scope, MoPending *p, List **scopes,
 			   MoResponse *r)
 {
-	if (request_id == NULL || !pending_lookup(request_id, p) || !p->usable)
+	if (request_id == NULL || !pending_lookup(request_id, p))
 		return person_error(r, "invalid_request", REQUEST_GONE);
 	if (!approved)
 		return true;
@@ -690,7 +661,7 @@ static void
 handle_decision(const char *request_id, const char *subject, bool approved,
 				const char *granted_scope, const char *client_addr, MoResponse *r)
 {
-	PendingRequest p;
+	MoPending	p;
 	List	   *scopes = NIL;
 
 	if (!check_decision(request_id, subject, approved, granted_scope,
@@ -701,7 +672,11 @@ handle_decision(const char *request_id, const char *subject, bool approved,
 		approve(&p, subject, scopes, client_addr, r);	/* consumes the request */
 		return;
 	}
-	pending_consume(&p);
+	if (!pending_consume(&p))
+	{
+		person_error(r, "invalid_request", REQUEST_GONE);
+		return;
+	}
 	if (!approved)
 		deny(&p, subject, client_addr, "user",
 			 "the user denied the request", r);

@@ -11,6 +11,7 @@
 #include "utils/guc.h"
 
 #include "lib/uri.h"
+#include "pending.h"
 
 PG_MODULE_MAGIC;
 
@@ -125,7 +126,7 @@ _PG_init(void)
 	define_seconds("mcp_oauth.code_lifetime", "Lifetime of authorization codes.",
 				   &mo_code_lifetime, 300, 10, 600);
 	define_seconds("mcp_oauth.request_lifetime", "Lifetime of pending authorization requests awaiting consent.",
-				   &mo_request_lifetime, 300, 30, 3600);
+				   &mo_request_lifetime, 300, 1, 3600);
 	define_seconds("mcp_oauth.access_token_lifetime", "Lifetime of access tokens.",
 				   &mo_access_token_lifetime, 900, 30, 86400);
 	define_seconds("mcp_oauth.refresh_idle_lifetime", "Refresh tokens expire after this long unused.",
@@ -170,4 +171,5 @@ _PG_init(void)
 	mo_verify_init();
 	mo_keys_init();
 	mo_scope_init();
+	mo_pending_init();
 }

@@ -29,7 +29,7 @@ typedef enum PurgeKind
 } PurgeKind;
 
 static const char *const purge_kind_names[PURGE_NKINDS] = {
-	"authorization_requests",
+	"used_requests",
 	"authorization_codes",
 	"refresh_tokens",
 	"access_tokens",
@@ -52,9 +52,11 @@ typedef struct PurgeStep
 } PurgeStep;
 
 static const PurgeStep purge_steps[] = {
+	/* a used request's row outlives the request (by the leeway, for a slow decision) */
 	{{PURGE_REQUESTS, -1},
-	"WITH d AS (DELETE FROM mcp_oauth.authorization_requests"
-	" WHERE expires_at < now() RETURNING 1) SELECT count(*) FROM d"},
+	"WITH d AS (DELETE FROM mcp_oauth.used_requests"
+	" WHERE expires_at < now() - make_interval(secs => $1) RETURNING 1)"
+	" SELECT count(*) FROM d"},
 
 	/* expired codes, and the grants of unredeemed ones that issued nothing */
 	{{PURGE_CODES, PURGE_GRANTS},

@@ -77,11 +77,11 @@ SELECT client_id FROM mcp_oauth.create_client('Authz Narrow', ARRAY['https://app
 INSERT INTO mcp_oauth.clients (client_id, client_name, redirect_uris, grant_types, kind)
 VALUES ('az-refresh-only', 'Authz Refresh Only', '{https://app.example.com/cb}', '{refresh_token}', 'static');
 
--- 1. A valid request: 200 consent descriptor, the request stored by hash.
+-- 1. A valid request: 200 consent descriptor with the sealed request's handle.
 SELECT pg_temp.az(pg_temp.q('az-web', '&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&scope=mcp%3Atools+mcp%3Aresources&resource=https%3A%2F%2Fmcp.example.com%2Fmcp')) AS r \gset
 SELECT (:'r'::mcp_oauth.http_response).status, (:'r'::mcp_oauth.http_response).content_type,
 	   (:'r'::mcp_oauth.http_response).cache_control, (:'r'::mcp_oauth.http_response).location;
-SELECT length(b->>'request_id') AS request_id_length,
+SELECT length(b->>'request_id') BETWEEN 400 AND 700 AS sealed_handle_length,
 	   (SELECT array_agg(k ORDER BY k) FROM json_object_keys(b) k) AS members,
 	   b->>'client_id' AS client_id, b->>'client_name' AS client_name,
 	   b->>'redirect_uri' AS redirect_uri, b->>'redirect_host' AS redirect_host,
@@ -90,12 +90,17 @@ FROM (SELECT (:'r'::mcp_oauth.http_response).body::json AS b) s;
 SELECT s->>'name' AS name, s->>'description' AS description
 FROM json_array_elements((:'r'::mcp_oauth.http_response).body::json->'scopes') s;
 SELECT (:'r'::mcp_oauth.http_response).body::json->>'request_id' AS rid \gset
-SELECT client_id, redirect_uri, redirect_uri_provided, scopes, state, resource,
-	   client_addr, consumed_at IS NULL AS pending,
-	   expires_at - created_at AS lifetime
-FROM mcp_oauth.authorization_requests WHERE request_hash = sha256(convert_to(:'rid', 'UTF8'));
-SELECT count(*) AS handle_stored_in_clear FROM mcp_oauth.authorization_requests
-WHERE position(convert_to(:'rid', 'UTF8') IN request_hash) > 0;
+-- the request is sealed into its handle: nothing is written, and the
+-- handle shows nothing of the request
+BEGIN;
+SELECT (pg_temp.az(pg_temp.q('az-web'))).status;
+SELECT pg_current_xact_id_if_assigned() IS NULL AS wrote_nothing;
+COMMIT;
+SELECT :'rid' ~ '^[A-Za-z0-9_-]+$' AS handle_base64url,
+	   position(convert_to('app.example.com', 'UTF8') IN
+				decode(rpad(translate(:'rid', '-_', '+/'), (length(:'rid') + 3) / 4 * 4, '='),
+					   'base64')) = 0 AS request_encrypted;
+SELECT count(*) AS used_before_decision FROM mcp_oauth.used_requests;
 
 -- 2. Approve: 302 with code, state and iss; a grant and a bound code.
 SELECT pg_temp.decide(:'rid', 'az-alice', true) AS d \gset
@@ -116,6 +121,8 @@ FROM mcp_oauth.audit_log a, mcp_oauth.authorization_codes c
 WHERE c.code_hash = sha256(convert_to(:'code', 'UTF8')) AND a.subject = 'az-alice'
 ORDER BY a.audit_id;
 SELECT count(*) AS code_in_audit FROM mcp_oauth.audit_log WHERE detail::text LIKE '%' || :'code' || '%';
+SELECT count(*) AS used, min(expires_at) > now() + interval '4 minutes' AS kept_until_expiry
+FROM mcp_oauth.used_requests;
 
 -- 3. The request handle is single use; unknown and missing handles.
 SELECT pg_temp.show(pg_temp.decide(:'rid', 'az-alice', true)),
@@ -124,11 +131,29 @@ SELECT pg_temp.show(pg_temp.decide(:'rid', 'az-alice', false)) AS deny_after_use
 SELECT pg_temp.show(pg_temp.decide('no-such-request', 'az-alice', true)) AS unknown;
 SELECT pg_temp.show(pg_temp.decide(NULL, 'az-alice', true)) AS missing;
 
--- 4. An expired request.
+-- 4. An expired request (a lifetime of one second, then a wait: the expiry
+--    is inside the handle), and handles that are not ours.
+SET mcp_oauth.request_lifetime = 1;
 SELECT (pg_temp.az(pg_temp.q('az-web'))).body::json->>'request_id' AS rid \gset
-UPDATE mcp_oauth.authorization_requests SET expires_at = now() - interval '1 second'
-WHERE request_hash = sha256(convert_to(:'rid', 'UTF8'));
+RESET mcp_oauth.request_lifetime;
+SELECT pg_sleep(1.2);
 SELECT pg_temp.show(pg_temp.decide(:'rid', 'az-alice', true)) AS expired;
+SELECT (pg_temp.az(pg_temp.q('az-web'))).body::json->>'request_id' AS rid \gset
+SELECT v.label, pg_temp.show(pg_temp.decide(v.handle, 'az-alice', true))
+FROM (VALUES
+	('one character changed', overlay(:'rid' PLACING
+		CASE WHEN substr(:'rid', 60, 1) = 'A' THEN 'B' ELSE 'A' END FROM 60 FOR 1)),
+	('truncated', left(:'rid', length(:'rid') - 4)),
+	('cut to the seal overhead', left(:'rid', 36)),
+	('not base64url', :'rid' || '*'),
+	('padded', :'rid' || '=='),
+	('empty', ''),
+	('oversized', repeat('A', 70000))
+) AS v(label, handle);
+SELECT count(*) AS used_by_bad_handles FROM mcp_oauth.used_requests;
+--    a new request key voids every pending request
+UPDATE mcp_oauth.request_key SET secret = encode(mcp_oauth._random_bytes(32), 'hex');
+SELECT pg_temp.show(pg_temp.decide(:'rid', 'az-alice', true)) AS after_new_key;
 
 -- 5. Deny: access_denied with state and iss, audited.
 SELECT (pg_temp.az(pg_temp.q('az-web'))).body::json->>'request_id' AS rid \gset
@@ -248,7 +273,7 @@ FROM pg_temp.az('response_type=token&client_id=az-web&state=a%20b%26c%3Dd%2B%C3%
 
 -- 12. Scope and resource resolution on success.
 CREATE TEMP TABLE az_resolved AS
-SELECT v.label, r.status, r.body::json->>'request_id' AS request_id
+SELECT v.label, r.status, r.body::json AS descriptor
 FROM (VALUES
 	('no scope: defaults', pg_temp.q('az-web')),
 	('no scope, narrow client', pg_temp.q('az-narrow')),
@@ -258,19 +283,27 @@ FROM (VALUES
 	('default port', pg_temp.q('az-web', '&resource=https://mcp.example.com:443/mcp')),
 	('second resource', pg_temp.q('az-web', '&resource=https%3A%2F%2Fother.example.com%2Fapi'))
 ) AS v(label, query), LATERAL pg_temp.az(v.query) r;
-SELECT a.label, a.status, rq.scopes, rq.resource
-FROM az_resolved a LEFT JOIN mcp_oauth.authorization_requests rq
-	ON rq.request_hash = sha256(convert_to(a.request_id, 'UTF8'))
-ORDER BY a.label;
+SELECT a.label, a.status,
+	   (SELECT array_agg(s->>'name' ORDER BY s->>'name')
+		FROM json_array_elements(a.descriptor->'scopes') s) AS scopes,
+	   a.descriptor->>'resource' AS resource
+FROM az_resolved a ORDER BY a.label;
+--    the sealed request keeps them: approve one and look at its grant
+SELECT pg_temp.qp(pg_temp.decide(descriptor->>'request_id', 'az-frank', true)::text, 'code') IS NOT NULL AS code_issued
+FROM az_resolved WHERE label = 'second resource';
+SELECT scopes, resource FROM mcp_oauth.grants WHERE subject = 'az-frank';
 --    redirect_uri omitted with one registered: used, and remembered as omitted
 SELECT (pg_temp.az(pg_temp.q('az-web'))).body::json->>'request_id' AS rid \gset
-SELECT redirect_uri, redirect_uri_provided FROM mcp_oauth.authorization_requests
-WHERE request_hash = sha256(convert_to(:'rid', 'UTF8'));
 SELECT pg_temp.qp(pg_temp.decide(:'rid', 'az-erin', true)::text, 'code') IS NOT NULL AS code_issued;
 SELECT c.redirect_uri, c.redirect_uri_provided FROM mcp_oauth.authorization_codes c
 JOIN mcp_oauth.grants g USING (grant_id) WHERE g.subject = 'az-erin';
 
--- 13. Deleting a client removes its pending requests.
+-- 13. Deleting a client voids its pending requests.
 SELECT (pg_temp.az(pg_temp.q('az-multi', '&redirect_uri=https://app.example.com/one'))).body::json->>'request_id' AS rid \gset
 SELECT mcp_oauth.delete_client('az-multi');
 SELECT pg_temp.show(pg_temp.decide(:'rid', 'az-alice', true)) AS after_delete;
+SELECT pg_temp.show(pg_temp.decide(:'rid', 'az-alice', false)) AS deny_after_delete;
+--    nor does a client registered again under the same client_id inherit them
+SELECT client_id FROM mcp_oauth.create_client('Authz Multi Again', ARRAY['https://app.example.com/one'],
+											  client_id => 'az-multi');
+SELECT pg_temp.show(pg_temp.decide(:'rid', 'az-alice', true)) AS after_new_registration;

@@ -54,13 +54,12 @@ SELECT gen_random_uuid(), id, now() + e
 					  ('revoked_recent', interval '-30 seconds'),
 					  ('live', interval '10 minutes')) v(k2, e) ON g.k = v.k2;
 
--- pending authorization requests: one past expiry, one not
-INSERT INTO mcp_oauth.authorization_requests (request_hash, client_id, redirect_uri,
-	redirect_uri_provided, scopes, code_challenge, resource, expires_at)
-VALUES (sha256('purge-req-old'), 'purge-app', 'http://127.0.0.1/cb', true, '{mcp:tools}', 'x',
-		'https://mcp.example.com/mcp', now() - interval '1 second'),
-	   (sha256('purge-req-new'), 'purge-app', 'http://127.0.0.1/cb', true, '{mcp:tools}', 'x',
-		'https://mcp.example.com/mcp', now() + interval '5 minutes');
+-- used authorization requests: one expired past the clock leeway (60 s),
+-- one inside it, one not expired
+INSERT INTO mcp_oauth.used_requests (nonce_hash, expires_at)
+VALUES (sha256('purge-req-old'), now() - interval '61 seconds'),
+	   (sha256('purge-req-leeway'), now() - interval '1 second'),
+	   (sha256('purge-req-new'), now() + interval '5 minutes');
 
 -- login sessions: one expired, one not
 SELECT mcp_oauth.create_account('purge_user', 'purge password') > 0 AS created;
@@ -88,7 +87,7 @@ VALUES ('purge-kid-old', 'ES256', 'none', '{}', now() - interval '10 days',
 -- purge: one row per kind, in a fixed order; at least this file's rows
 SELECT p.what, p.deleted >= v.n AS purged_enough
   FROM mcp_oauth.purge_expired() WITH ORDINALITY p(what, deleted, i)
-  LEFT JOIN (VALUES ('authorization_requests', 1), ('authorization_codes', 2),
+  LEFT JOIN (VALUES ('used_requests', 1), ('authorization_codes', 2),
 			   ('refresh_tokens', 1), ('access_tokens', 1), ('grants', 3),
 			   ('login_sessions', 1), ('rate_limits', 1), ('signing_keys', 1),
 			   ('clients', 2)) v(w, n) ON p.what = v.w
@@ -104,8 +103,9 @@ SELECT g.k, count(r.*) AS refresh_tokens
   FROM g JOIN mcp_oauth.refresh_tokens r ON r.grant_id = g.id GROUP BY g.k ORDER BY g.k;
 SELECT g.k, count(a.*) AS access_tokens
   FROM g JOIN mcp_oauth.access_tokens a ON a.grant_id = g.id GROUP BY g.k ORDER BY g.k;
-SELECT request_hash = sha256('purge-req-new') AS only_new
-  FROM mcp_oauth.authorization_requests WHERE client_id = 'purge-app';
+SELECT array_agg(r.k ORDER BY r.k) AS used_requests_kept
+  FROM mcp_oauth.used_requests u
+  JOIN (VALUES ('old'), ('leeway'), ('new')) r(k) ON u.nonce_hash = sha256(convert_to('purge-req-' || r.k, 'UTF8'));
 SELECT count(*) AS sessions_left, bool_and(l.expires_at > now()) AS live
   FROM mcp_oauth.login_sessions l JOIN mcp_oauth.accounts a USING (account_id)
  WHERE a.username = 'purge_user';
@@ -116,7 +116,7 @@ SELECT kid FROM mcp_oauth.signing_keys WHERE kid LIKE 'purge-%';
 SELECT count(*) AS audit_rows_kept FROM mcp_oauth.audit_log WHERE subject = 'purge_user';
 SELECT count(*) AS runs FROM mcp_oauth.purge_expired() WHERE what = 'clients';
 SELECT client_id FROM mcp_oauth.clients WHERE client_id LIKE 'purge-%' ORDER BY client_id;
-SELECT detail ?& ARRAY['authorization_requests', 'authorization_codes', 'refresh_tokens',
+SELECT detail ?& ARRAY['used_requests', 'authorization_codes', 'refresh_tokens',
 					   'access_tokens', 'grants', 'login_sessions', 'rate_limits',
 					   'signing_keys', 'clients'] AS audited
   FROM mcp_oauth.audit_log WHERE event = 'purged' ORDER BY audit_id DESC LIMIT 1;

@@ -35,7 +35,8 @@ INSERT INTO endpoints VALUES
 CREATE TEMP TABLE helpers (fn regprocedure PRIMARY KEY);
 INSERT INTO helpers VALUES
 	('mcp_oauth._crypt(text, text)'),
-	('mcp_oauth._gen_salt(text, integer)');
+	('mcp_oauth._gen_salt(text, integer)'),
+	('mcp_oauth._random_bytes(integer)');
 
 -- 1. PUBLIC: no use of the schema, no table, sequence or function
 SELECT has_schema_privilege('public', 'mcp_oauth', 'USAGE') AS public_schema_usage;
@@ -196,7 +197,10 @@ SELECT c.relname, a.attname AS suspicious_column
    AND a.attnum > 0 AND NOT a.attisdropped
    AND a.attname ~ '(token|code|secret|session|password|verifier|request_id|handle)'
    AND a.atttypid <> 'bytea'::regtype
-   AND a.attname NOT IN ('code_challenge', 'token_endpoint_auth_method', 'password_hash');
+   AND a.attname NOT IN ('code_challenge', 'token_endpoint_auth_method', 'password_hash')
+   -- the server's own key for sealing pending requests (pending.c), which it
+   -- must be able to use, as signing_keys.private_key_pem; nobody presents it
+   AND (c.relname, a.attname) <> ('request_key', 'secret');
 -- every accounts.password_hash is a bcrypt hash
 SELECT count(*) AS not_bcrypt FROM mcp_oauth.accounts
  WHERE password_hash !~ '^\$2[aby]\$[0-9]{2}\$[./A-Za-z0-9]{53}$';

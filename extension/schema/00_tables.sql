@@ -106,23 +106,31 @@ INSERT INTO clients (client_id, client_name, application_type, kind,
 VALUES ('mcp-agent', 'MCP agent (local tools)', 'native', 'builtin', true,
 		'{"client_id": "mcp-agent", "client_name": "MCP agent (local tools)", "token_endpoint_auth_method": "none", "application_type": "native", "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"]}');
 
--- Pending authorization requests, between /authorize and the consent
--- decision.  The consent page holds the request handle; only its hash is
--- kept.  Single use, short-lived.
-CREATE TABLE authorization_requests (
-	request_hash bytea PRIMARY KEY,
-	client_id text NOT NULL REFERENCES clients ON DELETE CASCADE,
-	redirect_uri text NOT NULL,
-	redirect_uri_provided boolean NOT NULL,
-	scopes text[] NOT NULL,
-	state text,
-	code_challenge text NOT NULL,
-	resource text NOT NULL,		-- canonical resource (a configured one)
-	client_addr inet,
-	created_at timestamptz NOT NULL DEFAULT now(),
-	expires_at timestamptz NOT NULL,
-	consumed_at timestamptz
+-- Authorization requests awaiting consent are not stored: authorize()
+-- seals the validated request into the handle the consent page carries
+-- (AES-256-GCM under a key derived from request_key's secret; pending.c),
+-- so the authorization endpoint writes nothing.  A decision records the
+-- hash of the handle's nonce here, which makes each handle single use; the
+-- row is kept until the request would have expired (purge_expired()).
+CREATE TABLE used_requests (
+	nonce_hash bytea PRIMARY KEY,
+	expires_at timestamptz NOT NULL
 );
+
+-- pgcrypto's gen_random_bytes(), bound by C symbol (see _crypt in part 40).
+CREATE FUNCTION _random_bytes(integer) RETURNS bytea
+	AS '$libdir/pgcrypto', 'pg_random_bytes'
+	LANGUAGE C VOLATILE STRICT PARALLEL SAFE;
+REVOKE EXECUTE ON FUNCTION _random_bytes(integer) FROM PUBLIC;
+
+-- The secret pending requests are sealed under: one row, made at install.
+-- Replacing it voids every pending request (people connect again).
+CREATE TABLE request_key (
+	one_row boolean PRIMARY KEY DEFAULT true CHECK (one_row),
+	secret text NOT NULL DEFAULT encode(_random_bytes(32), 'hex'),
+	created_at timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO request_key DEFAULT VALUES;
 
 -- A grant: what a subject allowed a client, and the family of every token
 -- issued from it.  Revoking the grant revokes them all.

@@ -61,9 +61,10 @@ SET search_path = mcp_oauth, pg_catalog, pg_temp;
 -- EXECUTE: the endpoint functions above are granted to mcp_oauth_server and
 -- rotate_signing_key to nobody in 90_grants.sql.
 
--- Every backend keeps the signing keys and the scopes in memory (keys.c,
--- scope.c); any change to either table makes every backend reload its copy
--- (at commit; the changing one at its next command).  Trigger only:
+-- Every backend keeps the signing keys, the request key and the scopes in
+-- memory (keys.c, pending.c, scope.c); any change to one of these tables
+-- makes every backend reload its copy (at commit; the changing one at its
+-- next command).  Trigger only:
 -- EXECUTE stays revoked (90_grants.sql).
 CREATE FUNCTION cached_table_changed()
 RETURNS trigger
@@ -73,6 +74,10 @@ SET search_path = mcp_oauth, pg_catalog, pg_temp;
 
 CREATE TRIGGER signing_keys_changed
 	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON signing_keys
+	FOR EACH STATEMENT EXECUTE FUNCTION cached_table_changed();
+
+CREATE TRIGGER request_key_changed
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON request_key
 	FOR EACH STATEMENT EXECUTE FUNCTION cached_table_changed();
 
 CREATE TRIGGER scopes_changed

@@ -1,0 +1,184 @@
+/*
+ * pending.c
+ *		A pending authorization request, between authorize() and the consent
+ *		decision, kept in its handle instead of a table row.
+ *
+ * authorize() validates a request and seals it into the handle the consent
+ * page carries: base64url of AES-256-GCM (lib/seal.h, key derived from the
+ * secret in mcp_oauth.request_key) over a JSON object of the request, its
+ * expiry and a random nonce.  So the authorization endpoint writes nothing,
+ * and only this server can make a handle or read one.  The decision inserts
+ * the hash of the nonce into used_requests, which makes each handle single
+ * use (authorize.c).
+ */
+#include "postgres.h"
+
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#include "pending.h"
+#include "lib/base64url.h"
+#include "lib/json.h"
+#include "lib/seal.h"
+
+/* A handle longer than this is not ours (a request is at most ~10 kB). */
+#define HANDLE_MAX_LEN	65536
+
+static char *request_secret = NULL;
+static MoTableCache key_cache = {"request_key"};
+
+/* Register the request_key relcache callback (once, from _PG_init). */
+void
+mo_pending_init(void)
+{
+	mo_table_cache_register(&key_cache);
+}
+
+/* The sealing secret as of this transaction, reloaded when request_key changed. */
+static const char *
+secret(void)
+{
+	static SPIPlanPtr plan = NULL;
+	char	   *s;
+
+	if (!mo_table_cache_stale(&key_cache) && request_secret != NULL)
+		return request_secret;
+	if (request_secret != NULL)
+	{
+		explicit_bzero(request_secret, strlen(request_secret));
+		pfree(request_secret);
+		request_secret = NULL;
+	}
+	mo_spi_connect();
+	mo_spi_plan(&plan, "SELECT secret FROM mcp_oauth.request_key", 0, NULL);
+	mo_spi_run(plan, NULL, 1);
+	s = SPI_processed == 1 ? mo_spi_text(1) : NULL;
+	if (s == NULL || strlen(s) < 32)
+	{
+		key_cache.valid = false;
+		ereport(ERROR,
+				(errcode(ERRCODE_MO_SERVER_ERROR),
+				 errmsg("the authorization request key is missing"),
+				 errhint("Run INSERT INTO mcp_oauth.request_key DEFAULT VALUES.")));
+	}
+	request_secret = MemoryContextStrdup(TopMemoryContext, s);
+	mo_spi_finish();
+	return request_secret;
+}
+
+/* The request as the JSON object that gets sealed. */
+static char *
+pending_json(const MoPending *p, const char *nonce)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	mo_json_string(&buf, "n", nonce);
+	mo_json_int(&buf, "exp", p->expires_at);
+	mo_json_string(&buf, "client_id", p->client_id);
+	mo_json_int(&buf, "client_created", p->client_created_at);
+	mo_json_string(&buf, "redirect_uri", p->redirect_uri);
+	mo_json_bool(&buf, "redirect_uri_provided", p->redirect_uri_provided);
+	mo_json_string_list(&buf, "scopes", p->scopes);
+	if (p->state != NULL)
+		mo_json_string(&buf, "state", p->state);
+	mo_json_string(&buf, "code_challenge", p->code_challenge);
+	mo_json_string(&buf, "resource", p->resource);
+	appendStringInfoChar(&buf, '}');
+	return buf.data;
+}
+
+/* Seal p (its expiry set) into a new single-use handle. */
+char *
+mo_pending_seal(const MoPending *p)
+{
+	char	   *json = pending_json(p, mo_random_token(""));
+	size_t		len = strlen(json);
+	unsigned char *sealed = palloc(len + SEAL_OVERHEAD);
+	char	   *handle = palloc(b64url_encoded_len(len + SEAL_OVERHEAD) + 1);
+
+	if (!seal_encrypt(secret(), (const unsigned char *) json, len, sealed))
+		ereport(ERROR,
+				(errcode(ERRCODE_MO_SERVER_ERROR),
+				 errmsg("could not seal an authorization request")));
+	b64url_encode(sealed, len + SEAL_OVERHEAD, handle);
+	return handle;
+}
+
+/* A string member of d, or NULL. */
+static char *
+member_string(const json_doc *d, const char *name)
+{
+	const json_member *m = json_get(d, name);
+
+	return (m != NULL && m->type == JSON_STRING) ? pstrdup(m->string) : NULL;
+}
+
+/* A whole-number member of d into out; false if absent or not a number. */
+static bool
+member_int(const json_doc *d, const char *name, int64 *out)
+{
+	const json_member *m = json_get(d, name);
+
+	if (m == NULL || m->type != JSON_NUMBER)
+		return false;
+	*out = (int64) m->number;
+	return true;
+}
+
+/* Fill p from the opened JSON; false if anything is missing. */
+static bool
+pending_from_json(const json_doc *d, MoPending *p)
+{
+	const json_member *scopes = json_get(d, "scopes");
+	const json_member *provided = json_get(d, "redirect_uri_provided");
+	char	   *nonce = member_string(d, "n");
+
+	p->client_id = member_string(d, "client_id");
+	p->redirect_uri = member_string(d, "redirect_uri");
+	p->state = member_string(d, "state");
+	p->code_challenge = member_string(d, "code_challenge");
+	p->resource = member_string(d, "resource");
+	if (nonce == NULL || p->client_id == NULL || p->redirect_uri == NULL ||
+		p->code_challenge == NULL || p->resource == NULL ||
+		!member_int(d, "exp", &p->expires_at) ||
+		!member_int(d, "client_created", &p->client_created_at) ||
+		provided == NULL || provided->type != JSON_BOOL ||
+		scopes == NULL || scopes->type != JSON_ARRAY || scopes->strings == NULL)
+		return false;
+	p->redirect_uri_provided = provided->boolean;
+	p->scopes = NIL;
+	for (int i = 0; i < scopes->nstrings; i++)
+		p->scopes = lappend(p->scopes, pstrdup(scopes->strings[i]));
+	p->nonce_hash = mo_sha256(nonce);
+	return true;
+}
+
+/*
+ * Open a handle into p; false if it is not one this server sealed (or it
+ * was altered).  Expiry and single use are the caller's to check.
+ */
+bool
+mo_pending_open(const char *handle, MoPending *p)
+{
+	size_t		n = strlen(handle);
+	unsigned char *sealed;
+	char	   *json;
+	size_t		len;
+	json_doc	d;
+
+	memset(p, 0, sizeof(*p));
+	if (n > HANDLE_MAX_LEN)
+		return false;
+	sealed = palloc(b64url_decoded_max(n) + 1);
+	if (b64url_decode(handle, n, sealed, &len) != 0 || len <= SEAL_OVERHEAD)
+		return false;
+	json = palloc(len - SEAL_OVERHEAD + 1);
+	if (!seal_decrypt(secret(), sealed, len, (unsigned char *) json))
+		return false;
+	json[len - SEAL_OVERHEAD] = '\0';
+	return json_parse_object(json, len - SEAL_OVERHEAD, palloc, &d) &&
+		pending_from_json(&d, p);
+}
