@@ -24,6 +24,7 @@
 #include "client_auth.h"
 #include "lib/pkce.h"
 #include "lib/uri.h"
+#include "clients.h"
 #include "pending.h"
 
 PG_FUNCTION_INFO_V1(authorize);
@@ -127,16 +128,6 @@ spi_bool(int col)
 	return !isnull && DatumGetBool(d);
 }
 
-/* Column col of the first result row as a List of char * (from text[]). */
-static List *
-spi_text_list(int col)
-{
-	bool		isnull;
-	Datum		d = mo_spi_datum(col, &isnull);
-
-	return isnull ? NIL : mo_text_array_to_list(d);
-}
-
 /* A 400 JSON error for the person at the browser (never a redirect); false. */
 static bool
 person_error(MoResponse *r, const char *error, const char *description)
@@ -162,26 +153,17 @@ redirect_error(MoResponse *r, const char *redirect_uri, const char *state,
 static bool
 client_lookup(const char *client_id, AuthzClient *c)
 {
-	static SPIPlanPtr plan = NULL;
-	Oid			types[1] = {TEXTOID};
-	Datum		values[1];
-	bool		isnull;
+	MoClientRow row;
 
-	mo_spi_plan(&plan,
-				"SELECT client_name, redirect_uris, grant_types, scope, loopback_only,"
-				" created_at FROM clients WHERE client_id = $1",
-				1, types);
-	values[0] = CStringGetTextDatum(client_id);
-	mo_spi_run(plan, values, 1);
-	if (SPI_processed == 0)
+	if (!mo_client_get(client_id, &row))
 		return false;
-	c->client_id = pstrdup(client_id);
-	c->client_name = mo_spi_text(1);
-	c->redirect_uris = spi_text_list(2);
-	c->grant_types = spi_text_list(3);
-	c->scope = mo_spi_text(4);
-	c->loopback_only = spi_bool(5);
-	c->created_at = DatumGetTimestampTz(mo_spi_datum(6, &isnull));
+	c->client_id = row.client_id;
+	c->client_name = row.client_name;
+	c->redirect_uris = row.redirect_uris;
+	c->grant_types = row.grant_types;
+	c->scope = row.scope;
+	c->loopback_only = row.loopback_only;
+	c->created_at = row.created_at;
 	return true;
 }
 

@@ -7,12 +7,14 @@
  *		endpoints share.
  */
 #include "client_auth.h"
+#include "clients.h"
 
 #include "catalog/pg_type.h"
 #include "common/base64.h"
 #include "utils/builtins.h"
 
 #define BASIC_CHALLENGE "Basic realm=\"mcp_oauth\""
+#define TOUCH_INTERVAL	((TimestampTz) 3600 * USECS_PER_SEC)	/* last_used_at: hourly */
 
 /* How the client presented itself. */
 typedef struct ClientCredentials
@@ -157,7 +159,7 @@ secret_matches(const char *secret, bytea *stored)
 						   VARDATA_ANY(stored), VARSIZE_ANY_EXHDR(stored));
 }
 
-/* Record use of the client, at most once an hour. */
+/* Record use of the client, at most once an hour (TOUCH_INTERVAL). */
 static void
 touch_client(const char *client_id)
 {
@@ -171,36 +173,27 @@ touch_client(const char *client_id)
 }
 
 /*
- * Check creds against the clients row; fill client on success, and *touch
+ * Check creds against the client's row; fill client on success, and *touch
  * with whether its last use is due to be recorded.
  */
 static bool
 check_client(const ClientCredentials *creds, const char *client_addr,
 			 MoClient *client, bool *touch, MoResponse *err)
 {
-	static SPIPlanPtr plan = NULL;
-	bool		isnull;
-	Datum		hash;
-	char	   *registered;
+	MoClientRow row;
 
-	mo_spi_exec1(&plan,
-				 "SELECT client_secret_hash, token_endpoint_auth_method, grant_types,"
-				 " last_used_at IS NULL OR last_used_at < now() - interval '1 hour'"
-				 " FROM clients WHERE client_id = $1",
-				 TEXTOID, CStringGetTextDatum(creds->client_id), 1);
-	if (SPI_processed == 0)
+	if (!mo_client_get(creds->client_id, &row))
 		return invalid_client(creds, client_addr, "unknown_client", err);
-	registered = mo_spi_text(2);
-	if (strcmp(registered, creds->method) != 0)
+	if (strcmp(row.auth_method, creds->method) != 0)
 		return invalid_client(creds, client_addr, "method_not_registered", err);
-	hash = mo_spi_datum(1, &isnull);
 	if (creds->secret != NULL &&
-		(isnull || !secret_matches(creds->secret, DatumGetByteaPP(hash))))
+		(row.secret_hash == NULL || !secret_matches(creds->secret, row.secret_hash)))
 		return invalid_client(creds, client_addr, "wrong_secret", err);
 	client->client_id = creds->client_id;
 	client->confidential = (creds->secret != NULL);
-	client->grant_types = mo_text_array_to_list(mo_spi_datum(3, &isnull));
-	*touch = DatumGetBool(mo_spi_datum(4, &isnull));
+	client->grant_types = row.grant_types;
+	*touch = row.last_used_at == DT_NOBEGIN ||
+		row.last_used_at < GetCurrentTransactionStartTimestamp() - TOUCH_INTERVAL;
 	return true;
 }
 

@@ -11,6 +11,7 @@
 #include "utils/guc.h"
 
 #include "lib/uri.h"
+#include "clients.h"
 #include "pending.h"
 
 PG_MODULE_MAGIC;
@@ -172,4 +173,5 @@ _PG_init(void)
 	mo_keys_init();
 	mo_scope_init();
 	mo_pending_init();
+	mo_clients_init();
 }

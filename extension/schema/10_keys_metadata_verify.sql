@@ -61,8 +61,9 @@ SET search_path = mcp_oauth, pg_catalog, pg_temp;
 -- EXECUTE: the endpoint functions above are granted to mcp_oauth_server and
 -- rotate_signing_key to nobody in 90_grants.sql.
 
--- Every backend keeps the signing keys, the request key and the scopes in
--- memory (keys.c, pending.c, scope.c); any change to one of these tables
+-- Every backend keeps the signing keys, the request key, the scopes and
+-- the client rows it used in memory (keys.c, pending.c, scope.c,
+-- clients.c); any change to one of these tables
 -- makes every backend reload its copy (at commit; the changing one at its
 -- next command).  Trigger only:
 -- EXECUTE stays revoked (90_grants.sql).
@@ -74,6 +75,10 @@ SET search_path = mcp_oauth, pg_catalog, pg_temp;
 
 CREATE TRIGGER signing_keys_changed
 	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON signing_keys
+	FOR EACH STATEMENT EXECUTE FUNCTION cached_table_changed();
+
+CREATE TRIGGER clients_changed
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON clients
 	FOR EACH STATEMENT EXECUTE FUNCTION cached_table_changed();
 
 CREATE TRIGGER request_key_changed

@@ -1,0 +1,193 @@
+/*
+ * clients.c
+ *		A per-backend copy of the client rows the endpoints read: every
+ *		authorization request and token request looks its client up, and a
+ *		client row rarely changes.
+ *
+ * Entries are loaded on first use and kept in a hash table keyed by
+ * client_id.  The clients table's statement trigger cached_table_changed()
+ * sends a relcache invalidation on any change (registration, deletion,
+ * the hourly last_used_at touch), which marks the whole copy stale; it is
+ * emptied at the next lookup, never under a caller, since callers get
+ * their own copy.  Unknown client_ids are not remembered, so the table
+ * holds only registered clients, and it is emptied when it reaches
+ * CLIENT_CACHE_MAX entries.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+
+#include "clients.h"
+
+#define CLIENT_CACHE_MAX	4096
+
+/* A cache entry: a MoClientRow whose memory belongs to the cache. */
+typedef struct ClientEntry
+{
+	char		key[NAMEDATALEN * 4];	/* client_id, or its first bytes */
+	MoClientRow row;
+} ClientEntry;
+
+static MoTableCache clients_cache = {"clients"};
+static HTAB *client_table = NULL;
+static MemoryContext client_cxt = NULL;
+
+/* Register the clients relcache callback (once, from _PG_init). */
+void
+mo_clients_init(void)
+{
+	mo_table_cache_register(&clients_cache);
+}
+
+/* The hash table, emptied first when the table changed or it is full. */
+static HTAB *
+table(void)
+{
+	HASHCTL		ctl;
+
+	if (client_table != NULL && !mo_table_cache_stale(&clients_cache) &&
+		hash_get_num_entries(client_table) < CLIENT_CACHE_MAX)
+		return client_table;
+	if (client_cxt == NULL)
+		client_cxt = AllocSetContextCreate(TopMemoryContext, "mcp_oauth clients",
+										   ALLOCSET_DEFAULT_SIZES);
+	MemoryContextReset(client_cxt);
+	(void) mo_table_cache_stale(&clients_cache);	/* loaded from now on */
+	ctl.keysize = sizeof(((ClientEntry *) 0)->key);
+	ctl.entrysize = sizeof(ClientEntry);
+	ctl.hcxt = client_cxt;
+	client_table = hash_create("mcp_oauth clients", 64, &ctl,
+							   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	return client_table;
+}
+
+/* A text[] column of the fetched row as a List of char *. */
+static List *
+text_list(int col)
+{
+	bool		isnull;
+	Datum		d = mo_spi_datum(col, &isnull);
+
+	return isnull ? NIL : mo_text_array_to_list(d);
+}
+
+/* A timestamptz column of the fetched row; DT_NOBEGIN when NULL. */
+static TimestampTz
+row_time(int col)
+{
+	bool		isnull;
+	Datum		d = mo_spi_datum(col, &isnull);
+
+	return isnull ? DT_NOBEGIN : DatumGetTimestampTz(d);
+}
+
+/* Read client_id's row into out (in the current context); false if none. */
+static bool
+fetch(const char *client_id, MoClientRow *out)
+{
+	static SPIPlanPtr plan = NULL;
+	Datum		values[1];
+	bool		isnull;
+	Datum		d;
+	bool		found;
+
+	mo_spi_connect();
+	mo_spi_plan(&plan,
+				"SELECT client_name, client_secret_hash, token_endpoint_auth_method,"
+				" redirect_uris, grant_types, scope, loopback_only, created_at,"
+				" last_used_at FROM mcp_oauth.clients"
+				" WHERE client_id OPERATOR(pg_catalog.=) $1",
+				1, (Oid[]) {TEXTOID});
+	values[0] = CStringGetTextDatum(client_id);
+	mo_spi_run(plan, values, 1);
+	found = SPI_processed == 1;
+	if (found)
+	{
+		MemoryContext old = MemoryContextSwitchTo(mo_spi_caller_context());
+
+		out->client_id = pstrdup(client_id);
+		out->client_name = mo_spi_text(1);
+		d = mo_spi_datum(2, &isnull);
+		out->secret_hash = isnull ? NULL : DatumGetByteaPCopy(d);
+		out->auth_method = mo_spi_text(3);
+		out->redirect_uris = text_list(4);
+		out->grant_types = text_list(5);
+		out->scope = mo_spi_text(6);
+		out->loopback_only = DatumGetBool(mo_spi_datum(7, &isnull));
+		out->created_at = row_time(8);
+		out->last_used_at = row_time(9);
+		MemoryContextSwitchTo(old);
+	}
+	mo_spi_finish();
+	return found;
+}
+
+/* A copy of the List of char * in list (in the current context). */
+static List *
+copy_strings(List *list)
+{
+	List	   *out = NIL;
+	ListCell   *lc;
+
+	foreach(lc, list)
+		out = lappend(out, pstrdup((const char *) lfirst(lc)));
+	return out;
+}
+
+/* A copy of src in the current context. */
+static void
+copy_row(const MoClientRow *src, MoClientRow *dst)
+{
+	dst->client_id = pstrdup(src->client_id);
+	dst->client_name = src->client_name ? pstrdup(src->client_name) : NULL;
+	dst->secret_hash = NULL;
+	if (src->secret_hash != NULL)
+	{
+		dst->secret_hash = palloc(VARSIZE(src->secret_hash));
+		memcpy(dst->secret_hash, src->secret_hash, VARSIZE(src->secret_hash));
+	}
+	dst->auth_method = pstrdup(src->auth_method);
+	dst->redirect_uris = copy_strings(src->redirect_uris);
+	dst->grant_types = copy_strings(src->grant_types);
+	dst->scope = src->scope ? pstrdup(src->scope) : NULL;
+	dst->loopback_only = src->loopback_only;
+	dst->created_at = src->created_at;
+	dst->last_used_at = src->last_used_at;
+}
+
+/*
+ * client_id's row as of this transaction, copied into the current memory
+ * context; false if there is no such client.
+ */
+bool
+mo_client_get(const char *client_id, MoClientRow *out)
+{
+	HTAB	   *t = table();
+	ClientEntry *e;
+	bool		found;
+	MemoryContext old;
+
+	memset(out, 0, sizeof(*out));
+	if (strlen(client_id) >= sizeof(e->key))
+		return fetch(client_id, out);	/* too long to key: not cached */
+	e = hash_search(t, client_id, HASH_FIND, NULL);
+	if (e != NULL)
+	{
+		copy_row(&e->row, out);
+		return true;
+	}
+	if (!fetch(client_id, out))
+		return false;
+	/* a change seen while fetching: the table is emptied at the next lookup */
+	if (!clients_cache.valid)
+		return true;
+	e = hash_search(t, client_id, HASH_ENTER, &found);
+	old = MemoryContextSwitchTo(client_cxt);
+	copy_row(out, &e->row);
+	MemoryContextSwitchTo(old);
+	return true;
+}

@@ -1,0 +1,28 @@
+/*
+ * clients.h
+ *		The per-backend copy of client rows (clients.c).
+ */
+#ifndef MCP_OAUTH_CLIENTS_H
+#define MCP_OAUTH_CLIENTS_H
+
+#include "mcp_oauth.h"
+
+/* A registered client, as the endpoints need it. */
+typedef struct MoClientRow
+{
+	char	   *client_id;
+	char	   *client_name;	/* NULL when it has none */
+	bytea	   *secret_hash;	/* SHA-256 of the secret; NULL for public clients */
+	char	   *auth_method;	/* token_endpoint_auth_method */
+	List	   *redirect_uris;	/* List of char * */
+	List	   *grant_types;	/* List of char * */
+	char	   *scope;			/* NULL: every known scope */
+	bool		loopback_only;
+	TimestampTz created_at;
+	TimestampTz last_used_at;	/* DT_NOBEGIN when never used */
+} MoClientRow;
+
+extern void mo_clients_init(void);
+extern bool mo_client_get(const char *client_id, MoClientRow *out);
+
+#endif
