@@ -282,16 +282,14 @@ mo_client_endpoint(FunctionCallInfo fcinfo, MoClientHandler handler)
 bool
 mo_lock_grant_of(MoGrantKey kind, Datum key, MoGrant *g)
 {
-	static SPIPlanPtr plans[3] = {NULL, NULL, NULL};
-	static const char *const sql[3] = {
+	static SPIPlanPtr plans[2] = {NULL, NULL};
+	static const char *const sql[2] = {
 		"SELECT " MO_GRANT_COLUMNS " FROM grants g WHERE g.grant_id ="
 		" (SELECT grant_id FROM authorization_codes WHERE code_hash = $1) FOR UPDATE OF g",
 		"SELECT " MO_GRANT_COLUMNS " FROM grants g WHERE g.grant_id ="
-		" (SELECT grant_id FROM refresh_tokens WHERE token_hash = $1) FOR UPDATE OF g",
-		"SELECT " MO_GRANT_COLUMNS " FROM grants g WHERE g.grant_id ="
-		" (SELECT grant_id FROM access_tokens WHERE jti = $1::uuid) FOR UPDATE OF g"
+		" (SELECT grant_id FROM refresh_tokens WHERE token_hash = $1) FOR UPDATE OF g"
 	};
-	static const Oid types[3] = {BYTEAOID, BYTEAOID, TEXTOID};
+	static const Oid types[2] = {BYTEAOID, BYTEAOID};
 
 	mo_spi_exec1(&plans[kind], sql[kind], types[kind], key, 1);
 	return mo_grant_from_row(g);

@@ -70,8 +70,7 @@ extern bool mo_lock_grant(int64 grant_id, MoGrant *g);
 typedef enum MoGrantKey
 {
 	MO_CODE,					/* SHA-256 of an authorization code (bytea) */
-	MO_REFRESH_TOKEN,			/* SHA-256 of a refresh token (bytea) */
-	MO_ACCESS_TOKEN				/* jti of an access token (text) */
+	MO_REFRESH_TOKEN			/* SHA-256 of a refresh token (bytea) */
 } MoGrantKey;
 
 /*

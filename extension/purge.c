@@ -32,7 +32,7 @@ static const char *const purge_kind_names[PURGE_NKINDS] = {
 	"used_requests",
 	"authorization_codes",
 	"refresh_tokens",
-	"access_tokens",
+	"revoked_access_tokens",
 	"grants",
 	"login_sessions",
 	"rate_limits",
@@ -67,7 +67,6 @@ static const PurgeStep purge_steps[] = {
 	"  AND NOT EXISTS (SELECT FROM mcp_oauth.authorization_codes x"
 	"   WHERE x.grant_id = g.grant_id AND x.expires_at >= now())"
 	"  AND NOT EXISTS (SELECT FROM mcp_oauth.refresh_tokens r WHERE r.grant_id = g.grant_id)"
-	"  AND NOT EXISTS (SELECT FROM mcp_oauth.access_tokens a WHERE a.grant_id = g.grant_id)"
 	"  RETURNING 1)"
 	" SELECT (SELECT count(*) FROM c), (SELECT count(*) FROM g)"},
 
@@ -75,19 +74,28 @@ static const PurgeStep purge_steps[] = {
 	"WITH d AS (DELETE FROM mcp_oauth.refresh_tokens"
 	" WHERE expires_at < now() RETURNING 1) SELECT count(*) FROM d"},
 
+	/* denied access tokens past their expiry (and the leeway) */
 	{{PURGE_ACCESS_TOKENS, -1},
-	"WITH d AS (DELETE FROM mcp_oauth.access_tokens"
+	"WITH d AS (DELETE FROM mcp_oauth.revoked_access_tokens"
 	" WHERE expires_at < now() - make_interval(secs => $1) RETURNING 1)"
 	" SELECT count(*) FROM d"},
 
-	/* revoked or expired grants with no code or token left */
+	/*
+	 * revoked grants, and expired ones whose last access tokens have expired
+	 * too (issued until the grant expired; were the lifetime shortened since,
+	 * older tokens only end early), with no code or refresh token left; and
+	 * the denied access tokens of those grants
+	 */
 	{{PURGE_GRANTS, -1},
 	"WITH d AS (DELETE FROM mcp_oauth.grants g"
-	" WHERE (g.revoked_at IS NOT NULL OR g.expires_at < now())"
+	" WHERE (g.revoked_at IS NOT NULL"
+	"  OR g.expires_at < now() - make_interval(secs => $1 + $2))"
 	" AND NOT EXISTS (SELECT FROM mcp_oauth.authorization_codes c WHERE c.grant_id = g.grant_id)"
 	" AND NOT EXISTS (SELECT FROM mcp_oauth.refresh_tokens r WHERE r.grant_id = g.grant_id)"
-	" AND NOT EXISTS (SELECT FROM mcp_oauth.access_tokens a WHERE a.grant_id = g.grant_id)"
-	" RETURNING 1) SELECT count(*) FROM d"},
+	" RETURNING g.grant_id),"
+	" a AS (DELETE FROM mcp_oauth.revoked_access_tokens a"
+	"  WHERE a.grant_id IN (SELECT grant_id FROM d))"
+	" SELECT count(*) FROM d"},
 
 	{{PURGE_SESSIONS, -1},
 	"WITH d AS (DELETE FROM mcp_oauth.login_sessions"

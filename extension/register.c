@@ -1068,7 +1068,7 @@ client_delete(const char *client_id)
 				"  WHERE grant_id IN (SELECT grant_id FROM g)),"
 				" r AS (DELETE FROM refresh_tokens"
 				"  WHERE grant_id IN (SELECT grant_id FROM g)),"
-				" a AS (DELETE FROM access_tokens"
+				" a AS (DELETE FROM revoked_access_tokens"
 				"  WHERE grant_id IN (SELECT grant_id FROM g)),"
 				" d AS (DELETE FROM clients WHERE client_id = $1 RETURNING 1)"
 				" SELECT (SELECT count(*) FROM g) FROM d",

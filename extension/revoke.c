@@ -58,7 +58,6 @@ mo_revoke_grant(int64 grant_id, const char *reason)
 {
 	static SPIPlanPtr grant_plan = NULL;
 	static SPIPlanPtr refresh_plan = NULL;
-	static SPIPlanPtr access_plan = NULL;
 
 	mo_spi_connect();
 	run_grant_update(&grant_plan,
@@ -67,10 +66,6 @@ mo_revoke_grant(int64 grant_id, const char *reason)
 					 grant_id, reason);
 	run_grant_update(&refresh_plan,
 					 "UPDATE refresh_tokens SET revoked_at = now()"
-					 " WHERE grant_id = $1 AND revoked_at IS NULL",
-					 grant_id, NULL);
-	run_grant_update(&access_plan,
-					 "UPDATE access_tokens SET revoked_at = now()"
 					 " WHERE grant_id = $1 AND revoked_at IS NULL",
 					 grant_id, NULL);
 	mo_spi_finish();
@@ -166,16 +161,22 @@ claim_number(const jwt_parsed *jwt, const char *name)
 	return (m != NULL && m->type == JSON_NUMBER) ? (int64) m->number : 0;
 }
 
-/* Mark one access token revoked. */
+/* Deny one access token of grant_id until it expires (at exp, Unix time). */
 static void
-revoke_jti(const char *jti)
+revoke_jti(const char *jti, int64 grant_id, int64 exp)
 {
 	static SPIPlanPtr plan = NULL;
+	Oid			types[3] = {TEXTOID, INT8OID, INT8OID};
+	Datum		values[3];
 
-	mo_spi_exec1(&plan,
-				 "UPDATE access_tokens SET revoked_at = now()"
-				 " WHERE jti = $1::uuid AND revoked_at IS NULL",
-				 TEXTOID, CStringGetTextDatum(jti), 0);
+	mo_spi_plan(&plan,
+				"INSERT INTO revoked_access_tokens (jti, grant_id, expires_at)"
+				" VALUES ($1::uuid, $2, to_timestamp($3)) ON CONFLICT DO NOTHING",
+				3, types);
+	values[0] = CStringGetTextDatum(jti);
+	values[1] = Int64GetDatum(grant_id);
+	values[2] = Int64GetDatum(exp);
+	mo_spi_run(plan, values, 0);
 }
 
 /* A verified access token of the client: revoke it alone. */
@@ -188,10 +189,10 @@ revoke_access(const char *token, const MoClient *client, const char *client_addr
 
 	if (!verified_jwt(token, &jwt) || (jti = claim_string(&jwt, "jti")) == NULL)
 		return;
-	if (!mo_lock_grant_of(MO_ACCESS_TOKEN, CStringGetTextDatum(jti), &g) ||
+	if (!mo_lock_grant(claim_number(&jwt, "grant_id"), &g) ||
 		strcmp(g.client_id, client->client_id) != 0)
 		return;
-	revoke_jti(jti);
+	revoke_jti(jti, g.grant_id, claim_number(&jwt, "exp"));
 	mo_token_cache_invalidate();
 	audit_revoked(&g, client_addr, "access_token");
 }

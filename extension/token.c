@@ -81,9 +81,12 @@ typedef struct Consumed
 	const char *rotated_token;	/* ... whose successor is sealed under it */
 } Consumed;
 
-/* A signed access token for the grant, with jti and expiry as its claims say. */
+/*
+ * A signed access token for the grant (RFC 9068 claims, and grant_id: the
+ * grant it belongs to, whose revocation ends it; no row is kept per token).
+ */
 static char *
-sign_access_token(const MoGrant *g, List *scopes, const char *jti, int64 now)
+sign_access_token(const MoGrant *g, List *scopes, int64 now)
 {
 	StringInfoData claims;
 
@@ -95,8 +98,9 @@ sign_access_token(const MoGrant *g, List *scopes, const char *jti, int64 now)
 	mo_json_int(&claims, "exp", now + mo_access_token_lifetime);
 	mo_json_int(&claims, "iat", now);
 	mo_json_int(&claims, "nbf", now);
-	mo_json_string(&claims, "jti", jti);
+	mo_json_string(&claims, "jti", mo_random_uuid());
 	mo_json_string(&claims, "client_id", g->client_id);
+	mo_json_int(&claims, "grant_id", g->grant_id);
 	mo_json_string(&claims, "scope", mo_scope_join(scopes));
 	appendStringInfoChar(&claims, '}');
 	return mo_sign_claims(claims.data);
@@ -138,47 +142,44 @@ record_sql(int which)
 
 	initStringInfo(&sql);
 	appendStringInfoString(&sql,
-						   "WITH a AS (INSERT INTO access_tokens (jti, grant_id, expires_at)"
-						   "  VALUES ($1::uuid, $2, to_timestamp($3))),"
-						   " l AS (INSERT INTO audit_log"
+						   "WITH l AS (INSERT INTO audit_log"
 						   "  (event, subject, client_id, client_addr, grant_id, detail)"
-						   "  VALUES ($7, $8, $9, $10::inet, $2, $11::jsonb))");
+						   "  VALUES ($5, $6, $7, $8::inet, $1, $9::jsonb))");
 	if (which & RECORD_REFRESH)
 		appendStringInfoString(&sql,
 							   ", r AS (INSERT INTO refresh_tokens"
 							   "  (token_hash, grant_id, scopes, expires_at)"
-							   "  VALUES ($4, $2, $5, $6))");
+							   "  VALUES ($2, $1, $3, $4))");
 	if (which & RECORD_CODE)
 		appendStringInfoString(&sql,
 							   ", c AS (UPDATE authorization_codes SET redeemed_at = now()"
-							   "  WHERE code_hash = $12)");
+							   "  WHERE code_hash = $10)");
 	if (which & RECORD_ROTATED)
 		appendStringInfoString(&sql,
 							   ", o AS (UPDATE refresh_tokens"
-							   "  SET rotated_at = now(), successor_sealed = $14"
-							   "  WHERE token_hash = $13)");
+							   "  SET rotated_at = now(), successor_sealed = $12"
+							   "  WHERE token_hash = $11)");
 	appendStringInfoString(&sql, " SELECT");
 	return sql.data;
 }
 
 /*
  * Everything a token response writes, in one statement (lock order is kept:
- * the grant and the code or old token were locked before): the jti row, the
- * new refresh token (when refresh_hash; it lives for the idle lifetime,
- * capped by the grant's), the audit row, the code redeemed or the old
- * refresh token rotated with its successor sealed.
+ * the grant and the code or old token were locked before): the new refresh
+ * token (when refresh_hash; it lives for the idle lifetime, capped by the
+ * grant's), the audit row, the code redeemed or the old refresh token
+ * rotated with its successor sealed.  The access token needs no row.
  */
 static void
-record_issue(const MoGrant *g, const char *jti, int64 exp, bytea *refresh_hash,
-			 List *refresh_scopes, const Consumed *used, bytea *sealed,
-			 const char *client_addr, const char *event, const char *detail)
+record_issue(const MoGrant *g, bytea *refresh_hash, List *refresh_scopes,
+			 const Consumed *used, bytea *sealed, const char *client_addr,
+			 const char *event, const char *detail)
 {
 	static SPIPlanPtr plans[RECORD_NPLANS];
-	Oid			types[14] = {TEXTOID, INT8OID, INT8OID, BYTEAOID, TEXTARRAYOID,
-		TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, BYTEAOID,
-	BYTEAOID, BYTEAOID};
-	Datum		values[14];
-	char		nulls[14];
+	Oid			types[12] = {INT8OID, BYTEAOID, TEXTARRAYOID, TIMESTAMPTZOID,
+		TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, BYTEAOID, BYTEAOID, BYTEAOID};
+	Datum		values[12];
+	char		nulls[12];
 	int			which = (refresh_hash ? RECORD_REFRESH : 0) |
 		(used->code_hash ? RECORD_CODE : 0) |
 		(used->rotated_hash ? RECORD_ROTATED : 0);
@@ -186,24 +187,22 @@ record_issue(const MoGrant *g, const char *jti, int64 exp, bytea *refresh_hash,
 		(TimestampTz) mo_refresh_idle_lifetime * USECS_PER_SEC;
 
 	if (plans[which] == NULL)
-		mo_spi_plan(&plans[which], record_sql(which), 14, types);
+		mo_spi_plan(&plans[which], record_sql(which), 12, types);
 	memset(nulls, ' ', sizeof(nulls));
-	values[0] = CStringGetTextDatum(jti);
-	values[1] = Int64GetDatum(g->grant_id);
-	values[2] = Int64GetDatum(exp);
-	set_bytea(values, nulls, 3, refresh_hash);
-	values[4] = mo_list_to_text_array(refresh_scopes);
-	values[5] = TimestampTzGetDatum(Min(idle_end, g->expires_at));
-	values[6] = CStringGetTextDatum(event);
-	values[7] = CStringGetTextDatum(g->subject);
-	values[8] = CStringGetTextDatum(g->client_id);
-	values[9] = client_addr ? CStringGetTextDatum(client_addr) : (Datum) 0;
-	nulls[9] = client_addr ? ' ' : 'n';
-	values[10] = detail ? CStringGetTextDatum(detail) : (Datum) 0;
-	nulls[10] = detail ? ' ' : 'n';
-	set_bytea(values, nulls, 11, used->code_hash);
-	set_bytea(values, nulls, 12, used->rotated_hash);
-	set_bytea(values, nulls, 13, sealed);
+	values[0] = Int64GetDatum(g->grant_id);
+	set_bytea(values, nulls, 1, refresh_hash);
+	values[2] = mo_list_to_text_array(refresh_scopes);
+	values[3] = TimestampTzGetDatum(Min(idle_end, g->expires_at));
+	values[4] = CStringGetTextDatum(event);
+	values[5] = CStringGetTextDatum(g->subject);
+	values[6] = CStringGetTextDatum(g->client_id);
+	values[7] = client_addr ? CStringGetTextDatum(client_addr) : (Datum) 0;
+	nulls[7] = client_addr ? ' ' : 'n';
+	values[8] = detail ? CStringGetTextDatum(detail) : (Datum) 0;
+	nulls[8] = detail ? ' ' : 'n';
+	set_bytea(values, nulls, 9, used->code_hash);
+	set_bytea(values, nulls, 10, used->rotated_hash);
+	set_bytea(values, nulls, 11, sealed);
 	if (SPI_execute_plan(plans[which], values, nulls, false, 0) < 0)
 		elog(ERROR, "could not record issued tokens");
 }
@@ -224,8 +223,7 @@ issue_tokens(const MoGrant *g, const MoClient *client, List *access_scopes,
 	MemoryContext cxt = CurrentMemoryContext;
 	StringInfoData body;
 	int64		now = now_unix();
-	char	   *jti = mo_random_uuid();
-	char	   *access = sign_access_token(g, access_scopes, jti, now);
+	char	   *access = sign_access_token(g, access_scopes, now);
 	bytea	   *refresh_hash = NULL;
 
 	if (refresh_token == NULL &&
@@ -235,8 +233,7 @@ issue_tokens(const MoGrant *g, const MoClient *client, List *access_scopes,
 		refresh_hash = mo_sha256(refresh_token);
 	}
 	used = used ? used : &nothing;
-	record_issue(g, jti, now + mo_access_token_lifetime, refresh_hash,
-				 refresh_scopes, used,
+	record_issue(g, refresh_hash, refresh_scopes, used,
 				 used->rotated_hash && refresh_token ?
 				 seal_successor(used->rotated_token, refresh_token) : NULL,
 				 client_addr, event, detail);

@@ -339,30 +339,50 @@ uuid_shaped(const char *s)
 	return true;
 }
 
-/* The jti's access_tokens row and grant: present, unrevoked, same subject and client. */
+/* The grant_id claim into *grant_id; false if absent or not a positive integer. */
+static bool
+claim_grant_id(const json_doc *claims, int64 *grant_id)
+{
+	const json_member *m = json_get(claims, "grant_id");
+
+	if (m == NULL || m->type != JSON_NUMBER || m->number < 1 ||
+		m->number > 1e15 || m->number != (double) (int64) m->number)
+		return false;
+	*grant_id = (int64) m->number;
+	return true;
+}
+
+/*
+ * The token's grant: present, unrevoked, same subject and client; and the
+ * token not revoked by itself (revoked_access_tokens).
+ */
 static const char *
-check_jti(const char *jti, const Verified *v)
+check_grant(const json_doc *claims, const char *jti, const Verified *v)
 {
 	static SPIPlanPtr plan = NULL;
-	Datum		values[1];
+	Datum		values[2];
 	HeapTuple	row;
 	TupleDesc	desc;
 	bool		isnull;
+	int64		grant_id;
 	const char *reason = NULL;
 
 	if (!uuid_shaped(jti))
 		return "malformed jti";
+	if (!claim_grant_id(claims, &grant_id))
+		return "missing or malformed grant_id";
 	mo_spi_connect();
-	mo_spi_plan(&plan, "SELECT a.revoked_at IS NULL AND g.revoked_at IS NULL,"
+	mo_spi_plan(&plan, "SELECT g.revoked_at IS NULL AND NOT EXISTS"
+				" (SELECT FROM mcp_oauth.revoked_access_tokens r"
+				" WHERE r.jti OPERATOR(pg_catalog.=) $2),"
 				" g.subject, g.client_id"
-				" FROM mcp_oauth.access_tokens a"
-				" JOIN mcp_oauth.grants g"
-				" ON g.grant_id OPERATOR(pg_catalog.=) a.grant_id"
-				" WHERE a.jti OPERATOR(pg_catalog.=) $1",
-				1, (Oid[]) {UUIDOID});
-	values[0] = DirectFunctionCall1(uuid_in, CStringGetDatum(jti));
+				" FROM mcp_oauth.grants g"
+				" WHERE g.grant_id OPERATOR(pg_catalog.=) $1",
+				2, (Oid[]) {INT8OID, UUIDOID});
+	values[0] = Int64GetDatum(grant_id);
+	values[1] = DirectFunctionCall1(uuid_in, CStringGetDatum(jti));
 	if (SPI_execute_plan(plan, values, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not look up access token");
+		elog(ERROR, "could not look up the grant of an access token");
 	if (SPI_processed == 0)
 		reason = "unknown token";
 	else
@@ -420,7 +440,7 @@ verify_jwt(const char *token, const char *configured, Verified *v)
 	if (json_get(&p.claims, "scope") != NULL &&
 		(scope == NULL || !mo_scope_parse(scope, &v->scopes)))
 		return "malformed scope";
-	return check_jti(jti, v);
+	return check_grant(&p.claims, jti, v);
 }
 
 /* Record that a PAT was used, at most once an hour (the hot path stays read-only). */

@@ -72,7 +72,9 @@ run_layer() {
 	local name=$1; shift
 	local log="tests/out/$name.log"
 	echo "== $name"
-	"$@" 2>&1 | tee "$log"
+	# the layer's processes do not hold the lock: one left behind by a
+	# failed test must not block the next make test
+	"$@" 9>&- 2>&1 | tee "$log"
 	tally "$name" "${PIPESTATUS[0]}" "$log"
 }
 

@@ -25,8 +25,9 @@ WITH ins AS (
 		('abandoned', 'purge-app', interval '30 days', false),	-- code expired unredeemed: goes
 		('redeemed', 'purge-app', interval '30 days', false),	-- code used, refresh token lives: stays
 		('revoked_done', 'purge-app', interval '30 days', true),	-- revoked, token long expired: goes
-		('revoked_recent', 'purge-app', interval '30 days', true),	-- revoked, token within leeway: stays
+		('revoked_recent', 'purge-app', interval '30 days', true),	-- revoked (its tokens are dead): goes
 		('expired', 'purge-app', interval '-1 day', false),	-- expired, refresh token expired: goes
+		('expired_recent', 'purge-app', interval '-5 minutes', false),	-- its access tokens may live: stays
 		('live', 'purge-app', interval '30 days', false),	-- stays
 		('pending', 'purge-app', interval '30 days', false),	-- code not yet expired: stays
 		('client', 'purge-dyn-granted', interval '30 days', false)	-- keeps its client
@@ -48,7 +49,9 @@ SELECT sha256(convert_to('purge-rt-' || k, 'UTF8')), id, '{mcp:tools}', now() + 
 					  ('expired', interval '-1 second'),
 					  ('live', interval '1 day')) v(k2, e) ON g.k = v.k2;
 
-INSERT INTO mcp_oauth.access_tokens (jti, grant_id, expires_at)
+-- access tokens revoked one by one: past expiry and the leeway (goes),
+-- within the leeway, not expired (stay)
+INSERT INTO mcp_oauth.revoked_access_tokens (jti, grant_id, expires_at)
 SELECT gen_random_uuid(), id, now() + e
   FROM g JOIN (VALUES ('revoked_done', interval '-90 seconds'),
 					  ('revoked_recent', interval '-30 seconds'),
@@ -88,7 +91,7 @@ VALUES ('purge-kid-old', 'ES256', 'none', '{}', now() - interval '10 days',
 SELECT p.what, p.deleted >= v.n AS purged_enough
   FROM mcp_oauth.purge_expired() WITH ORDINALITY p(what, deleted, i)
   LEFT JOIN (VALUES ('used_requests', 1), ('authorization_codes', 2),
-			   ('refresh_tokens', 1), ('access_tokens', 1), ('grants', 3),
+			   ('refresh_tokens', 1), ('revoked_access_tokens', 1), ('grants', 4),
 			   ('login_sessions', 1), ('rate_limits', 1), ('signing_keys', 1),
 			   ('clients', 2)) v(w, n) ON p.what = v.w
  ORDER BY p.i;
@@ -101,8 +104,8 @@ SELECT g.k, count(c.*) AS codes
   FROM g JOIN mcp_oauth.authorization_codes c ON c.grant_id = g.id GROUP BY g.k ORDER BY g.k;
 SELECT g.k, count(r.*) AS refresh_tokens
   FROM g JOIN mcp_oauth.refresh_tokens r ON r.grant_id = g.id GROUP BY g.k ORDER BY g.k;
-SELECT g.k, count(a.*) AS access_tokens
-  FROM g JOIN mcp_oauth.access_tokens a ON a.grant_id = g.id GROUP BY g.k ORDER BY g.k;
+SELECT g.k, count(a.*) AS revoked_access_tokens
+  FROM g JOIN mcp_oauth.revoked_access_tokens a ON a.grant_id = g.id GROUP BY g.k ORDER BY g.k;
 SELECT array_agg(r.k ORDER BY r.k) AS used_requests_kept
   FROM mcp_oauth.used_requests u
   JOIN (VALUES ('old'), ('leeway'), ('new')) r(k) ON u.nonce_hash = sha256(convert_to('purge-req-' || r.k, 'UTF8'));
@@ -117,7 +120,7 @@ SELECT count(*) AS audit_rows_kept FROM mcp_oauth.audit_log WHERE subject = 'pur
 SELECT count(*) AS runs FROM mcp_oauth.purge_expired() WHERE what = 'clients';
 SELECT client_id FROM mcp_oauth.clients WHERE client_id LIKE 'purge-%' ORDER BY client_id;
 SELECT detail ?& ARRAY['used_requests', 'authorization_codes', 'refresh_tokens',
-					   'access_tokens', 'grants', 'login_sessions', 'rate_limits',
+					   'revoked_access_tokens', 'grants', 'login_sessions', 'rate_limits',
 					   'signing_keys', 'clients'] AS audited
   FROM mcp_oauth.audit_log WHERE event = 'purged' ORDER BY audit_id DESC LIMIT 1;
 

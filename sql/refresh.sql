@@ -117,8 +117,7 @@ WHERE token_hash = pg_temp.h(:'t0');
 SELECT (r).status, (r).body::json->>'error' AS error, (r).cache_control
 FROM pg_temp.refresh(:'t0') r;
 SELECT revoked_reason,
-	   (SELECT bool_and(revoked_at IS NOT NULL) FROM mcp_oauth.refresh_tokens t WHERE t.grant_id = g.grant_id) AS refresh_revoked,
-	   (SELECT bool_and(revoked_at IS NOT NULL) FROM mcp_oauth.access_tokens a WHERE a.grant_id = g.grant_id) AS access_revoked
+	   (SELECT bool_and(revoked_at IS NOT NULL) FROM mcp_oauth.refresh_tokens t WHERE t.grant_id = g.grant_id) AS refresh_revoked
 FROM mcp_oauth.grants g WHERE grant_id = pg_temp.gid(:'t0');
 SELECT count(*) AS reuse_audit FROM mcp_oauth.audit_log
 WHERE event = 'refresh_reuse_detected' AND grant_id = pg_temp.gid(:'t0');

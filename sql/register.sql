@@ -297,24 +297,24 @@ c AS (
 r AS (
 	INSERT INTO mcp_oauth.refresh_tokens (token_hash, grant_id, scopes, expires_at)
 	SELECT sha256(('reg-rt-' || client_id)::bytea), grant_id, '{mcp:tools}', now() + interval '1 day' FROM g)
-INSERT INTO mcp_oauth.access_tokens (jti, grant_id, expires_at)
+INSERT INTO mcp_oauth.revoked_access_tokens (jti, grant_id, expires_at)
 SELECT gen_random_uuid(), grant_id, now() + interval '15 minutes' FROM g;
 SELECT mcp_oauth.delete_client('reg-static');
 SELECT g.client_id,
 	   (SELECT count(*) FROM mcp_oauth.authorization_codes c WHERE c.grant_id = g.grant_id) AS codes,
 	   (SELECT count(*) FROM mcp_oauth.refresh_tokens t WHERE t.grant_id = g.grant_id) AS refresh,
-	   (SELECT count(*) FROM mcp_oauth.access_tokens a WHERE a.grant_id = g.grant_id) AS access
+	   (SELECT count(*) FROM mcp_oauth.revoked_access_tokens a WHERE a.grant_id = g.grant_id) AS denied_access
   FROM mcp_oauth.grants g WHERE g.subject = 'reg-user' ORDER BY 1;
 SELECT (SELECT count(*) FROM mcp_oauth.authorization_codes c
 		 WHERE NOT EXISTS (SELECT FROM mcp_oauth.grants g WHERE g.grant_id = c.grant_id)) AS orphan_codes,
 	   (SELECT count(*) FROM mcp_oauth.refresh_tokens t
 		 WHERE NOT EXISTS (SELECT FROM mcp_oauth.grants g WHERE g.grant_id = t.grant_id)) AS orphan_refresh,
-	   (SELECT count(*) FROM mcp_oauth.access_tokens a
-		 WHERE NOT EXISTS (SELECT FROM mcp_oauth.grants g WHERE g.grant_id = a.grant_id)) AS orphan_access;
+	   (SELECT count(*) FROM mcp_oauth.revoked_access_tokens a
+		 WHERE NOT EXISTS (SELECT FROM mcp_oauth.grants g WHERE g.grant_id = a.grant_id)) AS orphan_denied;
 WITH g AS (DELETE FROM mcp_oauth.grants WHERE subject = 'reg-user' RETURNING grant_id),
 c AS (DELETE FROM mcp_oauth.authorization_codes WHERE grant_id IN (SELECT grant_id FROM g)),
 r AS (DELETE FROM mcp_oauth.refresh_tokens WHERE grant_id IN (SELECT grant_id FROM g))
-DELETE FROM mcp_oauth.access_tokens WHERE grant_id IN (SELECT grant_id FROM g);
+DELETE FROM mcp_oauth.revoked_access_tokens WHERE grant_id IN (SELECT grant_id FROM g);
 SELECT event, detail->>'grants_revoked' AS grants_revoked FROM mcp_oauth.audit_log
 WHERE client_id = 'reg-static' ORDER BY audit_id;
 SELECT mcp_oauth.delete_client('reg-static');

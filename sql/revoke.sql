@@ -76,6 +76,11 @@ CREATE FUNCTION pg_temp.rt(n text) RETURNS text
 LANGUAGE sql AS $$ SELECT j->>'refresh_token' FROM t WHERE name = n $$;
 CREATE FUNCTION pg_temp.at(n text) RETURNS text
 LANGUAGE sql AS $$ SELECT j->>'access_token' FROM t WHERE name = n $$;
+-- The claims of a JWT.
+CREATE FUNCTION pg_temp.claims(jwt text) RETURNS json LANGUAGE sql AS $$
+	SELECT convert_from(decode(rpad(translate(split_part(jwt, '.', 2), '-_', '+/'),
+		(length(split_part(jwt, '.', 2)) + 3) / 4 * 4, '='), 'base64'), 'UTF8')::json
+$$;
 
 -- RFC 7009 --
 
@@ -102,8 +107,7 @@ SELECT revoked_at IS NULL AS alive FROM mcp_oauth.grants WHERE grant_id = pg_tem
 SELECT (r).status, (r).body
 FROM pg_temp.rev('client_id=rev-public&token_type_hint=access_token&token=' || pg_temp.rt('a')) r;
 SELECT revoked_reason,
-	   (SELECT bool_and(revoked_at IS NOT NULL) FROM mcp_oauth.refresh_tokens x WHERE x.grant_id = g.grant_id) AS refresh_revoked,
-	   (SELECT bool_and(revoked_at IS NOT NULL) FROM mcp_oauth.access_tokens x WHERE x.grant_id = g.grant_id) AS access_revoked
+	   (SELECT bool_and(revoked_at IS NOT NULL) FROM mcp_oauth.refresh_tokens x WHERE x.grant_id = g.grant_id) AS refresh_revoked
 FROM mcp_oauth.grants g WHERE grant_id = pg_temp.gid(pg_temp.rt('a'));
 SELECT (mcp_oauth.verify_access_token(pg_temp.at('a'), 'https://mcp.example.com/mcp')).active;
 SELECT (r).status, (r).body::json->>'error' AS error
@@ -124,8 +128,9 @@ SELECT (mcp_oauth.verify_access_token(pg_temp.at('b'), 'https://mcp.example.com/
 SELECT (r).status, (r).body
 FROM pg_temp.rev('client_id=rev-public&token_type_hint=refresh_token&token=' || pg_temp.at('b')) r;
 SELECT (mcp_oauth.verify_access_token(pg_temp.at('b'), 'https://mcp.example.com/mcp')).active;
-SELECT count(*) FILTER (WHERE revoked_at IS NOT NULL) AS revoked_access
-FROM mcp_oauth.access_tokens WHERE grant_id = pg_temp.gid(pg_temp.rt('b'));
+SELECT count(*) AS revoked_access, bool_and(jti::text = pg_temp.claims(pg_temp.at('b'))->>'jti') AS that_jti,
+	   bool_and(expires_at = to_timestamp((pg_temp.claims(pg_temp.at('b'))->>'exp')::bigint)) AS until_it_expires
+FROM mcp_oauth.revoked_access_tokens WHERE grant_id = pg_temp.gid(pg_temp.rt('b'));
 SELECT revoked_at IS NULL AS grant_alive FROM mcp_oauth.grants WHERE grant_id = pg_temp.gid(pg_temp.rt('b'));
 SELECT (r).status FROM mcp_oauth.token('application/x-www-form-urlencoded', NULL,
 	'grant_type=refresh_token&client_id=rev-public&refresh_token=' || pg_temp.rt('b'), NULL) r;

@@ -104,8 +104,8 @@ SELECT c->>'iss' AS iss, c->>'sub' AS sub, c->>'aud' AS aud, c->>'client_id' AS 
 	   c->>'scope' AS scope, (c->>'exp')::bigint - (c->>'iat')::bigint AS lifetime,
 	   c->>'nbf' = c->>'iat' AS nbf_is_iat,
 	   abs((c->>'iat')::bigint - extract(epoch FROM now())) < 60 AS iat_now,
-	   EXISTS (SELECT FROM mcp_oauth.access_tokens a
-			   WHERE a.jti::text = c->>'jti' AND a.grant_id = pg_temp.code_grant(code)) AS jti_recorded
+	   c->>'jti' ~ '^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$' AS jti_uuid,
+	   (c->>'grant_id')::bigint = pg_temp.code_grant(code) AS names_its_grant
 FROM (SELECT pg_temp.claims((r).body::json->>'access_token') c, code FROM res WHERE name = 'ok') s;
 -- Stored as hashes only; the refresh token belongs to the grant.
 SELECT t.grant_id = pg_temp.code_grant(code) AS same_grant, t.scopes,
@@ -128,7 +128,8 @@ FROM (SELECT pg_temp.tok('grant_type=authorization_code&client_id=tok-public'
 	|| '&code=' || code || '&redirect_uri=https://app.example.com/cb'
 	|| '&code_verifier=' || :'v1') r FROM res WHERE name = 'ok') s;
 SELECT g.revoked_at IS NOT NULL AS grant_revoked, g.revoked_reason,
-	   (SELECT bool_and(revoked_at IS NOT NULL) FROM mcp_oauth.access_tokens a WHERE a.grant_id = g.grant_id) AS access_revoked,
+	   NOT (mcp_oauth.verify_access_token((r).body::json->>'access_token',
+										  'https://mcp.example.com/mcp')).active AS access_refused,
 	   (SELECT bool_and(revoked_at IS NOT NULL) FROM mcp_oauth.refresh_tokens t WHERE t.grant_id = g.grant_id) AS refresh_revoked
 FROM mcp_oauth.grants g, res WHERE name = 'ok' AND g.grant_id = pg_temp.code_grant(code);
 SELECT count(*) AS replay_audited FROM mcp_oauth.audit_log, res

@@ -46,9 +46,9 @@ CREATE FUNCTION pg_temp.part(jwt text, n int) RETURNS json LANGUAGE sql AS $$
 	SELECT convert_from(decode(rpad(translate(split_part(jwt, '.', n), '-_', '+/'),
 		(length(split_part(jwt, '.', n)) + 3) / 4 * 4, '='), 'base64'), 'UTF8')::json
 $$;
--- The grant of a JWT, by its jti.
+-- The grant a JWT names.
 CREATE FUNCTION pg_temp.gid(jwt text) RETURNS bigint LANGUAGE sql AS $$
-	SELECT grant_id FROM mcp_oauth.access_tokens WHERE jti = (pg_temp.part(jwt, 2)->>'jti')::uuid
+	SELECT (pg_temp.part(jwt, 2)->>'grant_id')::bigint
 $$;
 
 -- A superuser-only test hook of keys.c (not in the extension script): sign
@@ -219,7 +219,15 @@ SELECT 'aud other', pg_temp.v(pg_temp.forge(:'t4', '{"aud":"https://other.exampl
 UNION ALL
 SELECT 'no aud', pg_temp.v(pg_temp.sign((pg_temp.part(:'t4', 2)::jsonb - 'aud')::text))
 UNION ALL
-SELECT 'unknown jti', pg_temp.v(pg_temp.forge(:'t4', jsonb_build_object('jti', gen_random_uuid())))
+SELECT 'unknown grant', pg_temp.v(pg_temp.forge(:'t4', '{"grant_id":999999999}'))
+UNION ALL
+SELECT 'no grant_id', pg_temp.v(pg_temp.sign((pg_temp.part(:'t4', 2)::jsonb - 'grant_id')::text))
+UNION ALL
+SELECT 'grant_id a string', pg_temp.v(pg_temp.forge(:'t4', jsonb_build_object('grant_id', pg_temp.gid(:'t4')::text)))
+UNION ALL
+SELECT 'grant_id fractional', pg_temp.v(pg_temp.forge(:'t4', jsonb_build_object('grant_id', pg_temp.gid(:'t4') + 0.5)))
+UNION ALL
+SELECT 'another grant', pg_temp.v(pg_temp.forge(:'t4', jsonb_build_object('grant_id', pg_temp.gid(:'t2'))))
 UNION ALL
 SELECT 'malformed jti', pg_temp.v(pg_temp.forge(:'t4', '{"jti":"not-a-uuid"}'))
 UNION ALL
@@ -267,7 +275,8 @@ SELECT pg_temp.v(:'t2') AS t2_same_transaction;
 COMMIT;
 -- a single revoked access token
 SELECT pg_temp.v(:'t3', 'https://other.example.com/') AS t3_before;
-UPDATE mcp_oauth.access_tokens SET revoked_at = now() WHERE jti = (pg_temp.part(:'t3', 2)->>'jti')::uuid;
+INSERT INTO mcp_oauth.revoked_access_tokens (jti, grant_id, expires_at)
+VALUES ((pg_temp.part(:'t3', 2)->>'jti')::uuid, pg_temp.gid(:'t3'), now() + interval '15 minutes');
 SELECT pg_temp.v(:'t3', 'https://other.example.com/') AS t3_stale_from_cache;
 SET mcp_oauth.token_cache_size = 0;
 SELECT pg_temp.v(:'t3', 'https://other.example.com/') AS t3_revoked;

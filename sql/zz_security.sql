@@ -116,12 +116,12 @@ SELECT mcp_oauth.create_personal_access_token('sec_evil_pat', 'evil path',
 SELECT mcp_oauth.create_personal_access_token('sec_evil_gone', 'deleted',
 	'{mcp:tools}') AS gone_pat \gset
 DELETE FROM mcp_oauth.personal_access_tokens WHERE subject = 'sec_evil_gone';
--- a JWT signed by the active key whose jti has no access_tokens row
+-- a JWT signed by the active key that names no grant there is
 SELECT pg_temp.sign(json_build_object('iss', 'https://as.example.com',
 	'sub', 'sec_evil', 'aud', 'https://mcp.example.com/mcp',
 	'exp', extract(epoch FROM now())::bigint + 600,
 	'iat', extract(epoch FROM now())::bigint, 'jti', gen_random_uuid(),
-	'client_id', 'mcp-agent', 'scope', 'mcp:tools')::text) AS lost_jwt \gset
+	'client_id', 'mcp-agent', 'grant_id', 999999999, 'scope', 'mcp:tools')::text) AS lost_jwt \gset
 SET search_path = regress_evil, pg_catalog, mcp_oauth, public;
 SELECT k, v.active, v.subject, v.error, v.error_description
   FROM (VALUES

@@ -185,16 +185,17 @@ CREATE TABLE refresh_tokens (
 );
 CREATE INDEX refresh_tokens_grant_idx ON refresh_tokens (grant_id);
 
--- Issued JWT access tokens, by jti, so that a revoked grant or token is
--- refused before the JWT expires.
-CREATE TABLE access_tokens (
+-- Access tokens are JWTs that name their grant (claim grant_id): revoking
+-- the grant ends every one of them, so no row is kept per token.  Only an
+-- access token revoked by itself (RFC 7009) gets a row here, until it would
+-- have expired (purge_expired()).
+CREATE TABLE revoked_access_tokens (
 	jti uuid PRIMARY KEY,
 	grant_id bigint NOT NULL,		-- its grant (no foreign key: see grants)
-	created_at timestamptz NOT NULL DEFAULT now(),
 	expires_at timestamptz NOT NULL,
-	revoked_at timestamptz
+	revoked_at timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX access_tokens_grant_idx ON access_tokens (grant_id);
+CREATE INDEX revoked_access_tokens_grant_idx ON revoked_access_tokens (grant_id);
 
 -- Personal access tokens (hash only).
 CREATE TABLE personal_access_tokens (

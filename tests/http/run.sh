@@ -941,8 +941,12 @@ test_metadata_cache() {
 	start_extra "$binary" "$pc" 2000; cpid=$extra_pid
 	start_extra "$binary" "$pl" 60000; lpid=$extra_pid
 	start_extra "$binary" "$pu" 0; upid=$extra_pid
-	wait_ready "$bc" && wait_ready "$bl" && wait_ready "$bu" ||
-		{ check "cache: test servers start" false; return; }
+	if ! { wait_ready "$bc" && wait_ready "$bl" && wait_ready "$bu"; }; then
+		check "cache: test servers start" false
+		tail -n 5 "$work"/server."$suite_name".cache*.log >&2
+		kill "$cpid" "$lpid" "$upid" 2>/dev/null
+		return
+	fi
 
 	# First answer (from the database), second (from the cache) and an
 	# uncached server's: byte-identical headers and bodies.
