@@ -32,6 +32,7 @@ int			mo_registration_rate_limit = 0;
 char	   *mo_registration_allowlist = NULL;
 bool		mo_refuse_admin_consent = false;
 int			mo_token_cache_size = 10000;
+int			mo_grant_cache_size = 10000;
 int			mo_login_attempt_limit = 10;
 
 static const struct config_enum_entry signing_alg_options[] = {
@@ -161,6 +162,10 @@ _PG_init(void)
 	DefineCustomIntVariable("mcp_oauth.token_cache_size",
 							"Entries of the per-backend verified-token cache; 0 turns it off.",
 							NULL, &mo_token_cache_size, 10000, 0, 1000000,
+							PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("mcp_oauth.grant_cache_size",
+							"Entries of the per-backend cache of grants known unrevoked (a first-seen JWT of a known grant needs no query); 0 turns it off.",
+							NULL, &mo_grant_cache_size, 10000, 0, 1000000,
 							PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("mcp_oauth.login_attempt_limit",
 							"Failed sign-ins allowed per 15 minutes per username and per client address; 0 turns it off.",

@@ -70,6 +70,7 @@ extern int	mo_registration_rate_limit;	/* per address and identity per hour; 0 =
 extern char *mo_registration_allowlist;	/* CIDRs exempt from the per-address limit */
 extern bool mo_refuse_admin_consent;
 extern int	mo_token_cache_size;	/* verified-token cache entries; 0 = off */
+extern int	mo_grant_cache_size;	/* grants known unrevoked, per backend; 0 = off */
 
 /* ---- response rows (response.c) ---- */
 

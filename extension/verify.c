@@ -12,6 +12,11 @@
  * callback bumps a generation counter, so a verification that raced with
  * a revocation never enters the cache, and the cache is emptied at the
  * next lookup.
+ *
+ * A second cache, under the same invalidation, keeps the grants JWTs named
+ * that were found unrevoked (subject and client), and whether any access
+ * token is revoked by itself (revoked_access_tokens), so that a JWT seen
+ * for the first time, of a grant seen before, is verified without a query.
  */
 #include "mcp_oauth.h"
 
@@ -67,8 +72,28 @@ typedef struct CacheEntry
 	TimestampTz last_used;
 } CacheEntry;
 
+/* A grant known unrevoked: what a JWT naming it must agree with. */
+typedef struct GrantEntry
+{
+	int64		grant_id;
+	char	   *subject;
+	char	   *client_id;
+} GrantEntry;
+
+/* Whether revoked_access_tokens holds live rows, as last read. */
+typedef enum DenyList
+{
+	DENY_UNKNOWN, DENY_EMPTY, DENY_SOME
+} DenyList;
+
+#define DENY_RECHECK_US	(60 * USECS_PER_SEC)	/* DENY_SOME: rows may have expired */
+
 static HTAB *token_cache = NULL;
 static MemoryContext cache_cxt = NULL;
+static HTAB *grant_cache = NULL;
+static MemoryContext grant_cxt = NULL;
+static DenyList deny_list = DENY_UNKNOWN;
+static TimestampTz deny_checked_at = 0;
 static uint64 cache_generation = 0;
 static bool cache_reset_pending = false;
 static Oid	grants_relid = InvalidOid;
@@ -118,6 +143,26 @@ cache_reset(void)
 	if (cache_cxt != NULL)
 		MemoryContextReset(cache_cxt);	/* the table lives in a child context */
 	token_cache = NULL;
+}
+
+/* Forget every grant, and what the deny list held. */
+static void
+grant_cache_reset(void)
+{
+	if (grant_cxt != NULL)
+		MemoryContextReset(grant_cxt);
+	grant_cache = NULL;
+	deny_list = DENY_UNKNOWN;
+}
+
+/* Empty both caches if a revocation (any change to grants) arrived. */
+static void
+caches_check(void)
+{
+	if (!cache_reset_pending)
+		return;
+	cache_reset();
+	grant_cache_reset();
 	cache_reset_pending = false;
 }
 
@@ -127,7 +172,8 @@ cache_table(void)
 {
 	HASHCTL		ctl;
 
-	if (cache_reset_pending || (mo_token_cache_size == 0 && token_cache != NULL))
+	caches_check();
+	if (mo_token_cache_size == 0 && token_cache != NULL)
 		cache_reset();
 	if (mo_token_cache_size == 0)
 		return NULL;
@@ -352,27 +398,103 @@ claim_grant_id(const json_doc *claims, int64 *grant_id)
 	return true;
 }
 
-/*
- * The token's grant: present, unrevoked, same subject and client; and the
- * token not revoked by itself (revoked_access_tokens).
- */
-static const char *
-check_grant(const json_doc *claims, const char *jti, const Verified *v)
+/* The grant table, emptied as needed; NULL when the grant cache is off. */
+static HTAB *
+grant_table(void)
+{
+	HASHCTL		ctl;
+
+	caches_check();
+	if (grant_cache != NULL &&
+		(mo_grant_cache_size == 0 || hash_get_num_entries(grant_cache) >= mo_grant_cache_size))
+		grant_cache_reset();
+	if (mo_grant_cache_size == 0)
+		return NULL;
+	if (grant_cache == NULL)
+	{
+		if (grant_cxt == NULL)
+			grant_cxt = AllocSetContextCreate(TopMemoryContext, "mcp_oauth grants",
+											  ALLOCSET_DEFAULT_SIZES);
+		ctl.keysize = sizeof(int64);
+		ctl.entrysize = sizeof(GrantEntry);
+		ctl.hcxt = grant_cxt;
+		grant_cache = hash_create("mcp_oauth grants", 256, &ctl,
+								  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	return grant_cache;
+}
+
+/* Whether some access token is revoked by itself and not yet expired. */
+static bool
+deny_list_live(void)
 {
 	static SPIPlanPtr plan = NULL;
+	uint64		generation = cache_generation;
+	TimestampTz now = now_ts();
+	Datum		values[1];
+	bool		isnull;
+	bool		live;
+
+	if (deny_list == DENY_EMPTY ||
+		(deny_list == DENY_SOME && now - deny_checked_at < DENY_RECHECK_US))
+		return deny_list == DENY_SOME;
+	mo_spi_connect();
+	mo_spi_plan(&plan, "SELECT EXISTS (SELECT FROM mcp_oauth.revoked_access_tokens r"
+				" WHERE r.expires_at OPERATOR(pg_catalog.>) $1)",
+				1, (Oid[]) {TIMESTAMPTZOID});
+	values[0] = TimestampTzGetDatum(now - leeway_us());
+	mo_spi_run(plan, values, 1);
+	live = DatumGetBool(mo_spi_datum(1, &isnull));
+	mo_spi_finish();
+	if (generation == cache_generation)	/* no revocation meanwhile */
+	{
+		deny_list = live ? DENY_SOME : DENY_EMPTY;
+		deny_checked_at = now;
+	}
+	return live;
+}
+
+/* Remember grant_id as unrevoked, unless a revocation arrived since generation. */
+static void
+grant_store(int64 grant_id, const char *subject, const char *client_id,
+			uint64 generation)
+{
+	HTAB	   *table;
+	GrantEntry *e;
+
+	if (generation != cache_generation || (table = grant_table()) == NULL)
+		return;
+	e = hash_search(table, &grant_id, HASH_ENTER, NULL);
+	e->subject = MemoryContextStrdup(grant_cxt, subject);
+	e->client_id = MemoryContextStrdup(grant_cxt, client_id);
+}
+
+/* Whether the token's subject and client are its grant's; NULL or a reason. */
+static const char *
+grant_matches(const char *subject, const char *client_id, const Verified *v)
+{
+	if (strcmp(subject, v->subject) != 0 || strcmp(client_id, v->client_id) != 0)
+		return "token does not match its grant";
+	return NULL;
+}
+
+/*
+ * Look the grant up, and the token in the deny list; NULL or a reason.  A
+ * grant found unrevoked is remembered.
+ */
+static const char *
+grant_lookup(int64 grant_id, const char *jti, const Verified *v)
+{
+	static SPIPlanPtr plan = NULL;
+	uint64		generation = cache_generation;
 	Datum		values[2];
 	HeapTuple	row;
 	TupleDesc	desc;
 	bool		isnull;
-	int64		grant_id;
-	const char *reason = NULL;
+	const char *reason;
 
-	if (!uuid_shaped(jti))
-		return "malformed jti";
-	if (!claim_grant_id(claims, &grant_id))
-		return "missing or malformed grant_id";
 	mo_spi_connect();
-	mo_spi_plan(&plan, "SELECT g.revoked_at IS NULL AND NOT EXISTS"
+	mo_spi_plan(&plan, "SELECT g.revoked_at IS NULL, EXISTS"
 				" (SELECT FROM mcp_oauth.revoked_access_tokens r"
 				" WHERE r.jti OPERATOR(pg_catalog.=) $2),"
 				" g.subject, g.client_id"
@@ -384,19 +506,48 @@ check_grant(const json_doc *claims, const char *jti, const Verified *v)
 	if (SPI_execute_plan(plan, values, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up the grant of an access token");
 	if (SPI_processed == 0)
-		reason = "unknown token";
+	{
+		mo_spi_finish();
+		return "unknown token";
+	}
+	row = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	if (!DatumGetBool(SPI_getbinval(row, desc, 1, &isnull)))
+		reason = "token revoked";
 	else
 	{
-		row = SPI_tuptable->vals[0];
-		desc = SPI_tuptable->tupdesc;
-		if (!DatumGetBool(SPI_getbinval(row, desc, 1, &isnull)))
-			reason = "token revoked";
-		else if (strcmp(SPI_getvalue(row, desc, 2), v->subject) != 0 ||
-				 strcmp(SPI_getvalue(row, desc, 3), v->client_id) != 0)
-			reason = "token does not match its grant";
+		grant_store(grant_id, SPI_getvalue(row, desc, 3),
+					SPI_getvalue(row, desc, 4), generation);
+		reason = DatumGetBool(SPI_getbinval(row, desc, 2, &isnull)) ?
+			"token revoked" :
+			grant_matches(SPI_getvalue(row, desc, 3), SPI_getvalue(row, desc, 4), v);
 	}
 	mo_spi_finish();
 	return reason;
+}
+
+/*
+ * The token's grant: present, unrevoked, same subject and client; and the
+ * token not revoked by itself (revoked_access_tokens).  Without a query
+ * when the grant is cached and no access token is revoked by itself.
+ */
+static const char *
+check_grant(const json_doc *claims, const char *jti, const Verified *v)
+{
+	HTAB	   *table;
+	GrantEntry *e;
+	int64		grant_id;
+
+	if (!uuid_shaped(jti))
+		return "malformed jti";
+	if (!claim_grant_id(claims, &grant_id))
+		return "missing or malformed grant_id";
+	/* the deny list first: its query may take in a revocation, emptying the table */
+	if (mo_grant_cache_size > 0 && !deny_list_live() &&
+		(table = grant_table()) != NULL &&
+		(e = hash_search(table, &grant_id, HASH_FIND, NULL)) != NULL)
+		return grant_matches(e->subject, e->client_id, v);
+	return grant_lookup(grant_id, jti, v);
 }
 
 /* Whether the header typ is at+jwt (RFC 9068 section 4, case-insensitive). */

@@ -282,6 +282,33 @@ SET mcp_oauth.token_cache_size = 0;
 SELECT pg_temp.v(:'t3', 'https://other.example.com/') AS t3_revoked;
 SET mcp_oauth.token_cache_size = 100;
 
+-- 7b. The grant cache: a JWT never seen before, of a grant seen before and
+-- found unrevoked, is verified from memory (so a change made behind the
+-- functions' back is not seen), unless some access token is revoked by
+-- itself; every revocation made through the functions is seen at once.
+SET mcp_oauth.token_cache_size = 0;
+DELETE FROM mcp_oauth.revoked_access_tokens;
+-- (a revocation, for its invalidation: the DELETE alone is not seen)
+SELECT mcp_oauth.revoke_grant(pg_temp.gid(pg_temp.access_token('vf-gina', 'mcp:tools'))) AS gina_revoked;
+SELECT pg_temp.access_token('vf-frank', 'mcp:tools') AS t6 \gset
+SELECT pg_temp.forge(:'t6', jsonb_build_object('jti', gen_random_uuid())) AS t6b \gset
+SELECT pg_temp.v(:'t6') AS t6_grant_read;
+UPDATE mcp_oauth.grants SET revoked_at = now() WHERE grant_id = pg_temp.gid(:'t6');
+SELECT pg_temp.v(:'t6b') AS sibling_from_grant_cache;
+SET mcp_oauth.grant_cache_size = 0;
+SELECT pg_temp.v(:'t6b') AS sibling_without_grant_cache;
+RESET mcp_oauth.grant_cache_size;
+UPDATE mcp_oauth.grants SET revoked_at = NULL WHERE grant_id = pg_temp.gid(:'t6');
+-- one access token revoked through the revocation endpoint: refused, its
+-- sibling not
+SELECT (mcp_oauth.revoke('application/x-www-form-urlencoded', NULL,
+						 'client_id=vf-app&token=' || :'t6', NULL)).status AS revoke_status;
+SELECT pg_temp.v(:'t6') AS revoked_alone, pg_temp.v(:'t6b') AS sibling;
+-- the grant revoked through the functions: the cached grant is forgotten
+SELECT mcp_oauth.revoke_grant(pg_temp.gid(:'t6')) AS revoked;
+SELECT pg_temp.v(:'t6b') AS sibling_after_revoke_grant;
+SET mcp_oauth.token_cache_size = 100;
+
 -- 8. Personal access tokens.
 SELECT mcp_oauth.create_personal_access_token('vf-pat-user', 'script', '{mcp:tools}') AS p1 \gset
 SELECT mcp_oauth.create_personal_access_token('vf-pat-user', 'other', '{mcp:tools,mcp:prompts}',
