@@ -453,7 +453,9 @@ pending_lookup(const char *request_id, MoPending *p)
 /*
  * Mark the request used, if its client (the same registration) still
  * exists; false if it was used before or the client is gone.  Locking the
- * client row keeps delete_client() from removing it until commit.
+ * client row keeps delete_client() from removing it until commit.  The
+ * expiry is checked again on the clock: a decision that waited past it (on
+ * a lock) must not find the row of an earlier use already purged.
  */
 static bool
 pending_consume(const MoPending *p)
@@ -466,7 +468,8 @@ pending_consume(const MoPending *p)
 				"WITH k AS (SELECT FROM clients WHERE client_id = $3"
 				"  AND created_at = $4 FOR KEY SHARE)"
 				" INSERT INTO used_requests (nonce_hash, expires_at)"
-				" SELECT $1, $2 FROM k ON CONFLICT DO NOTHING",
+				" SELECT $1, $2 FROM k WHERE $2 > clock_timestamp()"
+				" ON CONFLICT DO NOTHING",
 				4, types);
 	values[0] = PointerGetDatum(p->nonce_hash);
 	values[1] = TimestampTzGetDatum(p->expires_at);
@@ -533,9 +536,11 @@ approval_insert(const MoPending *p, const char *subject, List *scopes,
 				bytea *code_hash, const char *client_addr, const char *detail)
 {
 	static SPIPlanPtr plan = NULL;
-	Oid			types[15] = {BYTEAOID, TEXTOID, TEXTOID, TEXTARRAYOID, TEXTOID,
-		INT4OID, BYTEAOID, TEXTOID, BOOLOID, TEXTOID, INT4OID, TEXTOID, TEXTOID,
-	TIMESTAMPTZOID, TIMESTAMPTZOID};
+	Oid			types[15] = {
+		BYTEAOID, TEXTOID, TEXTOID, TEXTARRAYOID, TEXTOID, INT4OID, BYTEAOID,
+		TEXTOID, BOOLOID, TEXTOID, INT4OID, TEXTOID, TEXTOID, TIMESTAMPTZOID,
+		TIMESTAMPTZOID
+	};
 	Datum		values[15];
 	char		nulls[15];
 
@@ -543,7 +548,8 @@ approval_insert(const MoPending *p, const char *subject, List *scopes,
 				"WITH k AS (SELECT FROM clients WHERE client_id = $3"
 				"  AND created_at = $15 FOR KEY SHARE),"
 				" u AS (INSERT INTO used_requests (nonce_hash, expires_at)"
-				"  SELECT $1, $14 FROM k ON CONFLICT DO NOTHING RETURNING 1),"
+				"  SELECT $1, $14 FROM k WHERE $14 > clock_timestamp()"
+				"  ON CONFLICT DO NOTHING RETURNING 1),"
 				" g AS (INSERT INTO grants (subject, client_id, scopes, resource, expires_at)"
 				"  SELECT $2, $3, $4, $5, now() + $6 * interval '1 second' FROM u"
 				"  RETURNING grant_id),"

@@ -275,7 +275,7 @@ mo_client_endpoint(FunctionCallInfo fcinfo, MoClientHandler handler)
 }
 
 /*
- * Find the grant of a code, refresh token or access token and lock it FOR
+ * Find the grant of a code or refresh token and lock it FOR
  * UPDATE (the grant only: the caller locks the code or token after it);
  * false if none.  One statement: the key lookup is an initplan.
  */

@@ -55,13 +55,14 @@ table(void)
 	if (client_cxt == NULL)
 		client_cxt = AllocSetContextCreate(TopMemoryContext, "mcp_oauth clients",
 										   ALLOCSET_DEFAULT_SIZES);
+	client_table = NULL;		/* no pointer into the context while it is reset */
 	MemoryContextReset(client_cxt);
-	(void) mo_table_cache_stale(&clients_cache);	/* loaded from now on */
 	ctl.keysize = sizeof(((ClientEntry *) 0)->key);
 	ctl.entrysize = sizeof(ClientEntry);
 	ctl.hcxt = client_cxt;
 	client_table = hash_create("mcp_oauth clients", 64, &ctl,
 							   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	(void) mo_table_cache_stale(&clients_cache);	/* loaded from now on */
 	return client_table;
 }
 
@@ -168,7 +169,7 @@ mo_client_get(const char *client_id, MoClientRow *out)
 {
 	HTAB	   *t = table();
 	ClientEntry *e;
-	bool		found;
+	MoClientRow copy;
 	MemoryContext old;
 
 	memset(out, 0, sizeof(*out));
@@ -185,9 +186,11 @@ mo_client_get(const char *client_id, MoClientRow *out)
 	/* a change seen while fetching: the table is emptied at the next lookup */
 	if (!clients_cache.valid)
 		return true;
-	e = hash_search(t, client_id, HASH_ENTER, &found);
+	/* copy first: an error while copying must not leave a half-made entry */
 	old = MemoryContextSwitchTo(client_cxt);
-	copy_row(out, &e->row);
+	copy_row(out, &copy);
 	MemoryContextSwitchTo(old);
+	e = hash_search(t, client_id, HASH_ENTER, NULL);
+	e->row = copy;
 	return true;
 }

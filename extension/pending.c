@@ -4,14 +4,18 @@
  *		decision, kept in its handle instead of a table row.
  *
  * authorize() validates a request and seals it into the handle the consent
- * page carries: base64url of AES-256-GCM (lib/seal.h, key derived from the
- * secret in mcp_oauth.request_key) over a JSON object of the request, its
- * expiry and a random nonce.  So the authorization endpoint writes nothing,
+ * page carries: base64url of a random 16-byte salt and AES-256-GCM
+ * (lib/seal.h) over a JSON object of the request, its expiry and a random
+ * nonce, under a key derived from the secret in mcp_oauth.request_key, a
+ * label and the salt (a key per handle: GCM's random 96-bit nonces never
+ * come near their limit under one key).  So the authorization endpoint writes nothing,
  * and only this server can make a handle or read one.  The decision inserts
  * the hash of the nonce into used_requests, which makes each handle single
  * use (authorize.c).
  */
 #include "postgres.h"
+
+#include <openssl/rand.h>
 
 #include "executor/spi.h"
 #include "utils/builtins.h"
@@ -24,6 +28,7 @@
 
 /* A handle longer than this is not ours (a request is at most ~10 kB). */
 #define HANDLE_MAX_LEN	65536
+#define SALT_LEN		16
 
 static char *request_secret = NULL;
 static MoTableCache key_cache = {"request_key"};
@@ -35,7 +40,7 @@ mo_pending_init(void)
 	mo_table_cache_register(&key_cache);
 }
 
-/* The sealing secret as of this transaction, reloaded when request_key changed. */
+/* The secret in request_key as of this transaction, reloaded when it changed. */
 static const char *
 secret(void)
 {
@@ -63,8 +68,28 @@ secret(void)
 				 errhint("Run INSERT INTO mcp_oauth.request_key DEFAULT VALUES.")));
 	}
 	request_secret = MemoryContextStrdup(TopMemoryContext, s);
+	explicit_bzero(s, strlen(s));
 	mo_spi_finish();
 	return request_secret;
+}
+
+/* The key material of one handle: the secret, a label and the handle's salt. */
+static char *
+handle_ikm(const unsigned char *salt)
+{
+	char		hex[SALT_LEN * 2 + 1];
+
+	for (int i = 0; i < SALT_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", salt[i]);
+	return psprintf("mcp_oauth authorization request\n%s\n%s", secret(), hex);
+}
+
+/* Zero and free key material. */
+static void
+wipe(char *ikm)
+{
+	explicit_bzero(ikm, strlen(ikm));
+	pfree(ikm);
 }
 
 /* The request as the JSON object that gets sealed. */
@@ -96,14 +121,24 @@ mo_pending_seal(const MoPending *p)
 {
 	char	   *json = pending_json(p, mo_random_token(""));
 	size_t		len = strlen(json);
-	unsigned char *sealed = palloc(len + SEAL_OVERHEAD);
-	char	   *handle = palloc(b64url_encoded_len(len + SEAL_OVERHEAD) + 1);
+	size_t		total = SALT_LEN + len + SEAL_OVERHEAD;
+	unsigned char *sealed = palloc(total);
+	char	   *handle = palloc(b64url_encoded_len(total) + 1);
+	char	   *ikm;
+	bool		ok;
 
-	if (!seal_encrypt(secret(), (const unsigned char *) json, len, sealed))
+	if (RAND_bytes(sealed, SALT_LEN) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_MO_SERVER_ERROR),
+				 errmsg("could not generate random bytes")));
+	ikm = handle_ikm(sealed);
+	ok = seal_encrypt(ikm, (const unsigned char *) json, len, sealed + SALT_LEN);
+	wipe(ikm);
+	if (!ok)
 		ereport(ERROR,
 				(errcode(ERRCODE_MO_SERVER_ERROR),
 				 errmsg("could not seal an authorization request")));
-	b64url_encode(sealed, len + SEAL_OVERHEAD, handle);
+	b64url_encode(sealed, total, handle);
 	return handle;
 }
 
@@ -122,7 +157,7 @@ member_int(const json_doc *d, const char *name, int64 *out)
 {
 	const json_member *m = json_get(d, name);
 
-	if (m == NULL || m->type != JSON_NUMBER)
+	if (m == NULL || m->type != JSON_NUMBER || m->number < -9e15 || m->number > 9e15)
 		return false;
 	*out = (int64) m->number;
 	return true;
@@ -166,17 +201,23 @@ mo_pending_open(const char *handle, MoPending *p)
 	size_t		n = strlen(handle);
 	unsigned char *sealed;
 	char	   *json;
+	char	   *ikm;
 	size_t		len;
+	bool		ok;
 	json_doc	d;
 
 	memset(p, 0, sizeof(*p));
 	if (n > HANDLE_MAX_LEN)
 		return false;
 	sealed = palloc(b64url_decoded_max(n) + 1);
-	if (b64url_decode(handle, n, sealed, &len) != 0 || len <= SEAL_OVERHEAD)
+	if (b64url_decode(handle, n, sealed, &len) != 0 || len <= SALT_LEN + SEAL_OVERHEAD)
 		return false;
+	len -= SALT_LEN;
 	json = palloc(len - SEAL_OVERHEAD + 1);
-	if (!seal_decrypt(secret(), sealed, len, (unsigned char *) json))
+	ikm = handle_ikm(sealed);
+	ok = seal_decrypt(ikm, sealed + SALT_LEN, len, (unsigned char *) json);
+	wipe(ikm);
+	if (!ok)
 		return false;
 	json[len - SEAL_OVERHEAD] = '\0';
 	return json_parse_object(json, len - SEAL_OVERHEAD, palloc, &d) &&

@@ -52,10 +52,13 @@ typedef struct PurgeStep
 } PurgeStep;
 
 static const PurgeStep purge_steps[] = {
-	/* a used request's row outlives the request (by the leeway, for a slow decision) */
+	/*
+	 * a used request's row outlives the request by an hour (a decision also
+	 * checks the expiry on the clock when it inserts)
+	 */
 	{{PURGE_REQUESTS, -1},
 	"WITH d AS (DELETE FROM mcp_oauth.used_requests"
-	" WHERE expires_at < now() - make_interval(secs => $1) RETURNING 1)"
+	" WHERE expires_at < now() - interval '1 hour' RETURNING 1)"
 	" SELECT count(*) FROM d"},
 
 	/* expired codes, and the grants of unredeemed ones that issued nothing */

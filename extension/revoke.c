@@ -158,7 +158,8 @@ claim_number(const jwt_parsed *jwt, const char *name)
 {
 	const json_member *m = json_get(&jwt->claims, name);
 
-	return (m != NULL && m->type == JSON_NUMBER) ? (int64) m->number : 0;
+	return (m != NULL && m->type == JSON_NUMBER && m->number > 0 && m->number < 9e15) ?
+		(int64) m->number : 0;
 }
 
 /* Deny one access token of grant_id until it expires (at exp, Unix time). */

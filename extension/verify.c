@@ -53,6 +53,7 @@ typedef struct Verified
 	List	   *scopes;
 	bool		has_expiry;
 	TimestampTz expires_at;
+	TimestampTz issued_at;		/* JWT: iat */
 	int64		pat_id;
 	TimestampTz last_used;		/* PAT: last_used_at as now stored, or DT_NOBEGIN */
 } Verified;
@@ -78,6 +79,7 @@ typedef struct GrantEntry
 	int64		grant_id;
 	char	   *subject;
 	char	   *client_id;
+	TimestampTz created_at;
 } GrantEntry;
 
 /* Whether revoked_access_tokens holds live rows, as last read. */
@@ -364,6 +366,7 @@ check_times(const json_doc *claims, Verified *v)
 		return "token not yet valid";
 	if (!claim_time(claims, "iat", &t))
 		return "missing or malformed iat";
+	v->issued_at = t;
 	if (t > now + leeway_us())
 		return "token issued in the future";
 	return NULL;
@@ -457,7 +460,7 @@ deny_list_live(void)
 /* Remember grant_id as unrevoked, unless a revocation arrived since generation. */
 static void
 grant_store(int64 grant_id, const char *subject, const char *client_id,
-			uint64 generation)
+			TimestampTz created_at, uint64 generation)
 {
 	HTAB	   *table;
 	GrantEntry *e;
@@ -467,13 +470,21 @@ grant_store(int64 grant_id, const char *subject, const char *client_id,
 	e = hash_search(table, &grant_id, HASH_ENTER, NULL);
 	e->subject = MemoryContextStrdup(grant_cxt, subject);
 	e->client_id = MemoryContextStrdup(grant_cxt, client_id);
+	e->created_at = created_at;
 }
 
-/* Whether the token's subject and client are its grant's; NULL or a reason. */
+/*
+ * Whether the token's subject and client are its grant's, and it was issued
+ * after the grant was made (iat has whole seconds): a grant id used again
+ * (a database restored from a dump restarts the sequence) does not take
+ * in the tokens of the grant that had it.  NULL or a reason.
+ */
 static const char *
-grant_matches(const char *subject, const char *client_id, const Verified *v)
+grant_matches(const char *subject, const char *client_id, TimestampTz created_at,
+			  const Verified *v)
 {
-	if (strcmp(subject, v->subject) != 0 || strcmp(client_id, v->client_id) != 0)
+	if (strcmp(subject, v->subject) != 0 || strcmp(client_id, v->client_id) != 0 ||
+		v->issued_at + USECS_PER_SEC <= created_at)
 		return "token does not match its grant";
 	return NULL;
 }
@@ -497,7 +508,7 @@ grant_lookup(int64 grant_id, const char *jti, const Verified *v)
 	mo_spi_plan(&plan, "SELECT g.revoked_at IS NULL, EXISTS"
 				" (SELECT FROM mcp_oauth.revoked_access_tokens r"
 				" WHERE r.jti OPERATOR(pg_catalog.=) $2),"
-				" g.subject, g.client_id"
+				" g.subject, g.client_id, g.created_at"
 				" FROM mcp_oauth.grants g"
 				" WHERE g.grant_id OPERATOR(pg_catalog.=) $1",
 				2, (Oid[]) {INT8OID, UUIDOID});
@@ -516,11 +527,14 @@ grant_lookup(int64 grant_id, const char *jti, const Verified *v)
 		reason = "token revoked";
 	else
 	{
-		grant_store(grant_id, SPI_getvalue(row, desc, 3),
-					SPI_getvalue(row, desc, 4), generation);
+		char	   *subject = SPI_getvalue(row, desc, 3);
+		char	   *client_id = SPI_getvalue(row, desc, 4);
+		TimestampTz created_at =
+			DatumGetTimestampTz(SPI_getbinval(row, desc, 5, &isnull));
+
+		grant_store(grant_id, subject, client_id, created_at, generation);
 		reason = DatumGetBool(SPI_getbinval(row, desc, 2, &isnull)) ?
-			"token revoked" :
-			grant_matches(SPI_getvalue(row, desc, 3), SPI_getvalue(row, desc, 4), v);
+			"token revoked" : grant_matches(subject, client_id, created_at, v);
 	}
 	mo_spi_finish();
 	return reason;
@@ -546,7 +560,7 @@ check_grant(const json_doc *claims, const char *jti, const Verified *v)
 	if (mo_grant_cache_size > 0 && !deny_list_live() &&
 		(table = grant_table()) != NULL &&
 		(e = hash_search(table, &grant_id, HASH_FIND, NULL)) != NULL)
-		return grant_matches(e->subject, e->client_id, v);
+		return grant_matches(e->subject, e->client_id, e->created_at, v);
 	return grant_lookup(grant_id, jti, v);
 }
 

@@ -74,7 +74,7 @@ run_layer() {
 	echo "== $name"
 	# the layer's processes do not hold the lock: one left behind by a
 	# failed test must not block the next make test
-	"$@" 9>&- 2>&1 | tee "$log"
+	{ "$@" 2>&1 | tee "$log"; } 9>&-
 	tally "$name" "${PIPESTATUS[0]}" "$log"
 }
 

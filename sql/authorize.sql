@@ -307,3 +307,11 @@ SELECT pg_temp.show(pg_temp.decide(:'rid', 'az-alice', false)) AS deny_after_del
 SELECT client_id FROM mcp_oauth.create_client('Authz Multi Again', ARRAY['https://app.example.com/one'],
 											  client_id => 'az-multi');
 SELECT pg_temp.show(pg_temp.decide(:'rid', 'az-alice', true)) AS after_new_registration;
+--    even when deleted and registered again in one transaction
+SELECT (pg_temp.az(pg_temp.q('az-multi', '&redirect_uri=https://app.example.com/one'))).body::json->>'request_id' AS rid \gset
+BEGIN;
+SELECT mcp_oauth.delete_client('az-multi');
+SELECT client_id FROM mcp_oauth.create_client('Authz Multi Third', ARRAY['https://app.example.com/one'],
+											  client_id => 'az-multi');
+COMMIT;
+SELECT pg_temp.show(pg_temp.decide(:'rid', 'az-alice', true)) AS after_same_transaction;

@@ -57,11 +57,11 @@ SELECT gen_random_uuid(), id, now() + e
 					  ('revoked_recent', interval '-30 seconds'),
 					  ('live', interval '10 minutes')) v(k2, e) ON g.k = v.k2;
 
--- used authorization requests: one expired past the clock leeway (60 s),
--- one inside it, one not expired
+-- used authorization requests: one expired over an hour ago, one expired
+-- lately, one not expired
 INSERT INTO mcp_oauth.used_requests (nonce_hash, expires_at)
-VALUES (sha256('purge-req-old'), now() - interval '61 seconds'),
-	   (sha256('purge-req-leeway'), now() - interval '1 second'),
+VALUES (sha256('purge-req-old'), now() - interval '61 minutes'),
+	   (sha256('purge-req-recent'), now() - interval '59 minutes'),
 	   (sha256('purge-req-new'), now() + interval '5 minutes');
 
 -- login sessions: one expired, one not
@@ -108,7 +108,7 @@ SELECT g.k, count(a.*) AS revoked_access_tokens
   FROM g JOIN mcp_oauth.revoked_access_tokens a ON a.grant_id = g.id GROUP BY g.k ORDER BY g.k;
 SELECT array_agg(r.k ORDER BY r.k) AS used_requests_kept
   FROM mcp_oauth.used_requests u
-  JOIN (VALUES ('old'), ('leeway'), ('new')) r(k) ON u.nonce_hash = sha256(convert_to('purge-req-' || r.k, 'UTF8'));
+  JOIN (VALUES ('old'), ('recent'), ('new')) r(k) ON u.nonce_hash = sha256(convert_to('purge-req-' || r.k, 'UTF8'));
 SELECT count(*) AS sessions_left, bool_and(l.expires_at > now()) AS live
   FROM mcp_oauth.login_sessions l JOIN mcp_oauth.accounts a USING (account_id)
  WHERE a.username = 'purge_user';

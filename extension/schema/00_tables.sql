@@ -96,7 +96,10 @@ CREATE TABLE clients (
 		CHECK (kind IN ('builtin', 'static', 'dynamic')),
 	loopback_only boolean NOT NULL DEFAULT false,	-- any loopback redirect, nothing else
 	registered_from inet,
-	created_at timestamptz NOT NULL DEFAULT now(),
+	-- the clock, not the transaction time: a pending request is bound to
+	-- (client_id, created_at), and a client deleted and registered again in
+	-- one transaction is a new registration
+	created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
 	last_used_at timestamptz
 );
 
