@@ -229,6 +229,10 @@ SELECT 'grant_id fractional', pg_temp.v(pg_temp.forge(:'t4', jsonb_build_object(
 UNION ALL
 SELECT 'another grant', pg_temp.v(pg_temp.forge(:'t4', jsonb_build_object('grant_id', pg_temp.gid(:'t2'))))
 UNION ALL
+SELECT 'issued before its grant', pg_temp.v(pg_temp.forge(:'t4', jsonb_build_object('iat',
+	(SELECT extract(epoch FROM created_at)::bigint - 5 FROM mcp_oauth.grants
+	 WHERE grant_id = pg_temp.gid(:'t4')))))
+UNION ALL
 SELECT 'malformed jti', pg_temp.v(pg_temp.forge(:'t4', '{"jti":"not-a-uuid"}'))
 UNION ALL
 SELECT 'no jti', pg_temp.v(pg_temp.sign((pg_temp.part(:'t4', 2)::jsonb - 'jti')::text))
