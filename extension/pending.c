@@ -77,11 +77,16 @@ secret(void)
 static char *
 handle_ikm(const unsigned char *salt)
 {
-	char		hex[SALT_LEN * 2 + 1];
+	static const char label[] = "mcp_oauth authorization request\n";
+	const char *s = secret();
+	size_t		len = strlen(label) + strlen(s) + 1 + SALT_LEN * 2;
+	char	   *ikm = palloc(len + 1);	/* exact: no other copy to wipe */
+	char	   *p;
 
+	p = ikm + snprintf(ikm, len + 1, "%s%s\n", label, s);
 	for (int i = 0; i < SALT_LEN; i++)
-		snprintf(hex + 2 * i, 3, "%02x", salt[i]);
-	return psprintf("mcp_oauth authorization request\n%s\n%s", secret(), hex);
+		p += snprintf(p, 3, "%02x", salt[i]);
+	return ikm;
 }
 
 /* Zero and free key material. */

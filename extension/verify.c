@@ -106,11 +106,13 @@ PG_FUNCTION_INFO_V1(verify_access_token);
 static void
 verify_relcache_callback(Datum arg, Oid relid)
 {
-	if (relid == InvalidOid || relid == grants_relid)
+	/* grants' oid unknown (after a full reset): any message may be about it */
+	if (relid == InvalidOid || !OidIsValid(grants_relid) || relid == grants_relid)
 	{
 		cache_generation++;
 		cache_reset_pending = true;
-		grants_relid = InvalidOid;
+		if (relid == InvalidOid || relid == grants_relid)
+			grants_relid = InvalidOid;	/* looked up again (it may be new) */
 	}
 }
 
@@ -166,6 +168,18 @@ caches_check(void)
 	cache_reset();
 	grant_cache_reset();
 	cache_reset_pending = false;
+}
+
+/*
+ * Whether what a query read may enter a cache: its snapshot was taken after
+ * the generation was noted (read committed: SPI takes one per query).  A
+ * transaction snapshot can be older than a revocation whose invalidation
+ * has already been taken in; it serves this call only.
+ */
+static bool
+snapshot_is_fresh(void)
+{
+	return !IsolationUsesXactSnapshot();
 }
 
 /* The cache table, created (or emptied) as needed; NULL when the cache is off. */
@@ -278,29 +292,34 @@ static void
 cache_store(const unsigned char *key, const Verified *v, uint64 generation)
 {
 	HTAB	   *table;
+	CacheEntry	copy;
 	CacheEntry *e;
 	ListCell   *lc;
 	int			i = 0;
 
-	if (generation != cache_generation || (table = cache_table()) == NULL)
+	if (generation != cache_generation || !snapshot_is_fresh() ||
+		(table = cache_table()) == NULL)
 		return;
 	if (hash_get_num_entries(table) >= mo_token_cache_size)
 	{
 		cache_reset();
 		table = cache_table();
 	}
-	e = hash_search(table, key, HASH_ENTER, NULL);
-	e->kind = v->kind;
-	e->subject = MemoryContextStrdup(cache_cxt, v->subject);
-	e->client_id = v->client_id ? MemoryContextStrdup(cache_cxt, v->client_id) : NULL;
-	e->nscopes = list_length(v->scopes);
-	e->scopes = MemoryContextAlloc(cache_cxt, sizeof(char *) * (e->nscopes + 1));
+	/* copy first: an error while copying must not leave a half-made entry */
+	memcpy(copy.key, key, SHA256_DIGEST_LENGTH);
+	copy.kind = v->kind;
+	copy.subject = MemoryContextStrdup(cache_cxt, v->subject);
+	copy.client_id = v->client_id ? MemoryContextStrdup(cache_cxt, v->client_id) : NULL;
+	copy.nscopes = list_length(v->scopes);
+	copy.scopes = MemoryContextAlloc(cache_cxt, sizeof(char *) * (copy.nscopes + 1));
 	foreach(lc, v->scopes)
-		e->scopes[i++] = MemoryContextStrdup(cache_cxt, (const char *) lfirst(lc));
-	e->has_expiry = v->has_expiry;
-	e->expires_at = v->expires_at;
-	e->pat_id = v->pat_id;
-	e->last_used = v->last_used;
+		copy.scopes[i++] = MemoryContextStrdup(cache_cxt, (const char *) lfirst(lc));
+	copy.has_expiry = v->has_expiry;
+	copy.expires_at = v->expires_at;
+	copy.pat_id = v->pat_id;
+	copy.last_used = v->last_used;
+	e = hash_search(table, key, HASH_ENTER, NULL);
+	*e = copy;
 }
 
 /* Whether uri names the configured resource (canonical comparison). */
@@ -408,9 +427,6 @@ grant_table(void)
 	HASHCTL		ctl;
 
 	caches_check();
-	if (grant_cache != NULL &&
-		(mo_grant_cache_size == 0 || hash_get_num_entries(grant_cache) >= mo_grant_cache_size))
-		grant_cache_reset();
 	if (mo_grant_cache_size == 0)
 		return NULL;
 	if (grant_cache == NULL)
@@ -449,7 +465,7 @@ deny_list_live(void)
 	mo_spi_run(plan, values, 1);
 	live = DatumGetBool(mo_spi_datum(1, &isnull));
 	mo_spi_finish();
-	if (generation == cache_generation)	/* no revocation meanwhile */
+	if (generation == cache_generation && snapshot_is_fresh())	/* no revocation meanwhile */
 	{
 		deny_list = live ? DENY_SOME : DENY_EMPTY;
 		deny_checked_at = now;
@@ -464,13 +480,28 @@ grant_store(int64 grant_id, const char *subject, const char *client_id,
 {
 	HTAB	   *table;
 	GrantEntry *e;
+	GrantEntry	copy;
+	bool		found;
 
-	if (generation != cache_generation || (table = grant_table()) == NULL)
+	if (generation != cache_generation || !snapshot_is_fresh() ||
+		(table = grant_table()) == NULL ||
+		hash_search(table, &grant_id, HASH_FIND, NULL) != NULL)
 		return;
-	e = hash_search(table, &grant_id, HASH_ENTER, NULL);
-	e->subject = MemoryContextStrdup(grant_cxt, subject);
-	e->client_id = MemoryContextStrdup(grant_cxt, client_id);
-	e->created_at = created_at;
+	if (hash_get_num_entries(table) >= mo_grant_cache_size)
+	{
+		/* full: start over (what the deny list holds stays known) */
+		MemoryContextReset(grant_cxt);
+		grant_cache = NULL;
+		if ((table = grant_table()) == NULL)
+			return;
+	}
+	/* copy first: an error while copying must not leave a half-made entry */
+	copy.grant_id = grant_id;
+	copy.subject = MemoryContextStrdup(grant_cxt, subject);
+	copy.client_id = MemoryContextStrdup(grant_cxt, client_id);
+	copy.created_at = created_at;
+	e = hash_search(table, &grant_id, HASH_ENTER, &found);
+	*e = copy;
 }
 
 /*
@@ -514,7 +545,8 @@ grant_lookup(int64 grant_id, const char *jti, const Verified *v)
 				2, (Oid[]) {INT8OID, UUIDOID});
 	values[0] = Int64GetDatum(grant_id);
 	values[1] = DirectFunctionCall1(uuid_in, CStringGetDatum(jti));
-	if (SPI_execute_plan(plan, values, NULL, true, 1) != SPI_OK_SELECT)
+	/* not read-only: a snapshot taken now, after generation (see grant_store) */
+	if (SPI_execute_plan(plan, values, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up the grant of an access token");
 	if (SPI_processed == 0)
 	{

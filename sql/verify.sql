@@ -229,8 +229,12 @@ SELECT 'grant_id fractional', pg_temp.v(pg_temp.forge(:'t4', jsonb_build_object(
 UNION ALL
 SELECT 'another grant', pg_temp.v(pg_temp.forge(:'t4', jsonb_build_object('grant_id', pg_temp.gid(:'t2'))))
 UNION ALL
-SELECT 'issued before its grant', pg_temp.v(pg_temp.forge(:'t4', jsonb_build_object('iat',
-	(SELECT extract(epoch FROM created_at)::bigint - 5 FROM mcp_oauth.grants
+SELECT 'issued the second before its grant', pg_temp.v(pg_temp.forge(:'t4', jsonb_build_object('iat',
+	(SELECT floor(extract(epoch FROM created_at))::bigint - 1 FROM mcp_oauth.grants
+	 WHERE grant_id = pg_temp.gid(:'t4')))))
+UNION ALL
+SELECT 'issued in its grant''s second', pg_temp.v(pg_temp.forge(:'t4', jsonb_build_object('iat',
+	(SELECT floor(extract(epoch FROM created_at))::bigint FROM mcp_oauth.grants
 	 WHERE grant_id = pg_temp.gid(:'t4')))))
 UNION ALL
 SELECT 'malformed jti', pg_temp.v(pg_temp.forge(:'t4', '{"jti":"not-a-uuid"}'))
