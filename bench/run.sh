@@ -67,8 +67,8 @@ refill_families() {
 
 # Best tps of $runs pgbench runs (BENCH_BEFORE_RUN: a command run before
 # each).  Generic plans for pgbench's own statements, as the HTTP server's
-# one-call statements get: refresh.sql's CASE would otherwise be planned
-# again at every call (a cost of the script, not of the extension).
+# one-call statements get: a plan made again at every call would be a cost
+# of the script, not of the extension.
 tps() {
 	local f=$1 best=0 out t
 	shift
@@ -103,7 +103,7 @@ first=$(PGOPTIONS="-c mcp_oauth.token_cache_size=0" tps verify.sql -D tok="$tok"
 first_cold=$(PGOPTIONS="-c mcp_oauth.token_cache_size=0 -c mcp_oauth.grant_cache_size=0" tps verify.sql -D tok="$tok" -D resource="$resource" -D need="{mcp:tools}")
 patv=$(tps verify.sql -D tok="$pat" -D resource="$resource" -D need="{mcp:tools}")
 patfirst=$(PGOPTIONS="-c mcp_oauth.token_cache_size=0" tps verify.sql -D tok="$pat" -D resource="$resource" -D need="{mcp:tools}")
-refresh=$(BENCH_BEFORE_RUN=refill_families tps refresh.sql -D rt=-)
+refresh=$(BENCH_BEFORE_RUN=refill_families tps refresh.sql -D first=1)
 round=$(tps code_round.sql)
 
 line "floor: SELECT 1" "$select1" "$select1" "SELECT 1"
