@@ -214,7 +214,10 @@ mo_client_authenticate(const char *authorization, const form *params,
 	if (!check_client(&creds, client_addr, client, &touch, err))
 		return false;
 	if (touch)
+	{
 		touch_client(client->client_id);
+		mo_client_touched(client->client_id);
+	}
 	return true;
 }
 

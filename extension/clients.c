@@ -5,11 +5,13 @@
  *		client row rarely changes.
  *
  * Entries are loaded on first use and kept in a hash table keyed by
- * client_id.  The clients table's statement trigger cached_table_changed()
- * sends a relcache invalidation on any change (registration, deletion,
- * the hourly last_used_at touch), which marks the whole copy stale; it is
- * emptied at the next lookup, never under a caller, since callers get
- * their own copy.  Unknown client_ids are not remembered, so the table
+ * client_id.  The clients table's triggers (cached_table_changed()) send a
+ * relcache invalidation when a row is deleted or changed, which marks the
+ * whole copy stale; it is emptied at the next lookup, never under a
+ * caller, since callers get their own copy.  A new client needs none (no
+ * absence is remembered), nor does the hourly last_used_at touch: the
+ * backend that touches remembers it (mo_client_touched), and another one
+ * tries once more at most, finding the row already touched.  Unknown client_ids are not remembered, so the table
  * holds only registered clients, and it is emptied when it reaches
  * CLIENT_CACHE_MAX entries.
  */
@@ -158,6 +160,17 @@ copy_row(const MoClientRow *src, MoClientRow *dst)
 	dst->loopback_only = src->loopback_only;
 	dst->created_at = src->created_at;
 	dst->last_used_at = src->last_used_at;
+}
+
+/* Remember that this backend recorded a use of client_id just now. */
+void
+mo_client_touched(const char *client_id)
+{
+	ClientEntry *e;
+
+	if (client_table != NULL && strlen(client_id) < sizeof(e->key) &&
+		(e = hash_search(client_table, client_id, HASH_FIND, NULL)) != NULL)
+		e->row.last_used_at = GetCurrentTransactionStartTimestamp();
 }
 
 /*

@@ -24,5 +24,6 @@ typedef struct MoClientRow
 
 extern void mo_clients_init(void);
 extern bool mo_client_get(const char *client_id, MoClientRow *out);
+extern void mo_client_touched(const char *client_id);
 
 #endif

@@ -296,3 +296,16 @@ FROM pg_temp.tok('grant_type=authorization_code&client_id=tok-public&code=' || :
 SELECT (r).status, (r).body::json->>'error' AS error
 FROM pg_temp.tok('grant_type=authorization_code&client_id=tok-public&code=' || :'flow_code'
 	|| '&redirect_uri=https://app.example.com/cb&code_verifier=' || :'v2') r;
+
+-- The per-backend copy of client rows (clients.c): an update of last_used_at
+-- alone (the hourly touch) empties no copy, and the backend that touched
+-- remembers it; any other change empties the copies.
+SELECT (pg_temp.tok('grant_type=refresh_token&client_id=tok-public&refresh_token=nope')).status;
+UPDATE mcp_oauth.clients SET last_used_at = now() - interval '2 hours' WHERE client_id = 'tok-public';
+SELECT (pg_temp.tok('grant_type=refresh_token&client_id=tok-public&refresh_token=nope')).status;
+SELECT last_used_at < now() - interval '1 hour' AS not_touched_again
+FROM mcp_oauth.clients WHERE client_id = 'tok-public';
+UPDATE mcp_oauth.clients SET client_name = 'Token Public, renamed' WHERE client_id = 'tok-public';
+SELECT (pg_temp.tok('grant_type=refresh_token&client_id=tok-public&refresh_token=nope')).status;
+SELECT last_used_at > now() - interval '1 minute' AS touched_after_reload
+FROM mcp_oauth.clients WHERE client_id = 'tok-public';

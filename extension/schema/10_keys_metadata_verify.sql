@@ -77,9 +77,20 @@ CREATE TRIGGER signing_keys_changed
 	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON signing_keys
 	FOR EACH STATEMENT EXECUTE FUNCTION cached_table_changed();
 
-CREATE TRIGGER clients_changed
-	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON clients
+-- clients: backends keep only rows they read, so a new client changes
+-- nothing (a registration flood does not empty the copies), and neither
+-- does the hourly last_used_at touch (the touching backend remembers it;
+-- clients.c); any other change does.
+CREATE TRIGGER clients_deleted
+	AFTER DELETE OR TRUNCATE ON clients
 	FOR EACH STATEMENT EXECUTE FUNCTION cached_table_changed();
+
+CREATE TRIGGER clients_changed
+	AFTER UPDATE ON clients
+	FOR EACH ROW
+	WHEN (pg_catalog.to_jsonb(OLD) OPERATOR(pg_catalog.-) 'last_used_at'::text
+		  IS DISTINCT FROM pg_catalog.to_jsonb(NEW) OPERATOR(pg_catalog.-) 'last_used_at'::text)
+	EXECUTE FUNCTION cached_table_changed();
 
 CREATE TRIGGER request_key_changed
 	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON request_key
