@@ -11,8 +11,8 @@
  * caller, since callers get their own copy.  A new client needs none (no
  * absence is remembered), nor does the hourly last_used_at touch: the
  * backend that touches remembers it (mo_client_touched), and another one
- * tries once more at most, finding the row already touched.  Unknown client_ids are not remembered, so the table
- * holds only registered clients, and it is emptied when it reaches
+ * tries once more at most, finding the row already touched.  The table
+ * holds only registered clients and is emptied when it reaches
  * CLIENT_CACHE_MAX entries.
  */
 #include "postgres.h"

@@ -8,10 +8,10 @@
  * (lib/seal.h) over a JSON object of the request, its expiry and a random
  * nonce, under a key derived from the secret in mcp_oauth.request_key, a
  * label and the salt (a key per handle: GCM's random 96-bit nonces never
- * come near their limit under one key).  So the authorization endpoint writes nothing,
- * and only this server can make a handle or read one.  The decision inserts
- * the hash of the nonce into used_requests, which makes each handle single
- * use (authorize.c).
+ * come near their limit under one key).  So the authorization endpoint
+ * writes nothing, and only this server can make a handle or read one.  The
+ * decision inserts the hash of the nonce into used_requests, which makes
+ * each handle single use (authorize.c).
  */
 #include "postgres.h"
 
