@@ -33,23 +33,11 @@ PG_FUNCTION_INFO_V1(authorize_decision);
 #define STATE_MAX_LEN	1024
 #define REQUEST_GONE	"authorization request expired or already used"
 
-/* A client as the authorization endpoint needs it. */
-typedef struct AuthzClient
-{
-	char	   *client_id;
-	char	   *client_name;
-	List	   *redirect_uris;
-	List	   *grant_types;
-	char	   *scope;			/* NULL: every known scope */
-	bool		loopback_only;
-	TimestampTz created_at;
-} AuthzClient;
-
 /* An authorization request, as validated so far. */
 typedef struct AuthzRequest
 {
 	const form *params;
-	AuthzClient client;
+	MoClientRow client;
 	const char *redirect_uri;
 	bool		redirect_uri_provided;
 	const char *state;
@@ -149,27 +137,9 @@ redirect_error(MoResponse *r, const char *redirect_uri, const char *state,
 
 /* ---- authorize: the client and its redirect URI ---- */
 
-/* Read client_id's row into c; false if there is no such client. */
-static bool
-client_lookup(const char *client_id, AuthzClient *c)
-{
-	MoClientRow row;
-
-	if (!mo_client_get(client_id, &row))
-		return false;
-	c->client_id = row.client_id;
-	c->client_name = row.client_name;
-	c->redirect_uris = row.redirect_uris;
-	c->grant_types = row.grant_types;
-	c->scope = row.scope;
-	c->loopback_only = row.loopback_only;
-	c->created_at = row.created_at;
-	return true;
-}
-
 /* Whether presented is a redirect URI the client may use. */
 static bool
-redirect_uri_allowed(const AuthzClient *c, const char *presented)
+redirect_uri_allowed(const MoClientRow *c, const char *presented)
 {
 	ListCell   *lc;
 
@@ -198,7 +168,7 @@ establish_client(AuthzRequest *q, MoResponse *r)
 		return person_error(r, "invalid_request", "client_id or redirect_uri is repeated");
 	if (client_id == NULL || client_id[0] == '\0')
 		return person_error(r, "invalid_request", "client_id is missing");
-	if (!client_lookup(client_id, &q->client))
+	if (!mo_client_get(client_id, &q->client))
 		return person_error(r, "invalid_client", "unknown client_id");
 	q->redirect_uri_provided = redirect_uri != NULL;
 	if (redirect_uri == NULL)
@@ -451,30 +421,44 @@ pending_lookup(const char *request_id, MoPending *p)
 }
 
 /*
- * Mark the request used, if its client (the same registration) still
- * exists; false if it was used before or the client is gone.  Locking the
- * client row keeps delete_client() from removing it until commit.  The
- * expiry is checked again on the clock: a decision that waited past it (on
- * a lock) must not find the row of an earlier use already purged.
+ * The part of a decision's statement that uses the request: u has a row
+ * when it was used now, none when it was used before or its client (the
+ * same registration) is gone.  Locking the client row keeps
+ * delete_client() from removing it until commit.  The expiry is checked
+ * again on the clock: a decision that waited past it (on a lock) must not
+ * find the row of an earlier use already purged.  Parameters $1-$4 as
+ * use_request_params() sets them.
  */
-static bool
-pending_consume(const MoPending *p)
-{
-	static SPIPlanPtr plan = NULL;
-	Oid			types[4] = {BYTEAOID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID};
-	Datum		values[4];
+#define USE_REQUEST_SQL \
+	"k AS (SELECT FROM clients WHERE client_id = $3 AND created_at = $4" \
+	"  FOR KEY SHARE)," \
+	" u AS (INSERT INTO used_requests (nonce_hash, expires_at)" \
+	"  SELECT $1, $2 FROM k WHERE $2 > clock_timestamp()" \
+	"  ON CONFLICT DO NOTHING RETURNING 1)"
+#define USE_REQUEST_NPARAMS 4
+#define USE_REQUEST_TYPES BYTEAOID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID
 
-	mo_spi_plan(&plan,
-				"WITH k AS (SELECT FROM clients WHERE client_id = $3"
-				"  AND created_at = $4 FOR KEY SHARE)"
-				" INSERT INTO used_requests (nonce_hash, expires_at)"
-				" SELECT $1, $2 FROM k WHERE $2 > clock_timestamp()"
-				" ON CONFLICT DO NOTHING",
-				4, types);
+/* Parameters $1-$4 of USE_REQUEST_SQL. */
+static void
+use_request_params(const MoPending *p, Datum *values)
+{
 	values[0] = PointerGetDatum(p->nonce_hash);
 	values[1] = TimestampTzGetDatum(p->expires_at);
 	values[2] = CStringGetTextDatum(p->client_id);
 	values[3] = TimestampTzGetDatum(p->client_created_at);
+}
+
+/* Mark the request used; false if it was used before or its client is gone. */
+static bool
+pending_consume(const MoPending *p)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			types[USE_REQUEST_NPARAMS] = {USE_REQUEST_TYPES};
+	Datum		values[USE_REQUEST_NPARAMS];
+
+	mo_spi_plan(&plan, "WITH " USE_REQUEST_SQL " SELECT FROM u",
+				USE_REQUEST_NPARAMS, types);
+	use_request_params(p, values);
 	mo_spi_run(plan, values, 0);
 	return SPI_processed == 1;
 }
@@ -525,10 +509,10 @@ deny(const MoPending *p, const char *subject, const char *client_addr,
 }
 
 /*
- * Record an approval in one statement: the request used (as in
- * pending_consume), the grant subject gave for scopes, a code for it bound
- * to the request (its hash code_hash), and the audit rows consent_granted
- * (detail) and code_issued, in that order.  False, with nothing written,
+ * Record an approval in one statement: the request used (USE_REQUEST_SQL),
+ * the grant subject gave for scopes, a code for it bound to the request
+ * (its hash code_hash), and the audit rows consent_granted (detail) and
+ * code_issued, in that order.  False, with nothing written,
  * if the request was used before or its client is gone.
  */
 static bool
@@ -537,50 +521,42 @@ approval_insert(const MoPending *p, const char *subject, List *scopes,
 {
 	static SPIPlanPtr plan = NULL;
 	Oid			types[15] = {
-		BYTEAOID, TEXTOID, TEXTOID, TEXTARRAYOID, TEXTOID, INT4OID, BYTEAOID,
-		TEXTOID, BOOLOID, TEXTOID, INT4OID, TEXTOID, TEXTOID, TIMESTAMPTZOID,
-		TIMESTAMPTZOID
+		USE_REQUEST_TYPES, TEXTOID, TEXTARRAYOID, TEXTOID, INT4OID, BYTEAOID,
+		TEXTOID, BOOLOID, TEXTOID, INT4OID, TEXTOID, TEXTOID
 	};
 	Datum		values[15];
 	char		nulls[15];
 
 	mo_spi_plan(&plan,
-				"WITH k AS (SELECT FROM clients WHERE client_id = $3"
-				"  AND created_at = $15 FOR KEY SHARE),"
-				" u AS (INSERT INTO used_requests (nonce_hash, expires_at)"
-				"  SELECT $1, $14 FROM k WHERE $14 > clock_timestamp()"
-				"  ON CONFLICT DO NOTHING RETURNING 1),"
+				"WITH " USE_REQUEST_SQL ","
 				" g AS (INSERT INTO grants (subject, client_id, scopes, resource, expires_at)"
-				"  SELECT $2, $3, $4, $5, now() + $6 * interval '1 second' FROM u"
+				"  SELECT $5, $3, $6, $7, now() + $8 * interval '1 second' FROM u"
 				"  RETURNING grant_id),"
 				" c AS (INSERT INTO authorization_codes (code_hash, grant_id, client_id,"
 				"  redirect_uri, redirect_uri_provided, code_challenge, expires_at)"
-				"  SELECT $7, g.grant_id, $3, $8, $9, $10, now() + $11 * interval '1 second'"
+				"  SELECT $9, g.grant_id, $3, $10, $11, $12, now() + $13 * interval '1 second'"
 				"  FROM g),"
 				" l AS (INSERT INTO audit_log"
 				"  (event, subject, client_id, client_addr, grant_id, detail)"
-				"  SELECT e.event, $2, $3, $12::inet, g.grant_id, e.detail"
-				"  FROM g, (VALUES (1, 'consent_granted', $13::jsonb),"
+				"  SELECT e.event, $5, $3, $14::inet, g.grant_id, e.detail"
+				"  FROM g, (VALUES (1, 'consent_granted', $15::jsonb),"
 				"  (2, 'code_issued', NULL)) AS e(n, event, detail) ORDER BY e.n)"
 				" SELECT grant_id FROM g",
 				15, types);
 	memset(nulls, ' ', sizeof(nulls));
-	values[0] = PointerGetDatum(p->nonce_hash);
-	values[1] = CStringGetTextDatum(subject);
-	values[2] = CStringGetTextDatum(p->client_id);
-	values[3] = mo_list_to_text_array(scopes);
-	values[4] = CStringGetTextDatum(p->resource);
-	values[5] = Int32GetDatum(mo_refresh_absolute_lifetime);
-	values[6] = PointerGetDatum(code_hash);
-	values[7] = CStringGetTextDatum(p->redirect_uri);
-	values[8] = BoolGetDatum(p->redirect_uri_provided);
-	values[9] = CStringGetTextDatum(p->code_challenge);
-	values[10] = Int32GetDatum(mo_code_lifetime);
-	values[11] = client_addr ? CStringGetTextDatum(client_addr) : (Datum) 0;
-	nulls[11] = client_addr ? ' ' : 'n';
-	values[12] = CStringGetTextDatum(detail);
-	values[13] = TimestampTzGetDatum(p->expires_at);
-	values[14] = TimestampTzGetDatum(p->client_created_at);
+	use_request_params(p, values);
+	values[4] = CStringGetTextDatum(subject);
+	values[5] = mo_list_to_text_array(scopes);
+	values[6] = CStringGetTextDatum(p->resource);
+	values[7] = Int32GetDatum(mo_refresh_absolute_lifetime);
+	values[8] = PointerGetDatum(code_hash);
+	values[9] = CStringGetTextDatum(p->redirect_uri);
+	values[10] = BoolGetDatum(p->redirect_uri_provided);
+	values[11] = CStringGetTextDatum(p->code_challenge);
+	values[12] = Int32GetDatum(mo_code_lifetime);
+	values[13] = client_addr ? CStringGetTextDatum(client_addr) : (Datum) 0;
+	nulls[13] = client_addr ? ' ' : 'n';
+	values[14] = CStringGetTextDatum(detail);
 	if (SPI_execute_plan(plan, values, nulls, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not record the approval");
 	return SPI_processed == 1;

@@ -62,16 +62,23 @@ mo_random_token(const char *prefix)
 	return out;
 }
 
+/* n random bytes into out; raises on CSPRNG failure. */
+void
+mo_random_bytes(unsigned char *out, size_t n)
+{
+	if (RAND_bytes(out, (int) n) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_MO_SERVER_ERROR),
+				 errmsg("could not generate random bytes")));
+}
+
 /* A random version 4 UUID string. */
 char *
 mo_random_uuid(void)
 {
 	unsigned char b[16];
 
-	if (RAND_bytes(b, sizeof(b)) != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_MO_SERVER_ERROR),
-				 errmsg("could not generate random bytes")));
+	mo_random_bytes(b, sizeof(b));
 	b[6] = (b[6] & 0x0f) | 0x40;
 	b[8] = (b[8] & 0x3f) | 0x80;
 	return psprintf("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",

@@ -211,6 +211,9 @@ extern bool mo_secure_equal(const void *a, size_t alen, const void *b, size_t bl
 /* prefix + 256 random bits, base64url; raises on CSPRNG failure. */
 extern char *mo_random_token(const char *prefix);
 
+/* n random bytes into out; raises on CSPRNG failure. */
+extern void mo_random_bytes(unsigned char *out, size_t n);
+
 /* A new random UUID (v4) string. */
 extern char *mo_random_uuid(void);
 

@@ -15,8 +15,6 @@
  */
 #include "postgres.h"
 
-#include <openssl/rand.h>
-
 #include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
@@ -132,10 +130,7 @@ mo_pending_seal(const MoPending *p)
 	char	   *ikm;
 	bool		ok;
 
-	if (RAND_bytes(sealed, SALT_LEN) != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_MO_SERVER_ERROR),
-				 errmsg("could not generate random bytes")));
+	mo_random_bytes(sealed, SALT_LEN);
 	ikm = handle_ikm(sealed);
 	ok = seal_encrypt(ikm, (const unsigned char *) json, len, sealed + SALT_LEN);
 	wipe(ikm);

@@ -1050,8 +1050,8 @@ client_grants_lock(const char *client_id)
 }
 
 /*
- * Delete client_id, its codes and tokens, and (by cascade) its requests and
- * grants, the grants locked first; the number of grants.
+ * Delete client_id, its codes and tokens, and (by cascade) its grants, the
+ * grants locked first; the number of grants.
  */
 static int64
 client_delete(const char *client_id)

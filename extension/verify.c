@@ -149,13 +149,20 @@ cache_reset(void)
 	token_cache = NULL;
 }
 
+/* Forget every grant. */
+static void
+grant_entries_reset(void)
+{
+	if (grant_cxt != NULL)
+		MemoryContextReset(grant_cxt);	/* the table lives in a child context */
+	grant_cache = NULL;
+}
+
 /* Forget every grant, and what the deny list held. */
 static void
 grant_cache_reset(void)
 {
-	if (grant_cxt != NULL)
-		MemoryContextReset(grant_cxt);
-	grant_cache = NULL;
+	grant_entries_reset();
 	deny_list = DENY_UNKNOWN;
 }
 
@@ -182,29 +189,33 @@ snapshot_is_fresh(void)
 	return !IsolationUsesXactSnapshot();
 }
 
+/* A new hash table of blob keys, in cxt. */
+static HTAB *
+new_table(MemoryContext cxt, const char *name, Size keysize, Size entrysize)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = keysize;
+	ctl.entrysize = entrysize;
+	ctl.hcxt = cxt;
+	return hash_create(name, 256, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
 /* The cache table, created (or emptied) as needed; NULL when the cache is off. */
 static HTAB *
 cache_table(void)
 {
-	HASHCTL		ctl;
-
 	caches_check();
 	if (mo_token_cache_size == 0 && token_cache != NULL)
 		cache_reset();
 	if (mo_token_cache_size == 0)
 		return NULL;
+	if (cache_cxt == NULL)
+		cache_cxt = AllocSetContextCreate(TopMemoryContext, "mcp_oauth verified tokens",
+										  ALLOCSET_DEFAULT_SIZES);
 	if (token_cache == NULL)
-	{
-		if (cache_cxt == NULL)
-			cache_cxt = AllocSetContextCreate(TopMemoryContext,
-											  "mcp_oauth verified tokens",
-											  ALLOCSET_DEFAULT_SIZES);
-		ctl.keysize = SHA256_DIGEST_LENGTH;
-		ctl.entrysize = sizeof(CacheEntry);
-		ctl.hcxt = cache_cxt;
-		token_cache = hash_create("mcp_oauth verified tokens", 256, &ctl,
-								  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	}
+		token_cache = new_table(cache_cxt, "mcp_oauth verified tokens",
+								SHA256_DIGEST_LENGTH, sizeof(CacheEntry));
 	return token_cache;
 }
 
@@ -424,22 +435,15 @@ claim_grant_id(const json_doc *claims, int64 *grant_id)
 static HTAB *
 grant_table(void)
 {
-	HASHCTL		ctl;
-
 	caches_check();
 	if (mo_grant_cache_size == 0)
 		return NULL;
+	if (grant_cxt == NULL)
+		grant_cxt = AllocSetContextCreate(TopMemoryContext, "mcp_oauth grants",
+										  ALLOCSET_DEFAULT_SIZES);
 	if (grant_cache == NULL)
-	{
-		if (grant_cxt == NULL)
-			grant_cxt = AllocSetContextCreate(TopMemoryContext, "mcp_oauth grants",
-											  ALLOCSET_DEFAULT_SIZES);
-		ctl.keysize = sizeof(int64);
-		ctl.entrysize = sizeof(GrantEntry);
-		ctl.hcxt = grant_cxt;
-		grant_cache = hash_create("mcp_oauth grants", 256, &ctl,
-								  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	}
+		grant_cache = new_table(grant_cxt, "mcp_oauth grants", sizeof(int64),
+								sizeof(GrantEntry));
 	return grant_cache;
 }
 
@@ -479,9 +483,7 @@ grant_store(int64 grant_id, const char *subject, const char *client_id,
 			TimestampTz created_at, uint64 generation)
 {
 	HTAB	   *table;
-	GrantEntry *e;
 	GrantEntry	copy;
-	bool		found;
 
 	if (generation != cache_generation || !snapshot_is_fresh() ||
 		(table = grant_table()) == NULL ||
@@ -490,8 +492,7 @@ grant_store(int64 grant_id, const char *subject, const char *client_id,
 	if (hash_get_num_entries(table) >= mo_grant_cache_size)
 	{
 		/* full: start over (what the deny list holds stays known) */
-		MemoryContextReset(grant_cxt);
-		grant_cache = NULL;
+		grant_entries_reset();
 		if ((table = grant_table()) == NULL)
 			return;
 	}
@@ -500,8 +501,7 @@ grant_store(int64 grant_id, const char *subject, const char *client_id,
 	copy.subject = MemoryContextStrdup(grant_cxt, subject);
 	copy.client_id = MemoryContextStrdup(grant_cxt, client_id);
 	copy.created_at = created_at;
-	e = hash_search(table, &grant_id, HASH_ENTER, &found);
-	*e = copy;
+	*(GrantEntry *) hash_search(table, &grant_id, HASH_ENTER, NULL) = copy;
 }
 
 /*
