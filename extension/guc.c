@@ -31,6 +31,7 @@ int			mo_registration = MO_REGISTRATION_OPEN;
 int			mo_registration_rate_limit = 0;
 char	   *mo_registration_allowlist = NULL;
 bool		mo_refuse_admin_consent = false;
+bool		mo_durable_consent = false;
 int			mo_token_cache_size = 10000;
 int			mo_grant_cache_size = 10000;
 int			mo_login_attempt_limit = 10;
@@ -158,6 +159,11 @@ _PG_init(void)
 	DefineCustomBoolVariable("mcp_oauth.refuse_admin_consent",
 							 "Refuse consent given by admin accounts.",
 							 NULL, &mo_refuse_admin_consent, false,
+							 PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("mcp_oauth.durable_consent",
+							 "Make an approval wait for its WAL flush.",
+							 "Off: an approval that is its own transaction commits as with synchronous_commit off; its code is of use only through a token exchange, whose durable commit flushes the approval first.",
+							 &mo_durable_consent, false,
 							 PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("mcp_oauth.token_cache_size",
 							"Entries of the per-backend verified-token cache; 0 turns it off.",

@@ -69,6 +69,7 @@ extern int	mo_login_attempt_limit;	/* failed logins per 15 min per user and addr
 extern int	mo_registration_rate_limit;	/* per address and identity per hour; 0 = off */
 extern char *mo_registration_allowlist;	/* CIDRs exempt from the per-address limit */
 extern bool mo_refuse_admin_consent;
+extern bool mo_durable_consent;	/* approvals wait for their WAL flush */
 extern int	mo_token_cache_size;	/* verified-token cache entries; 0 = off */
 extern int	mo_grant_cache_size;	/* grants known unrevoked, per backend; 0 = off */
 

@@ -315,3 +315,26 @@ SELECT client_id FROM mcp_oauth.create_client('Authz Multi Third', ARRAY['https:
 											  client_id => 'az-multi');
 COMMIT;
 SELECT pg_temp.show(pg_temp.decide(:'rid', 'az-alice', true)) AS after_same_transaction;
+
+-- 14. An approval that is its own transaction does not wait for its WAL
+--     flush (its code is of use only through a durable token exchange); a
+--     denial does, and so does an approval inside a caller's transaction
+--     block or with mcp_oauth.durable_consent on.
+SELECT (pg_temp.az(pg_temp.q('az-web'))).body::json->>'request_id' AS rid \gset
+SELECT d.status, current_setting('synchronous_commit') AS approval_commit
+FROM pg_temp.decide(:'rid', 'az-grace', true) d;
+SHOW synchronous_commit;
+SELECT (pg_temp.az(pg_temp.q('az-web'))).body::json->>'request_id' AS rid \gset
+SELECT d.status, current_setting('synchronous_commit') AS denial_commit
+FROM pg_temp.decide(:'rid', 'az-grace', false) d;
+SELECT (pg_temp.az(pg_temp.q('az-web'))).body::json->>'request_id' AS rid \gset
+BEGIN;
+SELECT d.status, current_setting('synchronous_commit') AS in_block_commit
+FROM pg_temp.decide(:'rid', 'az-grace', true) d;
+COMMIT;
+SET mcp_oauth.durable_consent = on;
+SELECT (pg_temp.az(pg_temp.q('az-web'))).body::json->>'request_id' AS rid \gset
+SELECT d.status, current_setting('synchronous_commit') AS durable_commit
+FROM pg_temp.decide(:'rid', 'az-grace', true) d;
+RESET mcp_oauth.durable_consent;
+SELECT count(*) AS grace_grants FROM mcp_oauth.grants WHERE subject = 'az-grace';
