@@ -7,6 +7,7 @@
  */
 #include "jwt.h"
 #include "base64url.h"
+#include "p256_verify.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -257,6 +258,9 @@ struct jwt_key
 	EVP_MD_CTX *md;
 	EVP_PKEY_CTX *verify;
 	EVP_PKEY_CTX *sign;			/* NULL until the first signature */
+	unsigned int verified;		/* ES256 signatures checked without table */
+	p256_verifier *table;		/* made after JWT_KEY_TABLE_AFTER of them */
+	bool		table_failed;	/* could not be made: verify with EVP */
 };
 
 /* Prepare key (a reference is taken) for alg; NULL if it does not fit alg. */
@@ -294,6 +298,7 @@ jwt_key_free(jwt_key *k)
 		return;
 	EVP_PKEY_CTX_free(k->sign);
 	EVP_PKEY_CTX_free(k->verify);
+	p256_verifier_free(k->table);
 	EVP_MD_CTX_free(k->md);
 	EVP_MD_free(k->sha256);
 	EVP_PKEY_free(k->pkey);
@@ -572,34 +577,67 @@ jwt_parse(const char *token, json_alloc_fn alloc, jwt_parsed *out)
 	return check_header(out);
 }
 
+/*
+ * ES256 verification of a raw r||s signature: with the key's table once it
+ * has checked JWT_KEY_TABLE_AFTER signatures, else (or should the table
+ * fail) with OpenSSL's verify.
+ */
+static bool
+es256_verify(jwt_key *k, const jwt_parsed *jwt)
+{
+	unsigned char digest[ES256_COORD_LEN];
+	unsigned char der[72];
+	int			valid = -1;
+
+	if (!es256_digest(k, jwt->signing_input, jwt->signing_input_len, digest))
+		return false;
+	if (k->table == NULL && !k->table_failed &&
+		++k->verified >= JWT_KEY_TABLE_AFTER)
+		k->table_failed = (k->table = p256_verifier_new(k->pkey)) == NULL;
+	if (k->table != NULL)
+		valid = p256_verify(k->table, digest, jwt->signature);
+	if (valid >= 0)
+		return valid == 1;
+	ERR_clear_error();
+	return EVP_PKEY_verify(k->verify, der, ecdsa_raw_to_der(jwt->signature, der),
+						   digest, sizeof(digest)) == 1;
+}
+
+/* Ed25519: one-shot EVP_DigestVerify over the signing input. */
+static bool
+eddsa_verify(jwt_key *k, const jwt_parsed *jwt)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	bool		ok;
+
+	ok = ctx != NULL &&
+		EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, k->pkey) == 1 &&
+		EVP_DigestVerify(ctx, jwt->signature, jwt->signature_len,
+						 (const unsigned char *) jwt->signing_input,
+						 jwt->signing_input_len) == 1;
+	EVP_MD_CTX_free(ctx);
+	return ok;
+}
+
 /* Check the signature of a parsed token with a prepared key of its alg. */
 bool
 jwt_key_verify(jwt_key *key, const jwt_parsed *jwt)
 {
-	unsigned char digest[ES256_COORD_LEN];
-	unsigned char der[72];
-	EVP_MD_CTX *ctx;
 	bool		ok;
 
 	if (key == NULL || jwt->alg != key->alg || jwt->signature_len != SIG_RAW_LEN)
 		return false;
-	if (key->alg == JWT_ALG_ES256)
-		ok = es256_digest(key, jwt->signing_input, jwt->signing_input_len, digest) &&
-			EVP_PKEY_verify(key->verify, der, ecdsa_raw_to_der(jwt->signature, der),
-							digest, sizeof(digest)) == 1;
-	else
-	{
-		ctx = EVP_MD_CTX_new();
-		ok = ctx != NULL &&
-			EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, key->pkey) == 1 &&
-			EVP_DigestVerify(ctx, jwt->signature, jwt->signature_len,
-							 (const unsigned char *) jwt->signing_input,
-							 jwt->signing_input_len) == 1;
-		EVP_MD_CTX_free(ctx);
-	}
+	ok = key->alg == JWT_ALG_ES256 ? es256_verify(key, jwt) : eddsa_verify(key, jwt);
 	if (!ok)
 		ERR_clear_error();		/* a bad signature is no library error */
 	return ok;
+}
+
+/* Whether key verifies with a table of its multiples (for tests). */
+bool
+jwt_key_has_table(const jwt_key *key)
+{
+	return key != NULL && key->table != NULL;
 }
 
 /* Check the signature of a parsed token with key; the header alg must equal alg. */

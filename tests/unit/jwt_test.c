@@ -2,10 +2,11 @@
  * jwt_test.c
  *		Unit tests of lib/jwt.c: signing and verifying ES256 and EdDSA
  *		tokens, RFC 7638 thumbprints (RFC 8037 vector), an RFC 7515 ES256
- *		vector, tampering, algorithm confusion, and malformed tokens.
+ *		vector, tampering, algorithm confusion, malformed tokens, and a
+ *		prepared ES256 key's switch to its table of multiples.
  *
- * jwt.c needs json.c and base64url.c; the unit Makefile links only
- * lib/NAME.c, so they are compiled in here.
+ * jwt.c needs json.c, base64url.c and p256_verify.c (the unit Makefile's
+ * dependency line).
  */
 #include "lib/jwt.h"
 #include "lib/base64url.h"
@@ -220,6 +221,69 @@ test_rfc7515_es256(void)
 	EVP_PKEY_free(key);
 }
 
+/* Parse token and verify it with a prepared key; whether it verifies. */
+static int
+key_verifies(jwt_key *k, const char *token)
+{
+	jwt_parsed	p;
+
+	return jwt_parse(token, malloc, &p) == NULL && jwt_key_verify(k, &p);
+}
+
+/*
+ * A prepared ES256 key verifies with OpenSSL until it has checked
+ * JWT_KEY_TABLE_AFTER signatures, then with its table: the same answers
+ * before and after, for its own tokens, altered ones, and (public key
+ * only) the RFC 7515 A.3 vector.
+ */
+static void
+test_key_table(void)
+{
+	EVP_PKEY   *key = jwt_generate_key(JWT_ALG_ES256);
+	jwt_key    *k = jwt_key_new(key, JWT_ALG_ES256);
+	EVP_PKEY   *rfc = ec_public_key("f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+									"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0");
+	jwt_key    *rk = jwt_key_new(rfc, JWT_ALG_ES256);
+	const char *jws = "eyJhbGciOiJFUzI1NiJ9"
+		".eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ"
+		".DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q";
+	char	   *bad_jws = strdup(jws);
+	int			good = 0,
+				refused = 0;
+
+	bad_jws[strlen(bad_jws) - 3] ^= 0x01;	/* a changed signature character */
+	for (int i = 0; i < 2 * JWT_KEY_TABLE_AFTER; i++)
+	{
+		char	   *token = jwt_key_sign(k, "k1", CLAIMS, malloc);
+		char	   *altered = strdup(token);
+
+		altered[strlen(altered) - 5] = altered[strlen(altered) - 5] == 'A' ? 'B' : 'A';
+		/* two verifications per round */
+		CHECK(jwt_key_has_table(k) == (2 * i >= JWT_KEY_TABLE_AFTER),
+			  "table after %d verifications: %d", 2 * i, jwt_key_has_table(k));
+		good += key_verifies(k, token);
+		refused += !key_verifies(k, altered);
+		free(token);
+		free(altered);
+	}
+	CHECK(good == 2 * JWT_KEY_TABLE_AFTER, "%d genuine tokens verified", good);
+	CHECK(refused == 2 * JWT_KEY_TABLE_AFTER, "%d altered tokens refused", refused);
+	good = refused = 0;
+	for (int i = 0; i < 2 * JWT_KEY_TABLE_AFTER; i++)
+	{
+		good += key_verifies(rk, jws);
+		refused += !key_verifies(rk, bad_jws);
+	}
+	CHECK(jwt_key_has_table(rk), "no table for the RFC 7515 public key");
+	CHECK(good == 2 * JWT_KEY_TABLE_AFTER && refused == 2 * JWT_KEY_TABLE_AFTER,
+		  "RFC 7515 A.3: %d verified, %d refused", good, refused);
+	free(bad_jws);
+	jwt_key_free(k);
+	jwt_key_free(rk);
+	EVP_PKEY_free(key);
+	EVP_PKEY_free(rfc);
+}
+
 int
 main(void)
 {
@@ -231,5 +295,6 @@ main(void)
 	test_malformed();
 	test_rfc8037_thumbprint();
 	test_rfc7515_es256();
+	test_key_table();
 	return unit_done("jwt_test");
 }
