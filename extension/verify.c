@@ -65,12 +65,12 @@ typedef struct CacheEntry
 	char		kind;
 	char	   *subject;
 	char	   *client_id;
-	char	  **scopes;
-	int			nscopes;
+	List	   *scopes;			/* of char *, in the cache's context */
 	bool		has_expiry;
 	TimestampTz expires_at;
 	int64		pat_id;
 	TimestampTz last_used;
+	HeapTupleHeader active_row; /* the answer with no scope missing, once made */
 } CacheEntry;
 
 /* A grant known unrevoked: what a JWT naming it must agree with. */
@@ -271,31 +271,35 @@ expired(char kind, bool has_expiry, TimestampTz expires_at)
 	return now_ts() >= expires_at;
 }
 
-/* A usable cache entry for key into v, or false (absent, expired, PAT due a touch). */
-static bool
-cache_lookup(const unsigned char *key, Verified *v)
+/* The usable cache entry for key, or NULL (absent, expired, PAT due a touch). */
+static CacheEntry *
+cache_entry(const unsigned char *key)
 {
 	HTAB	   *table = cache_table();
 	CacheEntry *e;
 
 	if (table == NULL)
-		return false;
+		return NULL;
 	e = hash_search(table, key, HASH_FIND, NULL);
 	if (e == NULL || expired(e->kind, e->has_expiry, e->expires_at))
-		return false;
+		return NULL;
 	if (e->kind == 'p' && now_ts() - e->last_used >= PAT_TOUCH_INTERVAL)
-		return false;
+		return NULL;
+	return e;
+}
+
+/* A cache entry's token as a Verified (sharing the entry's memory). */
+static void
+entry_to_verified(const CacheEntry *e, Verified *v)
+{
 	v->kind = e->kind;
-	v->subject = pstrdup(e->subject);
-	v->client_id = e->client_id ? pstrdup(e->client_id) : NULL;
-	v->scopes = NIL;
-	for (int i = 0; i < e->nscopes; i++)
-		v->scopes = lappend(v->scopes, pstrdup(e->scopes[i]));
+	v->subject = e->subject;
+	v->client_id = e->client_id;
+	v->scopes = e->scopes;
 	v->has_expiry = e->has_expiry;
 	v->expires_at = e->expires_at;
 	v->pat_id = e->pat_id;
 	v->last_used = e->last_used;
-	return true;
 }
 
 /* Remember v under key, unless a revocation arrived since generation. */
@@ -306,7 +310,7 @@ cache_store(const unsigned char *key, const Verified *v, uint64 generation)
 	CacheEntry	copy;
 	CacheEntry *e;
 	ListCell   *lc;
-	int			i = 0;
+	MemoryContext old;
 
 	if (generation != cache_generation || !snapshot_is_fresh() ||
 		(table = cache_table()) == NULL)
@@ -321,14 +325,16 @@ cache_store(const unsigned char *key, const Verified *v, uint64 generation)
 	copy.kind = v->kind;
 	copy.subject = MemoryContextStrdup(cache_cxt, v->subject);
 	copy.client_id = v->client_id ? MemoryContextStrdup(cache_cxt, v->client_id) : NULL;
-	copy.nscopes = list_length(v->scopes);
-	copy.scopes = MemoryContextAlloc(cache_cxt, sizeof(char *) * (copy.nscopes + 1));
+	old = MemoryContextSwitchTo(cache_cxt);
+	copy.scopes = NIL;
 	foreach(lc, v->scopes)
-		copy.scopes[i++] = MemoryContextStrdup(cache_cxt, (const char *) lfirst(lc));
+		copy.scopes = lappend(copy.scopes, pstrdup((const char *) lfirst(lc)));
+	MemoryContextSwitchTo(old);
 	copy.has_expiry = v->has_expiry;
 	copy.expires_at = v->expires_at;
 	copy.pat_id = v->pat_id;
 	copy.last_used = v->last_used;
+	copy.active_row = NULL;
 	e = hash_search(table, key, HASH_ENTER, NULL);
 	*e = copy;
 }
@@ -853,6 +859,34 @@ result_row(FunctionCallInfo fcinfo, bool active, const Verified *v,
 }
 
 /*
+ * The active answer for a cached token: formed once per entry, then copied
+ * from the cache (the common case of a gateway's calls).
+ */
+static Datum
+cached_active_row(FunctionCallInfo fcinfo, CacheEntry *e)
+{
+	HeapTupleHeader row;
+	Size		len;
+
+	if (e->active_row == NULL)
+	{
+		Verified	v;
+		HeapTupleHeader made;
+
+		entry_to_verified(e, &v);
+		made = DatumGetHeapTupleHeader(result_row(fcinfo, true, &v, NULL, NULL, NULL));
+		len = HeapTupleHeaderGetDatumLength(made);
+		row = MemoryContextAlloc(cache_cxt, len);
+		memcpy(row, made, len);
+		e->active_row = row;
+	}
+	len = HeapTupleHeaderGetDatumLength(e->active_row);
+	row = palloc(len);
+	memcpy(row, e->active_row, len);
+	PG_RETURN_HEAPTUPLEHEADER(row);
+}
+
+/*
  * mo_match_resource(requested), remembered for the last (requested,
  * mcp_oauth.resources) pair: a gateway asks for the same resource on every
  * call, and canonicalizing URIs is a good part of the cached path.
@@ -885,6 +919,47 @@ match_resource_memo(const char *requested)
 	return match;
 }
 
+/*
+ * The required scopes argument as a checked list, remembered for the last
+ * array given (a call site asks for the same scopes every time); NIL for
+ * SQL NULL.  The list is shared: read it, do not change it.
+ */
+static List *
+required_scopes(FunctionCallInfo fcinfo)
+{
+	static ArrayType *last_array = NULL;
+	static List *last_list = NIL;
+	ArrayType  *arr;
+	MemoryContext old;
+	List	   *list;
+	List	   *copy = NIL;
+	ListCell   *lc;
+
+	if (PG_ARGISNULL(2))
+		return NIL;
+	arr = PG_GETARG_ARRAYTYPE_P(2);
+	if (last_array != NULL && VARSIZE(arr) == VARSIZE(last_array) &&
+		memcmp(arr, last_array, VARSIZE(arr)) == 0)
+		return last_list;
+	list = mo_text_array_to_list(PointerGetDatum(arr));
+	check_scope_names(list);	/* raises: nothing remembered */
+	if (last_array != NULL)
+	{
+		pfree(last_array);
+		list_free_deep(last_list);
+		last_array = NULL;
+		last_list = NIL;
+	}
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	foreach(lc, list)
+		copy = lappend(copy, pstrdup((const char *) lfirst(lc)));
+	last_array = palloc(VARSIZE(arr));
+	memcpy(last_array, arr, VARSIZE(arr));
+	last_list = copy;
+	MemoryContextSwitchTo(old);
+	return last_list;
+}
+
 /* The configured resource the resource argument names; raises when none. */
 static const char *
 configured_resource(FunctionCallInfo fcinfo)
@@ -912,19 +987,25 @@ verify_access_token(PG_FUNCTION_ARGS)
 {
 	const char *token = mo_arg_cstring(fcinfo, 0);
 	const char *configured = configured_resource(fcinfo);
-	List	   *required = PG_ARGISNULL(2) ? NIL : mo_text_array_to_list(PG_GETARG_DATUM(2));
+	List	   *required = required_scopes(fcinfo);
 	unsigned char key[SHA256_DIGEST_LENGTH];
 	bool		use_cache = cache_table() != NULL;	/* off: no key to hash */
+	CacheEntry *e = NULL;
 	Verified	v;
 	const char *reason;
 
-	check_scope_names(required);
 	if (token == NULL || token[0] == '\0')
 		return result_row(fcinfo, false, NULL, NULL, NULL,
 						  challenge(configured, NULL, NULL, required));
 	if (use_cache)
+	{
 		cache_key(token, configured, key);
-	if (!use_cache || !cache_lookup(key, &v))
+		if ((e = cache_entry(key)) != NULL && mo_scope_subset(required, e->scopes))
+			return cached_active_row(fcinfo, e);
+		if (e != NULL)
+			entry_to_verified(e, &v);
+	}
+	if (e == NULL)
 	{
 		uint64		generation;
 

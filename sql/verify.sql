@@ -104,6 +104,17 @@ FROM (SELECT mcp_oauth.verify_access_token(:'t2', 'https://mcp.example.com/mcp',
 										   '{mcp:tools,mcp:prompts}') v) s;
 SELECT mcp_oauth.verify_access_token(:'t2', NULL, '{"bad scope"}');
 SELECT mcp_oauth.verify_access_token(:'t2', NULL, '{"bad\"scope"}');
+-- (the same bad array again: still refused, nothing of it was remembered)
+SELECT mcp_oauth.verify_access_token(:'t2', NULL, '{"bad scope"}');
+-- a cached token asked with changing scopes: each answer as when first made
+-- (the active answer is formed once and then copied from the cache)
+SELECT n, need, (v).active, (v).error, (v).scopes, (v).kind, (v).expires_at IS NOT NULL AS has_expiry
+FROM (VALUES (1, '{mcp:tools}'), (2, '{mcp:tools,mcp:prompts}'), (3, '{mcp:tools}'),
+			 (4, '{}'), (5, '{mcp:tools}')) AS c(n, need),
+	 LATERAL (SELECT mcp_oauth.verify_access_token(:'t2', NULL, c.need::text[]) v) s
+ORDER BY n;
+SELECT count(DISTINCT mcp_oauth.verify_access_token(:'t2', NULL, '{mcp:tools}')) AS one_answer
+FROM generate_series(1, 3);
 
 -- 4. No token: no error code (RFC 6750 section 3.1), the PRM URL, and the
 -- scopes needed when the caller says.
