@@ -17,12 +17,11 @@
  */
 #include "postgres.h"
 
-#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
-#include "utils/guc.h"
 
+#include "approval_commit.h"
 #include "client_auth.h"
 #include "lib/pkce.h"
 #include "lib/uri.h"
@@ -564,24 +563,6 @@ approval_insert(const MoPending *p, const char *subject, List *scopes,
 	return SPI_processed == 1;
 }
 
-/*
- * Let an approval that is its own transaction commit without waiting for
- * its WAL flush (unless mcp_oauth.durable_consent).  What it writes is of
- * use only through the code it returns, and the code only through a token
- * exchange, whose durable commit flushes this transaction's WAL before any
- * token leaves: a crash in between loses an unused code (the client gets
- * invalid_grant and starts again), never a token or the record of what a
- * token came from.  A caller's explicit transaction block is left as it is.
- */
-static void
-approval_commit_async(void)
-{
-	if (mo_durable_consent || IsTransactionBlock())
-		return;
-	(void) set_config_option("synchronous_commit", "off", PGC_USERSET,
-							 PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
-}
-
 /* Approve: grant, code, redirect with code, state and iss; audit. */
 static void
 approve(const MoPending *p, const char *subject, List *scopes,
@@ -591,8 +572,8 @@ approve(const MoPending *p, const char *subject, List *scopes,
 	const char *values[2];
 	MemoryContext cxt = CurrentMemoryContext;
 	char	   *code = mo_random_token("");
+	bool		alone = mo_approval_alone();
 
-	approval_commit_async();
 	if (!approval_insert(p, subject, scopes, mo_sha256(code), client_addr,
 						 decision_detail(NULL, mo_scope_join(scopes), p->resource)))
 	{
@@ -601,6 +582,8 @@ approve(const MoPending *p, const char *subject, List *scopes,
 		return;
 	}
 	MemoryContextSwitchTo(cxt);
+	if (alone)
+		mo_approval_commit_async();
 	values[0] = code;
 	values[1] = p->state;
 	mo_redirect_response(r, p->redirect_uri, 2, names, values);

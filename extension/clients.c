@@ -129,18 +129,6 @@ fetch(const char *client_id, MoClientRow *out)
 	return found;
 }
 
-/* A copy of the List of char * in list (in the current context). */
-static List *
-copy_strings(List *list)
-{
-	List	   *out = NIL;
-	ListCell   *lc;
-
-	foreach(lc, list)
-		out = lappend(out, pstrdup((const char *) lfirst(lc)));
-	return out;
-}
-
 /* A copy of src in the current context. */
 static void
 copy_row(const MoClientRow *src, MoClientRow *dst)
@@ -154,8 +142,8 @@ copy_row(const MoClientRow *src, MoClientRow *dst)
 		memcpy(dst->secret_hash, src->secret_hash, VARSIZE(src->secret_hash));
 	}
 	dst->auth_method = pstrdup(src->auth_method);
-	dst->redirect_uris = copy_strings(src->redirect_uris);
-	dst->grant_types = copy_strings(src->grant_types);
+	dst->redirect_uris = mo_string_list_copy(src->redirect_uris);
+	dst->grant_types = mo_string_list_copy(src->grant_types);
 	dst->scope = src->scope ? pstrdup(src->scope) : NULL;
 	dst->loopback_only = src->loopback_only;
 	dst->created_at = src->created_at;

@@ -161,8 +161,8 @@ _PG_init(void)
 							 NULL, &mo_refuse_admin_consent, false,
 							 PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomBoolVariable("mcp_oauth.durable_consent",
-							 "Make an approval wait for its WAL flush.",
-							 "Off: an approval that is its own transaction commits as with synchronous_commit off; its code is of use only through a token exchange, whose durable commit flushes the approval first.",
+							 "Make every approval wait for its WAL flush.",
+							 "Off: an approval that is the only write of its transaction commits as with synchronous_commit off; its code is of use only through a token exchange, whose durable commit flushes the approval first.",
 							 &mo_durable_consent, false,
 							 PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("mcp_oauth.token_cache_size",

@@ -233,6 +233,9 @@ extern Datum mo_list_to_text_array(List *values);
 /* Whether every element of sub is in super. */
 extern bool mo_scope_subset(List *sub, List *super);
 
+/* A copy of a List of char * (strings too), in the current memory context. */
+extern List *mo_string_list_copy(List *strings);
+
 /* The names of the scopes table (all of them, or only is_default). */
 extern List *mo_known_scopes(bool defaults_only);
 

@@ -230,3 +230,15 @@ mo_scope_descriptions_json(List *scopes)
 	appendStringInfoChar(&buf, ']');
 	return buf.data;
 }
+
+/* A copy of a List of char * (strings too), in the current memory context. */
+List *
+mo_string_list_copy(List *strings)
+{
+	List	   *copy = NIL;
+	ListCell   *lc;
+
+	foreach(lc, strings)
+		copy = lappend(copy, pstrdup((const char *) lfirst(lc)));
+	return copy;
+}

@@ -302,6 +302,18 @@ entry_to_verified(const CacheEntry *e, Verified *v)
 	v->last_used = e->last_used;
 }
 
+/* Free what a cache entry points to. */
+static void
+entry_free_parts(CacheEntry *e)
+{
+	pfree(e->subject);
+	if (e->client_id)
+		pfree(e->client_id);
+	list_free_deep(e->scopes);
+	if (e->active_row)
+		pfree(e->active_row);
+}
+
 /* Remember v under key, unless a revocation arrived since generation. */
 static void
 cache_store(const unsigned char *key, const Verified *v, uint64 generation)
@@ -311,6 +323,7 @@ cache_store(const unsigned char *key, const Verified *v, uint64 generation)
 	CacheEntry *e;
 	ListCell   *lc;
 	MemoryContext old;
+	bool		found;
 
 	if (generation != cache_generation || !snapshot_is_fresh() ||
 		(table = cache_table()) == NULL)
@@ -335,7 +348,9 @@ cache_store(const unsigned char *key, const Verified *v, uint64 generation)
 	copy.pat_id = v->pat_id;
 	copy.last_used = v->last_used;
 	copy.active_row = NULL;
-	e = hash_search(table, key, HASH_ENTER, NULL);
+	e = hash_search(table, key, HASH_ENTER, &found);
+	if (found)
+		entry_free_parts(e);	/* a PAT stored again after its touch */
 	*e = copy;
 }
 
@@ -814,12 +829,9 @@ set_text(Datum *values, bool *nulls, int i, const char *s)
 	values[i] = s ? CStringGetTextDatum(s) : (Datum) 0;
 }
 
-/*
- * The tuple descriptor of token_verification from the type cache (the
- * caller releases it); the return type is looked up once per backend.
- */
-static TupleDesc
-result_desc(FunctionCallInfo fcinfo)
+/* The row type this function returns; looked up once per backend. */
+static Oid
+result_type(FunctionCallInfo fcinfo)
 {
 	static Oid	fn_oid = InvalidOid;
 	static Oid	type_oid = InvalidOid;
@@ -829,7 +841,14 @@ result_desc(FunctionCallInfo fcinfo)
 		type_oid = get_func_rettype(fcinfo->flinfo->fn_oid);
 		fn_oid = fcinfo->flinfo->fn_oid;
 	}
-	return lookup_rowtype_tupdesc(type_oid, -1);
+	return type_oid;
+}
+
+/* The tuple descriptor of token_verification from the type cache (the caller releases it). */
+static TupleDesc
+result_desc(FunctionCallInfo fcinfo)
+{
+	return lookup_rowtype_tupdesc(result_type(fcinfo), -1);
 }
 
 /* The token_verification row. */
@@ -868,6 +887,12 @@ cached_active_row(FunctionCallInfo fcinfo, CacheEntry *e)
 	HeapTupleHeader row;
 	Size		len;
 
+	if (e->active_row != NULL &&
+		HeapTupleHeaderGetTypeId(e->active_row) != result_type(fcinfo))
+	{
+		pfree(e->active_row);	/* of another row type: made again */
+		e->active_row = NULL;
+	}
 	if (e->active_row == NULL)
 	{
 		Verified	v;
@@ -902,7 +927,7 @@ match_resource_memo(const char *requested)
 	if (requested != NULL && last_requested != NULL && mo_resources != NULL &&
 		strcmp(requested, last_requested) == 0 &&
 		strcmp(mo_resources, last_resources) == 0)
-		return last_match;
+		return pstrdup(last_match);	/* a nested call may replace it */
 	match = mo_match_resource(requested);
 	if (requested != NULL && match != NULL && mo_resources != NULL)
 	{
@@ -922,7 +947,8 @@ match_resource_memo(const char *requested)
 /*
  * The required scopes argument as a checked list, remembered for the last
  * array given (a call site asks for the same scopes every time); NIL for
- * SQL NULL.  The list is shared: read it, do not change it.
+ * SQL NULL.  The caller gets its own copy: a nested call (from a policy or
+ * trigger on a table the outer call reads) may replace the remembered one.
  */
 static List *
 required_scopes(FunctionCallInfo fcinfo)
@@ -932,15 +958,14 @@ required_scopes(FunctionCallInfo fcinfo)
 	ArrayType  *arr;
 	MemoryContext old;
 	List	   *list;
-	List	   *copy = NIL;
-	ListCell   *lc;
+	List	   *copy;
 
 	if (PG_ARGISNULL(2))
 		return NIL;
 	arr = PG_GETARG_ARRAYTYPE_P(2);
 	if (last_array != NULL && VARSIZE(arr) == VARSIZE(last_array) &&
 		memcmp(arr, last_array, VARSIZE(arr)) == 0)
-		return last_list;
+		return mo_string_list_copy(last_list);
 	list = mo_text_array_to_list(PointerGetDatum(arr));
 	check_scope_names(list);	/* raises: nothing remembered */
 	if (last_array != NULL)
@@ -951,13 +976,12 @@ required_scopes(FunctionCallInfo fcinfo)
 		last_list = NIL;
 	}
 	old = MemoryContextSwitchTo(TopMemoryContext);
-	foreach(lc, list)
-		copy = lappend(copy, pstrdup((const char *) lfirst(lc)));
+	copy = mo_string_list_copy(list);
 	last_array = palloc(VARSIZE(arr));
 	memcpy(last_array, arr, VARSIZE(arr));
 	last_list = copy;
 	MemoryContextSwitchTo(old);
-	return last_list;
+	return list;
 }
 
 /* The configured resource the resource argument names; raises when none. */

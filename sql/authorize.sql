@@ -316,10 +316,13 @@ SELECT client_id FROM mcp_oauth.create_client('Authz Multi Third', ARRAY['https:
 COMMIT;
 SELECT pg_temp.show(pg_temp.decide(:'rid', 'az-alice', true)) AS after_same_transaction;
 
--- 14. An approval that is its own transaction does not wait for its WAL
---     flush (its code is of use only through a durable token exchange); a
---     denial does, and so does an approval inside a caller's transaction
---     block or with mcp_oauth.durable_consent on.
+-- 14. An approval that is the only write of its transaction does not wait
+--     for its WAL flush (its code is of use only through a durable token
+--     exchange); a denial does, and so does an approval inside a caller's
+--     transaction block, after another write, or with
+--     mcp_oauth.durable_consent on.  A write after the approval, in the same
+--     transaction, makes the commit wait after all (seen at commit: DEBUG1).
+SET client_min_messages = debug1;
 SELECT (pg_temp.az(pg_temp.q('az-web'))).body::json->>'request_id' AS rid \gset
 SELECT d.status, current_setting('synchronous_commit') AS approval_commit
 FROM pg_temp.decide(:'rid', 'az-grace', true) d;
@@ -332,9 +335,30 @@ BEGIN;
 SELECT d.status, current_setting('synchronous_commit') AS in_block_commit
 FROM pg_temp.decide(:'rid', 'az-grace', true) d;
 COMMIT;
+SELECT (pg_temp.az(pg_temp.q('az-web'))).body::json->>'request_id' AS rid \gset
+SET az_test.rid = :'rid';
+DO $$
+BEGIN
+	INSERT INTO mcp_oauth.audit_log (event, subject) VALUES ('test_write', 'az-grace');
+	PERFORM pg_temp.decide(current_setting('az_test.rid'), 'az-grace', true);
+	RAISE NOTICE 'after another write: %', current_setting('synchronous_commit');
+END
+$$;
+SELECT (pg_temp.az(pg_temp.q('az-web'))).body::json->>'request_id' AS rid \gset
+SET az_test.rid = :'rid';
+DO $$
+BEGIN
+	PERFORM pg_temp.decide(current_setting('az_test.rid'), 'az-grace', true);
+	RAISE NOTICE 'approval first: %', current_setting('synchronous_commit');
+	INSERT INTO mcp_oauth.audit_log (event, subject) VALUES ('test_write', 'az-grace');
+END
+$$;
+RESET az_test.rid;
 SET mcp_oauth.durable_consent = on;
 SELECT (pg_temp.az(pg_temp.q('az-web'))).body::json->>'request_id' AS rid \gset
 SELECT d.status, current_setting('synchronous_commit') AS durable_commit
 FROM pg_temp.decide(:'rid', 'az-grace', true) d;
 RESET mcp_oauth.durable_consent;
+RESET client_min_messages;
 SELECT count(*) AS grace_grants FROM mcp_oauth.grants WHERE subject = 'az-grace';
+DELETE FROM mcp_oauth.audit_log WHERE event = 'test_write';

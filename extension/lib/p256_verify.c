@@ -19,6 +19,7 @@
 #include "p256_verify.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -56,6 +57,19 @@ public_point(EVP_PKEY *pub, const EC_GROUP *group, BN_CTX *ctx)
 	return q;
 }
 
+/* Whether pub is an EC key on P-256. */
+static int
+is_p256(EVP_PKEY *pub)
+{
+	char		group[32];
+	size_t		len;
+
+	return pub != NULL && EVP_PKEY_is_a(pub, "EC") &&
+		EVP_PKEY_get_utf8_string_param(pub, OSSL_PKEY_PARAM_GROUP_NAME,
+									   group, sizeof(group), &len) == 1 &&
+		strcmp(group, SN_X9_62_prime256v1) == 0;
+}
+
 /* A verifier for the P-256 public key of pub; NULL on failure. */
 p256_verifier *
 p256_verifier_new(EVP_PKEY *pub)
@@ -64,8 +78,7 @@ p256_verifier_new(EVP_PKEY *pub)
 	EC_POINT   *q = NULL;
 	int			ok;
 
-	if (pub == NULL || !EVP_PKEY_is_a(pub, "EC") ||
-		(v = calloc(1, sizeof(*v))) == NULL)
+	if (!is_p256(pub) || (v = calloc(1, sizeof(*v))) == NULL)
 		return NULL;
 	ok = (v->ctx = BN_CTX_new()) != NULL &&
 		(v->group = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1)) != NULL &&
@@ -175,3 +188,7 @@ done:
 	BN_CTX_end(v->ctx);
 	return result;
 }
+
+#ifdef POSTGRES_H
+#error "lib/ parsers must not include PostgreSQL headers"
+#endif
