@@ -189,16 +189,27 @@ snapshot_is_fresh(void)
 	return !IsolationUsesXactSnapshot();
 }
 
-/* A new hash table of blob keys, in cxt. */
+/* *table, made if NULL: a hash table of blob keys in *cxt, made too (name: a string constant). */
 static HTAB *
-new_table(MemoryContext cxt, const char *name, Size keysize, Size entrysize)
+table_made(MemoryContext *cxt, HTAB **table, const char *name,
+		   Size keysize, Size entrysize)
 {
 	HASHCTL		ctl;
 
-	ctl.keysize = keysize;
-	ctl.entrysize = entrysize;
-	ctl.hcxt = cxt;
-	return hash_create(name, 256, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	if (*cxt == NULL)
+	{
+		*cxt = AllocSetContextCreate(TopMemoryContext, "mcp_oauth verify cache",
+									 ALLOCSET_DEFAULT_SIZES);
+		MemoryContextSetIdentifier(*cxt, name);
+	}
+	if (*table == NULL)
+	{
+		ctl.keysize = keysize;
+		ctl.entrysize = entrysize;
+		ctl.hcxt = *cxt;
+		*table = hash_create(name, 256, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	return *table;
 }
 
 /* The cache table, created (or emptied) as needed; NULL when the cache is off. */
@@ -210,13 +221,8 @@ cache_table(void)
 		cache_reset();
 	if (mo_token_cache_size == 0)
 		return NULL;
-	if (cache_cxt == NULL)
-		cache_cxt = AllocSetContextCreate(TopMemoryContext, "mcp_oauth verified tokens",
-										  ALLOCSET_DEFAULT_SIZES);
-	if (token_cache == NULL)
-		token_cache = new_table(cache_cxt, "mcp_oauth verified tokens",
-								SHA256_DIGEST_LENGTH, sizeof(CacheEntry));
-	return token_cache;
+	return table_made(&cache_cxt, &token_cache, "mcp_oauth verified tokens",
+					  SHA256_DIGEST_LENGTH, sizeof(CacheEntry));
 }
 
 /*
@@ -321,7 +327,6 @@ cache_store(const unsigned char *key, const Verified *v, uint64 generation)
 	HTAB	   *table;
 	CacheEntry	copy;
 	CacheEntry *e;
-	ListCell   *lc;
 	MemoryContext old;
 	bool		found;
 
@@ -336,12 +341,10 @@ cache_store(const unsigned char *key, const Verified *v, uint64 generation)
 	/* copy first: an error while copying must not leave a half-made entry */
 	memcpy(copy.key, key, SHA256_DIGEST_LENGTH);
 	copy.kind = v->kind;
-	copy.subject = MemoryContextStrdup(cache_cxt, v->subject);
-	copy.client_id = v->client_id ? MemoryContextStrdup(cache_cxt, v->client_id) : NULL;
 	old = MemoryContextSwitchTo(cache_cxt);
-	copy.scopes = NIL;
-	foreach(lc, v->scopes)
-		copy.scopes = lappend(copy.scopes, pstrdup((const char *) lfirst(lc)));
+	copy.subject = pstrdup(v->subject);
+	copy.client_id = v->client_id ? pstrdup(v->client_id) : NULL;
+	copy.scopes = mo_string_list_copy(v->scopes);
 	MemoryContextSwitchTo(old);
 	copy.has_expiry = v->has_expiry;
 	copy.expires_at = v->expires_at;
@@ -459,13 +462,8 @@ grant_table(void)
 	caches_check();
 	if (mo_grant_cache_size == 0)
 		return NULL;
-	if (grant_cxt == NULL)
-		grant_cxt = AllocSetContextCreate(TopMemoryContext, "mcp_oauth grants",
-										  ALLOCSET_DEFAULT_SIZES);
-	if (grant_cache == NULL)
-		grant_cache = new_table(grant_cxt, "mcp_oauth grants", sizeof(int64),
-								sizeof(GrantEntry));
-	return grant_cache;
+	return table_made(&grant_cxt, &grant_cache, "mcp_oauth grants",
+					  sizeof(int64), sizeof(GrantEntry));
 }
 
 /* Whether some access token is revoked by itself and not yet expired. */
