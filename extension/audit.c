@@ -4,9 +4,13 @@
  */
 #include "mcp_oauth.h"
 
+#include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/sequence.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 
 /* Insert an audit_log row; the caller is SPI-connected. */
 void
@@ -37,4 +41,49 @@ mo_audit(const char *event, const char *subject, const char *client_id,
 	nulls[5] = detail_json ? ' ' : 'n';
 	if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not write audit row");
+}
+
+/* The next audit_log.audit_id (its identity sequence). */
+static int64
+next_audit_id(void)
+{
+	Oid			seq = get_relname_relid("audit_log_audit_id_seq",
+										get_namespace_oid("mcp_oauth", false));
+
+	if (!OidIsValid(seq))
+		elog(ERROR, "sequence mcp_oauth.audit_log_audit_id_seq does not exist");
+	return nextval_internal(seq, false);
+}
+
+/*
+ * Insert an audit_log row as mo_audit does, into table i of w (opened on
+ * "audit_log"), with the row writes of the same response.
+ */
+void
+mo_audit_write(MoRowWrite *w, int i, const char *event, const char *subject,
+			   const char *client_id, const char *client_addr, int64 grant_id,
+			   const char *detail_json)
+{
+	static const char *const columns[] = {"audit_id", "at", "event", "subject",
+	"client_id", "client_addr", "grant_id", "detail"};
+	Datum		values[8];
+	bool		nulls[8];
+
+	values[0] = Int64GetDatum(next_audit_id());
+	values[1] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	values[2] = CStringGetTextDatum(event);
+	values[3] = subject ? CStringGetTextDatum(subject) : (Datum) 0;
+	values[4] = client_id ? CStringGetTextDatum(client_id) : (Datum) 0;
+	values[5] = client_addr ?
+		DirectFunctionCall1(inet_in, CStringGetDatum(client_addr)) : (Datum) 0;
+	values[6] = Int64GetDatum(grant_id);
+	values[7] = detail_json ?
+		DirectFunctionCall1(jsonb_in, CStringGetDatum(detail_json)) : (Datum) 0;
+	nulls[0] = nulls[1] = nulls[2] = false;
+	nulls[3] = subject == NULL;
+	nulls[4] = client_id == NULL;
+	nulls[5] = client_addr == NULL;
+	nulls[6] = grant_id <= 0;
+	nulls[7] = detail_json == NULL;
+	mo_row_insert(w, i, lengthof(columns), columns, values, nulls);
 }

@@ -144,6 +144,25 @@ extern char *mo_arg_addr(FunctionCallInfo fcinfo, int argno);
 /* The text argument argno as a C string, or NULL when SQL NULL. */
 extern char *mo_arg_cstring(FunctionCallInfo fcinfo, int argno);
 
+/* ---- rows written without a plan (row_write.c) ---- */
+
+/*
+ * Rows of tables mcp_oauth.<names[i]> written in one command with the
+ * executor's simple-relation calls (constraints, indexes and row triggers
+ * as INSERT and UPDATE have them).  Columns are named; an insert gives
+ * the others their defaults, an update keeps them.  An update's row must
+ * be locked by the caller.
+ */
+typedef struct MoRowWrite MoRowWrite;
+extern MoRowWrite *mo_rows_begin(int ntables, const char *const *names);
+extern void mo_row_insert(MoRowWrite *w, int i, int ncolumns,
+						  const char *const *columns, const Datum *values,
+						  const bool *nulls);
+extern void mo_row_update(MoRowWrite *w, int i, const ItemPointerData *tid,
+						  int ncolumns, const char *const *columns,
+						  const Datum *values, const bool *nulls);
+extern void mo_rows_end(MoRowWrite *w);
+
 /* ---- SPI (spi.c) ---- */
 
 /*
@@ -159,6 +178,13 @@ extern void mo_spi_finish(void);
 extern MemoryContext mo_spi_caller_context(void);
 extern Datum mo_spi_finish_response(FunctionCallInfo fcinfo, const MoResponse *r);
 extern void mo_spi_init(void);
+
+/*
+ * The search path of SET search_path = mcp_oauth, pg_catalog, pg_temp
+ * (without the temporary schema), for a function without that SET clause.
+ */
+extern void mo_push_search_path(void);
+extern void mo_pop_search_path(void);
 
 /*
  * A per-backend copy of a small mcp_oauth table (signing_keys, scopes).
@@ -274,6 +300,11 @@ extern void mo_token_cache_invalidate(void);
 extern void mo_audit(const char *event, const char *subject,
 					 const char *client_id, const char *client_addr,
 					 int64 grant_id, const char *detail_json);
+/* mo_audit's row, into table i of w (opened on "audit_log"; row_write.c). */
+extern void mo_audit_write(MoRowWrite *w, int i, const char *event,
+						   const char *subject, const char *client_id,
+						   const char *client_addr, int64 grant_id,
+						   const char *detail_json);
 
 /* ---- grants (revoke.c) ---- */
 

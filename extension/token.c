@@ -31,6 +31,7 @@ typedef struct CodeRow
 	char	   *code_challenge;
 	bool		expired;
 	bool		redeemed;
+	ItemPointerData tid;		/* the row, locked */
 } CodeRow;
 
 /* A refresh token row, read under lock. */
@@ -42,6 +43,7 @@ typedef struct RefreshRow
 	bool		rotated;
 	bool		in_grace;		/* rotated less than the grace period ago */
 	bytea	   *successor_sealed;
+	ItemPointerData tid;		/* the row, locked */
 } RefreshRow;
 
 /* 400 with an OAuth error code. */
@@ -79,6 +81,7 @@ typedef struct Consumed
 	bytea	   *code_hash;		/* code to mark redeemed, or NULL */
 	bytea	   *rotated_hash;	/* refresh token to mark rotated, or NULL */
 	const char *rotated_token;	/* ... whose successor is sealed under it */
+	ItemPointerData tid;		/* the row of either, locked */
 } Consumed;
 
 /*
@@ -120,91 +123,69 @@ seal_successor(const char *old_token, const char *successor)
 	return sealed;
 }
 
-/* A bytea parameter, or SQL NULL. */
+/* The tables record_issue writes, as mo_rows_begin() takes them. */
+enum
+{
+	T_AUDIT, T_REFRESH, T_CODES
+};
+
+/*
+ * A new refresh token of g, into table T_REFRESH of w: it lives for the
+ * idle lifetime, capped by the grant's.
+ */
 static void
-set_bytea(Datum *values, char *nulls, int i, bytea *b)
+record_refresh(MoRowWrite *w, const MoGrant *g, bytea *hash, List *scopes)
 {
-	values[i] = PointerGetDatum(b);
-	nulls[i] = b ? ' ' : 'n';
-}
+	static const char *const columns[] = {"token_hash", "grant_id", "scopes",
+	"created_at", "expires_at"};
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+	TimestampTz idle_end = now + (TimestampTz) mo_refresh_idle_lifetime * USECS_PER_SEC;
+	Datum		values[5];
+	bool		nulls[5] = {false, false, false, false, false};
 
-/* The parts of the statement record_issue runs; a plan per combination. */
-#define RECORD_REFRESH	0x1		/* a new refresh token */
-#define RECORD_CODE		0x2		/* a code redeemed */
-#define RECORD_ROTATED	0x4		/* an old refresh token rotated */
-#define RECORD_NPLANS	8
-
-/* The statement for the parts in which (parameters as record_issue). */
-static char *
-record_sql(int which)
-{
-	StringInfoData sql;
-
-	initStringInfo(&sql);
-	appendStringInfoString(&sql,
-						   "WITH l AS (INSERT INTO audit_log"
-						   "  (event, subject, client_id, client_addr, grant_id, detail)"
-						   "  VALUES ($5, $6, $7, $8::inet, $1, $9::jsonb))");
-	if (which & RECORD_REFRESH)
-		appendStringInfoString(&sql,
-							   ", r AS (INSERT INTO refresh_tokens"
-							   "  (token_hash, grant_id, scopes, expires_at)"
-							   "  VALUES ($2, $1, $3, $4))");
-	if (which & RECORD_CODE)
-		appendStringInfoString(&sql,
-							   ", c AS (UPDATE authorization_codes SET redeemed_at = now()"
-							   "  WHERE code_hash = $10)");
-	if (which & RECORD_ROTATED)
-		appendStringInfoString(&sql,
-							   ", o AS (UPDATE refresh_tokens"
-							   "  SET rotated_at = now(), successor_sealed = $12"
-							   "  WHERE token_hash = $11)");
-	appendStringInfoString(&sql, " SELECT");
-	return sql.data;
+	values[0] = PointerGetDatum(hash);
+	values[1] = Int64GetDatum(g->grant_id);
+	values[2] = mo_list_to_text_array(scopes);
+	values[3] = TimestampTzGetDatum(now);
+	values[4] = TimestampTzGetDatum(Min(idle_end, g->expires_at));
+	mo_row_insert(w, T_REFRESH, lengthof(columns), columns, values, nulls);
 }
 
 /*
- * Everything a token response writes, in one statement (lock order is kept:
- * the grant and the code or old token were locked before): the new refresh
- * token (when refresh_hash; it lives for the idle lifetime, capped by the
- * grant's), the audit row, the code redeemed or the old refresh token
- * rotated with its successor sealed.  The access token needs no row.
+ * Everything a token response writes (the grant and the code or old token
+ * are locked already): the audit row, the new refresh token (when
+ * refresh_hash), the code redeemed or the old refresh token rotated with
+ * its successor sealed.  The access token needs no row.
  */
 static void
 record_issue(const MoGrant *g, bytea *refresh_hash, List *refresh_scopes,
 			 const Consumed *used, bytea *sealed, const char *client_addr,
 			 const char *event, const char *detail)
 {
-	static SPIPlanPtr plans[RECORD_NPLANS];
-	Oid			types[12] = {INT8OID, BYTEAOID, TEXTARRAYOID, TIMESTAMPTZOID,
-		TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, BYTEAOID, BYTEAOID, BYTEAOID};
-	Datum		values[12];
-	char		nulls[12];
-	int			which = (refresh_hash ? RECORD_REFRESH : 0) |
-		(used->code_hash ? RECORD_CODE : 0) |
-		(used->rotated_hash ? RECORD_ROTATED : 0);
-	TimestampTz idle_end = GetCurrentTransactionStartTimestamp() +
-		(TimestampTz) mo_refresh_idle_lifetime * USECS_PER_SEC;
+	static const char *const tables[] = {"audit_log", "refresh_tokens", "authorization_codes"};
+	static const char *const redeemed[] = {"redeemed_at"};
+	static const char *const rotated[] = {"rotated_at", "successor_sealed"};
+	Datum		now = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	MoRowWrite *w = mo_rows_begin(used->code_hash ? 3 : 2, tables);
 
-	if (plans[which] == NULL)
-		mo_spi_plan(&plans[which], record_sql(which), 12, types);
-	memset(nulls, ' ', sizeof(nulls));
-	values[0] = Int64GetDatum(g->grant_id);
-	set_bytea(values, nulls, 1, refresh_hash);
-	values[2] = mo_list_to_text_array(refresh_scopes);
-	values[3] = TimestampTzGetDatum(Min(idle_end, g->expires_at));
-	values[4] = CStringGetTextDatum(event);
-	values[5] = CStringGetTextDatum(g->subject);
-	values[6] = CStringGetTextDatum(g->client_id);
-	values[7] = client_addr ? CStringGetTextDatum(client_addr) : (Datum) 0;
-	nulls[7] = client_addr ? ' ' : 'n';
-	values[8] = detail ? CStringGetTextDatum(detail) : (Datum) 0;
-	nulls[8] = detail ? ' ' : 'n';
-	set_bytea(values, nulls, 9, used->code_hash);
-	set_bytea(values, nulls, 10, used->rotated_hash);
-	set_bytea(values, nulls, 11, sealed);
-	if (SPI_execute_plan(plans[which], values, nulls, false, 0) < 0)
-		elog(ERROR, "could not record issued tokens");
+	mo_audit_write(w, T_AUDIT, event, g->subject, g->client_id, client_addr,
+				   g->grant_id, detail);
+	if (refresh_hash != NULL)
+		record_refresh(w, g, refresh_hash, refresh_scopes);
+	if (used->code_hash != NULL)
+	{
+		bool		nulls[1] = {false};
+
+		mo_row_update(w, T_CODES, &used->tid, 1, redeemed, &now, nulls);
+	}
+	if (used->rotated_hash != NULL)
+	{
+		Datum		values[2] = {now, PointerGetDatum(sealed)};
+		bool		nulls[2] = {false, sealed == NULL};
+
+		mo_row_update(w, T_REFRESH, &used->tid, 2, rotated, values, nulls);
+	}
+	mo_rows_end(w);
 }
 
 /*
@@ -219,7 +200,7 @@ issue_tokens(const MoGrant *g, const MoClient *client, List *access_scopes,
 			 const char *client_addr, const char *event, const char *detail,
 			 MoResponse *r)
 {
-	static const Consumed nothing = {NULL, NULL, NULL};
+	static const Consumed nothing = {NULL, NULL, NULL, {{0, 0}, 0}};
 	MemoryContext cxt = CurrentMemoryContext;
 	StringInfoData body;
 	int64		now = now_unix();
@@ -266,7 +247,7 @@ lock_code(bytea *code_hash, MoGrant *g, CodeRow *c)
 	mo_spi_exec1(&plan,
 				 "SELECT " MO_GRANT_COLUMNS ", c.client_id, c.redirect_uri,"
 				 " c.redirect_uri_provided, c.code_challenge, c.expires_at <= now(),"
-				 " c.redeemed_at IS NOT NULL"
+				 " c.redeemed_at IS NOT NULL, c.ctid"
 				 " FROM authorization_codes c JOIN grants g ON g.grant_id = c.grant_id"
 				 " WHERE c.code_hash = $1 FOR UPDATE OF g, c",
 				 BYTEAOID, PointerGetDatum(code_hash), 1);
@@ -278,6 +259,7 @@ lock_code(bytea *code_hash, MoGrant *g, CodeRow *c)
 	c->code_challenge = mo_spi_text(n + 4);
 	c->expired = DatumGetBool(mo_spi_datum(n + 5, &isnull));
 	c->redeemed = DatumGetBool(mo_spi_datum(n + 6, &isnull));
+	c->tid = *(ItemPointer) DatumGetPointer(mo_spi_datum(n + 7, &isnull));
 	return true;
 }
 
@@ -343,7 +325,7 @@ code_grant(const form *params, const MoClient *client, const char *client_addr,
 	bytea	   *hash;
 	MoGrant		g;
 	CodeRow		c;
-	Consumed	used = {NULL, NULL, NULL};
+	Consumed	used = {0};
 
 	problem = code_request_problem(form_get(params, "code"),
 								   form_get(params, "code_verifier"));
@@ -380,6 +362,7 @@ code_grant(const form *params, const MoClient *client, const char *client_addr,
 		return;
 	}
 	used.code_hash = hash;
+	used.tid = c.tid;
 	issue_tokens(&g, client, g.scopes, g.scopes, NULL, &used, client_addr,
 				 "token_issued", "{\"grant_type\":\"authorization_code\"}", r);
 }
@@ -402,7 +385,7 @@ lock_refresh(bytea *token_hash, MoGrant *g, RefreshRow *t)
 				"SELECT " MO_GRANT_COLUMNS ", t.scopes, t.expires_at <= now(),"
 				" t.revoked_at IS NOT NULL, t.rotated_at IS NOT NULL,"
 				" coalesce(t.rotated_at + make_interval(secs => $2) > now(), false),"
-				" t.successor_sealed"
+				" t.successor_sealed, t.ctid"
 				" FROM refresh_tokens t JOIN grants g ON g.grant_id = t.grant_id"
 				" WHERE t.token_hash = $1 FOR UPDATE OF g, t",
 				2, types);
@@ -418,6 +401,7 @@ lock_refresh(bytea *token_hash, MoGrant *g, RefreshRow *t)
 	t->in_grace = DatumGetBool(mo_spi_datum(n + 5, &isnull));
 	sealed = mo_spi_datum(n + 6, &isnull);
 	t->successor_sealed = isnull ? NULL : DatumGetByteaPCopy(sealed);
+	t->tid = *(ItemPointer) DatumGetPointer(mo_spi_datum(n + 7, &isnull));
 	return true;
 }
 
@@ -539,7 +523,7 @@ refresh_grant(const form *params, const MoClient *client, const char *client_add
 	MoGrant		g;
 	RefreshRow	t;
 	List	   *scopes;
-	Consumed	used = {NULL, NULL, NULL};
+	Consumed	used = {0};
 
 	if (token == NULL || token[0] == '\0')
 	{
@@ -571,6 +555,7 @@ refresh_grant(const form *params, const MoClient *client, const char *client_add
 		return;
 	}
 	used.rotated_hash = hash;
+	used.tid = t.tid;
 	used.rotated_token = token;
 	issue_tokens(&g, client, scopes, t.scopes, NULL, &used, client_addr,
 				 "token_refreshed", NULL, r);

@@ -205,3 +205,61 @@ FROM pg_temp.refresh(:'t12b', '', 'ref-conf') r;
 SELECT count(*) AS responses,
 	   count(*) FILTER (WHERE (r).cache_control IS DISTINCT FROM 'no-store') AS cacheable
 FROM seen;
+
+-- 14. A token response writes its rows without a plan (row_write.c), but as
+-- INSERT and UPDATE would: a row trigger an operator adds fires, a column
+-- added with a default gets it, an added expression or partial index is
+-- kept, and an added constraint is enforced.
+CREATE TEMP TABLE fired (tg text, event text, rotated boolean);
+CREATE FUNCTION pg_temp.log_row() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_TABLE_NAME = 'audit_log' THEN
+		INSERT INTO pg_temp.fired VALUES (TG_OP || ' ' || TG_TABLE_NAME, NEW.event, NULL);
+	ELSE
+		INSERT INTO pg_temp.fired VALUES (TG_OP || ' ' || TG_TABLE_NAME, NULL, NEW.rotated_at IS NOT NULL);
+	END IF;
+	RETURN NEW;
+END
+$$;
+CREATE TRIGGER regress_audit AFTER INSERT ON mcp_oauth.audit_log
+	FOR EACH ROW EXECUTE FUNCTION pg_temp.log_row();
+CREATE TRIGGER regress_refresh BEFORE INSERT OR UPDATE ON mcp_oauth.refresh_tokens
+	FOR EACH ROW EXECUTE FUNCTION pg_temp.log_row();
+ALTER TABLE mcp_oauth.audit_log ADD COLUMN regress_note text DEFAULT 'noted';
+CREATE INDEX regress_hex ON mcp_oauth.refresh_tokens ((encode(token_hash, 'hex')))
+	WHERE rotated_at IS NULL;
+SELECT pg_temp.new_refresh('ref-public') AS t14 \gset
+TRUNCATE fired;
+SELECT (r).status, (r).body::json->>'refresh_token' AS t14n FROM pg_temp.refresh(:'t14') r \gset
+SELECT :status AS status;
+SELECT tg, event, rotated FROM fired ORDER BY tg, rotated;
+SELECT event, regress_note FROM mcp_oauth.audit_log
+ WHERE grant_id = pg_temp.gid(:'t14') ORDER BY audit_id DESC LIMIT 1;
+-- the partial expression index: the new token is in it, the rotated one left it
+SET enable_seqscan = off;
+SET enable_bitmapscan = off;
+EXPLAIN (COSTS OFF) SELECT 1 FROM mcp_oauth.refresh_tokens
+ WHERE encode(token_hash, 'hex') = 'x' AND rotated_at IS NULL;
+SELECT count(*) FILTER (WHERE token_hash = pg_temp.h(:'t14n')) AS new_in_index,
+	   count(*) FILTER (WHERE token_hash = pg_temp.h(:'t14')) AS rotated_in_index
+  FROM mcp_oauth.refresh_tokens
+ WHERE encode(token_hash, 'hex') IN (encode(pg_temp.h(:'t14n'), 'hex'),
+									 encode(pg_temp.h(:'t14'), 'hex'))
+   AND rotated_at IS NULL;
+RESET enable_seqscan;
+RESET enable_bitmapscan;
+-- a constraint the audit row breaks: the request fails and writes nothing
+ALTER TABLE mcp_oauth.audit_log ADD CONSTRAINT regress_no_refresh
+	CHECK (event <> 'token_refreshed') NOT VALID;
+\set VERBOSITY terse
+SELECT (r).status FROM pg_temp.refresh(:'t14n') r;
+\set VERBOSITY default
+SELECT rotated_at IS NULL AS still_unrotated FROM mcp_oauth.refresh_tokens
+ WHERE token_hash = pg_temp.h(:'t14n');
+ALTER TABLE mcp_oauth.audit_log DROP CONSTRAINT regress_no_refresh;
+DROP TRIGGER regress_audit ON mcp_oauth.audit_log;
+DROP TRIGGER regress_refresh ON mcp_oauth.refresh_tokens;
+ALTER TABLE mcp_oauth.audit_log DROP COLUMN regress_note;
+DROP INDEX mcp_oauth.regress_hex;
+-- and the token still refreshes once they are gone
+SELECT (r).status FROM pg_temp.refresh(:'t14n') r;

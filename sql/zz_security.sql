@@ -64,20 +64,28 @@ SELECT p.oid::regprocedure::text AS granted_to_server FROM pg_proc p
 SELECT e.fn AS endpoint_not_granted FROM endpoints e
  WHERE NOT has_function_privilege('mcp_oauth_server', e.fn, 'EXECUTE');
 
--- 3. every function is SECURITY DEFINER with a fixed search_path (but the
--- helpers, and verify_access_token: see below)
+-- 3. every function is SECURITY DEFINER with a fixed search_path, but the
+-- helpers and the four functions of every request (below)
+CREATE TEMP TABLE no_set_clause (fn regprocedure PRIMARY KEY);
+INSERT INTO no_set_clause VALUES
+	('mcp_oauth.verify_access_token(text, text, text[])'),
+	('mcp_oauth.token(text, text, text, inet)'),
+	('mcp_oauth.revoke(text, text, text, inet)'),
+	('mcp_oauth.introspect(text, text, text, inet)');
 SELECT p.oid::regprocedure AS unsafe_function, p.prosecdef, p.proconfig FROM pg_proc p
  WHERE p.pronamespace = 'mcp_oauth'::regnamespace
    AND p.oid NOT IN (SELECT fn FROM helpers)
-   AND p.oid <> 'mcp_oauth.verify_access_token(text, text, text[])'::regprocedure
-   AND NOT (p.prosecdef AND p.proconfig @> '{"search_path=mcp_oauth, pg_catalog, pg_temp"}');
--- verify_access_token runs on every MCP request: it is SECURITY DEFINER with
--- no SET clause at all, because SET search_path costs a GUC save and restore
--- per call (about a quarter of the cached path).  That is safe only because
--- every query on its path qualifies every table, function and operator; 3b
--- below calls it under a hostile search_path to prove it.
-SELECT p.prosecdef, p.proconfig IS NULL AS no_set_clause FROM pg_proc p
- WHERE p.oid = 'mcp_oauth.verify_access_token(text, text, text[])'::regprocedure;
+   AND p.oid NOT IN (SELECT fn FROM no_set_clause)
+   AND NOT (p.prosecdef AND coalesce(p.proconfig, '{}') @> '{"search_path=mcp_oauth, pg_catalog, pg_temp"}');
+-- The functions run on every MCP request and every token request are
+-- SECURITY DEFINER with no SET clause at all, because SET search_path costs
+-- a GUC save and restore per call (about a quarter of verify_access_token's
+-- cached path, a few percent of a refresh).  verify_access_token qualifies
+-- every table, function and operator on its path; token, revoke and
+-- introspect push the extension's path in C for their whole run
+-- (client_auth.c).  3b and 3c below call them under a hostile search_path.
+SELECT n.fn::text, p.prosecdef, p.proconfig IS NULL AS no_set_clause
+  FROM no_set_clause n JOIN pg_proc p ON p.oid = n.fn ORDER BY 1;
 SELECT h.fn::text, p.prosecdef, p.provolatile FROM helpers h JOIN pg_proc p ON p.oid = h.fn ORDER BY 1;
 -- endpoint functions are VOLATILE (they write audit rows, last-use times)
 SELECT e.fn AS not_volatile FROM endpoints e JOIN pg_proc p ON p.oid = e.fn
@@ -136,6 +144,60 @@ RESET search_path;
 SELECT count(*) AS evil_calls FROM regress_evil.calls;
 SELECT last_used_at IS NOT NULL AS pat_use_recorded
   FROM mcp_oauth.personal_access_tokens WHERE subject = 'sec_evil_pat';
+
+-- 3c. token, revoke and introspect under the same hostile search_path, with
+-- temporary tables that would shadow the extension's own (pg_temp is
+-- searched first when the path does not name it): a code exchange, a
+-- refresh, an introspection and a revocation each answer as usual, write
+-- only the extension's tables, and call nothing of the caller's.
+SELECT (mcp_oauth.authorize('response_type=code&client_id=mcp-agent'
+	'&redirect_uri=http%3A%2F%2F127.0.0.1%3A33418%2Fcb&state=s'
+	'&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256'
+	'&resource=https%3A%2F%2Fmcp.example.com%2Fmcp', '192.0.2.80')).body::json->>'request_id' AS evil_req \gset
+SELECT substring((mcp_oauth.authorize_decision(:'evil_req', 'sec_evil', true, NULL,
+	'192.0.2.80')).location FROM '[?&]code=([^&]+)') AS evil_code \gset
+INSERT INTO mcp_oauth.clients (client_id, client_secret_hash, token_endpoint_auth_method,
+							   redirect_uris)
+VALUES ('sec-conf', sha256('conf-secret'), 'client_secret_basic', '{https://app.example.com/cb}');
+CREATE TEMP TABLE grants (LIKE mcp_oauth.grants);
+CREATE TEMP TABLE authorization_codes (LIKE mcp_oauth.authorization_codes);
+CREATE TEMP TABLE refresh_tokens (LIKE mcp_oauth.refresh_tokens);
+CREATE TEMP TABLE audit_log (LIKE mcp_oauth.audit_log);
+CREATE TEMP TABLE clients (LIKE mcp_oauth.clients);
+SELECT count(*) AS audit_rows_before FROM mcp_oauth.audit_log WHERE subject = 'sec_evil' \gset
+SET search_path = regress_evil, pg_catalog, mcp_oauth, public;
+SELECT (r).status AS code_status, (r).body::json->>'refresh_token' AS evil_rt,
+	   (r).body::json->>'access_token' AS evil_at
+  FROM mcp_oauth.token('application/x-www-form-urlencoded', NULL,
+	'grant_type=authorization_code&client_id=mcp-agent&code=' || :'evil_code'
+	|| '&redirect_uri=http%3A%2F%2F127.0.0.1%3A33418%2Fcb'
+	|| '&code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk', '192.0.2.80') r \gset
+SELECT (r).status AS refresh_status, (r).body::json->>'refresh_token' AS evil_rt2
+  FROM mcp_oauth.token('application/x-www-form-urlencoded', NULL,
+	'grant_type=refresh_token&client_id=mcp-agent&refresh_token=' || :'evil_rt',
+	'192.0.2.80') r \gset
+SELECT (r).status AS introspect_status, (r).body::json->>'active' AS introspect_active,
+	   (r).body::json->>'sub' AS introspect_sub
+  FROM mcp_oauth.introspect('application/x-www-form-urlencoded',
+	'Basic ' || encode(convert_to('sec-conf:conf-secret', 'UTF8'), 'base64'),
+	'token=' || :'evil_at', '192.0.2.80') r;
+SELECT (r).status AS revoke_status
+  FROM mcp_oauth.revoke('application/x-www-form-urlencoded', NULL,
+	'client_id=mcp-agent&token=' || :'evil_rt2', '192.0.2.80') r;
+SELECT (r).status AS refresh_after_revoke, (r).body::json->>'error' AS error
+  FROM mcp_oauth.token('application/x-www-form-urlencoded', NULL,
+	'grant_type=refresh_token&client_id=mcp-agent&refresh_token=' || :'evil_rt2',
+	'192.0.2.80') r;
+RESET search_path;
+SELECT :code_status AS code_status, :refresh_status AS refresh_status;
+SELECT count(*) AS evil_calls FROM regress_evil.calls;
+SELECT (SELECT count(*) FROM pg_temp.grants) + (SELECT count(*) FROM pg_temp.authorization_codes)
+	   + (SELECT count(*) FROM pg_temp.refresh_tokens) + (SELECT count(*) FROM pg_temp.audit_log)
+	   + (SELECT count(*) FROM pg_temp.clients) AS shadow_rows;
+SELECT event FROM mcp_oauth.audit_log WHERE subject = 'sec_evil'
+ ORDER BY audit_id OFFSET :audit_rows_before;
+DROP TABLE pg_temp.grants, pg_temp.authorization_codes, pg_temp.refresh_tokens,
+	pg_temp.audit_log, pg_temp.clients;
 SET client_min_messages = warning;
 DROP SCHEMA regress_evil CASCADE;
 RESET client_min_messages;
