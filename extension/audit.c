@@ -50,7 +50,7 @@ next_audit_id(void)
 	Oid			seq = get_relname_relid("audit_log_audit_id_seq",
 										get_namespace_oid("mcp_oauth", false));
 
-	if (!OidIsValid(seq))
+	if (get_rel_relkind(seq) != RELKIND_SEQUENCE)
 		elog(ERROR, "sequence mcp_oauth.audit_log_audit_id_seq does not exist");
 	return nextval_internal(seq, false);
 }
@@ -64,8 +64,10 @@ mo_audit_write(MoRowWrite *w, int i, const char *event, const char *subject,
 			   const char *client_id, const char *client_addr, int64 grant_id,
 			   const char *detail_json)
 {
-	static const char *const columns[] = {"audit_id", "at", "event", "subject",
-	"client_id", "client_addr", "grant_id", "detail"};
+	static const MoColumn columns[] = {{"audit_id", INT8OID},
+		{"at", TIMESTAMPTZOID}, {"event", TEXTOID}, {"subject", TEXTOID},
+		{"client_id", TEXTOID}, {"client_addr", INETOID}, {"grant_id", INT8OID},
+	{"detail", JSONBOID}};
 	Datum		values[8];
 	bool		nulls[8];
 

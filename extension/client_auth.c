@@ -254,8 +254,7 @@ mo_lock_grant(int64 grant_id, MoGrant *g)
 
 /*
  * Run an endpoint taking (content_type, authorization, body, client_addr)
- * (see client_auth.h), under the extension's search path: the three
- * functions have no SET clause (see 30_token_revoke.sql).
+ * (see client_auth.h).
  */
 Datum
 mo_client_endpoint(FunctionCallInfo fcinfo, MoClientHandler handler)
@@ -268,19 +267,14 @@ mo_client_endpoint(FunctionCallInfo fcinfo, MoClientHandler handler)
 	MoClient	client;
 	form		params;
 
-	Datum		result;
-
 	memset(&r, 0, sizeof(r));
-	mo_push_search_path();
 	mo_spi_connect();
 	if (mo_parse_form(content_type, body, &params, &r) &&
 		mo_client_authenticate(authorization, &params, client_addr, &client, &r))
 		handler(&params, &client, client_addr, &r);
 	if (r.cache_control == NULL)
 		r.cache_control = "no-store";
-	result = mo_spi_finish_response(fcinfo, &r);
-	mo_pop_search_path();
-	return result;
+	return mo_spi_finish_response(fcinfo, &r);
 }
 
 /*

@@ -148,18 +148,25 @@ extern char *mo_arg_cstring(FunctionCallInfo fcinfo, int argno);
 
 /*
  * Rows of tables mcp_oauth.<names[i]> written in one command with the
- * executor's simple-relation calls (constraints, indexes and row triggers
- * as INSERT and UPDATE have them).  Columns are named; an insert gives
- * the others their defaults, an update keeps them.  An update's row must
- * be locked by the caller.
+ * executor's simple-relation calls (constraints, indexes, generated
+ * columns and row triggers as INSERT and UPDATE have them).  Columns are
+ * named and typed; an insert gives the others their defaults, an update
+ * keeps them.  An update's row must be locked by the caller; each table
+ * may have one row updated per mo_rows_begin().
  */
+typedef struct MoColumn
+{
+	const char *name;
+	Oid			type;
+} MoColumn;
+
 typedef struct MoRowWrite MoRowWrite;
 extern MoRowWrite *mo_rows_begin(int ntables, const char *const *names);
 extern void mo_row_insert(MoRowWrite *w, int i, int ncolumns,
-						  const char *const *columns, const Datum *values,
+						  const MoColumn *columns, const Datum *values,
 						  const bool *nulls);
 extern void mo_row_update(MoRowWrite *w, int i, const ItemPointerData *tid,
-						  int ncolumns, const char *const *columns,
+						  int ncolumns, const MoColumn *columns,
 						  const Datum *values, const bool *nulls);
 extern void mo_rows_end(MoRowWrite *w);
 
@@ -178,13 +185,6 @@ extern void mo_spi_finish(void);
 extern MemoryContext mo_spi_caller_context(void);
 extern Datum mo_spi_finish_response(FunctionCallInfo fcinfo, const MoResponse *r);
 extern void mo_spi_init(void);
-
-/*
- * The search path of SET search_path = mcp_oauth, pg_catalog, pg_temp
- * (without the temporary schema), for a function without that SET clause.
- */
-extern void mo_push_search_path(void);
-extern void mo_pop_search_path(void);
 
 /*
  * A per-backend copy of a small mcp_oauth table (signing_keys, scopes).

@@ -2,19 +2,22 @@
  * row_write.c
  *		Rows written to the extension's own tables without a plan: the
  *		executor's simple-relation calls, as logical replication applies a
- *		row.  Constraints, indexes and row triggers are handled as by
- *		INSERT and UPDATE; statement triggers do not fire.
+ *		row.  Constraints, indexes, generated columns and row triggers
+ *		(UPDATE OF columns included) work as with INSERT and UPDATE;
+ *		statement triggers do not fire.
  *
  * The token endpoint writes three rows per token response.  As one SQL
  * statement (data-modifying CTEs) the executor's start-up, the plan cache
  * and SPI cost about as much again as the writes; here they cost an
  * executor state, a range table and the tables' indexes opened.
  *
- * Columns are named, so a column an operator adds to a table takes its
- * default, as with INSERT.
+ * Columns are named and typed: a column an operator adds takes its
+ * default, as with INSERT, and a column whose type changed is an error
+ * rather than a value of the wrong type.
  */
 #include "mcp_oauth.h"
 
+#include "access/sysattr.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
@@ -22,6 +25,7 @@
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "nodes/makefuncs.h"
+#include "parser/parsetree.h"
 #include "rewrite/rewriteHandler.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -36,6 +40,7 @@ struct MoRowWrite
 	ResultRelInfo *rels[MO_ROW_MAX_TABLES];
 	TupleTableSlot *slots[MO_ROW_MAX_TABLES];
 	TupleTableSlot *old_slots[MO_ROW_MAX_TABLES];
+	bool		updated[MO_ROW_MAX_TABLES];
 };
 
 /* Open mcp_oauth.name for row writes; raises if it is not a plain table. */
@@ -55,7 +60,7 @@ open_table(const char *name)
 
 /*
  * Open tables mcp_oauth.<names[i]> for row writes in this command; end
- * with mo_rows_end().
+ * with mo_rows_end().  Each table may have one row updated in between.
  */
 MoRowWrite *
 mo_rows_begin(int ntables, const char *const *names)
@@ -87,35 +92,56 @@ mo_rows_begin(int ntables, const char *const *names)
 		w->rels[i] = makeNode(ResultRelInfo);
 		InitResultRelInfo(w->rels[i], rels[i], i + 1, NULL, 0);
 		ExecOpenIndices(w->rels[i], false);
+		/* so that an AFTER trigger's event finds it (ExecGetTriggerResultRel) */
+		w->estate->es_opened_result_relations =
+			lappend(w->estate->es_opened_result_relations, w->rels[i]);
 		w->slots[i] = table_slot_create(rels[i], &w->estate->es_tupleTable);
 	}
 	AfterTriggerBeginQuery();
 	return w;
 }
 
-/* The 0-based attribute of column name in desc; raises if there is none. */
+/*
+ * The 0-based attribute of column c in rel; raises if there is none or it
+ * is not of the type the extension made it.
+ */
 static int
-column_index(TupleDesc desc, const char *name)
+column_index(Relation rel, const MoColumn *c)
 {
+	TupleDesc	desc = RelationGetDescr(rel);
+
 	for (int a = 0; a < desc->natts; a++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, a);
 
-		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
-			return a;
+		if (att->attisdropped || strcmp(NameStr(att->attname), c->name) != 0)
+			continue;
+		if (att->atttypid != c->type || att->attgenerated)
+			elog(ERROR, "column %s of mcp_oauth.%s is not as the extension made it",
+				 c->name, RelationGetRelationName(rel));
+		return a;
 	}
-	elog(ERROR, "column %s does not exist", name);
+	elog(ERROR, "column %s of mcp_oauth.%s does not exist",
+		 c->name, RelationGetRelationName(rel));
 	return -1;					/* keep the compiler quiet */
 }
 
-/* Put column a's default (NULL if none) into slot, as INSERT would. */
+/*
+ * Put column a's default (NULL if none) into slot, as INSERT would; a
+ * dropped or generated column is NULL here (the insert computes the
+ * generated ones).
+ */
 static void
 set_default(MoRowWrite *w, Relation rel, TupleTableSlot *slot, int a)
 {
-	Node	   *expr = build_column_default(rel, a + 1);
+	Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), a);
+	Node	   *expr;
 
 	slot->tts_isnull[a] = true;
 	slot->tts_values[a] = (Datum) 0;
+	if (att->attisdropped || att->attgenerated)
+		return;
+	expr = build_column_default(rel, a + 1);
 	if (expr != NULL)
 	{
 		ExprState  *state = ExecPrepareExpr((Expr *) expr, w->estate);
@@ -131,35 +157,26 @@ set_default(MoRowWrite *w, Relation rel, TupleTableSlot *slot, int a)
  * nulls[k]); any other column its default.
  */
 void
-mo_row_insert(MoRowWrite *w, int i, int ncolumns, const char *const *columns,
+mo_row_insert(MoRowWrite *w, int i, int ncolumns, const MoColumn *columns,
 			  const Datum *values, const bool *nulls)
 {
 	Relation	rel = w->rels[i]->ri_RelationDesc;
 	TupleTableSlot *slot = w->slots[i];
-	TupleDesc	desc = slot->tts_tupleDescriptor;
-	bool	   *given = palloc0(desc->natts * sizeof(bool));
+	int			natts = RelationGetDescr(rel)->natts;
+	bool	   *given = palloc0(natts * sizeof(bool));
 
 	ExecClearTuple(slot);
 	for (int k = 0; k < ncolumns; k++)
 	{
-		int			a = column_index(desc, columns[k]);
+		int			a = column_index(rel, &columns[k]);
 
 		slot->tts_values[a] = values[k];
 		slot->tts_isnull[a] = nulls[k];
 		given[a] = true;
 	}
-	for (int a = 0; a < desc->natts; a++)
-	{
-		if (given[a])
-			continue;
-		if (TupleDescAttr(desc, a)->attisdropped)
-		{
-			slot->tts_values[a] = (Datum) 0;
-			slot->tts_isnull[a] = true;
-		}
-		else
+	for (int a = 0; a < natts; a++)
+		if (!given[a])
 			set_default(w, rel, slot, a);
-	}
 	ExecStoreVirtualTuple(slot);
 	ExecSimpleRelationInsert(w->rels[i], w->estate, slot);
 	pfree(given);
@@ -168,52 +185,61 @@ mo_row_insert(MoRowWrite *w, int i, int ncolumns, const char *const *columns,
 /*
  * Update the row at tid of table i (the caller holds its row lock):
  * columns[k] takes values[k] (NULL when nulls[k]); the others are kept.
+ * The columns are the update's updated columns, for UPDATE OF triggers,
+ * generated columns and the indexes' unchanged hint.
  */
 void
 mo_row_update(MoRowWrite *w, int i, const ItemPointerData *tid, int ncolumns,
-			  const char *const *columns, const Datum *values,
-			  const bool *nulls)
+			  const MoColumn *columns, const Datum *values, const bool *nulls)
 {
 	Relation	rel = w->rels[i]->ri_RelationDesc;
+	RangeTblEntry *rte = exec_rt_fetch(i + 1, w->estate);
 	TupleTableSlot *slot = w->slots[i];
-	TupleDesc	desc = slot->tts_tupleDescriptor;
+	int			natts = RelationGetDescr(rel)->natts;
 	ItemPointerData at = *tid;
 	TupleTableSlot *old;
+	EPQState	epq;
 
-	if (w->old_slots[i] == NULL)
-		w->old_slots[i] = table_slot_create(rel, &w->estate->es_tupleTable);
+	if (w->updated[i])
+		elog(ERROR, "one row write updated mcp_oauth.%s twice",
+			 RelationGetRelationName(rel));
+	w->updated[i] = true;
+	w->old_slots[i] = table_slot_create(rel, &w->estate->es_tupleTable);
 	old = w->old_slots[i];
 	if (!table_tuple_fetch_row_version(rel, &at, SnapshotAny, old))
 		elog(ERROR, "row to update in mcp_oauth.%s is gone",
 			 RelationGetRelationName(rel));
 	slot_getallattrs(old);
 	ExecClearTuple(slot);
-	memcpy(slot->tts_values, old->tts_values, desc->natts * sizeof(Datum));
-	memcpy(slot->tts_isnull, old->tts_isnull, desc->natts * sizeof(bool));
+	memcpy(slot->tts_values, old->tts_values, natts * sizeof(Datum));
+	memcpy(slot->tts_isnull, old->tts_isnull, natts * sizeof(bool));
 	for (int k = 0; k < ncolumns; k++)
 	{
-		int			a = column_index(desc, columns[k]);
+		int			a = column_index(rel, &columns[k]);
 
 		slot->tts_values[a] = values[k];
 		slot->tts_isnull[a] = nulls[k];
+		rte->updatedCols = bms_add_member(rte->updatedCols,
+										  a + 1 - FirstLowInvalidHeapAttributeNumber);
 	}
 	ExecStoreVirtualTuple(slot);
-	ExecSimpleRelationUpdate(w->rels[i], w->estate, NULL, old, slot);
+	EvalPlanQualInit(&epq, w->estate, NULL, NIL, -1);
+	ExecSimpleRelationUpdate(w->rels[i], w->estate, &epq, old, slot);
+	EvalPlanQualEnd(&epq);
 }
 
 /*
- * Fire the row triggers the writes queued, close the tables' indexes and
- * free w; what was written is visible to the next command.
+ * Fire the row triggers the writes queued, close the tables and their
+ * indexes and free w; what was written is visible to the next command.
  */
 void
 mo_rows_end(MoRowWrite *w)
 {
 	AfterTriggerEndQuery(w->estate);
+	/* the indexes, and any table a trigger's event opened */
+	ExecCloseResultRelations(w->estate);
 	for (int i = 0; i < w->ntables; i++)
-	{
-		ExecCloseIndices(w->rels[i]);
 		table_close(w->rels[i]->ri_RelationDesc, NoLock);
-	}
 	ExecResetTupleTable(w->estate->es_tupleTable, false);
 	FreeExecutorState(w->estate);
 	CommandCounterIncrement();

@@ -11,7 +11,6 @@
 
 #include "access/xact.h"
 #include "catalog/namespace.h"
-#include "catalog/pg_namespace.h"
 #include "storage/proc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -66,34 +65,6 @@ mo_spi_finish_response(FunctionCallInfo fcinfo, const MoResponse *r)
 	MemoryContextSwitchTo(old);
 	mo_spi_finish();
 	return result;
-}
-
-/*
- * Resolve names as SET search_path = mcp_oauth, pg_catalog, pg_temp would
- * (the temporary schema left out) until mo_pop_search_path(); an error
- * pops it with its (sub)transaction.  For the functions called on every
- * token request: a SET clause saves, sets and restores the GUC at each
- * call, and the path is looked up by name again twice.
- */
-void
-mo_push_search_path(void)
-{
-	OverrideSearchPath path;
-
-	path.schemas = list_make2_oid(get_namespace_oid("mcp_oauth", false),
-								  PG_CATALOG_NAMESPACE);
-	path.addCatalog = false;
-	path.addTemp = false;
-	path.generation = 0;
-	PushOverrideSearchPath(&path);
-	list_free(path.schemas);
-}
-
-/* End what mo_push_search_path() began. */
-void
-mo_pop_search_path(void)
-{
-	PopOverrideSearchPath();
 }
 
 /* Forget the connections of a transaction that ended mid-function. */

@@ -136,8 +136,9 @@ enum
 static void
 record_refresh(MoRowWrite *w, const MoGrant *g, bytea *hash, List *scopes)
 {
-	static const char *const columns[] = {"token_hash", "grant_id", "scopes",
-	"created_at", "expires_at"};
+	static const MoColumn columns[] = {{"token_hash", BYTEAOID},
+		{"grant_id", INT8OID}, {"scopes", TEXTARRAYOID},
+	{"created_at", TIMESTAMPTZOID}, {"expires_at", TIMESTAMPTZOID}};
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	TimestampTz idle_end = now + (TimestampTz) mo_refresh_idle_lifetime * USECS_PER_SEC;
 	Datum		values[5];
@@ -163,8 +164,9 @@ record_issue(const MoGrant *g, bytea *refresh_hash, List *refresh_scopes,
 			 const char *event, const char *detail)
 {
 	static const char *const tables[] = {"audit_log", "refresh_tokens", "authorization_codes"};
-	static const char *const redeemed[] = {"redeemed_at"};
-	static const char *const rotated[] = {"rotated_at", "successor_sealed"};
+	static const MoColumn redeemed[] = {{"redeemed_at", TIMESTAMPTZOID}};
+	static const MoColumn rotated[] = {{"rotated_at", TIMESTAMPTZOID},
+	{"successor_sealed", BYTEAOID}};
 	Datum		now = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
 	MoRowWrite *w = mo_rows_begin(used->code_hash ? 3 : 2, tables);
 

@@ -207,16 +207,17 @@ SELECT count(*) AS responses,
 FROM seen;
 
 -- 14. A token response writes its rows without a plan (row_write.c), but as
--- INSERT and UPDATE would: a row trigger an operator adds fires, a column
--- added with a default gets it, an added expression or partial index is
--- kept, and an added constraint is enforced.
+-- INSERT and UPDATE would: row triggers an operator adds fire (AFTER ones
+-- too), a column added with a default gets it, a stored generated column
+-- is computed, an added partial expression index is kept, an added
+-- constraint is enforced, and a column whose type changed is refused.
 CREATE TEMP TABLE fired (tg text, event text, rotated boolean);
 CREATE FUNCTION pg_temp.log_row() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 	IF TG_TABLE_NAME = 'audit_log' THEN
-		INSERT INTO pg_temp.fired VALUES (TG_OP || ' ' || TG_TABLE_NAME, NEW.event, NULL);
+		INSERT INTO pg_temp.fired VALUES (TG_WHEN || ' ' || TG_OP || ' ' || TG_TABLE_NAME, NEW.event, NULL);
 	ELSE
-		INSERT INTO pg_temp.fired VALUES (TG_OP || ' ' || TG_TABLE_NAME, NULL, NEW.rotated_at IS NOT NULL);
+		INSERT INTO pg_temp.fired VALUES (TG_WHEN || ' ' || TG_OP || ' ' || TG_TABLE_NAME, NULL, NEW.rotated_at IS NOT NULL);
 	END IF;
 	RETURN NEW;
 END
@@ -225,7 +226,10 @@ CREATE TRIGGER regress_audit AFTER INSERT ON mcp_oauth.audit_log
 	FOR EACH ROW EXECUTE FUNCTION pg_temp.log_row();
 CREATE TRIGGER regress_refresh BEFORE INSERT OR UPDATE ON mcp_oauth.refresh_tokens
 	FOR EACH ROW EXECUTE FUNCTION pg_temp.log_row();
-ALTER TABLE mcp_oauth.audit_log ADD COLUMN regress_note text DEFAULT 'noted';
+CREATE TRIGGER regress_refresh_after AFTER UPDATE OF rotated_at ON mcp_oauth.refresh_tokens
+	FOR EACH ROW EXECUTE FUNCTION pg_temp.log_row();
+ALTER TABLE mcp_oauth.audit_log ADD COLUMN regress_note text DEFAULT 'noted',
+	ADD COLUMN regress_len int GENERATED ALWAYS AS (length(event)) STORED;
 CREATE INDEX regress_hex ON mcp_oauth.refresh_tokens ((encode(token_hash, 'hex')))
 	WHERE rotated_at IS NULL;
 SELECT pg_temp.new_refresh('ref-public') AS t14 \gset
@@ -233,33 +237,40 @@ TRUNCATE fired;
 SELECT (r).status, (r).body::json->>'refresh_token' AS t14n FROM pg_temp.refresh(:'t14') r \gset
 SELECT :status AS status;
 SELECT tg, event, rotated FROM fired ORDER BY tg, rotated;
-SELECT event, regress_note FROM mcp_oauth.audit_log
+SELECT event, regress_note, regress_len FROM mcp_oauth.audit_log
  WHERE grant_id = pg_temp.gid(:'t14') ORDER BY audit_id DESC LIMIT 1;
 -- the partial expression index: the new token is in it, the rotated one left it
 SET enable_seqscan = off;
 SET enable_bitmapscan = off;
-EXPLAIN (COSTS OFF) SELECT 1 FROM mcp_oauth.refresh_tokens
- WHERE encode(token_hash, 'hex') = 'x' AND rotated_at IS NULL;
-SELECT count(*) FILTER (WHERE token_hash = pg_temp.h(:'t14n')) AS new_in_index,
-	   count(*) FILTER (WHERE token_hash = pg_temp.h(:'t14')) AS rotated_in_index
+SET plan_cache_mode = force_generic_plan;
+PREPARE in_index(bytea, bytea) AS
+SELECT count(*) FILTER (WHERE token_hash = $1) AS new_in_index,
+	   count(*) FILTER (WHERE token_hash = $2) AS rotated_in_index
   FROM mcp_oauth.refresh_tokens
- WHERE encode(token_hash, 'hex') IN (encode(pg_temp.h(:'t14n'), 'hex'),
-									 encode(pg_temp.h(:'t14'), 'hex'))
+ WHERE encode(token_hash, 'hex') IN (encode($1, 'hex'), encode($2, 'hex'))
    AND rotated_at IS NULL;
+EXPLAIN (COSTS OFF) EXECUTE in_index(pg_temp.h(:'t14n'), pg_temp.h(:'t14'));
+EXECUTE in_index(pg_temp.h(:'t14n'), pg_temp.h(:'t14'));
 RESET enable_seqscan;
 RESET enable_bitmapscan;
--- a constraint the audit row breaks: the request fails and writes nothing
+RESET plan_cache_mode;
+-- a constraint the audit row breaks, then a column of another type: the
+-- request fails and writes nothing
 ALTER TABLE mcp_oauth.audit_log ADD CONSTRAINT regress_no_refresh
 	CHECK (event <> 'token_refreshed') NOT VALID;
 \set VERBOSITY terse
 SELECT (r).status FROM pg_temp.refresh(:'t14n') r;
+ALTER TABLE mcp_oauth.audit_log DROP CONSTRAINT regress_no_refresh;
+ALTER TABLE mcp_oauth.audit_log ALTER COLUMN detail TYPE json;
+SELECT (r).status FROM pg_temp.refresh(:'t14n') r;
+ALTER TABLE mcp_oauth.audit_log ALTER COLUMN detail TYPE jsonb;
 \set VERBOSITY default
 SELECT rotated_at IS NULL AS still_unrotated FROM mcp_oauth.refresh_tokens
  WHERE token_hash = pg_temp.h(:'t14n');
-ALTER TABLE mcp_oauth.audit_log DROP CONSTRAINT regress_no_refresh;
 DROP TRIGGER regress_audit ON mcp_oauth.audit_log;
 DROP TRIGGER regress_refresh ON mcp_oauth.refresh_tokens;
-ALTER TABLE mcp_oauth.audit_log DROP COLUMN regress_note;
+DROP TRIGGER regress_refresh_after ON mcp_oauth.refresh_tokens;
+ALTER TABLE mcp_oauth.audit_log DROP COLUMN regress_note, DROP COLUMN regress_len;
 DROP INDEX mcp_oauth.regress_hex;
--- and the token still refreshes once they are gone
+-- and the token still refreshes once they are gone (a dropped column is skipped)
 SELECT (r).status FROM pg_temp.refresh(:'t14n') r;

@@ -309,3 +309,31 @@ UPDATE mcp_oauth.clients SET client_name = 'Token Public, renamed' WHERE client_
 SELECT (pg_temp.tok('grant_type=refresh_token&client_id=tok-public&refresh_token=nope')).status;
 SELECT last_used_at > now() - interval '1 minute' AS touched_after_reload
 FROM mcp_oauth.clients WHERE client_id = 'tok-public';
+
+-- 13. The code is marked redeemed without a plan (row_write.c), as UPDATE
+-- would: a trigger on UPDATE OF redeemed_at fires, a stored generated
+-- column that depends on it is computed again, and another column's
+-- trigger does not fire.
+CREATE TEMP TABLE code_fired (tg text);
+CREATE FUNCTION pg_temp.code_row() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO pg_temp.code_fired VALUES (TG_NAME);
+	RETURN NEW;
+END
+$$;
+CREATE TRIGGER regress_redeemed AFTER UPDATE OF redeemed_at ON mcp_oauth.authorization_codes
+	FOR EACH ROW EXECUTE FUNCTION pg_temp.code_row();
+CREATE TRIGGER regress_expiry AFTER UPDATE OF expires_at ON mcp_oauth.authorization_codes
+	FOR EACH ROW EXECUTE FUNCTION pg_temp.code_row();
+ALTER TABLE mcp_oauth.authorization_codes
+	ADD COLUMN regress_used boolean GENERATED ALWAYS AS (redeemed_at IS NOT NULL) STORED;
+SELECT pg_temp.new_code('tok-public', :'v1') AS c13 \gset
+SELECT (r).status FROM pg_temp.tok('grant_type=authorization_code&client_id=tok-public'
+	|| '&code=' || :'c13' || '&redirect_uri=https://app.example.com/cb'
+	|| '&code_verifier=' || :'v1') r;
+SELECT tg FROM code_fired;
+SELECT redeemed_at IS NOT NULL AS redeemed, regress_used FROM mcp_oauth.authorization_codes
+ WHERE code_hash = sha256(convert_to(:'c13', 'UTF8'));
+DROP TRIGGER regress_redeemed ON mcp_oauth.authorization_codes;
+DROP TRIGGER regress_expiry ON mcp_oauth.authorization_codes;
+ALTER TABLE mcp_oauth.authorization_codes DROP COLUMN regress_used;

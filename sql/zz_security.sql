@@ -64,28 +64,20 @@ SELECT p.oid::regprocedure::text AS granted_to_server FROM pg_proc p
 SELECT e.fn AS endpoint_not_granted FROM endpoints e
  WHERE NOT has_function_privilege('mcp_oauth_server', e.fn, 'EXECUTE');
 
--- 3. every function is SECURITY DEFINER with a fixed search_path, but the
--- helpers and the four functions of every request (below)
-CREATE TEMP TABLE no_set_clause (fn regprocedure PRIMARY KEY);
-INSERT INTO no_set_clause VALUES
-	('mcp_oauth.verify_access_token(text, text, text[])'),
-	('mcp_oauth.token(text, text, text, inet)'),
-	('mcp_oauth.revoke(text, text, text, inet)'),
-	('mcp_oauth.introspect(text, text, text, inet)');
+-- 3. every function is SECURITY DEFINER with a fixed search_path (but the
+-- helpers, and verify_access_token: see below)
 SELECT p.oid::regprocedure AS unsafe_function, p.prosecdef, p.proconfig FROM pg_proc p
  WHERE p.pronamespace = 'mcp_oauth'::regnamespace
    AND p.oid NOT IN (SELECT fn FROM helpers)
-   AND p.oid NOT IN (SELECT fn FROM no_set_clause)
+   AND p.oid <> 'mcp_oauth.verify_access_token(text, text, text[])'::regprocedure
    AND NOT (p.prosecdef AND coalesce(p.proconfig, '{}') @> '{"search_path=mcp_oauth, pg_catalog, pg_temp"}');
--- The functions run on every MCP request and every token request are
--- SECURITY DEFINER with no SET clause at all, because SET search_path costs
--- a GUC save and restore per call (about a quarter of verify_access_token's
--- cached path, a few percent of a refresh).  verify_access_token qualifies
--- every table, function and operator on its path; token, revoke and
--- introspect push the extension's path in C for their whole run
--- (client_auth.c).  3b and 3c below call them under a hostile search_path.
-SELECT n.fn::text, p.prosecdef, p.proconfig IS NULL AS no_set_clause
-  FROM no_set_clause n JOIN pg_proc p ON p.oid = n.fn ORDER BY 1;
+-- verify_access_token runs on every MCP request: it is SECURITY DEFINER with
+-- no SET clause at all, because SET search_path costs a GUC save and restore
+-- per call (about a quarter of the cached path).  That is safe only because
+-- every query on its path qualifies every table, function and operator; 3b
+-- below calls it under a hostile search_path to prove it.
+SELECT p.prosecdef, p.proconfig IS NULL AS no_set_clause FROM pg_proc p
+ WHERE p.oid = 'mcp_oauth.verify_access_token(text, text, text[])'::regprocedure;
 SELECT h.fn::text, p.prosecdef, p.provolatile FROM helpers h JOIN pg_proc p ON p.oid = h.fn ORDER BY 1;
 -- endpoint functions are VOLATILE (they write audit rows, last-use times)
 SELECT e.fn AS not_volatile FROM endpoints e JOIN pg_proc p ON p.oid = e.fn
@@ -147,9 +139,11 @@ SELECT last_used_at IS NOT NULL AS pat_use_recorded
 
 -- 3c. token, revoke and introspect under the same hostile search_path, with
 -- temporary tables that would shadow the extension's own (pg_temp is
--- searched first when the path does not name it): a code exchange, a
--- refresh, an introspection and a revocation each answer as usual, write
--- only the extension's tables, and call nothing of the caller's.
+-- searched first when the path does not name it; the functions' SET clause
+-- puts it last, and the token endpoint's rows are written to tables found
+-- in mcp_oauth by name): a code exchange, a refresh, an introspection and a
+-- revocation each answer as usual, write only the extension's tables, and
+-- call nothing of the caller's.
 SELECT (mcp_oauth.authorize('response_type=code&client_id=mcp-agent'
 	'&redirect_uri=http%3A%2F%2F127.0.0.1%3A33418%2Fcb&state=s'
 	'&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256'

@@ -1,34 +1,29 @@
 -- mcp_oauth install script, part 30: the token endpoint (token.c),
 -- revocation and introspection (revoke.c).  EXECUTE is granted in part 90.
 
--- The three endpoints of client authentication have no SET search_path
--- clause: it would save, set and restore the GUC at every call, a few
--- percent of a refresh.  Instead the C code (client_auth.c
--- mo_client_endpoint) pushes the same path, mcp_oauth then pg_catalog,
--- without the temporary schema, before it parses a name and pops it after;
--- an error pops it with its transaction.  sql/zz_security.sql calls them
--- under a hostile search_path.
-
 -- RFC 6749 section 3.2: authorization_code (with PKCE) and refresh_token.
 CREATE FUNCTION token(content_type text, authorization text, body text,
 					  client_addr inet)
 	RETURNS http_response
 	AS 'MODULE_PATHNAME', 'mcp_oauth_token'
-	LANGUAGE C VOLATILE SECURITY DEFINER;
+	LANGUAGE C VOLATILE SECURITY DEFINER
+	SET search_path = mcp_oauth, pg_catalog, pg_temp;
 
 -- RFC 7009 token revocation: 200 for any token.
 CREATE FUNCTION revoke(content_type text, authorization text, body text,
 					   client_addr inet)
 	RETURNS http_response
 	AS 'MODULE_PATHNAME', 'mcp_oauth_revoke'
-	LANGUAGE C VOLATILE SECURITY DEFINER;
+	LANGUAGE C VOLATILE SECURITY DEFINER
+	SET search_path = mcp_oauth, pg_catalog, pg_temp;
 
 -- RFC 7662 token introspection, for confidential clients.
 CREATE FUNCTION introspect(content_type text, authorization text, body text,
 						   client_addr inet)
 	RETURNS http_response
 	AS 'MODULE_PATHNAME', 'mcp_oauth_introspect'
-	LANGUAGE C VOLATILE SECURITY DEFINER;
+	LANGUAGE C VOLATILE SECURITY DEFINER
+	SET search_path = mcp_oauth, pg_catalog, pg_temp;
 
 -- Admin API: revoke a grant and every token it issued; false if it was
 -- already revoked.
