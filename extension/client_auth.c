@@ -240,6 +240,26 @@ mo_grant_from_row(MoGrant *g)
 	return true;
 }
 
+/* Copy a grants row found by mo_row_find into *g. */
+void
+mo_grant_from_found(MoRow *row, MoGrant *g)
+{
+	static const MoColumn cols[] = {{"grant_id", INT8OID}, {"subject", TEXTOID},
+		{"client_id", TEXTOID}, {"scopes", TEXTARRAYOID}, {"resource", TEXTOID},
+	{"revoked_at", TIMESTAMPTZOID}, {"expires_at", TIMESTAMPTZOID}};
+	bool		isnull;
+
+	g->grant_id = DatumGetInt64(mo_row_get(row, &cols[0], &isnull));
+	g->subject = TextDatumGetCString(mo_row_get(row, &cols[1], &isnull));
+	g->client_id = TextDatumGetCString(mo_row_get(row, &cols[2], &isnull));
+	g->scopes = mo_text_array_to_list(mo_row_get(row, &cols[3], &isnull));
+	g->resource = TextDatumGetCString(mo_row_get(row, &cols[4], &isnull));
+	(void) mo_row_get(row, &cols[5], &isnull);
+	g->revoked = !isnull;
+	g->expires_at = DatumGetTimestampTz(mo_row_get(row, &cols[6], &isnull));
+	g->expired = g->expires_at <= GetCurrentTransactionStartTimestamp();
+}
+
 /* Read the grant grant_id into *g, locking it FOR UPDATE; false if none. */
 bool
 mo_lock_grant(int64 grant_id, MoGrant *g)

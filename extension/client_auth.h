@@ -63,6 +63,9 @@ typedef struct MoGrant
 #define MO_GRANT_NCOLUMNS 8
 extern bool mo_grant_from_row(MoGrant *g);
 
+/* Copy a grants row found by mo_row_find (row_lock.c) into *g. */
+extern void mo_grant_from_found(MoRow *row, MoGrant *g);
+
 /* Read the grant grant_id into *g, locking it FOR UPDATE; false if none. */
 extern bool mo_lock_grant(int64 grant_id, MoGrant *g);
 

@@ -170,6 +170,25 @@ extern void mo_row_update(MoRowWrite *w, int i, const ItemPointerData *tid,
 						  const Datum *values, const bool *nulls);
 extern void mo_rows_end(MoRowWrite *w);
 
+/* ---- rows found by primary key, and locked, without a plan (row_lock.c) ---- */
+
+/*
+ * A row of mcp_oauth.<table> found by its one-column primary key as a
+ * statement of its own would see it; locked FOR UPDATE if asked, as
+ * SELECT ... FOR UPDATE locks (READ COMMITTED: the latest version).
+ * Values from mo_row_get point into the table's buffer until
+ * mo_row_release: copy what outlives it.
+ */
+typedef struct MoRow
+{
+	Relation	rel;
+	TupleTableSlot *slot;
+} MoRow;
+
+extern bool mo_row_find(const char *table, Datum key, bool lock, MoRow *row);
+extern Datum mo_row_get(MoRow *row, const MoColumn *c, bool *isnull);
+extern void mo_row_release(MoRow *row);
+
 /* ---- SPI (spi.c) ---- */
 
 /*

@@ -235,33 +235,62 @@ issue_tokens(const MoGrant *g, const MoClient *client, List *access_scopes,
 }
 
 /*
- * Read and lock the code's grant, then the code row (FOR UPDATE OF g, c
- * locks in that order; a row changed meanwhile is read in its latest
- * version); false if either is gone.
+ * Lock the grant of the row of table whose primary key is hash, then that
+ * row: the lock order, as SELECT ... FOR UPDATE OF g, t locks (a row
+ * changed meanwhile is locked in its latest version).  False if either is
+ * gone; else *row is the locked row, to be released once read.
  */
+static bool
+lock_grant_then(const char *table, bytea *hash, MoGrant *g, MoRow *row)
+{
+	static const MoColumn grant_id = {"grant_id", INT8OID};
+	MoRow		grant;
+	bool		isnull;
+	int64		id;
+
+	if (!mo_row_find(table, PointerGetDatum(hash), false, row))
+		return false;
+	id = DatumGetInt64(mo_row_get(row, &grant_id, &isnull));
+	mo_row_release(row);
+	if (!mo_row_find("grants", Int64GetDatum(id), true, &grant))
+		return false;
+	mo_grant_from_found(&grant, g);
+	mo_row_release(&grant);
+	return mo_row_find(table, PointerGetDatum(hash), true, row);
+}
+
+/* Whether the timestamptz column c of row is at or before now (false if NULL). */
+static bool
+row_time_passed(MoRow *row, const MoColumn *c)
+{
+	bool		isnull;
+	Datum		v = mo_row_get(row, c, &isnull);
+
+	return !isnull && DatumGetTimestampTz(v) <= GetCurrentTransactionStartTimestamp();
+}
+
+/* Read and lock the code's grant, then the code row; false if either is gone. */
 static bool
 lock_code(bytea *code_hash, MoGrant *g, CodeRow *c)
 {
-	static SPIPlanPtr plan = NULL;
-	const int	n = MO_GRANT_NCOLUMNS;
+	static const MoColumn cols[] = {{"client_id", TEXTOID},
+		{"redirect_uri", TEXTOID}, {"redirect_uri_provided", BOOLOID},
+		{"code_challenge", TEXTOID}, {"expires_at", TIMESTAMPTZOID},
+	{"redeemed_at", TIMESTAMPTZOID}};
+	MoRow		row;
 	bool		isnull;
 
-	mo_spi_exec1(&plan,
-				 "SELECT " MO_GRANT_COLUMNS ", c.client_id, c.redirect_uri,"
-				 " c.redirect_uri_provided, c.code_challenge, c.expires_at <= now(),"
-				 " c.redeemed_at IS NOT NULL, c.ctid"
-				 " FROM authorization_codes c JOIN grants g ON g.grant_id = c.grant_id"
-				 " WHERE c.code_hash = $1 FOR UPDATE OF g, c",
-				 BYTEAOID, PointerGetDatum(code_hash), 1);
-	if (!mo_grant_from_row(g))
+	if (!lock_grant_then("authorization_codes", code_hash, g, &row))
 		return false;
-	c->client_id = mo_spi_text(n + 1);
-	c->redirect_uri = mo_spi_text(n + 2);
-	c->redirect_uri_provided = DatumGetBool(mo_spi_datum(n + 3, &isnull));
-	c->code_challenge = mo_spi_text(n + 4);
-	c->expired = DatumGetBool(mo_spi_datum(n + 5, &isnull));
-	c->redeemed = DatumGetBool(mo_spi_datum(n + 6, &isnull));
-	c->tid = *(ItemPointer) DatumGetPointer(mo_spi_datum(n + 7, &isnull));
+	c->client_id = TextDatumGetCString(mo_row_get(&row, &cols[0], &isnull));
+	c->redirect_uri = TextDatumGetCString(mo_row_get(&row, &cols[1], &isnull));
+	c->redirect_uri_provided = DatumGetBool(mo_row_get(&row, &cols[2], &isnull));
+	c->code_challenge = TextDatumGetCString(mo_row_get(&row, &cols[3], &isnull));
+	c->expired = row_time_passed(&row, &cols[4]);
+	(void) mo_row_get(&row, &cols[5], &isnull);
+	c->redeemed = !isnull;
+	c->tid = row.slot->tts_tid;
+	mo_row_release(&row);
 	return true;
 }
 
@@ -369,41 +398,32 @@ code_grant(const form *params, const MoClient *client, const char *client_addr,
 				 "token_issued", "{\"grant_type\":\"authorization_code\"}", r);
 }
 
-/*
- * Read and lock the refresh token's grant, then the token row (as
- * lock_code); false if either is gone.
- */
+/* Read and lock the refresh token's grant, then the token row; false if either is gone. */
 static bool
 lock_refresh(bytea *token_hash, MoGrant *g, RefreshRow *t)
 {
-	static SPIPlanPtr plan = NULL;
-	const int	n = MO_GRANT_NCOLUMNS;
-	Oid			types[2] = {BYTEAOID, INT4OID};
-	Datum		values[2];
+	static const MoColumn cols[] = {{"scopes", TEXTARRAYOID},
+		{"expires_at", TIMESTAMPTZOID}, {"revoked_at", TIMESTAMPTZOID},
+	{"rotated_at", TIMESTAMPTZOID}, {"successor_sealed", BYTEAOID}};
+	MoRow		row;
 	bool		isnull;
-	Datum		sealed;
+	Datum		v;
 
-	mo_spi_plan(&plan,
-				"SELECT " MO_GRANT_COLUMNS ", t.scopes, t.expires_at <= now(),"
-				" t.revoked_at IS NOT NULL, t.rotated_at IS NOT NULL,"
-				" coalesce(t.rotated_at + make_interval(secs => $2) > now(), false),"
-				" t.successor_sealed, t.ctid"
-				" FROM refresh_tokens t JOIN grants g ON g.grant_id = t.grant_id"
-				" WHERE t.token_hash = $1 FOR UPDATE OF g, t",
-				2, types);
-	values[0] = PointerGetDatum(token_hash);
-	values[1] = Int32GetDatum(mo_refresh_grace_period);
-	mo_spi_run(plan, values, 1);
-	if (!mo_grant_from_row(g))
+	if (!lock_grant_then("refresh_tokens", token_hash, g, &row))
 		return false;
-	t->scopes = mo_text_array_to_list(mo_spi_datum(n + 1, &isnull));
-	t->expired = DatumGetBool(mo_spi_datum(n + 2, &isnull));
-	t->revoked = DatumGetBool(mo_spi_datum(n + 3, &isnull));
-	t->rotated = DatumGetBool(mo_spi_datum(n + 4, &isnull));
-	t->in_grace = DatumGetBool(mo_spi_datum(n + 5, &isnull));
-	sealed = mo_spi_datum(n + 6, &isnull);
-	t->successor_sealed = isnull ? NULL : DatumGetByteaPCopy(sealed);
-	t->tid = *(ItemPointer) DatumGetPointer(mo_spi_datum(n + 7, &isnull));
+	t->scopes = mo_text_array_to_list(mo_row_get(&row, &cols[0], &isnull));
+	t->expired = row_time_passed(&row, &cols[1]);
+	(void) mo_row_get(&row, &cols[2], &isnull);
+	t->revoked = !isnull;
+	v = mo_row_get(&row, &cols[3], &isnull);
+	t->rotated = !isnull;
+	t->in_grace = !isnull &&
+		DatumGetTimestampTz(v) + (TimestampTz) mo_refresh_grace_period * USECS_PER_SEC >
+		GetCurrentTransactionStartTimestamp();
+	v = mo_row_get(&row, &cols[4], &isnull);
+	t->successor_sealed = isnull ? NULL : DatumGetByteaPCopy(v);
+	t->tid = row.slot->tts_tid;
+	mo_row_release(&row);
 	return true;
 }
 
