@@ -8,8 +8,8 @@
  *		failure.
  *
  * The token endpoint locks a grant and its refresh token or code in every
- * request; as a SELECT ... FOR UPDATE that was a tenth of a refresh's CPU
- * time (row_write.c has the writes).
+ * request; as a SELECT ... FOR UPDATE join, with the writes as SQL
+ * (row_write.c), that was about a fifth of a refresh's CPU time.
  */
 #include "mcp_oauth.h"
 
@@ -20,6 +20,7 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "executor/tuptable.h"
+#include "miscadmin.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -78,7 +79,9 @@ key_unchanged(TupleTableSlot *slot, AttrNumber keyatt, RegProcedure eqproc,
  * Find the row of mcp_oauth.<table> whose primary key (one column) is key,
  * as a statement of its own would see it; with lock, lock it FOR UPDATE
  * (waiting for a concurrent writer) and get the locked version.  False if
- * there is none (or it went away meanwhile).
+ * there is none (or it went away meanwhile).  The table is opened as for
+ * SELECT ... FOR UPDATE either way (a read is followed by a lock), and a
+ * lock is refused in a read-only transaction.
  */
 bool
 mo_row_find(const char *table, Datum key, bool lock, MoRow *row)
@@ -94,7 +97,10 @@ mo_row_find(const char *table, Datum key, bool lock, MoRow *row)
 
 	if (!OidIsValid(relid))
 		elog(ERROR, "table mcp_oauth.%s does not exist", table);
-	row->rel = table_open(relid, lock ? RowShareLock : AccessShareLock);
+	/* the lock SELECT ... FOR UPDATE takes, even to read: a lock follows */
+	row->rel = table_open(relid, RowShareLock);
+	if (lock)
+		PreventCommandIfReadOnly("SELECT FOR UPDATE");
 	row->slot = table_slot_create(row->rel, NULL);
 	/* as a statement of its own: see what this transaction did before */
 	CommandCounterIncrement();
@@ -126,7 +132,7 @@ mo_row_find(const char *table, Datum key, bool lock, MoRow *row)
 				found = false;	/* deleted (an update is followed) */
 				break;
 			case TM_SelfModified:
-				/* this command changed it: as SELECT FOR UPDATE, skip it */
+				/* changed by this transaction after the snapshot: skip it, as SELECT FOR UPDATE does */
 				found = false;
 				break;
 			default:

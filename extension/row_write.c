@@ -24,6 +24,7 @@
 #include "catalog/namespace.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
+#include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "parser/parsetree.h"
 #include "rewrite/rewriteHandler.h"
@@ -71,6 +72,7 @@ mo_rows_begin(int ntables, const char *const *names)
 
 	if (ntables > MO_ROW_MAX_TABLES)
 		elog(ERROR, "too many tables for one row write");
+	PreventCommandIfReadOnly("INSERT");
 	for (int i = 0; i < ntables; i++)
 	{
 		RangeTblEntry *rte = makeNode(RangeTblEntry);

@@ -6,7 +6,7 @@
  *		a grace period for retries, and reuse detection.
  *
  * Lock order: the grant row FOR UPDATE, then the code or refresh token row
- * (one statement: FOR UPDATE OF g, then the token).
+ * (lock_grant_then, without a plan: row_lock.c).
  * A replayed code or a reused refresh token revokes the grant, and that
  * revocation commits: every outcome is a returned row, never a raise.
  */
@@ -256,7 +256,15 @@ lock_grant_then(const char *table, bytea *hash, MoGrant *g, MoRow *row)
 		return false;
 	mo_grant_from_found(&grant, g);
 	mo_row_release(&grant);
-	return mo_row_find(table, PointerGetDatum(hash), true, row);
+	if (!mo_row_find(table, PointerGetDatum(hash), true, row))
+		return false;
+	/* as the join would recheck it: still the grant that was locked */
+	if (DatumGetInt64(mo_row_get(row, &grant_id, &isnull)) != id)
+	{
+		mo_row_release(row);
+		return false;
+	}
+	return true;
 }
 
 /* Whether the timestamptz column c of row is at or before now (false if NULL). */

@@ -337,3 +337,14 @@ SELECT redeemed_at IS NOT NULL AS redeemed, regress_used FROM mcp_oauth.authoriz
 DROP TRIGGER regress_redeemed ON mcp_oauth.authorization_codes;
 DROP TRIGGER regress_expiry ON mcp_oauth.authorization_codes;
 ALTER TABLE mcp_oauth.authorization_codes DROP COLUMN regress_used;
+
+-- 14. A read-only transaction cannot redeem a code (nor lock or write
+-- anything for it).
+SELECT pg_temp.new_code('tok-public', :'v1') AS c14 \gset
+BEGIN READ ONLY;
+SELECT (r).status FROM mcp_oauth.token('application/x-www-form-urlencoded', NULL,
+	'grant_type=authorization_code&client_id=tok-public&code=' || :'c14'
+	|| '&redirect_uri=https://app.example.com/cb&code_verifier=' || :'v1', NULL) r;
+ROLLBACK;
+SELECT redeemed_at IS NULL AS still_unredeemed FROM mcp_oauth.authorization_codes
+ WHERE code_hash = sha256(convert_to(:'c14', 'UTF8'));
