@@ -5,7 +5,6 @@
 #include "mcp_oauth.h"
 
 #include "access/xact.h"
-#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
 #include "executor/spi.h"
@@ -47,8 +46,7 @@ mo_audit(const char *event, const char *subject, const char *client_id,
 static int64
 next_audit_id(void)
 {
-	Oid			seq = get_relname_relid("audit_log_audit_id_seq",
-										get_namespace_oid("mcp_oauth", false));
+	Oid			seq = mo_relid("audit_log_audit_id_seq");
 
 	if (get_rel_relkind(seq) != RELKIND_SEQUENCE)
 		elog(ERROR, "sequence mcp_oauth.audit_log_audit_id_seq does not exist");

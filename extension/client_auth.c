@@ -221,28 +221,9 @@ mo_client_authenticate(const char *authorization, const form *params,
 	return true;
 }
 
-/* Fill g from the first SPI result row (MO_GRANT_COLUMNS); false if none. */
-bool
-mo_grant_from_row(MoGrant *g)
-{
-	bool		isnull;
-
-	if (SPI_processed == 0)
-		return false;
-	g->grant_id = DatumGetInt64(mo_spi_datum(1, &isnull));
-	g->subject = mo_spi_text(2);
-	g->client_id = mo_spi_text(3);
-	g->scopes = mo_text_array_to_list(mo_spi_datum(4, &isnull));
-	g->resource = mo_spi_text(5);
-	g->revoked = DatumGetBool(mo_spi_datum(6, &isnull));
-	g->expired = DatumGetBool(mo_spi_datum(7, &isnull));
-	g->expires_at = DatumGetTimestampTz(mo_spi_datum(8, &isnull));
-	return true;
-}
-
-/* Copy a grants row found by mo_row_find into *g. */
-void
-mo_grant_from_found(MoRow *row, MoGrant *g)
+/* Copy a found grants row into *g. */
+static void
+grant_from_row(MoRow *row, MoGrant *g)
 {
 	static const MoColumn cols[] = {{"grant_id", INT8OID}, {"subject", TEXTOID},
 		{"client_id", TEXTOID}, {"scopes", TEXTARRAYOID}, {"resource", TEXTOID},
@@ -264,12 +245,23 @@ mo_grant_from_found(MoRow *row, MoGrant *g)
 bool
 mo_lock_grant(int64 grant_id, MoGrant *g)
 {
-	static SPIPlanPtr plan = NULL;
+	MoRow		row;
 
-	mo_spi_exec1(&plan,
-				 "SELECT " MO_GRANT_COLUMNS " FROM grants g WHERE g.grant_id = $1 FOR UPDATE",
-				 INT8OID, Int64GetDatum(grant_id), 1);
-	return mo_grant_from_row(g);
+	if (!mo_row_find("grants", Int64GetDatum(grant_id), &row) || !mo_row_lock(&row))
+		return false;
+	grant_from_row(&row, g);
+	mo_row_release(&row);
+	return true;
+}
+
+/* The grant a found code or refresh token row names. */
+int64
+mo_row_grant_id(MoRow *row)
+{
+	static const MoColumn grant_id = {"grant_id", INT8OID};
+	bool		isnull;
+
+	return DatumGetInt64(mo_row_get(row, &grant_id, &isnull));
 }
 
 /*
@@ -298,22 +290,18 @@ mo_client_endpoint(FunctionCallInfo fcinfo, MoClientHandler handler)
 }
 
 /*
- * Find the grant of a code or refresh token and lock it FOR
- * UPDATE (the grant only: the caller locks the code or token after it);
- * false if none.  One statement: the key lookup is an initplan.
+ * Find the grant of a refresh token and lock it FOR UPDATE (the grant
+ * only: the lock order puts it before the token row); false if none.
  */
 bool
-mo_lock_grant_of(MoGrantKey kind, Datum key, MoGrant *g)
+mo_lock_grant_of_refresh(bytea *token_hash, MoGrant *g)
 {
-	static SPIPlanPtr plans[2] = {NULL, NULL};
-	static const char *const sql[2] = {
-		"SELECT " MO_GRANT_COLUMNS " FROM grants g WHERE g.grant_id ="
-		" (SELECT grant_id FROM authorization_codes WHERE code_hash = $1) FOR UPDATE OF g",
-		"SELECT " MO_GRANT_COLUMNS " FROM grants g WHERE g.grant_id ="
-		" (SELECT grant_id FROM refresh_tokens WHERE token_hash = $1) FOR UPDATE OF g"
-	};
-	static const Oid types[2] = {BYTEAOID, BYTEAOID};
+	MoRow		row;
+	int64		grant_id;
 
-	mo_spi_exec1(&plans[kind], sql[kind], types[kind], key, 1);
-	return mo_grant_from_row(g);
+	if (!mo_row_find("refresh_tokens", PointerGetDatum(token_hash), &row))
+		return false;
+	grant_id = mo_row_grant_id(&row);
+	mo_row_release(&row);
+	return mo_lock_grant(grant_id, g);
 }

@@ -53,33 +53,16 @@ typedef struct MoGrant
 	TimestampTz expires_at;		/* absolute limit of the family */
 } MoGrant;
 
-/*
- * The grant columns of a query on grants g, first in its select list, and
- * reading them from the first SPI result row into *g (false if no row).
- */
-#define MO_GRANT_COLUMNS \
-	"g.grant_id, g.subject, g.client_id, g.scopes, g.resource," \
-	" g.revoked_at IS NOT NULL, g.expires_at <= now(), g.expires_at"
-#define MO_GRANT_NCOLUMNS 8
-extern bool mo_grant_from_row(MoGrant *g);
-
-/* Copy a grants row found by mo_row_find (row_lock.c) into *g. */
-extern void mo_grant_from_found(MoRow *row, MoGrant *g);
-
 /* Read the grant grant_id into *g, locking it FOR UPDATE; false if none. */
 extern bool mo_lock_grant(int64 grant_id, MoGrant *g);
 
-/* What mo_lock_grant_of looks a grant up by. */
-typedef enum MoGrantKey
-{
-	MO_CODE,					/* SHA-256 of an authorization code (bytea) */
-	MO_REFRESH_TOKEN			/* SHA-256 of a refresh token (bytea) */
-} MoGrantKey;
+/* The grant a found code or refresh token row (row_lock.c) names. */
+extern int64 mo_row_grant_id(MoRow *row);
 
 /*
- * Find the grant of a code or token and lock it FOR UPDATE (the lock order:
- * grant first, then the code or token row); false if none.
+ * Find the grant of a refresh token and lock it FOR UPDATE (the lock
+ * order: grant first, then the token row); false if none.
  */
-extern bool mo_lock_grant_of(MoGrantKey kind, Datum key, MoGrant *g);
+extern bool mo_lock_grant_of_refresh(bytea *token_hash, MoGrant *g);
 
 #endif							/* MCP_OAUTH_CLIENT_AUTH_H */

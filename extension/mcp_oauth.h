@@ -174,20 +174,29 @@ extern void mo_rows_end(MoRowWrite *w);
 
 /*
  * A row of mcp_oauth.<table> found by its one-column primary key as a
- * statement of its own would see it; locked FOR UPDATE if asked, as
- * SELECT ... FOR UPDATE locks (READ COMMITTED: the latest version).
- * Values from mo_row_get point into the table's buffer until
- * mo_row_release: copy what outlives it.
+ * statement of its own would see it (mo_row_find), then, if asked, locked
+ * FOR UPDATE as SELECT ... FOR UPDATE locks (mo_row_lock: READ COMMITTED
+ * follows an update to the latest version).  Values from mo_row_get point
+ * into the table's buffer until mo_row_release: copy what outlives it.
  */
 typedef struct MoRow
 {
 	Relation	rel;
 	TupleTableSlot *slot;
+	Snapshot	snapshot;		/* the one it was found under */
+	Datum		key;
+	AttrNumber	keyatt;			/* the key's column, and how it compares */
+	RegProcedure eqproc;
+	Oid			collation;
 } MoRow;
 
-extern bool mo_row_find(const char *table, Datum key, bool lock, MoRow *row);
+extern bool mo_row_find(const char *table, Datum key, MoRow *row);
+extern bool mo_row_lock(MoRow *row);
 extern Datum mo_row_get(MoRow *row, const MoColumn *c, bool *isnull);
 extern void mo_row_release(MoRow *row);
+
+/* The 0-based attribute of column c in rel; raises unless it is there with c's type. */
+extern int	mo_column_index(Relation rel, const MoColumn *c);
 
 /* ---- SPI (spi.c) ---- */
 
@@ -204,6 +213,9 @@ extern void mo_spi_finish(void);
 extern MemoryContext mo_spi_caller_context(void);
 extern Datum mo_spi_finish_response(FunctionCallInfo fcinfo, const MoResponse *r);
 extern void mo_spi_init(void);
+
+/* The oid of mcp_oauth.<name>, or InvalidOid if there is none. */
+extern Oid	mo_relid(const char *name);
 
 /*
  * A per-backend copy of a small mcp_oauth table (signing_keys, scopes).

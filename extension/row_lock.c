@@ -18,10 +18,8 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
-#include "catalog/namespace.h"
 #include "executor/tuptable.h"
 #include "miscadmin.h"
-#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -77,80 +75,83 @@ key_unchanged(TupleTableSlot *slot, AttrNumber keyatt, RegProcedure eqproc,
 
 /*
  * Find the row of mcp_oauth.<table> whose primary key (one column) is key,
- * as a statement of its own would see it; with lock, lock it FOR UPDATE
- * (waiting for a concurrent writer) and get the locked version.  False if
- * there is none (or it went away meanwhile).  The table is opened as for
- * SELECT ... FOR UPDATE either way (a read is followed by a lock), and a
- * lock is refused in a read-only transaction.
+ * as a statement of its own would see it; false if there is none.  The
+ * table is opened as for SELECT ... FOR UPDATE (mo_row_lock may follow).
  */
 bool
-mo_row_find(const char *table, Datum key, bool lock, MoRow *row)
+mo_row_find(const char *table, Datum key, MoRow *row)
 {
-	Oid			relid = get_relname_relid(table, get_namespace_oid("mcp_oauth", false));
-	Snapshot	snapshot;
-	AttrNumber	keyatt;
-	RegProcedure eqproc;
-	Oid			collation;
-	TM_FailureData tmfd;
-	TM_Result	result;
-	bool		found;
+	Oid			relid = mo_relid(table);
 
 	if (!OidIsValid(relid))
 		elog(ERROR, "table mcp_oauth.%s does not exist", table);
-	/* the lock SELECT ... FOR UPDATE takes, even to read: a lock follows */
 	row->rel = table_open(relid, RowShareLock);
-	if (lock)
-		PreventCommandIfReadOnly("SELECT FOR UPDATE");
 	row->slot = table_slot_create(row->rel, NULL);
+	row->key = key;
 	/* as a statement of its own: see what this transaction did before */
 	CommandCounterIncrement();
-	snapshot = RegisterSnapshot(GetTransactionSnapshot());
-	found = fetch_by_key(row->rel, key, snapshot, row->slot, &keyatt, &eqproc,
-						 &collation);
-	if (found && lock)
-	{
-		ItemPointerData tid = row->slot->tts_tid;
-
-		result = table_tuple_lock(row->rel, &tid, snapshot, row->slot,
-								  GetCurrentCommandId(false), LockTupleExclusive,
-								  LockWaitBlock,
-								  IsolationUsesXactSnapshot() ? 0 :
-								  TUPLE_LOCK_FLAG_FIND_LAST_VERSION,
-								  &tmfd);
-		switch (result)
-		{
-			case TM_Ok:
-				found = !tmfd.traversed ||
-					key_unchanged(row->slot, keyatt, eqproc, collation, key);
-				break;
-			case TM_Updated:
-			case TM_Deleted:
-				if (IsolationUsesXactSnapshot())
-					ereport(ERROR,
-							(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-							 errmsg("could not serialize access due to concurrent update")));
-				found = false;	/* deleted (an update is followed) */
-				break;
-			case TM_SelfModified:
-				/* changed by this transaction after the snapshot: skip it, as SELECT FOR UPDATE does */
-				found = false;
-				break;
-			default:
-				elog(ERROR, "unexpected result %d locking a row of mcp_oauth.%s",
-					 (int) result, table);
-		}
-	}
-	UnregisterSnapshot(snapshot);
-	if (!found)
-		mo_row_release(row);
-	return found;
+	row->snapshot = RegisterSnapshot(GetTransactionSnapshot());
+	if (fetch_by_key(row->rel, key, row->snapshot, row->slot, &row->keyatt,
+					 &row->eqproc, &row->collation))
+		return true;
+	mo_row_release(row);
+	return false;
 }
 
-/* Column c of a found row (NULL: *isnull), raising if it is not of c's type. */
-Datum
-mo_row_get(MoRow *row, const MoColumn *c, bool *isnull)
+/*
+ * Lock the found row FOR UPDATE, waiting for a concurrent writer; the row
+ * then holds the locked version.  False, the row released, if it went away
+ * meanwhile.  Refused in a read-only transaction.
+ */
+bool
+mo_row_lock(MoRow *row)
 {
-	TupleDesc	desc = RelationGetDescr(row->rel);
+	ItemPointerData tid = row->slot->tts_tid;
+	TM_FailureData tmfd;
+	TM_Result	result;
+	bool		locked = false;
+
+	PreventCommandIfReadOnly("SELECT FOR UPDATE");
+	result = table_tuple_lock(row->rel, &tid, row->snapshot, row->slot,
+							  GetCurrentCommandId(false), LockTupleExclusive,
+							  LockWaitBlock,
+							  IsolationUsesXactSnapshot() ? 0 :
+							  TUPLE_LOCK_FLAG_FIND_LAST_VERSION,
+							  &tmfd);
+	switch (result)
+	{
+		case TM_Ok:
+			locked = !tmfd.traversed ||
+				key_unchanged(row->slot, row->keyatt, row->eqproc,
+							  row->collation, row->key);
+			break;
+		case TM_Updated:
+		case TM_Deleted:
+			if (IsolationUsesXactSnapshot())
+				ereport(ERROR,
+						(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+						 errmsg("could not serialize access due to concurrent update")));
+			break;				/* deleted (an update is followed) */
+		case TM_SelfModified:
+			/* changed by this transaction after the snapshot: skip it, as SELECT FOR UPDATE does */
+			break;
+		default:
+			elog(ERROR, "unexpected result %d locking a row of mcp_oauth.%s",
+				 (int) result, RelationGetRelationName(row->rel));
+	}
+	if (!locked)
+		mo_row_release(row);
+	return locked;
+}
+
+/*
+ * The 0-based attribute of column c in rel; raises if there is none or it
+ * is not of c's type.
+ */
+int
+mo_column_index(Relation rel, const MoColumn *c)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
 
 	for (int a = 0; a < desc->natts; a++)
 	{
@@ -160,21 +161,31 @@ mo_row_get(MoRow *row, const MoColumn *c, bool *isnull)
 			continue;
 		if (att->atttypid != c->type)
 			break;
-		return slot_getattr(row->slot, a + 1, isnull);
+		return a;
 	}
 	elog(ERROR, "column %s of mcp_oauth.%s is not as the extension made it",
-		 c->name, RelationGetRelationName(row->rel));
-	return (Datum) 0;			/* keep the compiler quiet */
+		 c->name, RelationGetRelationName(rel));
+	return -1;					/* keep the compiler quiet */
 }
 
-/* Let go of the row's slot and table; a row lock stays to the end of the transaction. */
+/* Column c of a found row (NULL: *isnull), raising if it is not of c's type. */
+Datum
+mo_row_get(MoRow *row, const MoColumn *c, bool *isnull)
+{
+	return slot_getattr(row->slot, mo_column_index(row->rel, c) + 1, isnull);
+}
+
+/* Let go of the row's slot, snapshot and table; a row lock stays to the end of the transaction. */
 void
 mo_row_release(MoRow *row)
 {
+	if (row->snapshot != NULL)
+		UnregisterSnapshot(row->snapshot);
 	if (row->slot != NULL)
 		ExecDropSingleTupleTableSlot(row->slot);
 	if (row->rel != NULL)
 		table_close(row->rel, NoLock);
+	row->snapshot = NULL;
 	row->slot = NULL;
 	row->rel = NULL;
 }

@@ -21,7 +21,6 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
-#include "catalog/namespace.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
@@ -48,7 +47,7 @@ struct MoRowWrite
 static Relation
 open_table(const char *name)
 {
-	Oid			relid = get_relname_relid(name, get_namespace_oid("mcp_oauth", false));
+	Oid			relid = mo_relid(name);
 	Relation	rel;
 
 	if (!OidIsValid(relid))
@@ -103,29 +102,16 @@ mo_rows_begin(int ntables, const char *const *names)
 	return w;
 }
 
-/*
- * The 0-based attribute of column c in rel; raises if there is none or it
- * is not of the type the extension made it.
- */
+/* The 0-based attribute of column c in rel, which a write may set (not a generated one). */
 static int
 column_index(Relation rel, const MoColumn *c)
 {
-	TupleDesc	desc = RelationGetDescr(rel);
+	int			a = mo_column_index(rel, c);
 
-	for (int a = 0; a < desc->natts; a++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, a);
-
-		if (att->attisdropped || strcmp(NameStr(att->attname), c->name) != 0)
-			continue;
-		if (att->atttypid != c->type || att->attgenerated)
-			elog(ERROR, "column %s of mcp_oauth.%s is not as the extension made it",
-				 c->name, RelationGetRelationName(rel));
-		return a;
-	}
-	elog(ERROR, "column %s of mcp_oauth.%s does not exist",
-		 c->name, RelationGetRelationName(rel));
-	return -1;					/* keep the compiler quiet */
+	if (TupleDescAttr(RelationGetDescr(rel), a)->attgenerated)
+		elog(ERROR, "column %s of mcp_oauth.%s is not as the extension made it",
+			 c->name, RelationGetRelationName(rel));
+	return a;
 }
 
 /*

@@ -67,6 +67,13 @@ mo_spi_finish_response(FunctionCallInfo fcinfo, const MoResponse *r)
 	return result;
 }
 
+/* The oid of mcp_oauth.<name>, or InvalidOid if there is none. */
+Oid
+mo_relid(const char *name)
+{
+	return get_relname_relid(name, get_namespace_oid("mcp_oauth", false));
+}
+
 /* Forget the connections of a transaction that ended mid-function. */
 static void
 spi_xact_callback(XactEvent event, void *arg)
@@ -192,8 +199,7 @@ mo_table_cache_stale(MoTableCache *cache)
 {
 	if (cache->valid && (cache->any_xact || cache->lxid == MyProc->lxid))
 		return false;
-	cache->relid = get_relname_relid(cache->relname,
-									 get_namespace_oid("mcp_oauth", false));
+	cache->relid = mo_relid(cache->relname);
 	cache->valid = true;
 	cache->any_xact = !IsolationUsesXactSnapshot();
 	cache->lxid = MyProc->lxid;

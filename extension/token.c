@@ -243,23 +243,17 @@ issue_tokens(const MoGrant *g, const MoClient *client, List *access_scopes,
 static bool
 lock_grant_then(const char *table, bytea *hash, MoGrant *g, MoRow *row)
 {
-	static const MoColumn grant_id = {"grant_id", INT8OID};
-	MoRow		grant;
-	bool		isnull;
-	int64		id;
-
-	if (!mo_row_find(table, PointerGetDatum(hash), false, row))
+	if (!mo_row_find(table, PointerGetDatum(hash), row))
 		return false;
-	id = DatumGetInt64(mo_row_get(row, &grant_id, &isnull));
-	mo_row_release(row);
-	if (!mo_row_find("grants", Int64GetDatum(id), true, &grant))
+	if (!mo_lock_grant(mo_row_grant_id(row), g))
+	{
+		mo_row_release(row);
 		return false;
-	mo_grant_from_found(&grant, g);
-	mo_row_release(&grant);
-	if (!mo_row_find(table, PointerGetDatum(hash), true, row))
+	}
+	if (!mo_row_lock(row))
 		return false;
 	/* as the join would recheck it: still the grant that was locked */
-	if (DatumGetInt64(mo_row_get(row, &grant_id, &isnull)) != id)
+	if (mo_row_grant_id(row) != g->grant_id)
 	{
 		mo_row_release(row);
 		return false;

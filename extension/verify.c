@@ -128,8 +128,7 @@ static Oid
 grants_oid(void)
 {
 	if (!OidIsValid(grants_relid))
-		grants_relid = get_relname_relid("grants",
-										 get_namespace_oid("mcp_oauth", false));
+		grants_relid = mo_relid("grants");
 	return grants_relid;
 }
 
