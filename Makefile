@@ -7,11 +7,14 @@
 #   make bench      benchmarks (bench/README.md)
 
 EXTENSION = mcp_oauth
-EXTVERSION = 0.1.0
+EXTVERSION = 0.2.0
 
 MODULE_big = mcp_oauth
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard extension/*.c extension/lib/*.c)))
 DATA_built = mcp_oauth--$(EXTVERSION).sql
+# Released versions' install scripts, frozen, and the upgrade scripts
+# between them (README, "Upgrades").
+DATA = $(sort $(wildcard extension/versions/*.sql))
 
 # pg_regress: sql/*.sql against expected/*.out
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
@@ -38,7 +41,10 @@ $(OBJS): $(wildcard extension/*.h extension/lib/*.h)
 mcp_oauth--$(EXTVERSION).sql: $(sort $(wildcard extension/schema/*.sql))
 	cat $^ > $@
 
+# MO_EXTENSION_ONLY=1: the extension alone (a root without libh2o).
+ifndef MO_EXTENSION_ONLY
 all: shim
+endif
 .PHONY: shim test run bench unit
 shim:
 	$(MAKE) -C shim

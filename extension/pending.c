@@ -15,6 +15,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
@@ -38,11 +39,33 @@ mo_pending_init(void)
 	mo_table_cache_register(&key_cache);
 }
 
+/*
+ * Read the secret in request_key; when there is no row yet (a new install:
+ * the row is not made by the install script, so a restored dump brings its
+ * own), make one first.  NULL when there is none and this transaction
+ * cannot write.
+ */
+static char *
+secret_read(void)
+{
+	static SPIPlanPtr read = NULL;
+	static SPIPlanPtr make = NULL;
+
+	mo_spi_plan(&read, "SELECT secret FROM mcp_oauth.request_key", 0, NULL);
+	mo_spi_run(read, NULL, 1);
+	if (SPI_processed == 1 || XactReadOnly)
+		return SPI_processed == 1 ? mo_spi_text(1) : NULL;
+	mo_spi_plan(&make, "INSERT INTO mcp_oauth.request_key DEFAULT VALUES"
+				" ON CONFLICT DO NOTHING", 0, NULL);
+	mo_spi_run(make, NULL, 0);
+	mo_spi_run(read, NULL, 1);
+	return SPI_processed == 1 ? mo_spi_text(1) : NULL;
+}
+
 /* The secret in request_key as of this transaction, reloaded when it changed. */
 static const char *
 secret(void)
 {
-	static SPIPlanPtr plan = NULL;
 	char	   *s;
 
 	if (!mo_table_cache_stale(&key_cache) && request_secret != NULL)
@@ -54,9 +77,7 @@ secret(void)
 		request_secret = NULL;
 	}
 	mo_spi_connect();
-	mo_spi_plan(&plan, "SELECT secret FROM mcp_oauth.request_key", 0, NULL);
-	mo_spi_run(plan, NULL, 1);
-	s = SPI_processed == 1 ? mo_spi_text(1) : NULL;
+	s = secret_read();
 	if (s == NULL || strlen(s) < 32)
 	{
 		key_cache.valid = false;

@@ -8,10 +8,10 @@
  * copied to the caller's context before mo_spi_finish().
  */
 #include "mcp_oauth.h"
+#include "compat.h"
 
 #include "access/xact.h"
 #include "catalog/namespace.h"
-#include "storage/proc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "executor/spi.h"
@@ -197,11 +197,11 @@ mo_table_cache_register(MoTableCache *cache)
 bool
 mo_table_cache_stale(MoTableCache *cache)
 {
-	if (cache->valid && (cache->any_xact || cache->lxid == MyProc->lxid))
+	if (cache->valid && (cache->any_xact || cache->lxid == MO_LOCAL_XID()))
 		return false;
 	cache->relid = mo_relid(cache->relname);
 	cache->valid = true;
 	cache->any_xact = !IsolationUsesXactSnapshot();
-	cache->lxid = MyProc->lxid;
+	cache->lxid = MO_LOCAL_XID();
 	return true;
 }

@@ -5,6 +5,9 @@ set -euo pipefail
 
 packages=(make gcc pkgconf zlib1g-dev postgresql-15 postgresql-server-dev-15 postgresql-contrib
 	libssl-dev libpq-dev libh2o-evloop-dev openssl curl ca-certificates "$@")
+# Inside a root of another PostgreSQL version (scripts/pgroot.sh), which
+# installed that version itself: the extension's build tools only.
+[ -n "${MO_EXTENSION_ONLY:-}" ] && packages=(make gcc pkgconf libssl-dev "$@")
 
 missing=()
 for p in "${packages[@]}"; do

@@ -15,7 +15,7 @@ top=$PWD
 exec 9>/tmp/mcp_oauth_test.lock
 flock 9
 
-all_layers="unit regress isolation jwt http interop browser"
+all_layers="unit regress isolation upgrade backup jwt http interop browser"
 layers=${TEST_LAYERS:-$all_layers}
 
 extra_packages=()

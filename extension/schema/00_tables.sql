@@ -126,14 +126,15 @@ CREATE FUNCTION _random_bytes(integer) RETURNS bytea
 	LANGUAGE C VOLATILE STRICT PARALLEL SAFE;
 REVOKE EXECUTE ON FUNCTION _random_bytes(integer) FROM PUBLIC;
 
--- The secret pending requests are sealed under: one row, made at install.
--- Replacing it voids every pending request (people connect again).
+-- The secret pending requests are sealed under: one row, made by the first
+-- authorization request (pending.c), not at install, so that a restored
+-- dump brings its own row in.  Replacing it voids every pending request
+-- (people connect again).
 CREATE TABLE request_key (
 	one_row boolean PRIMARY KEY DEFAULT true CHECK (one_row),
 	secret text NOT NULL DEFAULT encode(_random_bytes(32), 'hex'),
 	created_at timestamptz NOT NULL DEFAULT now()
 );
-INSERT INTO request_key DEFAULT VALUES;
 
 -- A grant: what a subject allowed a client, and the family of every token
 -- issued from it.  Revoking the grant revokes them all.
@@ -256,7 +257,26 @@ REVOKE ALL ON ALL TABLES IN SCHEMA mcp_oauth FROM PUBLIC;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA mcp_oauth FROM PUBLIC;
 GRANT USAGE ON SCHEMA mcp_oauth TO mcp_oauth_server;
 
--- Configuration rows an operator adds are kept by pg_dump.
-SELECT pg_catalog.pg_extension_config_dump('clients', 'WHERE kind <> ''builtin''');
+-- pg_dump keeps every row of state: a dump restores into a working server
+-- (README, "Backups").  Rows the install script makes (the built-in client,
+-- the default scopes) are made again by CREATE EXTENSION and are filtered
+-- out; the identity sequences are dumped with their tables.
+SELECT pg_catalog.pg_extension_config_dump('scopes',
+	'WHERE name NOT IN (''mcp:tools'', ''mcp:resources'', ''mcp:prompts'')');
 SELECT pg_catalog.pg_extension_config_dump('accounts', '');
+SELECT pg_catalog.pg_extension_config_dump('accounts_account_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('login_sessions', '');
+SELECT pg_catalog.pg_extension_config_dump('clients', 'WHERE kind <> ''builtin''');
+SELECT pg_catalog.pg_extension_config_dump('used_requests', '');
+SELECT pg_catalog.pg_extension_config_dump('request_key', '');
+SELECT pg_catalog.pg_extension_config_dump('grants', '');
+SELECT pg_catalog.pg_extension_config_dump('grants_grant_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('authorization_codes', '');
+SELECT pg_catalog.pg_extension_config_dump('refresh_tokens', '');
+SELECT pg_catalog.pg_extension_config_dump('revoked_access_tokens', '');
+SELECT pg_catalog.pg_extension_config_dump('personal_access_tokens', '');
+SELECT pg_catalog.pg_extension_config_dump('personal_access_tokens_pat_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('signing_keys', '');
+SELECT pg_catalog.pg_extension_config_dump('rate_limits', '');
+SELECT pg_catalog.pg_extension_config_dump('audit_log', '');
+SELECT pg_catalog.pg_extension_config_dump('audit_log_audit_id_seq', '');
