@@ -5,6 +5,7 @@
 #   make test       every test layer on a throwaway cluster (README)
 #   make run        the embedded default: cluster, extension, server, demo
 #   make bench      benchmarks (bench/README.md)
+#   make bench-compare BASE=COMMIT   refresh and verification against COMMIT
 
 EXTENSION = mcp_oauth
 EXTVERSION = 0.2.0
@@ -45,7 +46,7 @@ mcp_oauth--$(EXTVERSION).sql: $(sort $(wildcard extension/schema/*.sql))
 ifndef MO_EXTENSION_ONLY
 all: shim
 endif
-.PHONY: shim test run bench unit
+.PHONY: shim test run bench bench-compare unit
 shim:
 	$(MAKE) -C shim
 
@@ -65,3 +66,6 @@ run:
 
 bench:
 	bash bench/run.sh
+
+bench-compare:
+	bash bench/compare.sh

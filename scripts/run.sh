@@ -35,19 +35,10 @@ fi
 export PGHOST=$run PGPORT=$pgport PGUSER=postgres
 psql_q() { psql -X -q -v ON_ERROR_STOP=1 -d "$@"; }
 
-# The extension is still at its first version, edited in place: a cluster
-# set up by an earlier build would keep that build's tables and functions.
-# When the install script changed since, recreate the extension (the local
-# data is reset; the demo account is made again below).
-script=mcp_oauth--$(sed -n "s/^default_version = '\(.*\)'/\1/p" mcp_oauth.control).sql
-script_sum=$(md5sum "$script" | cut -d' ' -f1)
-if [ "$(cat "$run/extension.md5" 2>/dev/null)" != "$script_sum" ] &&
-	psql -X -tA -d mcp_oauth -c "SELECT 1 FROM pg_extension WHERE extname = 'mcp_oauth'" 2>/dev/null | grep -q 1; then
-	echo "the extension changed since .run/ was set up: recreating it (local data is reset)"
-	psql_q mcp_oauth -c "DROP EXTENSION mcp_oauth CASCADE" >/dev/null
-fi
-mcp_database mcp_oauth "$issuer"
-echo "$script_sum" >"$run/extension.md5"
+# The extension is created, or updated from the version an earlier run left
+# (ALTER EXTENSION mcp_oauth UPDATE in mcp_database): the data is kept.
+mcp_database mcp_oauth "$issuer" || { echo "could not set up the mcp_oauth database" >&2; exit 1; }
+echo "extension mcp_oauth $(psql -X -tA -d mcp_oauth -c "SELECT extversion FROM pg_extension WHERE extname = 'mcp_oauth'")"
 
 # The demo account: the password from MCP_OAUTH_DEMO_PASSWORD, else one
 # generated on first use and kept in .run/demo-password.

@@ -15,11 +15,14 @@ top=$PWD
 exec 9>/tmp/mcp_oauth_test.lock
 flock 9
 
-all_layers="unit regress isolation upgrade backup jwt http interop browser"
+all_layers="unit regress isolation upgrade backup jwt http interop browser pg17 pg18"
+# The layers run on PostgreSQL 17 and 18 (scripts/pgroot.sh): the extension's.
+root_layers="unit regress isolation upgrade backup"
 layers=${TEST_LAYERS:-$all_layers}
 
 extra_packages=()
 case " $layers " in *" browser "*) extra_packages+=(chromium fonts-liberation) ;; esac
+case " $layers " in *" pg17 "* | *" pg18 "*) extra_packages+=(debootstrap) ;; esac
 bash scripts/deps.sh "${extra_packages[@]}" || exit 1
 # shellcheck source=cluster.sh
 . scripts/cluster.sh
@@ -52,7 +55,11 @@ passed=0 failed=0 failed_layers=""
 # Count a layer's result from its own summary line.
 tally() {
 	local name=$1 rc=$2 log=$3 p=0 f=0 line
-	if line=$(grep -E '^ *All [0-9]+ tests passed\.' "$log" | tail -n 1) && [ -n "$line" ]; then
+	# a whole make test inside a root of another version (pg17, pg18)
+	if line=$(grep -E '^make test: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1) && [ -n "$line" ]; then
+		p=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+')
+		f=$(echo "$line" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+')
+	elif line=$(grep -E '^ *All [0-9]+ tests passed\.' "$log" | tail -n 1) && [ -n "$line" ]; then
 		p=$(echo "$line" | grep -oE '[0-9]+' | head -n 1)
 	elif line=$(grep -E '^ *[0-9]+ of [0-9]+ tests failed\.' "$log" | tail -n 1) && [ -n "$line" ]; then
 		f=$(echo "$line" | grep -oE '[0-9]+' | head -n 1)
@@ -84,6 +91,7 @@ for layer in $layers; do
 	regress) run_layer regress make -s installcheck ISOLATION= ;;
 	isolation) [ -n "$(ls tests/isolation/specs/*.spec 2>/dev/null)" ] &&
 		run_layer isolation make -s installcheck REGRESS= ;;
+	pg17 | pg18) run_layer "$layer" bash scripts/pgroot.sh "${layer#pg}" "$root_layers" ;;
 	*) [ -x "tests/$layer/run.sh" ] && run_layer "$layer" "tests/$layer/run.sh" ;;
 	esac
 done

@@ -9,6 +9,8 @@
 # for OIDs.  Needs the cluster of scripts/test.sh (PGHOST, PGPORT).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=../../scripts/cluster.sh
+. scripts/cluster.sh
 
 passed=0 failed=0
 out=$(mktemp -d /tmp/mcp_oauth_upgrade.XXXXXX)
@@ -81,8 +83,10 @@ for f in extension/versions/mcp_oauth--*.sql; do
 	check "$v: CREATE EXTENSION mcp_oauth VERSION '$v'" create_at "$v" "$db"
 	check "$v: filled through the endpoints" \
 		psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f tests/lib/state_fill.sql
-	check "$v: ALTER EXTENSION mcp_oauth UPDATE" \
-		psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c "ALTER EXTENSION mcp_oauth UPDATE"
+	# make run's set-up of its database: CREATE EXTENSION IF NOT EXISTS,
+	# then ALTER EXTENSION mcp_oauth UPDATE
+	check "$v: ALTER EXTENSION mcp_oauth UPDATE (make run's mcp_database)" \
+		mcp_database "$db" https://as.example.com
 	check "$v: now at $current" version_is "$db" "$current"
 	psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f tests/lib/state_check.sql >"$out/check" 2>&1
 	tally_lines "$out/check"
