@@ -54,7 +54,8 @@ parse_basic(const char *authorization, ClientCredentials *creds)
 	if (len == 0 || len > 4096)
 		return false;
 	decoded = palloc(pg_b64_dec_len(len) + 1);
-	dlen = pg_b64_decode(p, len, decoded, pg_b64_dec_len(len));
+	/* (void *): the destination is char * before PostgreSQL 18, uint8 * from 18 */
+	dlen = pg_b64_decode(p, len, (void *) decoded, pg_b64_dec_len(len));
 	if (dlen < 0 || memchr(decoded, '\0', dlen) != NULL)
 		return false;
 	decoded[dlen] = '\0';
