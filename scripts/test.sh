@@ -15,11 +15,12 @@ top=$PWD
 exec 9>/tmp/mcp_oauth_test.lock
 flock 9
 
-all_layers="unit regress isolation jwt http interop browser"
+all_layers="unit fuzz regress isolation jwt http interop browser"
 layers=${TEST_LAYERS:-$all_layers}
 
 extra_packages=()
 case " $layers " in *" browser "*) extra_packages+=(chromium fonts-liberation) ;; esac
+case " $layers " in *" fuzz "*) extra_packages+=(clang libclang-rt-dev) ;; esac
 bash scripts/deps.sh "${extra_packages[@]}" || exit 1
 # shellcheck source=cluster.sh
 . scripts/cluster.sh
