@@ -28,14 +28,13 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
-#include "common/jsonapi.h"
 #include "executor/spi.h"
 #include "funcapi.h"
-#include "mb/pg_wchar.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 
 #include "client_auth.h"
+#include "lib/json.h"
 #include "lib/uri.h"
 
 PG_FUNCTION_INFO_V1(mcp_oauth_register);
@@ -50,35 +49,12 @@ PG_FUNCTION_INFO_V1(delete_client);
 #define ERR_METADATA		"invalid_client_metadata"
 #define ERR_REDIRECT		"invalid_redirect_uri"
 
-/* ---- the registration request body, read with PostgreSQL's JSON parser ---- */
-
-typedef enum MemberKind
-{
-	MEMBER_NULL,
-	MEMBER_STRING,
-	MEMBER_ARRAY,				/* of strings unless bad_items */
-	MEMBER_OTHER
-} MemberKind;
-
-/* One top-level member of the request object. */
-typedef struct JsonMember
-{
-	char	   *name;
-	MemberKind	kind;
-	char	   *string;
-	List	   *items;
-	bool		bad_items;		/* an array element that is not a string */
-} JsonMember;
-
-/* Parser state: the top-level members of the object. */
-typedef struct JsonBody
-{
-	int			depth;
-	bool		is_object;
-	bool		duplicate;		/* a member name seen twice */
-	List	   *members;
-	JsonMember *current;
-} JsonBody;
+/*
+ * The body's nesting is limited only by its size: RFC 7591 section 2 has the
+ * server ignore metadata it does not understand, whatever its value, and
+ * REG_MAX_BODY bytes cannot nest deeper than this.
+ */
+static const json_limits reg_json_limits = {REG_MAX_BODY, REG_MAX_BODY / 2, false};
 
 /* What an error answer says: an RFC 7591 error code and a description. */
 typedef struct RegError
@@ -180,6 +156,20 @@ text_or_null(const char *s, char *nulls, int i)
 	return s ? CStringGetTextDatum(s) : (Datum) 0;
 }
 
+/*
+ * Raise for a write that changed no row: of the statements here only a
+ * trigger or rule the operator added can do that.
+ */
+static void
+raise_no_row(const char *action, const char *table)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_MO_SERVER_ERROR),
+			 errmsg("could not %s", action),
+			 errdetail("The statement on mcp_oauth.%s changed no row.", table),
+			 errhint("Check the triggers and rules on mcp_oauth.%s.", table)));
+}
+
 /* The text column col of the first result row, or NULL when there is none. */
 static char *
 spi_text(int col)
@@ -187,142 +177,37 @@ spi_text(int col)
 	return SPI_processed > 0 ? mo_spi_text(col) : NULL;
 }
 
-/* ---- JSON reading (semantic actions of pg_parse_json) ---- */
-
-/* The member called name, or NULL. */
-static JsonMember *
-body_member(JsonBody *b, const char *name)
-{
-	ListCell   *lc;
-
-	foreach(lc, b->members)
-	{
-		JsonMember *m = lfirst(lc);
-
-		if (strcmp(m->name, name) == 0)
-			return m;
-	}
-	return NULL;
-}
-
-/* A value that is an object or array below a top-level member. */
-static void
-body_nested(JsonBody *b, MemberKind kind)
-{
-	if (b->depth == 1 && b->current)
-		b->current->kind = kind;
-	else if (b->depth == 2 && b->current && b->current->kind == MEMBER_ARRAY)
-		b->current->bad_items = true;
-}
-
-/* Semantic action: object start. */
-static void
-body_object_start(void *state)
-{
-	JsonBody   *b = state;
-
-	if (b->depth == 0)
-		b->is_object = true;
-	else
-		body_nested(b, MEMBER_OTHER);
-	b->depth++;
-}
-
-/* Semantic action: array start. */
-static void
-body_array_start(void *state)
-{
-	JsonBody   *b = state;
-
-	if (b->depth > 0)
-		body_nested(b, MEMBER_ARRAY);
-	b->depth++;
-}
-
-/* Semantic action: object or array end. */
-static void
-body_end(void *state)
-{
-	((JsonBody *) state)->depth--;
-}
-
-/* Semantic action: a member name; only the top level is kept. */
-static void
-body_field_start(void *state, char *fname, bool isnull)
-{
-	JsonBody   *b = state;
-	JsonMember *m;
-
-	if (b->depth != 1)
-		return;
-	if (body_member(b, fname))
-		b->duplicate = true;
-	m = palloc0(sizeof(JsonMember));
-	m->name = fname;
-	m->kind = MEMBER_NULL;
-	b->members = lappend(b->members, m);
-	b->current = m;
-}
-
-/* Semantic action: a scalar value. */
-static void
-body_scalar(void *state, char *token, JsonTokenType tokentype)
-{
-	JsonBody   *b = state;
-	JsonMember *m = b->current;
-
-	if (b->depth == 1 && m)
-	{
-		m->kind = tokentype == JSON_TOKEN_STRING ? MEMBER_STRING :
-			tokentype == JSON_TOKEN_NULL ? MEMBER_NULL : MEMBER_OTHER;
-		m->string = token;
-	}
-	else if (b->depth == 2 && m && m->kind == MEMBER_ARRAY)
-	{
-		if (tokentype == JSON_TOKEN_STRING)
-			m->items = lappend(m->items, token);
-		else
-			m->bad_items = true;
-	}
-}
+/* ---- the registration request body, read with lib/json.c ---- */
 
 /* Parse body as one JSON object, without raising; false with e set if it is not one. */
 static bool
-body_parse(const char *body, JsonBody *b, RegError *e)
+body_parse(const char *body, json_doc *doc, RegError *e)
 {
-	JsonLexContext *lex;
-	JsonSemAction sem = {0};
-
-	memset(b, 0, sizeof(*b));
-	lex = makeJsonLexContextCstringLen(pstrdup(body), strlen(body),
-									   GetDatabaseEncoding(), true);
-	sem.semstate = b;
-	sem.object_start = body_object_start;
-	sem.object_end = body_end;
-	sem.array_start = body_array_start;
-	sem.array_end = body_end;
-	sem.object_field_start = body_field_start;
-	sem.scalar = body_scalar;
-	if (pg_parse_json(lex, &sem) != JSON_SUCCESS)
-		return reg_fail(e, ERR_METADATA, "the request body is not valid JSON");
-	if (!b->is_object)
-		return reg_fail(e, ERR_METADATA, "the request body must be a JSON object");
-	if (b->duplicate)
-		return reg_fail(e, ERR_METADATA, "a metadata field appears twice");
-	return true;
+	switch (json_read_object(body, strlen(body), &reg_json_limits, palloc, doc))
+	{
+		case JSON_OK:
+			return true;
+		case JSON_NOT_OBJECT:
+			return reg_fail(e, ERR_METADATA, "the request body must be a JSON object");
+		case JSON_DUPLICATE:
+			return reg_fail(e, ERR_METADATA, "a metadata field appears twice");
+		case JSON_INVALID:
+			break;
+	}
+	return reg_fail(e, ERR_METADATA, "the request body is not valid JSON");
 }
 
 /* The string member name (NULL when absent or null), checked for type and length. */
 static bool
-body_string(JsonBody *b, const char *name, size_t maxlen, const char **out,
-			RegError *e)
+body_string(const json_doc *doc, const char *name, size_t maxlen,
+			const char **out, RegError *e)
 {
-	JsonMember *m = body_member(b, name);
+	const json_member *m = json_get(doc, name);
 
 	*out = NULL;
-	if (m == NULL || m->kind == MEMBER_NULL)
+	if (m == NULL || m->type == JSON_NULL)
 		return true;
-	if (m->kind != MEMBER_STRING)
+	if (m->type != JSON_STRING)
 		return reg_fail(e, ERR_METADATA, psprintf("%s must be a string", name));
 	if (strlen(m->string) > maxlen || !text_is_printable(m->string))
 		return reg_fail(e, ERR_METADATA,
@@ -333,22 +218,23 @@ body_string(JsonBody *b, const char *name, size_t maxlen, const char **out,
 
 /* The string-array member name (NIL when absent or null), checked for type. */
 static bool
-body_strings(JsonBody *b, const char *name, int maxitems, List **out,
+body_strings(const json_doc *doc, const char *name, int maxitems, List **out,
 			 bool *present, RegError *e)
 {
-	JsonMember *m = body_member(b, name);
+	const json_member *m = json_get(doc, name);
 
 	*out = NIL;
-	*present = m != NULL && m->kind != MEMBER_NULL;
+	*present = m != NULL && m->type != JSON_NULL;
 	if (!*present)
 		return true;
-	if (m->kind != MEMBER_ARRAY || m->bad_items)
+	if (m->type != JSON_ARRAY || m->strings == NULL)
 		return reg_fail(e, ERR_METADATA,
 						psprintf("%s must be an array of strings", name));
-	if (list_length(m->items) > maxitems)
+	if (m->nstrings > maxitems)
 		return reg_fail(e, ERR_METADATA,
 						psprintf("%s has more than %d elements", name, maxitems));
-	*out = m->items;
+	for (int i = 0; i < m->nstrings; i++)
+		*out = lappend(*out, m->strings[i]);
 	return true;
 }
 
@@ -527,7 +413,7 @@ check_meta(ClientMeta *m, RegError *e)
 
 /* Read the metadata of a registration request into m, with RFC 7591 defaults. */
 static bool
-read_meta(JsonBody *b, ClientMeta *m, RegError *e)
+read_meta(const json_doc *doc, ClientMeta *m, RegError *e)
 {
 	const char *scope;
 	bool		present;
@@ -536,24 +422,24 @@ read_meta(JsonBody *b, ClientMeta *m, RegError *e)
 	memset(m, 0, sizeof(*m));
 	for (i = 0; i < INFO_COUNT; i++)
 	{
-		if (!body_string(b, info_fields[i].name,
+		if (!body_string(doc, info_fields[i].name,
 						 info_fields[i].kind == INFO_TEXT ? REG_MAX_TEXT : URI_MAX_LEN,
 						 &m->info[i], e))
 			return false;
 	}
-	if (!body_strings(b, "redirect_uris", REG_MAX_URIS, &m->redirect_uris, &present, e) ||
-		!body_strings(b, "contacts", REG_MAX_CONTACTS, &m->contacts, &present, e) ||
-		!body_strings(b, "grant_types", 8, &m->grant_types, &present, e))
+	if (!body_strings(doc, "redirect_uris", REG_MAX_URIS, &m->redirect_uris, &present, e) ||
+		!body_strings(doc, "contacts", REG_MAX_CONTACTS, &m->contacts, &present, e) ||
+		!body_strings(doc, "grant_types", 8, &m->grant_types, &present, e))
 		return false;
 	if (!present)
 		m->grant_types = list_make2("authorization_code", "refresh_token");
-	if (!body_strings(b, "response_types", 8, &m->response_types, &present, e))
+	if (!body_strings(doc, "response_types", 8, &m->response_types, &present, e))
 		return false;
 	if (!present)
 		m->response_types = list_make1("code");
-	if (!body_string(b, "token_endpoint_auth_method", REG_MAX_TEXT, &m->auth_method, e) ||
-		!body_string(b, "application_type", REG_MAX_TEXT, &m->application_type, e) ||
-		!body_string(b, "scope", 4096, &scope, e))
+	if (!body_string(doc, "token_endpoint_auth_method", REG_MAX_TEXT, &m->auth_method, e) ||
+		!body_string(doc, "application_type", REG_MAX_TEXT, &m->application_type, e) ||
+		!body_string(doc, "scope", 4096, &scope, e))
 		return false;
 	if (m->auth_method == NULL)
 		m->auth_method = "client_secret_basic";
@@ -656,7 +542,8 @@ now_unix(void)
 /*
  * Create a client of the given kind; returns its client_id (NULL if the
  * requested one is taken), the secret in *secret (NULL for a public
- * client) and the client information response in *json.
+ * client) and the client information response in *json.  A generated
+ * client_id is never taken: the row was suppressed.
  */
 static char *
 client_create(const ClientMeta *m, const char *client_id, const char *kind,
@@ -667,7 +554,11 @@ client_create(const ClientMeta *m, const char *client_id, const char *kind,
 
 	*secret = meta_is_public(m) ? NULL : mo_random_token("mcp_cs_");
 	if (!client_insert(m, id, kind, *secret, client_json(m, id, issued_at, NULL), addr))
+	{
+		if (client_id == NULL)
+			raise_no_row("insert a client", "clients");
 		return NULL;
+	}
 	*json = client_json(m, id, issued_at, *secret);
 	return id;
 }
@@ -711,6 +602,8 @@ rate_limit_exceeded(const char *bucket)
 	values[0] = CStringGetTextDatum(bucket);
 	if (SPI_execute_plan(plan, values, NULL, false, 1) != SPI_OK_INSERT_RETURNING)
 		elog(ERROR, "could not count a registration");
+	if (SPI_processed != 1)
+		raise_no_row("count a client registration", "rate_limits");
 	return DatumGetInt32(mo_spi_datum(1, &isnull)) > mo_registration_rate_limit;
 }
 
@@ -848,8 +741,6 @@ register_client(const ClientMeta *m, const char *addr, MoResponse *r)
 		if (!rate_limit_check(m, addr, r))
 			return;
 		client_id = client_create(m, NULL, "dynamic", addr, &secret, &json);
-		if (client_id == NULL)
-			elog(ERROR, "random client_id collided");
 	}
 	mo_audit("client_registered", NULL, client_id, addr, 0,
 			 registration_detail(m, reused));
@@ -861,7 +752,7 @@ static void
 handle_register(const char *content_type, const char *body, const char *addr,
 				MoResponse *r)
 {
-	JsonBody	b;
+	json_doc	doc;
 	ClientMeta	m;
 	RegError	e;
 
@@ -882,7 +773,7 @@ handle_register(const char *content_type, const char *body, const char *addr,
 						  psprintf("the request body must be a JSON object of at most %d bytes", REG_MAX_BODY));
 		return;
 	}
-	if (!body_parse(body, &b, &e) || !read_meta(&b, &m, &e))
+	if (!body_parse(body, &doc, &e) || !read_meta(&doc, &m, &e))
 	{
 		mo_error_response(r, 400, e.error, e.description);
 		return;
@@ -1076,7 +967,10 @@ client_delete(const char *client_id)
 	values[0] = CStringGetTextDatum(client_id);
 	if (SPI_execute_plan(plan, values, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not delete a client");
-	return SPI_processed ? DatumGetInt64(mo_spi_datum(1, &isnull)) : 0;
+	/* the caller locked the row: only a trigger or rule keeps it */
+	if (SPI_processed != 1)
+		raise_no_row("delete a client", "clients");
+	return DatumGetInt64(mo_spi_datum(1, &isnull));
 }
 
 /* delete_client(client_id): remove a client and everything it was granted. */

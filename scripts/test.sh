@@ -15,13 +15,14 @@ top=$PWD
 exec 9>/tmp/mcp_oauth_test.lock
 flock 9
 
-all_layers="unit regress isolation upgrade backup jwt http interop browser pg17 pg18"
+all_layers="unit fuzz regress isolation upgrade backup jwt http interop browser pg17 pg18"
 # The layers run on PostgreSQL 17 and 18 (scripts/pgroot.sh): the extension's.
 root_layers="unit regress isolation upgrade backup"
 layers=${TEST_LAYERS:-$all_layers}
 
 extra_packages=()
 case " $layers " in *" browser "*) extra_packages+=(chromium fonts-liberation) ;; esac
+case " $layers " in *" fuzz "*) extra_packages+=(clang libclang-rt-dev) ;; esac
 case " $layers " in *" pg17 "* | *" pg18 "*) extra_packages+=(debootstrap) ;; esac
 bash scripts/deps.sh "${extra_packages[@]}" || exit 1
 # shellcheck source=cluster.sh

@@ -321,3 +321,45 @@ SELECT mcp_oauth.delete_client('reg-static');
 SELECT mcp_oauth.delete_client(NULL);
 SELECT mcp_oauth.delete_client('mcp-agent');
 SELECT count(*) AS builtin_kept FROM mcp_oauth.clients WHERE client_id = 'mcp-agent';
+
+-- 13. RFC 7591 section 2: metadata the server does not understand is
+--     ignored whatever its value (names repeated inside it, nesting as deep
+--     as the body's size allows, a number of any length): each of these
+--     registers, and the member is not stored.  A number beyond a double's
+--     range is not JSON to this server (RFC 8259 section 6 lets a reader
+--     limit the range), and a repeated member is reported only in valid JSON.
+SELECT v.label, pg_temp.outcome(r), r.body::json->>'error_description' AS description
+FROM (VALUES
+	('repeated inside unknown', '{"x_vendor": {"a": 1, "a": [2]}}'),
+	('nested 4000 deep', '{"x_vendor": ' || repeat('[', 4000) || repeat(']', 4000) || '}'),
+	('100-digit number', '{"x_vendor": 1.' || repeat('0', 98) || '1}'),
+	('number overflows', '{"x_vendor": 1e400}'),
+	('repeated, then not JSON', '{"client_name": "a", "client_name": "b", "x": }')
+) AS v(label, extra),
+LATERAL pg_temp.reg(rtrim('{"redirect_uris": ["https://ignored.example.com/cb"], "token_endpoint_auth_method": "none"}', '}')
+					|| ', ' || ltrim(v.extra, '{')) r;
+SELECT count(*) AS clients, count(*) FILTER (WHERE metadata ? 'x_vendor') AS stored_x_vendor
+FROM mcp_oauth.clients WHERE redirect_uris = '{https://ignored.example.com/cb}';
+
+-- 14. A write that an operator's trigger suppresses is an error (MO013): not
+--     a client answered but never stored, a rate count read from no row, or
+--     a deletion reported that did not happen.
+BEGIN;
+CREATE FUNCTION public.reg_suppress() RETURNS trigger LANGUAGE plpgsql
+AS $$ BEGIN RETURN NULL; END $$;
+CREATE TRIGGER reg_suppress BEFORE INSERT OR DELETE ON mcp_oauth.clients
+	FOR EACH ROW EXECUTE FUNCTION public.reg_suppress();
+SAVEPOINT s;
+SELECT pg_temp.outcome(pg_temp.reg('{"redirect_uris": ["https://suppressed.example.com/cb"]}'));
+ROLLBACK TO s;
+SELECT * FROM mcp_oauth.create_client('x', ARRAY['https://suppressed.example.com/cb']);
+ROLLBACK TO s;
+SELECT mcp_oauth.delete_client('reg-closed');
+ROLLBACK TO s;
+DROP TRIGGER reg_suppress ON mcp_oauth.clients;
+SET LOCAL mcp_oauth.registration_rate_limit = 5;
+CREATE TRIGGER reg_suppress BEFORE INSERT ON mcp_oauth.rate_limits
+	FOR EACH ROW EXECUTE FUNCTION public.reg_suppress();
+SELECT pg_temp.outcome(pg_temp.reg('{"redirect_uris": ["https://suppressed.example.com/cb"]}'));
+ROLLBACK;
+SELECT count(*) AS reg_closed_kept FROM mcp_oauth.clients WHERE client_id = 'reg-closed';

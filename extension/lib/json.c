@@ -1,30 +1,56 @@
 /*
  * json.c
- *		A small strict JSON reader (RFC 8259) for JWT headers and claim sets.
+ *		A small strict JSON reader (RFC 8259) for JWT headers and claim sets,
+ *		sealed authorization requests and client registration requests.
  *
  * Only the members of the top-level object are kept; nested values are
- * checked and skipped, except arrays of strings, which are kept (the "aud"
- * claim).  Refused: anything RFC 8259 refuses, invalid UTF-8, lone
- * surrogates, "\u0000" (strings are C strings), duplicate member names at
- * any level, nesting deeper than JSON_MAX_DEPTH, numbers that overflow a
- * double, and inputs longer than JSON_MAX_LEN.
+ * checked and skipped, except arrays that are member values, whose strings
+ * are kept (the "aud" claim, "redirect_uris").  Refused: anything RFC 8259
+ * refuses, invalid UTF-8, lone surrogates, "\u0000" (strings are C
+ * strings), a member name twice in the top-level object (in any object
+ * under limits that say so), nesting and input beyond the caller's limits,
+ * and numbers that overflow a double.
+ *
+ * The reader does not recurse: the open arrays and objects are a stack of
+ * frames from alloc, so nesting costs memory bounded by the limits, not C
+ * stack.  Nothing is freed here (alloc is an arena, palloc in the backend);
+ * a string takes its raw length, so what one document allocates is a small
+ * multiple of its size.
  */
 #include "json.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#define JSON_MAX_LEN (64 * 1024)
-#define JSON_MAX_DEPTH 16
+/* JWT headers and claim sets, sealed requests: json_parse_object(). */
+const json_limits json_strict_limits = {64 * 1024, 16, true};
+
+/* An open array or object. */
+typedef struct json_frame
+{
+	bool		is_object;
+	bool		all_strings;	/* every element so far is a string */
+	int			count;			/* elements (members) read or begun */
+	int			cap;			/* room in items */
+	char	  **items;			/* an object's member names (if checked), or
+								 * a kept array's strings */
+	json_member *owner;			/* a top-level member whose array this is */
+} json_frame;
 
 typedef struct json_parser
 {
 	const char *p;
 	const char *end;
 	json_alloc_fn alloc;
+	const json_limits *limits;
+	json_frame *stack;			/* open containers, outermost first */
+	int			depth;
+	int			stack_cap;
+	json_doc	doc;			/* the top-level object's members */
+	int			doc_cap;
+	bool		is_object;		/* the top-level value is an object */
+	bool		duplicate;		/* an object has a member name twice */
 } json_parser;
-
-static bool parse_value(json_parser *ps, int depth, json_member *m);
 
 /* Skip JSON whitespace (space, tab, line feed, carriage return). */
 static void
@@ -200,6 +226,27 @@ parse_escape(json_parser *ps, char **out)
 }
 
 /*
+ * Bytes from ps->p (after an opening quote) to the closing quote, escapes
+ * skipped whole; false if the string is not closed.
+ */
+static bool
+string_extent(const json_parser *ps, size_t *len)
+{
+	const char *q = ps->p;
+
+	while (q < ps->end && *q != '"')
+	{
+		if (*q == '\\' && q + 1 < ps->end)
+			q++;
+		q++;
+	}
+	if (q >= ps->end)
+		return false;
+	*len = (size_t) (q - ps->p);
+	return true;
+}
+
+/*
  * A string starting at the opening quote, decoded into a new NUL-terminated
  * buffer (decoding never grows the text, so its raw length is enough).
  */
@@ -208,12 +255,12 @@ parse_string(json_parser *ps, char **result)
 {
 	char	   *buf,
 			   *out;
+	size_t		raw;
 
 	if (ps->p >= ps->end || *ps->p != '"')
 		return false;
 	ps->p++;
-	buf = ps->alloc((size_t) (ps->end - ps->p) + 1);
-	if (buf == NULL)
+	if (!string_extent(ps, &raw) || (buf = ps->alloc(raw + 1)) == NULL)
 		return false;
 	out = buf;
 	while (ps->p < ps->end)
@@ -263,7 +310,8 @@ static bool
 parse_number(json_parser *ps, double *result)
 {
 	const char *start = ps->p;
-	char		tmp[64];
+	char		small[64];
+	char	   *tmp = small;
 	char	   *endp;
 	size_t		n;
 
@@ -287,13 +335,34 @@ parse_number(json_parser *ps, double *result)
 		if (!skip_digits(ps))
 			return false;
 	}
+	/* strtod needs a terminated copy: the text may end right after */
 	n = (size_t) (ps->p - start);
-	if (n >= sizeof(tmp))
+	if (n >= sizeof(small) && (tmp = ps->alloc(n + 1)) == NULL)
 		return false;
 	memcpy(tmp, start, n);
 	tmp[n] = '\0';
 	*result = strtod(tmp, &endp);
 	return *endp == '\0' && *result - *result == 0;	/* finite */
+}
+
+/*
+ * arr (count used of *cap elements of size bytes) with room for one more:
+ * arr itself, or a copy twice as large.  NULL if out of memory.
+ */
+static void *
+grow(json_parser *ps, void *arr, int *cap, int count, size_t size)
+{
+	void	   *bigger;
+	int			new_cap = *cap > 0 ? *cap * 2 : 4;
+
+	if (count < *cap)
+		return arr;
+	if ((bigger = ps->alloc(size * (size_t) new_cap)) == NULL)
+		return NULL;
+	if (count > 0)
+		memcpy(bigger, arr, size * (size_t) count);
+	*cap = new_cap;
+	return bigger;
 }
 
 /* Whether name occurs among the first n names. */
@@ -307,171 +376,65 @@ name_seen(char **names, int n, const char *name)
 }
 
 /*
- * An object starting at '{'.  When out is given (the top level), members
- * are kept there; otherwise they are checked and dropped.
+ * Open an array or object (its bracket consumed) as the innermost frame;
+ * owner, for an array that is a top-level member's value, keeps its
+ * strings.  False if that is too deep.
  */
 static bool
-parse_object(json_parser *ps, int depth, json_doc *out)
+push_frame(json_parser *ps, bool is_object, json_member *owner)
 {
-	int			cap = 8,
-				count = 0;
-	json_member *members;
-	char	  **names;
+	json_frame *f;
 
-	if (depth > JSON_MAX_DEPTH)
+	if (ps->depth >= ps->limits->max_depth)
 		return false;
-	ps->p++;					/* '{' */
-	members = ps->alloc(sizeof(json_member) * cap);
-	names = ps->alloc(sizeof(char *) * cap);
-	if (members == NULL || names == NULL)
+	ps->stack = grow(ps, ps->stack, &ps->stack_cap, ps->depth, sizeof(json_frame));
+	if (ps->stack == NULL)
 		return false;
-	skip_ws(ps);
-	if (ps->p < ps->end && *ps->p == '}')
-	{
-		ps->p++;
-		goto done;
-	}
-	for (;;)
-	{
-		json_member *m;
-
-		if (count == cap)
-		{
-			json_member *nm = ps->alloc(sizeof(json_member) * cap * 2);
-			char	  **nn = ps->alloc(sizeof(char *) * cap * 2);
-
-			if (nm == NULL || nn == NULL)
-				return false;
-			memcpy(nm, members, sizeof(json_member) * cap);
-			memcpy(nn, names, sizeof(char *) * cap);
-			members = nm;
-			names = nn;
-			cap *= 2;
-		}
-		m = &members[count];
-		memset(m, 0, sizeof(*m));
-		skip_ws(ps);
-		if (!parse_string(ps, &m->name) || name_seen(names, count, m->name))
-			return false;
-		names[count] = m->name;
-		skip_ws(ps);
-		if (ps->p >= ps->end || *ps->p != ':')
-			return false;
-		ps->p++;
-		skip_ws(ps);
-		if (!parse_value(ps, depth + 1, out ? m : NULL))
-			return false;
-		count++;
-		skip_ws(ps);
-		if (ps->p < ps->end && *ps->p == ',')
-		{
-			ps->p++;
-			continue;
-		}
-		if (ps->p < ps->end && *ps->p == '}')
-		{
-			ps->p++;
-			break;
-		}
-		return false;
-	}
-done:
-	if (out)
-	{
-		out->members = members;
-		out->count = count;
-	}
+	f = &ps->stack[ps->depth++];
+	memset(f, 0, sizeof(*f));
+	f->is_object = is_object;
+	f->all_strings = true;
+	f->owner = owner;
 	return true;
 }
 
 /*
- * An array starting at '['.  When m is given and every element is a
- * string, the strings are kept in m.
+ * Close the innermost frame (its bracket consumed).  A kept array whose
+ * elements are all strings gives them to its member, an empty list too.
  */
 static bool
-parse_array(json_parser *ps, int depth, json_member *m)
+pop_frame(json_parser *ps)
 {
-	int			cap = 4,
-				count = 0;
-	bool		all_strings = true;
-	char	  **strings;
+	json_frame *f = &ps->stack[--ps->depth];
 
-	if (depth > JSON_MAX_DEPTH)
+	if (f->owner == NULL || !f->all_strings)
+		return true;
+	if (f->items == NULL && (f->items = ps->alloc(sizeof(char *))) == NULL)
 		return false;
-	ps->p++;					/* '[' */
-	strings = ps->alloc(sizeof(char *) * cap);
-	if (strings == NULL)
-		return false;
-	skip_ws(ps);
-	if (ps->p < ps->end && *ps->p == ']')
-	{
-		ps->p++;
-		goto done;
-	}
-	for (;;)
-	{
-		json_member elem;
-
-		memset(&elem, 0, sizeof(elem));
-		skip_ws(ps);
-		if (!parse_value(ps, depth + 1, &elem))
-			return false;
-		if (elem.type != JSON_STRING)
-			all_strings = false;
-		else if (all_strings)
-		{
-			if (count == cap)
-			{
-				char	  **ns = ps->alloc(sizeof(char *) * cap * 2);
-
-				if (ns == NULL)
-					return false;
-				memcpy(ns, strings, sizeof(char *) * cap);
-				strings = ns;
-				cap *= 2;
-			}
-			strings[count++] = elem.string;
-		}
-		skip_ws(ps);
-		if (ps->p < ps->end && *ps->p == ',')
-		{
-			ps->p++;
-			continue;
-		}
-		if (ps->p < ps->end && *ps->p == ']')
-		{
-			ps->p++;
-			break;
-		}
-		return false;
-	}
-done:
-	if (m && all_strings)
-	{
-		m->strings = strings;
-		m->nstrings = count;
-	}
+	f->owner->strings = f->items;
+	f->owner->nstrings = f->count;
 	return true;
 }
 
-/* Any value; its type and scalar content go to m when given. */
+/*
+ * Begin the value at ps->p, into m: a scalar is read whole, an array or
+ * object opens a frame.  keep: m is a top-level member.
+ */
 static bool
-parse_value(json_parser *ps, int depth, json_member *m)
+begin_value(json_parser *ps, json_member *m, bool keep)
 {
-	json_member scratch;
-
-	if (m == NULL)
-		m = &scratch;
 	if (ps->p >= ps->end)
 		return false;
 	switch (*ps->p)
 	{
 		case '{':
+			ps->p++;
 			m->type = JSON_OBJECT;
-			return parse_object(ps, depth, NULL);
+			return push_frame(ps, true, NULL);
 		case '[':
+			ps->p++;
 			m->type = JSON_ARRAY;
-			return parse_array(ps, depth, m == &scratch ? NULL : m);
+			return push_frame(ps, false, keep ? m : NULL);
 		case '"':
 			m->type = JSON_STRING;
 			return parse_string(ps, &m->string);
@@ -492,25 +455,164 @@ parse_value(json_parser *ps, int depth, json_member *m)
 	}
 }
 
-/* Parse a top-level object; false if the input is not one, strictly. */
+/*
+ * A member name of the innermost object, and the colon after it.  A name
+ * seen before in the top-level object (or, under unique_nested, in this
+ * one) is noted; the document is still read to its end, so that a
+ * document that is not JSON is always JSON_INVALID.
+ */
+static bool
+read_name(json_parser *ps, json_frame *f, char **name)
+{
+	if (!parse_string(ps, name))
+		return false;
+	if (ps->depth == 1)
+		ps->duplicate |= json_get(&ps->doc, *name) != NULL;
+	else if (ps->limits->unique_nested)
+	{
+		ps->duplicate |= name_seen(f->items, f->count, *name);
+		if ((f->items = grow(ps, f->items, &f->cap, f->count, sizeof(char *))) == NULL)
+			return false;
+		f->items[f->count] = *name;
+	}
+	skip_ws(ps);
+	if (ps->p >= ps->end || *ps->p != ':')
+		return false;
+	ps->p++;
+	skip_ws(ps);
+	return true;
+}
+
+/* A new top-level member called name; NULL if out of memory. */
+static json_member *
+new_member(json_parser *ps, char *name)
+{
+	json_member *m;
+
+	/* no deeper frame is open: no owner points into the old array */
+	ps->doc.members = grow(ps, ps->doc.members, &ps->doc_cap, ps->doc.count,
+						   sizeof(json_member));
+	if (ps->doc.members == NULL)
+		return NULL;
+	m = &ps->doc.members[ps->doc.count++];
+	memset(m, 0, sizeof(*m));
+	m->name = name;
+	return m;
+}
+
+/* An element of a kept array was begun: keep it while all are strings. */
+static bool
+keep_element(json_parser *ps, json_frame *f, const json_member *m)
+{
+	if (m->type != JSON_STRING)
+		f->all_strings = false;
+	if (!f->all_strings)
+		return true;
+	if ((f->items = grow(ps, f->items, &f->cap, f->count, sizeof(char *))) == NULL)
+		return false;
+	f->items[f->count] = m->string;
+	return true;
+}
+
+/* Begin the next element (or member) of the innermost container. */
+static bool
+begin_element(json_parser *ps)
+{
+	int			level = ps->depth - 1;
+	json_frame *f = &ps->stack[level];
+	json_member scratch;
+	json_member *m = &scratch;
+	char	   *name = NULL;
+
+	memset(&scratch, 0, sizeof(scratch));
+	if (f->is_object && !read_name(ps, f, &name))
+		return false;
+	if (level == 0 && f->is_object && (m = new_member(ps, name)) == NULL)
+		return false;
+	if (!begin_value(ps, m, m != &scratch))
+		return false;
+	f = &ps->stack[level];		/* a frame pushed may have moved the stack */
+	if (f->owner != NULL && !keep_element(ps, f, m))
+		return false;
+	f->count++;
+	return true;
+}
+
+/* One step in the innermost container: its end, or the next element. */
+static bool
+step(json_parser *ps)
+{
+	json_frame *f = &ps->stack[ps->depth - 1];
+
+	skip_ws(ps);
+	if (ps->p >= ps->end)
+		return false;
+	if (*ps->p == (f->is_object ? '}' : ']'))
+	{
+		ps->p++;
+		return pop_frame(ps);
+	}
+	if (f->count > 0)
+	{
+		if (*ps->p != ',')
+			return false;
+		ps->p++;
+		skip_ws(ps);
+	}
+	return begin_element(ps);
+}
+
+/* The whole text: one value, with only whitespace around it. */
+static bool
+parse_text(json_parser *ps)
+{
+	json_member top;
+
+	memset(&top, 0, sizeof(top));
+	skip_ws(ps);
+	ps->is_object = ps->p < ps->end && *ps->p == '{';
+	if (!begin_value(ps, &top, false))
+		return false;
+	while (ps->depth > 0)
+	{
+		if (!step(ps))
+			return false;
+	}
+	skip_ws(ps);
+	return ps->p == ps->end;
+}
+
+/* Read a top-level object within limits; out is left empty unless JSON_OK. */
+json_status
+json_read_object(const char *text, size_t len, const json_limits *limits,
+				 json_alloc_fn alloc, json_doc *out)
+{
+	json_parser ps;
+	json_status status = JSON_INVALID;
+
+	out->members = NULL;
+	out->count = 0;
+	if (text == NULL || len > limits->max_len)
+		return JSON_INVALID;
+	memset(&ps, 0, sizeof(ps));
+	ps.p = text;
+	ps.end = text + len;
+	ps.alloc = alloc;
+	ps.limits = limits;
+	if (parse_text(&ps))
+		status = !ps.is_object ? JSON_NOT_OBJECT :
+			ps.duplicate ? JSON_DUPLICATE : JSON_OK;
+	if (status == JSON_OK)
+		*out = ps.doc;
+	return status;
+}
+
+/* json_read_object under json_strict_limits; whether it gave JSON_OK. */
 bool
 json_parse_object(const char *text, size_t len, json_alloc_fn alloc,
 				  json_doc *out)
 {
-	json_parser ps;
-
-	if (text == NULL || len > JSON_MAX_LEN)
-		return false;
-	ps.p = text;
-	ps.end = text + len;
-	ps.alloc = alloc;
-	out->members = NULL;
-	out->count = 0;
-	skip_ws(&ps);
-	if (ps.p >= ps.end || *ps.p != '{' || !parse_object(&ps, 1, out))
-		return false;
-	skip_ws(&ps);
-	return ps.p == ps.end;
+	return json_read_object(text, len, &json_strict_limits, alloc, out) == JSON_OK;
 }
 
 /* The member called name, or NULL. */

@@ -1,11 +1,13 @@
 /*
  * json.h
- *		A small strict JSON reader for JWT headers and claim sets: one
+ *		A small strict JSON reader for JWT headers and claim sets, sealed
+ *		authorization requests and client registration requests: one
  *		top-level object whose members are looked up by name.
  *
- * Pure C: no PostgreSQL headers.  Rejects anything RFC 8259 rejects,
- * duplicate member names (RFC 7515 section 5.2 / RFC 7519 section 4),
- * nesting deeper than 16, and inputs over 64 KiB.
+ * Pure C: no PostgreSQL headers.  Rejects anything RFC 8259 rejects, a
+ * member name twice in the top-level object (RFC 7515 section 5.2, RFC 7519
+ * section 4, RFC 7591 section 2: one value per metadata field), and input
+ * beyond the caller's json_limits.
  */
 #ifndef MCP_OAUTH_JSON_H
 #define MCP_OAUTH_JSON_H
@@ -43,7 +45,35 @@ typedef struct json_doc
 	int			count;
 } json_doc;
 
-/* Parse a top-level object; false if the input is not one, strictly. */
+/* What a document may be, beyond RFC 8259's grammar. */
+typedef struct json_limits
+{
+	size_t		max_len;		/* bytes of input */
+	int			max_depth;		/* nesting; the top-level object is 1 */
+	bool		unique_nested;	/* names unique in nested objects too */
+} json_limits;
+
+/* JWT headers and claim sets: 64 KiB, depth 16, every name unique. */
+extern const json_limits json_strict_limits;
+
+typedef enum json_status
+{
+	JSON_OK,
+	JSON_INVALID,				/* not RFC 8259 JSON, or beyond the limits */
+	JSON_NOT_OBJECT,			/* JSON, but not an object */
+	JSON_DUPLICATE				/* an object has a member name twice */
+} json_status;
+
+/*
+ * Read a top-level object within limits into out (on any other outcome out
+ * is left empty).  A document that is not JSON is JSON_INVALID whatever
+ * else is wrong with it.
+ */
+extern json_status json_read_object(const char *text, size_t len,
+									const json_limits *limits,
+									json_alloc_fn alloc, json_doc *out);
+
+/* json_read_object under json_strict_limits; whether it gave JSON_OK. */
 extern bool json_parse_object(const char *text, size_t len, json_alloc_fn alloc,
 							  json_doc *out);
 

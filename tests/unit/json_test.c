@@ -1,7 +1,9 @@
 /*
  * json_test.c
  *		Unit tests of lib/json.c: strict RFC 8259 objects, member lookup,
- *		arrays of strings, escapes, and what must be refused.
+ *		arrays of strings, escapes, what must be refused, and
+ *		json_read_object: its outcomes, the caller's limits, deep nesting
+ *		without recursion, and memory in proportion to the input.
  */
 #include "lib/json.h"
 
@@ -136,6 +138,183 @@ test_limits(void)
 	CHECK(!json_parse_object("{}\0", 3, malloc, &o), "embedded NUL accepted");
 }
 
+/* Limits of a registration request (register.c). */
+static const json_limits loose = {8192, 4096, false};
+
+/* json_read_object of a NUL-terminated text. */
+static json_status
+reads(const char *text, const json_limits *limits, json_doc *out)
+{
+	return json_read_object(text, strlen(text), limits, malloc, out);
+}
+
+/* text repeated n times, then tail, into a new string. */
+static char *
+repeat(const char *head, const char *text, int n, const char *tail)
+{
+	char	   *s = malloc(strlen(head) + strlen(text) * n + strlen(tail) + 1);
+	char	   *p = s + sprintf(s, "%s", head);
+
+	for (int i = 0; i < n; i++)
+		p += sprintf(p, "%s", text);
+	sprintf(p, "%s", tail);
+	return s;
+}
+
+/* Outcomes: not JSON before anything else, then not an object, then a repeated name. */
+static void
+test_status(void)
+{
+	static const struct
+	{
+		const char *text;
+		json_status strict;
+		json_status loose;
+	}			cases[] =
+	{
+		{"{\"a\":[\"x\"]}", JSON_OK, JSON_OK},
+		{"", JSON_INVALID, JSON_INVALID},
+		{"[", JSON_INVALID, JSON_INVALID},
+		{"[1,]", JSON_INVALID, JSON_INVALID},
+		{"[] x", JSON_INVALID, JSON_INVALID},
+		{"[]", JSON_NOT_OBJECT, JSON_NOT_OBJECT},
+		{" \"x\" ", JSON_NOT_OBJECT, JSON_NOT_OBJECT},
+		{"-0.5e-3", JSON_NOT_OBJECT, JSON_NOT_OBJECT},
+		{"null", JSON_NOT_OBJECT, JSON_NOT_OBJECT},
+		{"[{\"a\":1,\"a\":1}]", JSON_NOT_OBJECT, JSON_NOT_OBJECT},
+		{"{\"a\":1,\"a\":2}", JSON_DUPLICATE, JSON_DUPLICATE},
+		{"{\"a\":1,\"b\":{\"a\":2}}", JSON_OK, JSON_OK},
+		{"{\"a\":{\"b\":1,\"b\":2}}", JSON_DUPLICATE, JSON_OK},
+		{"{\"a\":[{\"b\":1},{\"b\":2}]}", JSON_OK, JSON_OK},
+		{"{\"a\":1,\"a\":2,\"b\":}", JSON_INVALID, JSON_INVALID},
+		{"{\"a\":1,\"a\":2", JSON_INVALID, JSON_INVALID},
+	};
+
+	for (size_t i = 0; i < NELEM(cases); i++)
+	{
+		json_doc	o;
+		json_status st = reads(cases[i].text, &json_strict_limits, &o);
+
+		CHECK(st == cases[i].strict, "strict %s: %d", cases[i].text, (int) st);
+		CHECK((st == JSON_OK) == parses(cases[i].text, &o),
+			  "json_parse_object disagrees: %s", cases[i].text);
+		st = reads(cases[i].text, &loose, &o);
+		CHECK(st == cases[i].loose, "loose %s: %d", cases[i].text, (int) st);
+	}
+}
+
+/* Whatever is refused leaves the document empty, even after members were read. */
+static void
+test_refusal_leaves_nothing(void)
+{
+	static const char *const texts[] = {
+		"{\"a\":1}x", "{\"a\":1,\"a\":2}", "[\"a\"]", "{\"a\":[\"b\"],\"c\":tru}",
+	};
+
+	for (size_t i = 0; i < NELEM(texts); i++)
+	{
+		json_member junk;
+		json_doc	o = {&junk, 7};
+
+		CHECK(reads(texts[i], &loose, &o) != JSON_OK && o.members == NULL && o.count == 0,
+			  "document left filled: %s", texts[i]);
+	}
+}
+
+/* Arrays keep their strings only as a top-level member's value. */
+static void
+test_kept_arrays(void)
+{
+	json_doc	o;
+	const json_member *m;
+
+	CHECK(reads("{\"e\":[],\"s\":[\"a\",\"\"],\"n\":[[\"a\"]],\"x\":[\"a\",null],"
+				"\"o\":{\"s\":[\"a\"]}}", &loose, &o) == JSON_OK, "arrays refused");
+	m = json_get(&o, "e");
+	CHECK(m && m->type == JSON_ARRAY && m->strings != NULL && m->nstrings == 0,
+		  "an empty array is an array of strings");
+	m = json_get(&o, "s");
+	CHECK(m && m->nstrings == 2 && unit_streq(m->strings[0], "a") &&
+		  unit_streq(m->strings[1], ""), "strings kept");
+	m = json_get(&o, "n");
+	CHECK(m && m->type == JSON_ARRAY && m->strings == NULL, "nested array kept");
+	m = json_get(&o, "x");
+	CHECK(m && m->type == JSON_ARRAY && m->strings == NULL && m->nstrings == 0,
+		  "array with a null kept");
+	m = json_get(&o, "o");
+	CHECK(m && m->type == JSON_OBJECT && m->strings == NULL, "object content kept");
+	CHECK(json_get(&o, "s") == &o.members[1], "json_get gives the member");
+}
+
+/* The caller's limits: length, and depth as deep as a registration body nests. */
+static void
+test_caller_limits(void)
+{
+	const json_limits tiny = {8, 2, true};
+	const json_limits deep_4096 = {1 << 20, 4096, false};
+	const json_limits deep_4095 = {1 << 20, 4095, false};
+	json_doc	o;
+	char	   *open = repeat("{\"a\":", "[", 4095, "");
+	char	   *arrays = repeat(open, "]", 4095, "}");
+	char	   *ones = repeat("1", "}", 1301, "");
+	char	   *objects = repeat("{\"a\":", "{\"a\":", 1300, ones);
+
+	CHECK(reads("{\"a\":[]}", &tiny, &o) == JSON_OK, "within tiny limits");
+	CHECK(reads("{\"a\": []}", &tiny, &o) == JSON_INVALID, "over max_len");
+	CHECK(reads("{\"a\":[[]]}", &tiny, &o) == JSON_INVALID, "over max_depth");
+	CHECK(reads("[[[]]]", &tiny, &o) == JSON_INVALID, "too deep is not JSON");
+
+	/* 4096 levels: the top-level object and 4095 arrays, no recursion */
+	CHECK(reads(arrays, &deep_4096, &o) == JSON_OK, "4096 levels refused");
+	CHECK(reads(arrays, &deep_4095, &o) == JSON_INVALID, "4096 levels over 4095 accepted");
+	CHECK(!parses(arrays, &o), "4096 levels under the strict limits");
+	CHECK(reads(objects, &loose, &o) == JSON_OK && o.count == 1 &&
+		  o.members[0].type == JSON_OBJECT, "1301 nested objects refused");
+	free(open);
+	free(arrays);
+	free(ones);
+	free(objects);
+}
+
+/* Numbers of any length are read; beyond a double's range they are refused. */
+static void
+test_numbers(void)
+{
+	json_doc	o;
+	char	   *longnum = repeat("{\"n\":1.", "0", 200, "1e2}");
+
+	CHECK(parses(longnum, &o) && o.members[0].number == 100.0, "200-digit number");
+	free(longnum);
+	CHECK(parses("{\"n\":-0,\"m\":1e-400,\"k\":1.7976931348623157e308}", &o) &&
+		  o.count == 3 && o.members[2].number > 1e308, "edges of a double");
+	CHECK(!parses("{\"n\":-1e309}", &o), "negative overflow accepted");
+}
+
+static size_t allocated;
+
+/* malloc that counts what it gives. */
+static void *
+counting_alloc(size_t size)
+{
+	allocated += size;
+	return malloc(size);
+}
+
+/* A document's allocations are in proportion to its size. */
+static void
+test_memory(void)
+{
+	json_doc	o;
+	char	   *strings = repeat("{\"a\":[\"x\"", ",\"x\"", 1500, "]}");
+	size_t		len = strlen(strings);
+
+	allocated = 0;
+	CHECK(json_read_object(strings, len, &loose, counting_alloc, &o) == JSON_OK &&
+		  o.members[0].nstrings == 1501, "many strings refused");
+	CHECK(allocated < 16 * len, "%zu bytes allocated for %zu of input", allocated, len);
+	free(strings);
+}
+
 int
 main(void)
 {
@@ -143,5 +322,11 @@ main(void)
 	test_members();
 	test_escapes();
 	test_limits();
+	test_status();
+	test_refusal_leaves_nothing();
+	test_kept_arrays();
+	test_caller_limits();
+	test_numbers();
+	test_memory();
 	return unit_done("json_test");
 }
