@@ -13,17 +13,25 @@
  * asynchronously with exponential backoff.  A call whose client went away
  * is detached (a guard allocated with h2o_mem_alloc_shared on the request
  * pool clears the link when the pool is freed) and its late result dropped.
+ * A call still running at --request-timeout has its statement cancelled
+ * (see "cancelling a timed-out statement"); each session's
+ * statement_timeout is a backstop a little above the request timeout.
  */
 #include "shim.h"
 
 #include <libpq-fe.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define BACKOFF_STEPS 7
 #define DB_MAX_PARAMS 8			/* more than any statement of stmts[] takes */
+#define BACKSTOP_MARGIN_MS 1000 /* statement_timeout = request timeout + this */
+#define CANCEL_GRACE_MS 1000	/* a cancelled statement's time to end */
 static const int backoff_ms[BACKOFF_STEPS] = {100, 250, 500, 1000, 2000, 4000, 8000};
 
 typedef enum conn_state
@@ -32,7 +40,8 @@ typedef enum conn_state
 	CONN_CONNECTING,			/* PQconnectPoll in progress */
 	CONN_PREPARING,				/* PQsendPrepare of statement prepare_next - 1 */
 	CONN_IDLE,
-	CONN_BUSY
+	CONN_BUSY,
+	CONN_CANCELLING				/* the call timed out: cancel, drain, settle */
 } conn_state;
 
 typedef struct db_call db_call_t;
@@ -65,13 +74,17 @@ struct db_conn
 	conn_state	state;
 	bool		want_write;		/* a write notification is meaningful */
 	bool		write_pending;	/* h2o_socket_notify_write registered */
-	int			prepare_next;
+	int			prepare_next;	/* -1: the session setting; then stmts[] */
 	bool		prepared[STMT__COUNT];
-	db_call_t  *call;			/* running call (CONN_BUSY) */
+	db_call_t  *call;			/* running call (CONN_BUSY; CONN_CANCELLING
+								 * until drained) */
+	unsigned	finished;		/* calls finished on this connection */
 	PGresult   *first;			/* first result of the running call */
 	PGresult   *error;			/* first error result of the running call */
 	int			backoff;		/* index into backoff_ms */
 	h2o_timeout_entry_t retry;
+	h2o_socket_t *cancel_sock;	/* awaiting the cancel thread's report */
+	h2o_timeout_entry_t grace;	/* CANCEL_GRACE_MS after the cancel */
 	bool		logged_down;
 };
 
@@ -85,6 +98,7 @@ struct db_pool
 	int			queued;
 	int			running;
 	h2o_timeout_t call_timeout;
+	h2o_timeout_t cancel_grace;
 	h2o_timeout_t retry_timeouts[BACKOFF_STEPS];
 };
 
@@ -131,7 +145,10 @@ static const stmt_def stmts[STMT__COUNT] = {
 
 static void conn_start(db_conn *c);
 static void conn_lost(db_conn *c, const char *why);
+static void conn_reset(db_conn *c, const char *why);
 static void conn_dispatch(db_conn *c);
+static void conn_read(db_conn *c);
+static void conn_cancel(db_conn *c);
 static void conn_on_read(h2o_socket_t *sock, const char *err);
 
 /* The value of column name in row 0, or NULL. */
@@ -221,40 +238,57 @@ guard_dispose(void *p)
 		return;
 	call->guard = NULL;
 	call->req = NULL;
+	/* a running call keeps its timeout: its statement is cancelled then */
 	if (call->conn == NULL)
 	{
 		queue_remove(call->pool, call);
 		call_free(call);
 	}
-	else if (h2o_timeout_is_linked(&call->timeout))
-		h2o_timeout_unlink(&call->timeout);
 }
 
-/* The per-call time limit: 503, and drop a late result. */
+/*
+ * The per-call time limit.  A result that has arrived wins over it;
+ * otherwise the client (if still there) gets 503 and a running statement
+ * is cancelled; the connection frees the detached call once drained.
+ */
 static void
 call_on_timeout(h2o_timeout_entry_t *entry)
 {
 	db_call_t  *call = H2O_STRUCT_FROM_MEMBER(db_call_t, timeout, entry);
-	h2o_req_t  *req = call->req;
+	db_conn    *c = call->conn;
+	db_done_cb	cb = call->cb;
+	void	   *arg = call->arg;
+	h2o_req_t  *req;
 	db_result	res;
 
-	if (req == NULL)
-		return;
-	LOG_WARN(req, "database call %s timed out", stmts[call->stmt].name);
-	memset(&res, 0, sizeof(res));
-	res.status = DB_UNAVAILABLE;
-	if (call->conn == NULL)
+	if (c != NULL)
+	{
+		unsigned	finished = c->finished;
+
+		conn_read(c);
+		if (c->finished != finished)
+			return;				/* call is gone: answered or failed */
+	}
+	req = call->req;
+	if (req != NULL)
+		LOG_WARN(req, "database call %s timed out", stmts[call->stmt].name);
+	if (c == NULL)
 	{
 		queue_remove(call->pool, call);
-		call_finish(call, &res);
+		call_fail(call, DB_UNAVAILABLE);
 		return;
 	}
-	/* still running: detach; the connection frees it when the result comes */
 	call->req = NULL;
 	if (call->guard != NULL)
 		*call->guard = NULL;
 	call->guard = NULL;
-	call->cb(req, &res, call->arg);
+	conn_cancel(c);				/* may free call */
+	if (req != NULL)
+	{
+		memset(&res, 0, sizeof(res));
+		res.status = DB_UNAVAILABLE;
+		cb(req, &res, arg);
+	}
 }
 
 /* A zeroed call with a copy of the parameters, in one malloc block (NULL: no memory). */
@@ -465,6 +499,48 @@ notice_receiver(void *arg, const PGresult *r)
 			  sev ? sev : "NOTICE", one_line(msg, buf, sizeof(buf)));
 }
 
+/* Take the running call off c; the caller finishes or frees it. */
+static db_call_t *
+conn_release_call(db_conn *c)
+{
+	db_call_t  *call = c->call;
+
+	c->call = NULL;
+	c->pool->running--;
+	c->finished++;
+	return call;
+}
+
+/* Stop waiting for the cancel thread's report (the thread ends by itself). */
+static void
+conn_close_cancel(db_conn *c)
+{
+	if (c->cancel_sock != NULL)
+	{
+		c->cancel_sock->data = NULL;
+		h2o_socket_close(c->cancel_sock);
+		c->cancel_sock = NULL;
+	}
+	if (h2o_timeout_is_linked(&c->grace))
+		h2o_timeout_unlink(&c->grace);
+}
+
+/* Close the connection and fail its running call. */
+static void
+conn_teardown(db_conn *c)
+{
+	conn_close_cancel(c);
+	conn_close_sock(c);
+	if (c->pg != NULL)
+		PQfinish(c->pg);
+	c->pg = NULL;
+	conn_clear_results(c);
+	/* the statement may or may not have committed: never retried */
+	if (c->call != NULL)
+		call_fail(conn_release_call(c), DB_UNAVAILABLE);
+	c->state = CONN_DOWN;
+}
+
 /* Drop the connection and schedule a reconnect with backoff. */
 static void
 conn_lost(db_conn *c, const char *why)
@@ -476,21 +552,7 @@ conn_lost(db_conn *c, const char *why)
 		LOG_ERROR(NULL, "database connection %d.%d: %s", pool_thread(pool), c->index,
 				  one_line(why, buf, sizeof(buf)));
 	c->logged_down = true;
-	conn_close_sock(c);
-	if (c->pg != NULL)
-		PQfinish(c->pg);
-	c->pg = NULL;
-	conn_clear_results(c);
-	if (c->call != NULL)
-	{
-		db_call_t  *call = c->call;
-
-		c->call = NULL;
-		pool->running--;
-		/* the statement may or may not have committed: never retried */
-		call_fail(call, DB_UNAVAILABLE);
-	}
-	c->state = CONN_DOWN;
+	conn_teardown(c);
 	if (!h2o_timeout_is_linked(&c->retry))
 		h2o_timeout_link(pool->ctx->loop, &pool->retry_timeouts[c->backoff], &c->retry);
 	if (c->backoff < BACKOFF_STEPS - 1)
@@ -504,6 +566,18 @@ conn_lost(db_conn *c, const char *why)
 			queue_remove(pool, call);
 			call_fail(call, DB_UNAVAILABLE);
 		}
+}
+
+/* Close a connection that must not be reused and open it again at once. */
+static void
+conn_reset(db_conn *c, const char *why)
+{
+	char		buf[512];
+
+	LOG_WARN(NULL, "database connection %d.%d: %s; reconnecting", pool_thread(c->pool),
+			 c->index, one_line(why, buf, sizeof(buf)));
+	conn_teardown(c);
+	conn_start(c);
 }
 
 /* A write notification (connect/prepare/query flush). */
@@ -535,7 +609,27 @@ conn_flush(db_conn *c)
 	return true;
 }
 
-/* Send the next PQsendPrepare, or become idle when all are done. */
+/*
+ * The session's statement_timeout: a backstop of the request timeout plus
+ * BACKSTOP_MARGIN_MS, so that a statement this server fails to cancel (the
+ * server hung, the cancel lost) still ends.  A lower one set for the role
+ * or the database is kept.
+ */
+static bool
+conn_send_backstop(db_conn *c)
+{
+	char		ms[16];
+	const char *params[1] = {ms};
+
+	snprintf(ms, sizeof(ms), "%d", shim_conf.request_timeout_ms + BACKSTOP_MARGIN_MS);
+	return PQsendQueryParams(c->pg,
+							 "SELECT set_config('statement_timeout', $1, false) FROM pg_settings "
+							 "WHERE name = 'statement_timeout' "
+							 "AND (setting::bigint = 0 OR setting::bigint > $1::bigint)",
+							 1, NULL, params, NULL, NULL, 0);
+}
+
+/* Send the backstop setting, then each PQsendPrepare; idle when all are done. */
 static void
 conn_prepare_next(db_conn *c)
 {
@@ -550,7 +644,8 @@ conn_prepare_next(db_conn *c)
 		return;
 	}
 	c->state = CONN_PREPARING;
-	if (!PQsendPrepare(c->pg, stmts[c->prepare_next].name, stmts[c->prepare_next].sql,
+	if (c->prepare_next < 0 ? !conn_send_backstop(c) :
+		!PQsendPrepare(c->pg, stmts[c->prepare_next].name, stmts[c->prepare_next].sql,
 					   stmts[c->prepare_next].nparams, NULL))
 	{
 		conn_lost(c, PQerrorMessage(c->pg));
@@ -572,13 +667,19 @@ log_pg_error(h2o_req_t *req, const char *what, const PGresult *r)
 			  state ? state : "?????", msg ? msg : PQresStatus(PQresultStatus(r)));
 }
 
-/* One result of a PQsendPrepare. */
+/* One result of the backstop setting or of a PQsendPrepare. */
 static void
 conn_prepare_result(db_conn *c, PGresult *r)
 {
 	int			stmt = c->prepare_next - 1;
 
-	if (PQresultStatus(r) == PGRES_COMMAND_OK)
+	if (stmt < 0)
+	{
+		/* without the backstop the server still cancels its statements */
+		if (PQresultStatus(r) != PGRES_TUPLES_OK && c->index == 0)
+			log_pg_error(NULL, "setting statement_timeout", r);
+	}
+	else if (PQresultStatus(r) == PGRES_COMMAND_OK)
 		c->prepared[stmt] = true;
 	else
 	{
@@ -609,13 +710,20 @@ result_copy(h2o_req_t *req, const PGresult *r, db_result *res)
 	}
 }
 
+/* Is r an error of SQLSTATE state? */
+static bool
+is_sqlstate(const PGresult *r, const char *state)
+{
+	const char *s = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+
+	return s != NULL && strcmp(s, state) == 0;
+}
+
 /* Is the error worth one retry (serialization failure, deadlock)? */
 static bool
 is_retryable(const PGresult *r)
 {
-	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-
-	return state != NULL && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0);
+	return is_sqlstate(r, "40001") || is_sqlstate(r, "40P01");
 }
 
 /* Send the call's statement on c. */
@@ -646,10 +754,17 @@ conn_call_done(db_conn *c)
 			conn_lost(c, PQerrorMessage(c->pg));
 		return;
 	}
-	c->call = NULL;
-	c->pool->running--;
+	conn_release_call(c);
 	c->state = CONN_IDLE;
-	if (c->error != NULL)
+	if (c->error != NULL && is_sqlstate(c->error, "57014"))
+	{
+		/* statement_timeout (or a cancel from elsewhere): retry later */
+		const char *msg = PQresultErrorField(c->error, PG_DIAG_MESSAGE_PRIMARY);
+
+		LOG_WARN(call->req, "%s: %s", stmts[call->stmt].name, msg ? msg : "cancelled");
+		res.status = DB_UNAVAILABLE;
+	}
+	else if (c->error != NULL)
 	{
 		log_pg_error(call->req, stmts[call->stmt].name, c->error);
 		res.status = DB_FAILED;
@@ -684,6 +799,180 @@ conn_query_result(db_conn *c, PGresult *r)
 		PQclear(r);
 }
 
+/* ---- cancelling a timed-out statement ----
+ *
+ * libpq 15's PQcancel blocks: it connects to the server, sends the cancel
+ * request and waits until the server closes that connection.  That is
+ * quick over a local socket but unbounded otherwise (a TCP connect to a
+ * host that does not answer waits for the kernel's SYN retries; a hung
+ * postmaster never closes), and the non-blocking PQcancelStart is libpq
+ * 17.  So PQcancel runs on a detached thread of its own, which reports
+ * over a socket pair the event loop watches: the loop never waits for it.
+ *
+ * The connection is reused only when both its results are drained (the
+ * statement's transaction has ended: committed, or rolled back by the
+ * cancel) and the thread has reported success (the server signals the
+ * backend before it closes the cancel connection).  A cancel that came
+ * too late for the statement is then already pending in the backend when
+ * the next statement arrives, and the backend drops a cancel that it
+ * receives while waiting for a command: it cannot hit the next call.  If
+ * the cancel fails, the thread limit is reached, the connection is not
+ * idle afterwards, or all this takes longer than CANCEL_GRACE_MS, the
+ * connection is closed and opened again (the backend's statement_timeout
+ * ends a statement that was not cancelled).
+ */
+
+typedef struct cancel_job
+{
+	PGcancel   *cancel;
+	int			fd;				/* the thread's end of the socket pair */
+} cancel_job;
+
+static atomic_int cancel_threads;	/* running, in the whole process */
+
+/* Thread: send the cancel, report "1" or "0" and libpq's message, end. */
+static void *
+cancel_thread(void *arg)
+{
+	cancel_job *job = arg;
+	char		msg[256] = "";
+	ssize_t		rc;
+
+	msg[0] = PQcancel(job->cancel, msg + 1, sizeof(msg) - 1) ? '1' : '0';
+	/* MSG_NOSIGNAL: the loop may have closed its end (connection reset) */
+	rc = send(job->fd, msg, 1 + strnlen(msg + 1, sizeof(msg) - 1), MSG_NOSIGNAL);
+	(void) rc;
+	close(job->fd);
+	PQfreeCancel(job->cancel);
+	free(job);
+	atomic_fetch_sub(&cancel_threads, 1);
+	return NULL;
+}
+
+/* Drained and cancel delivered: back to the pool if idle, else reset. */
+static void
+conn_cancel_settle(db_conn *c)
+{
+	if (c->call != NULL || c->cancel_sock != NULL)
+		return;
+	conn_close_cancel(c);
+	if (PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+	{
+		conn_reset(c, "not idle after a cancelled statement");
+		return;
+	}
+	c->state = CONN_IDLE;
+	conn_dispatch(c);
+}
+
+/* The cancel thread's report: settle on success, reset on failure. */
+static void
+conn_on_cancel_report(h2o_socket_t *sock, const char *err)
+{
+	db_conn    *c = sock->data;
+	char		msg[256];
+	size_t		n = sock->input->size < sizeof(msg) - 1 ? sock->input->size : sizeof(msg) - 1;
+
+	if (c == NULL)
+		return;
+	memcpy(msg, sock->input->bytes, n);
+	msg[n] = '\0';
+	h2o_socket_close(sock);
+	c->cancel_sock = NULL;
+	if (n == 0 || msg[0] != '1')
+	{
+		char		why[300];
+
+		snprintf(why, sizeof(why), "could not cancel a timed-out statement: %s",
+				 n > 1 ? msg + 1 : "no report");
+		conn_reset(c, why);
+		return;
+	}
+	conn_cancel_settle(c);
+}
+
+/* Start a thread cancelling c's statement; false when none could be started. */
+static bool
+conn_cancel_start(db_conn *c)
+{
+	cancel_job *job = NULL;
+	pthread_attr_t attr;
+	pthread_t	tid;
+	int			sv[2] = {-1, -1};
+	int			rc = -1;
+
+	if (atomic_fetch_add(&cancel_threads, 1) < shim_conf.threads * shim_conf.db_connections &&
+		(job = calloc(1, sizeof(*job))) != NULL &&
+		(job->cancel = PQgetCancel(c->pg)) != NULL &&
+		socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) == 0)
+	{
+		job->fd = sv[1];
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		rc = pthread_create(&tid, &attr, cancel_thread, job);
+		pthread_attr_destroy(&attr);
+	}
+	if (rc != 0)
+	{
+		if (sv[0] >= 0)
+		{
+			close(sv[0]);
+			close(sv[1]);
+		}
+		if (job != NULL && job->cancel != NULL)
+			PQfreeCancel(job->cancel);
+		free(job);
+		atomic_fetch_sub(&cancel_threads, 1);
+		return false;
+	}
+	c->cancel_sock = h2o_evloop_socket_create(c->pool->ctx->loop, sv[0], 0);
+	c->cancel_sock->data = c;
+	h2o_socket_read_start(c->cancel_sock, conn_on_cancel_report);
+	return true;
+}
+
+/* Cancel the statement of c's timed-out call (detached by the caller). */
+static void
+conn_cancel(db_conn *c)
+{
+	c->state = CONN_CANCELLING;
+	if (!conn_cancel_start(c))
+	{
+		conn_reset(c, "could not start cancelling a timed-out statement");
+		return;
+	}
+	h2o_timeout_link(c->pool->ctx->loop, &c->pool->cancel_grace, &c->grace);
+}
+
+/* Took too long: the statement did not end or the cancel did not report. */
+static void
+conn_on_cancel_grace(h2o_timeout_entry_t *entry)
+{
+	db_conn    *c = H2O_STRUCT_FROM_MEMBER(db_conn, grace, entry);
+
+	conn_reset(c, "a cancelled statement did not end in time");
+}
+
+/* Every result of the timed-out call is in: log its end, free it. */
+static void
+conn_cancel_drained(db_conn *c)
+{
+	db_call_t  *call = conn_release_call(c);
+	const char *name = stmts[call->stmt].name;
+
+	if (c->error == NULL)
+		LOG_WARN(NULL, "database connection %d.%d: %s completed after its timeout "
+				 "(its client had 503)", pool_thread(c->pool), c->index, name);
+	else if (is_sqlstate(c->error, "57014"))
+		LOG_INFO(NULL, "database connection %d.%d: %s cancelled after its timeout",
+				 pool_thread(c->pool), c->index, name);
+	else
+		log_pg_error(NULL, name, c->error);
+	conn_clear_results(c);
+	call_free(call);
+	conn_cancel_settle(c);
+}
+
 /* Read what the server sent and process every complete result. */
 static void
 conn_read(db_conn *c)
@@ -706,13 +995,17 @@ conn_read(db_conn *c)
 			if (c->state != CONN_PREPARING)
 				break;
 		}
-		else if (c->state == CONN_BUSY)
+		else if (c->call != NULL)
 		{
+			/* CONN_BUSY, or CONN_CANCELLING not yet drained */
 			if (r != NULL)
 				conn_query_result(c, r);
 			else
 			{
-				conn_call_done(c);
+				if (c->state == CONN_BUSY)
+					conn_call_done(c);
+				else
+					conn_cancel_drained(c);
 				/* dispatch may have sent the next query (still busy) */
 				if (c->state != CONN_BUSY)
 					break;
@@ -787,7 +1080,7 @@ conn_poll(db_conn *c)
 			return;
 		}
 		memset(c->prepared, 0, sizeof(c->prepared));
-		c->prepare_next = 0;
+		c->prepare_next = -1;
 		h2o_socket_read_start(c->sock, conn_on_read);
 		conn_prepare_next(c);
 	}
@@ -876,6 +1169,7 @@ db_pool_create(h2o_context_t *ctx, int nconns)
 	pool->ctx = ctx;
 	pool->nconns = nconns;
 	h2o_timeout_init(ctx->loop, &pool->call_timeout, shim_conf.request_timeout_ms);
+	h2o_timeout_init(ctx->loop, &pool->cancel_grace, CANCEL_GRACE_MS);
 	for (i = 0; i < BACKOFF_STEPS; i++)
 		h2o_timeout_init(ctx->loop, &pool->retry_timeouts[i], backoff_ms[i]);
 	for (i = 0; i < nconns; i++)
@@ -886,6 +1180,7 @@ db_pool_create(h2o_context_t *ctx, int nconns)
 		c->index = i;
 		c->sock_fd = -1;
 		c->retry.cb = conn_on_retry;
+		c->grace.cb = conn_on_cancel_grace;
 		conn_start(c);
 	}
 	return pool;
@@ -910,6 +1205,7 @@ db_pool_destroy(db_pool *pool)
 
 		if (h2o_timeout_is_linked(&c->retry))
 			h2o_timeout_unlink(&c->retry);
+		conn_close_cancel(c);
 		conn_close_sock(c);
 		if (c->call != NULL)
 		{

@@ -168,7 +168,8 @@ typedef enum db_stmt
 typedef enum db_status
 {
 	DB_OK = 0,					/* query done and committed; row may be absent */
-	DB_UNAVAILABLE,				/* no connection / queue full / timeout: 503 */
+	DB_UNAVAILABLE,				/* no connection / queue full / timeout /
+								 * statement cancelled (57014): 503 */
 	DB_FAILED					/* SQL error (logged with SQLSTATE): 500 */
 } db_status;
 
@@ -196,6 +197,8 @@ typedef void (*db_done_cb) (h2o_req_t *req, const db_result *res, void *arg);
  * Queued when every connection of the thread is busy; when the queue is
  * full or the database is down, cb gets DB_UNAVAILABLE (maybe before
  * db_call returns).  Serialization failures/deadlocks are retried once.
+ * At --request-timeout cb gets DB_UNAVAILABLE and a statement still
+ * running is cancelled (also when the client has gone away meanwhile).
  */
 extern void db_call(h2o_req_t *req, db_stmt stmt, const char *const *params,
 					int nparams, db_done_cb cb, void *arg);

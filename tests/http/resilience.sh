@@ -1,6 +1,8 @@
 # tests/http/resilience.sh: sourced by tests/http/run.sh.  The database side
 # of a request going wrong: a serialization failure retried once, one that
-# persists, and a client that hangs up while its query waits on a lock.
+# persists, a client that hangs up while its query waits on a lock, and
+# requests that outlive --request-timeout (their statements are cancelled;
+# a statement_timeout backstop ends them even when the server hangs).
 
 # Fault injection in the test database: registering a client named
 # retry-once-* fails with SQLSTATE 40001 on its first attempt only,
@@ -31,15 +33,20 @@ resilience_setup() {
 	SQL
 }
 
+# sql QUERY: one value from the test database.
+sql() { psql -X -tA -d "$db" -c "$1"; }
+
 # The last value a sequence handed out (0 if none).
-attempts() {
-	psql -X -tA -d "$db" -c "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM public.$1"
+attempts() { sql "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM public.$1"; }
+
+# client_json NAME: the metadata of a public loopback client called NAME.
+client_json() {
+	printf '{"client_name":"%s","redirect_uris":["http://127.0.0.1:7/cb"],"token_endpoint_auth_method":"none"}' "$1"
 }
 
-# register NAME: POST /register of a public loopback client called NAME.
+# register_named NAME [BASE]: POST /register of client_json NAME.
 register_named() {
-	req POST "$base/register" -H "Content-Type: application/json" \
-		-d "{\"client_name\":\"$1\",\"redirect_uris\":[\"http://127.0.0.1:7/cb\"],\"token_endpoint_auth_method\":\"none\"}"
+	req POST "${2:-$base}/register" -H "Content-Type: application/json" -d "$(client_json "$1")"
 }
 
 test_resilience() {
@@ -62,7 +69,7 @@ test_resilience() {
 	lock_pid=$!
 	sleep 0.3
 	curl -s -o /dev/null --max-time 0.5 -X POST "$base/register" -H "Content-Type: application/json" \
-		-d '{"client_name":"gone","redirect_uris":["http://127.0.0.1:7/cb"],"token_endpoint_auth_method":"none"}'
+		-d "$(client_json gone)"
 	rc=$?
 	check "client gone: curl gave up" eq "$rc" 28
 	wait "$lock_pid"
@@ -74,4 +81,205 @@ test_resilience() {
 	check "client gone: next request served" eq "$status" 201
 
 	psql -X -q -d "$db" -c "DROP TRIGGER inject_serialization_failure ON mcp_oauth.clients" >/dev/null
+}
+
+# ---- --request-timeout bounds database time ----
+
+# A one-thread server with two connections and a 1 s request timeout, so a
+# handful of requests stuck on a lock would exhaust its pool if a timed-out
+# statement kept running.  Its connections' statement_timeout backstop is
+# then 2 s (the request timeout + 1 s).
+timeout_ms=1000
+
+# Fault injection: registering probe-* records the session's
+# statement_timeout; slow-SECONDS-* sleeps that long before inserting.
+timeout_setup() {
+	psql -X -q -v ON_ERROR_STOP=1 -d "$db" >/dev/null <<-'SQL'
+	SET client_min_messages = warning;
+	CREATE TABLE IF NOT EXISTS public.timeout_probe (statement_timeout text);
+	TRUNCATE public.timeout_probe;
+	CREATE OR REPLACE FUNCTION public.timeout_probe() RETURNS trigger
+	LANGUAGE plpgsql AS $$
+	BEGIN
+		IF NEW.client_name LIKE 'probe-%' THEN
+			INSERT INTO public.timeout_probe VALUES (current_setting('statement_timeout'));
+		END IF;
+		IF NEW.client_name LIKE 'slow-%' THEN
+			PERFORM pg_sleep(split_part(NEW.client_name, '-', 2)::float8);
+		END IF;
+		RETURN NEW;
+	END $$;
+	DROP TRIGGER IF EXISTS timeout_probe ON mcp_oauth.clients;
+	CREATE TRIGGER timeout_probe BEFORE INSERT ON mcp_oauth.clients
+		FOR EACH ROW EXECUTE FUNCTION public.timeout_probe();
+	SQL
+}
+
+# Backends of the server's role running the register statement.
+busy_register() {
+	sql "SELECT count(*) FROM pg_stat_activity WHERE usename = '$role'
+		AND state = 'active' AND query LIKE '%mcp_oauth.register(%'"
+}
+
+# Hold an ACCESS EXCLUSIVE lock on mcp_oauth.clients (every registration
+# waits for it) until release_clients_lock; pid in lock_pid.
+hold_clients_lock() {
+	PGAPPNAME=mcp_timeout_lock psql -X -q -d "$db" \
+		-c "BEGIN; LOCK TABLE mcp_oauth.clients IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(60); COMMIT;" \
+		>/dev/null 2>&1 &
+	lock_pid=$!
+	for _ in $(seq 1 100); do
+		[ "$(sql "SELECT count(*) FROM pg_locks WHERE relation = 'mcp_oauth.clients'::regclass
+			AND mode = 'AccessExclusiveLock' AND granted")" = 1 ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+release_clients_lock() {
+	sql "SELECT pg_cancel_backend(pid) FROM pg_stat_activity
+		WHERE application_name = 'mcp_timeout_lock'" >/dev/null
+	wait "$lock_pid" 2>/dev/null
+	lock_pid=""
+}
+
+# register_bg BASE NAME OUT: POST /register in the background; "status
+# seconds" in OUT, pid appended to bg_pids.
+register_bg() {
+	curl -s -o /dev/null -w '%{http_code} %{time_total}\n' --max-time 15 -X POST "$1/register" \
+		-H "Content-Type: application/json" -d "$(client_json "$2")" >"$3" 2>/dev/null &
+	bg_pids+=($!)
+}
+
+# between SECONDS MIN MAX
+between() {
+	awk -v t="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(t >= lo && t < hi) }' ||
+		{ echo "took ${1}s, want [$2, $3)"; return 1; }
+}
+
+# Registrations named NAME-PATTERN (LIKE) that were committed.
+committed() { sql "SELECT count(*) FROM mcp_oauth.clients WHERE client_name LIKE '$1'"; }
+
+# probe NAME: register NAME through the timeout server; print the
+# statement_timeout its session had.
+probe() {
+	sql "TRUNCATE public.timeout_probe" >/dev/null
+	register_named "probe-$1-$suite_name" "$bt"
+	[ "$status" = 201 ] || { echo "register $status"; return; }
+	sql "SELECT string_agg(statement_timeout, ',') FROM public.timeout_probe"
+}
+
+# start_timeout_server BINARY: the timeout server on $bt; pid in pid.
+start_timeout_server() {
+	"$1" --listen "127.0.0.1:$pt" --issuer "$issuer" --threads 1 --db-connections 2 \
+		--request-timeout "$timeout_ms" --log-level debug \
+		--database "host=$PGHOST port=$PGPORT dbname=$db user=$role" \
+		--upstream "http://127.0.0.1:$up_port/mcp" >>"$log" 2>&1 &
+	pid=$!
+	wait_ready "$bt" && return 0
+	kill "$pid"; wait "$pid"
+	return 1
+}
+
+# stop_timeout_server NAME: SIGTERM, exit status 0.
+stop_timeout_server() {
+	local rc
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid"; rc=$?
+	check "timeout: $1 exits 0" eq "$rc" 0
+}
+
+test_request_timeout() {
+	local binary=$1 pt bt pid i code secs n log=$work/server.$suite_name.timeout.log
+	local bg_pids=() lock_pid=""
+	timeout_setup || { check "timeout: setup" false; return; }
+	pt=$(free_port) || return
+	bt=http://127.0.0.1:$pt
+	start_timeout_server "$binary" || { check "timeout: server starts" false; return; }
+
+	# 1. The backstop: the server's sessions run with statement_timeout =
+	# the request timeout + 1 s.
+	check "timeout: the server's session has statement_timeout = request timeout + 1 s" \
+		eq "$(probe default)" 2s
+
+	# 2. Twice the pool's size in registrations stuck on a lock: each gets
+	# 503 at the timeout, and the statements of the two that ran are
+	# cancelled (not left waiting on the lock), so the pool serves again
+	# while the lock is still held and nothing of them commits later.
+	hold_clients_lock || check "timeout: lock taken" false
+	bg_pids=()
+	for i in 1 2 3 4; do register_bg "$bt" "timeout-$i-$suite_name" "$work/timeout.$i"; done
+	wait "${bg_pids[@]}"
+	for i in 1 2 3 4; do
+		read -r code secs <"$work/timeout.$i"
+		check "timeout: stuck request $i gets 503" eq "$code" 503
+		check "timeout: stuck request $i answered at the timeout" between "$secs" 0.9 2.0
+	done
+	sleep 0.3
+	check "timeout: no statement of the server still runs after the timeout" eq "$(busy_register)" 0
+	req GET "$bt/readyz"
+	check "timeout: pool not exhausted while the lock is held (readyz 200)" eq "$status" 200
+	release_clients_lock
+	register_named "after-timeout-$suite_name" "$bt"
+	check "timeout: registration after the lock is released 201" eq "$status" 201
+	check "timeout: the timed-out registrations were rolled back" eq "$(committed "timeout-%-$suite_name")" 0
+
+	# 3. Statements ending around the timeout: a result that wins the race
+	# is answered, one that loses is cancelled or (committed just before
+	# the cancel landed) logged as such; either way, the connection's next
+	# statements are not hit by a late cancel.  A smoke test of a race.
+	for secs in 0.9 0.97 1.0 1.03; do
+		bg_pids=()
+		register_bg "$bt" "slow-$secs-$suite_name" "$work/slow"
+		wait "${bg_pids[@]}"
+		read -r code _ <"$work/slow"
+		n=$(committed "slow-$secs-$suite_name")
+		case $code in
+		201) check "timeout: slow $secs answered 201 is committed" eq "$n" 1 ;;
+		503) check "timeout: slow $secs answered 503 is not committed (or logged as late)" \
+			test "$n" = 0 -o "$(grep -c 'completed after its timeout' "$log")" -ge "$n" ;;
+		*) check "timeout: slow $secs answered 201 or 503" eq "$code" "201 or 503" ;;
+		esac
+		bg_pids=()
+		register_bg "$bt" "next-a-$secs-$suite_name" "$work/next.a"
+		register_bg "$bt" "next-b-$secs-$suite_name" "$work/next.b"
+		wait "${bg_pids[@]}"
+		check "timeout: after slow $secs, the next requests succeed" \
+			eq "$(cut -d' ' -f1 "$work/next.a") $(cut -d' ' -f1 "$work/next.b")" "201 201"
+	done
+
+	# 4. The backstop at work: a server that hangs (SIGSTOP) cannot cancel,
+	# yet its stuck statement ends at statement_timeout.
+	hold_clients_lock || check "timeout: lock taken again" false
+	bg_pids=()
+	register_bg "$bt" "stopped-$suite_name" "$work/stopped"
+	sleep 0.3
+	kill -STOP "$pid"
+	check "timeout: the stopped server's statement waits on the lock" eq "$(busy_register)" 1
+	sleep 2.5
+	check "timeout: statement_timeout ended it while the server was stopped" eq "$(busy_register)" 0
+	kill -CONT "$pid"
+	wait "${bg_pids[@]}"
+	read -r code _ <"$work/stopped"
+	check "timeout: the stopped server's request gets 503" eq "$code" 503
+	release_clients_lock
+	req GET "$bt/readyz"
+	check "timeout: server serves after it was stopped" eq "$status" 200
+	check "timeout: the statement ended by statement_timeout was rolled back" \
+		eq "$(committed "stopped-$suite_name")" 0
+	stop_timeout_server server
+
+	# 5. A lower statement_timeout set for the role is kept.
+	sql "ALTER ROLE $role IN DATABASE $db SET statement_timeout = '700ms'" >/dev/null
+	if start_timeout_server "$binary"; then
+		check "timeout: the role's lower statement_timeout is kept" eq "$(probe lower)" 700ms
+		stop_timeout_server "server with the role's setting"
+	else
+		check "timeout: server with the role's setting starts" false
+	fi
+	sql "ALTER ROLE $role IN DATABASE $db RESET statement_timeout" >/dev/null
+	if [ "$suite_name" = asan ]; then
+		check "timeout: no sanitizer report" sanitizer_clean "$log"
+	fi
+	psql -X -q -d "$db" -c "DROP TRIGGER timeout_probe ON mcp_oauth.clients" >/dev/null
 }

@@ -1200,6 +1200,7 @@ run_suite() {
 	test_login_throttle
 	test_gateway
 	test_resilience
+	test_request_timeout "$binary"
 	test_db_restart
 	test_metadata_cache "$binary"
 	wait_ready "$base" || check "server ready after the cache test" false
