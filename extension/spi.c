@@ -178,6 +178,7 @@ table_cache_callback(Datum arg, Oid relid)
 	{
 		cache->valid = false;
 		cache->relid = InvalidOid;
+		cache->changes++;
 	}
 }
 
@@ -189,19 +190,38 @@ mo_table_cache_register(MoTableCache *cache)
 }
 
 /*
- * Whether the copy must be loaded now (then it counts as loaded: a change
- * from here on marks it stale again).  In read committed the load's fresh
- * snapshot sees every change whose invalidation has arrived (a committer
- * leaves the proc array before it sends them).
+ * Whether the copy must be loaded now; then *ticket is for
+ * mo_table_cache_loaded() once the new copy is complete.  In read
+ * committed the load's fresh snapshot sees every change whose invalidation
+ * has arrived (a committer leaves the proc array before it sends them).
  */
 bool
-mo_table_cache_stale(MoTableCache *cache)
+mo_table_cache_reload(MoTableCache *cache, uint64 *ticket)
 {
 	if (cache->valid && (cache->any_xact || cache->lxid == MyProc->lxid))
 		return false;
 	cache->relid = mo_relid(cache->relname);
-	cache->valid = true;
+	*ticket = cache->changes;
+	return true;
+}
+
+/* A load begun at ticket is complete: current, unless a change arrived since. */
+void
+mo_table_cache_loaded(MoTableCache *cache, uint64 ticket)
+{
+	cache->valid = cache->changes == ticket;
 	cache->any_xact = !IsolationUsesXactSnapshot();
 	cache->lxid = MyProc->lxid;
+}
+
+/* Whether the copy must be loaded now (then it counts as loaded). */
+bool
+mo_table_cache_stale(MoTableCache *cache)
+{
+	uint64		ticket;
+
+	if (!mo_table_cache_reload(cache, &ticket))
+		return false;
+	mo_table_cache_loaded(cache, ticket);
 	return true;
 }
