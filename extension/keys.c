@@ -67,7 +67,6 @@ static MoTableCache keys_cache = {"signing_keys"};
 
 PG_FUNCTION_INFO_V1(rotate_signing_key);
 PG_FUNCTION_INFO_V1(cached_table_changed);
-PG_FUNCTION_INFO_V1(mcp_oauth_sign_claims_for_test);
 
 /* Register the relcache callback (called once from _PG_init). */
 void
@@ -496,18 +495,4 @@ cached_table_changed(PG_FUNCTION_ARGS)
 		elog(ERROR, "cached_table_changed() must be called as a trigger");
 	CacheInvalidateRelcacheByRelid(RelationGetRelid(((TriggerData *) fcinfo->context)->tg_relation));
 	return PointerGetDatum(NULL);
-}
-
-/*
- * mcp_oauth_sign_claims_for_test(claims text) -> jwt.  Not declared by the
- * extension script: a superuser's test declares it (only superusers may
- * declare C functions, and they can read the private keys anyway) to mint
- * tokens with chosen claims (expired, wrong issuer, ...).
- */
-Datum
-mcp_oauth_sign_claims_for_test(PG_FUNCTION_ARGS)
-{
-	char	   *claims = text_to_cstring(PG_GETARG_TEXT_PP(0));
-
-	PG_RETURN_TEXT_P(cstring_to_text(mo_sign_claims(claims)));
 }

@@ -51,11 +51,11 @@ CREATE FUNCTION pg_temp.gid(jwt text) RETURNS bigint LANGUAGE sql AS $$
 	SELECT (pg_temp.part(jwt, 2)->>'grant_id')::bigint
 $$;
 
--- A superuser-only test hook of keys.c (not in the extension script): sign
--- chosen claims with the active key, to make tokens the token endpoint
--- never would (expired, future, wrong issuer or audience).
+-- The tests' signing hook (tests/signing, installed by make test only):
+-- sign chosen claims with the active key, to make tokens the token
+-- endpoint never would (expired, future, wrong issuer or audience).
 CREATE FUNCTION pg_temp.sign(claims text) RETURNS text
-AS '$libdir/mcp_oauth', 'mcp_oauth_sign_claims_for_test' LANGUAGE C STRICT;
+AS '$libdir/mcp_oauth_test', 'mcp_oauth_sign_claims_for_test' LANGUAGE C STRICT;
 -- Claims like those of token t, with some replaced.
 CREATE FUNCTION pg_temp.forge(t text, changes jsonb) RETURNS text LANGUAGE sql AS $$
 	SELECT pg_temp.sign((pg_temp.part(t, 2)::jsonb || changes)::text)

@@ -110,7 +110,7 @@ BEGIN
 END
 $$;
 CREATE FUNCTION pg_temp.sign(claims text) RETURNS text
-AS '$libdir/mcp_oauth', 'mcp_oauth_sign_claims_for_test' LANGUAGE C STRICT;
+AS '$libdir/mcp_oauth_test', 'mcp_oauth_sign_claims_for_test' LANGUAGE C STRICT;
 SELECT mcp_oauth.create_personal_access_token('sec_evil_pat', 'evil path',
 	'{mcp:tools}') AS evil_pat \gset
 SELECT mcp_oauth.create_personal_access_token('sec_evil_gone', 'deleted',

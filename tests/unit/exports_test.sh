@@ -4,6 +4,7 @@
 #	PG_FUNCTION_INFO_V1 function and its pg_finfo_ record), Pg_magic_func
 #	and _PG_init, and nothing else: a generic name (authorize, json_get,
 #	uri_*) exported into every backend could bind another library's calls.
+#	Nor is any of them a test hook.
 #	Run by make check, after the library is built (make at the top).
 cd "$(dirname "$0")/../.." || exit 1
 lib=mcp_oauth.so
@@ -32,5 +33,12 @@ while read -r sym; do
 		failed=$((failed + 1))
 	fi
 done <<<"$allowed"
+# no test hook ships in the library (tests/signing is the tests' own)
+if grep -q '_for_test$' <<<"$exported"; then
+	echo "FAIL $lib exports a test hook: $(grep '_for_test$' <<<"$exported" | tr '\n' ' ')"
+	failed=$((failed + 1))
+else
+	passed=$((passed + 1))
+fi
 echo "exports: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
