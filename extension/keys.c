@@ -267,11 +267,12 @@ insert_new_key(jwt_alg alg, double ahead)
 	values[2] = CStringGetTextDatum(pem);
 	values[3] = CStringGetTextDatum(jwk);
 	values[4] = Float8GetDatum(ahead);
-	if (SPI_execute_with_args("INSERT INTO mcp_oauth.signing_keys"
-							  " (kid, alg, private_key_pem, public_jwk, activates_at)"
-							  " VALUES ($1, $2, $3, $4::jsonb, now() + make_interval(secs => $5))",
-							  5, types, values, NULL, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "could not store signing key");
+	mo_spi_check_write(SPI_execute_with_args("INSERT INTO mcp_oauth.signing_keys"
+											 " (kid, alg, private_key_pem, public_jwk, activates_at)"
+											 " VALUES ($1, $2, $3, $4::jsonb,"
+											 " now() + make_interval(secs => $5))",
+											 5, types, values, NULL, false, 0),
+					   SPI_OK_INSERT, "signing_keys");
 	return kid;
 }
 
@@ -466,13 +467,15 @@ rotate_signing_key(PG_FUNCTION_ARGS)
 					" WHERE retired_at IS NULL)"))
 		ahead = 0;
 	kid = insert_new_key(alg, ahead);
-	if (SPI_execute_with_args("UPDATE mcp_oauth.signing_keys k SET retired_at = n.activates_at"
-							  " FROM mcp_oauth.signing_keys n"
-							  " WHERE n.kid = $1 AND k.kid <> $1 AND k.retired_at IS NULL",
-							  1, (Oid[]) {TEXTOID},
-							  (Datum[]) {CStringGetTextDatum(kid)},
-							  NULL, false, 0) != SPI_OK_UPDATE)
-		elog(ERROR, "could not retire signing keys");
+	mo_spi_check_write(SPI_execute_with_args("UPDATE mcp_oauth.signing_keys k"
+											 " SET retired_at = n.activates_at"
+											 " FROM mcp_oauth.signing_keys n"
+											 " WHERE n.kid = $1 AND k.kid <> $1"
+											 " AND k.retired_at IS NULL",
+											 1, (Oid[]) {TEXTOID},
+											 (Datum[]) {CStringGetTextDatum(kid)},
+											 NULL, false, 0),
+					   SPI_OK_UPDATE, "signing_keys");
 	initStringInfo(&detail);
 	appendStringInfoChar(&detail, '{');
 	mo_json_string(&detail, "kid", kid);
@@ -492,7 +495,9 @@ Datum
 cached_table_changed(PG_FUNCTION_ARGS)
 {
 	if (!CALLED_AS_TRIGGER(fcinfo))
-		elog(ERROR, "cached_table_changed() must be called as a trigger");
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"cached_table_changed\" was not called by trigger manager")));
 	CacheInvalidateRelcacheByRelid(RelationGetRelid(((TriggerData *) fcinfo->context)->tg_relation));
 	return PointerGetDatum(NULL);
 }

@@ -254,6 +254,8 @@ extern SPIPlanPtr mo_spi_plan(SPIPlanPtr *plan, const char *sql, int nargs,
 
 /* Run a kept plan (read_only false); raise if SPI fails. */
 extern void mo_spi_run(SPIPlanPtr plan, Datum *values, long limit);
+/* Raise unless rc (of a write to mcp_oauth.<table>) is expected (a rule may have replaced it). */
+extern void mo_spi_check_write(int rc, int expected, const char *table);
 
 /* Prepare (once) and run a plan of one parameter of type argtype. */
 extern void mo_spi_exec1(SPIPlanPtr *plan, const char *sql, Oid argtype,

@@ -168,6 +168,26 @@ mo_spi_text(int colno)
 	return isnull ? NULL : TextDatumGetCString(d);
 }
 
+/*
+ * Raise unless rc, the result of a write to mcp_oauth.<table>, is expected.
+ * An operator's rule on the table can replace the statement
+ * (SPI_OK_REWRITTEN); anything else cannot happen.
+ */
+void
+mo_spi_check_write(int rc, int expected, const char *table)
+{
+	if (rc == expected)
+		return;
+	if (rc == SPI_OK_REWRITTEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("could not write to table \"mcp_oauth.%s\"", table),
+				 errdetail("A rule on the table replaced the statement."),
+				 errhint("The extension writes its tables itself: drop the rule.")));
+	elog(ERROR, "unexpected SPI result %s writing table \"mcp_oauth.%s\"",
+		 SPI_result_code_string(rc), table);
+}
+
 /* Relcache callback of a table cache: its table changed (or everything did). */
 static void
 table_cache_callback(Datum arg, Oid relid)
