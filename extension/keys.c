@@ -129,15 +129,11 @@ keys_load(uint64 ticket)
 		e->retired_at = row_time(row, 6);
 	}
 	mo_spi_finish();
-	MemoryContextSetParent(cxt, TopMemoryContext);
 	for (int i = 0; i < nkeys; i++)
 		jwt_key_free(keys[i].key);
-	if (keys_cxt != NULL)
-		MemoryContextDelete(keys_cxt);
-	keys_cxt = cxt;
+	mo_table_cache_swap(&keys_cache, ticket, &keys_cxt, cxt);
 	keys = loaded;
 	nkeys = nloaded;
-	mo_table_cache_loaded(&keys_cache, ticket);
 }
 
 /* The keys as of this transaction, reloaded when stale. */

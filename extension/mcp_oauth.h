@@ -223,7 +223,8 @@ extern Oid	mo_relid(const char *name);
  * invalidation on any change; mo_table_cache_register() makes the callback
  * mark the copy stale.  mo_table_cache_reload() says whether the caller
  * must reload it now; the caller builds the new copy aside and, once it is
- * complete, swaps it in and calls mo_table_cache_loaded() (a load that
+ * complete, swaps it in and calls mo_table_cache_loaded(), or
+ * mo_table_cache_swap() for a copy in a context of its own (a load that
  * fails leaves the copy stale, and the next use tries again).  A load in a
  * transaction-snapshot transaction serves that transaction only.
  * mo_table_cache_stale() is the two at once, for a copy whose failed load
@@ -242,6 +243,8 @@ typedef struct MoTableCache
 extern void mo_table_cache_register(MoTableCache *cache);
 extern bool mo_table_cache_reload(MoTableCache *cache, uint64 *ticket);
 extern void mo_table_cache_loaded(MoTableCache *cache, uint64 ticket);
+extern void mo_table_cache_swap(MoTableCache *cache, uint64 ticket,
+								MemoryContext *current, MemoryContext loaded);
 extern bool mo_table_cache_stale(MoTableCache *cache);
 
 /* The scopes table as a JSON array [{"name","description"}] in the order of scopes (unknown ones left out). */

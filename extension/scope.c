@@ -185,13 +185,9 @@ scopes_load(uint64 ticket)
 													 SPI_tuptable->tupdesc, 3, &isnull));
 	}
 	mo_spi_finish();
-	MemoryContextSetParent(cxt, TopMemoryContext);
-	if (scopes_cxt != NULL)
-		MemoryContextDelete(scopes_cxt);
-	scopes_cxt = cxt;
+	mo_table_cache_swap(&scopes_cache, ticket, &scopes_cxt, cxt);
 	scope_rows = rows;
 	nscope_rows = nrows;
-	mo_table_cache_loaded(&scopes_cache, ticket);
 }
 
 /* The scopes table, reloaded when it changed. */

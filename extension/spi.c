@@ -14,6 +14,7 @@
 #include "storage/proc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
 
@@ -232,6 +233,22 @@ mo_table_cache_loaded(MoTableCache *cache, uint64 ticket)
 	cache->valid = cache->changes == ticket;
 	cache->any_xact = !IsolationUsesXactSnapshot();
 	cache->lxid = MyProc->lxid;
+}
+
+/*
+ * mo_table_cache_loaded() for a copy loaded into its own context, made
+ * under the caller's (so that a failed load is freed with it): loaded
+ * lives on in place of *current, which is deleted.
+ */
+void
+mo_table_cache_swap(MoTableCache *cache, uint64 ticket, MemoryContext *current,
+					MemoryContext loaded)
+{
+	MemoryContextSetParent(loaded, TopMemoryContext);
+	if (*current != NULL)
+		MemoryContextDelete(*current);
+	*current = loaded;
+	mo_table_cache_loaded(cache, ticket);
 }
 
 /* Whether the copy must be loaded now (then it counts as loaded). */
