@@ -27,9 +27,13 @@ ISOLATION_OPTS = --inputdir=tests/isolation --load-extension=pgcrypto --load-ext
 
 PG_CPPFLAGS = -Iextension -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wno-missing-field-initializers -Wno-sign-compare
-SHLIB_LINK = -lcrypto
+# Only the fmgr entry points (PG_FUNCTION_INFO_V1: the function and its
+# pg_finfo_ record), Pg_magic_func and _PG_init leave the library, on every
+# PostgreSQL version: a GNU ld version script made from the sources
+# (tests/unit/exports_test.sh checks the result).
+SHLIB_LINK = -lcrypto -Wl,--version-script=mcp_oauth.map
 
-EXTRA_CLEAN = tests/unit/*_test
+EXTRA_CLEAN = tests/unit/*_test mcp_oauth.map
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -37,6 +41,14 @@ include $(PGXS)
 
 # PGXS tracks no header dependencies by itself.
 $(OBJS): $(wildcard extension/*.h extension/lib/*.h)
+
+# Linked again when the exports may have changed (.SECONDARY in PGXS: a
+# missing mcp_oauth.map alone would not relink).
+$(shlib): mcp_oauth.map Makefile
+mcp_oauth.map: $(wildcard extension/*.c)
+	{ echo '{ global: Pg_magic_func; _PG_init;'; \
+	  sed -n 's/^PG_FUNCTION_INFO_V1(\([a-z_0-9]*\));$$/\1; pg_finfo_\1;/p' $^; \
+	  echo 'local: *; };'; } > $@
 
 # The install script is the install fragments, in order.
 mcp_oauth--$(EXTVERSION).sql: $(sort $(wildcard extension/schema/*.sql))

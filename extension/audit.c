@@ -38,8 +38,8 @@ mo_audit(const char *event, const char *subject, const char *client_id,
 	nulls[4] = grant_id > 0 ? ' ' : 'n';
 	values[5] = detail_json ? CStringGetTextDatum(detail_json) : (Datum) 0;
 	nulls[5] = detail_json ? ' ' : 'n';
-	if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "could not write audit row");
+	mo_spi_check_write(SPI_execute_plan(plan, values, nulls, false, 0),
+					   SPI_OK_INSERT, "audit_log");
 }
 
 /* The next audit_log.audit_id (its identity sequence). */
@@ -49,7 +49,10 @@ next_audit_id(void)
 	Oid			seq = mo_relid("audit_log_audit_id_seq");
 
 	if (get_rel_relkind(seq) != RELKIND_SEQUENCE)
-		elog(ERROR, "sequence mcp_oauth.audit_log_audit_id_seq does not exist");
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("sequence \"mcp_oauth.audit_log_audit_id_seq\" does not exist"),
+				 errhint("The identity sequence of column \"audit_id\" of table \"mcp_oauth.audit_log\" must keep its name.")));
 	return nextval_internal(seq, false);
 }
 

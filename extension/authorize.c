@@ -272,7 +272,10 @@ check_scope(AuthzRequest *q, MoResponse *r)
 	if (!mo_scope_parse(form_get(q->params, "scope"), &requested))
 		return reject(q, r, "invalid_scope", "scope is malformed");
 	if (q->client.scope && !mo_scope_parse(q->client.scope, &allowed))
-		elog(ERROR, "client \"%s\" has a malformed scope", q->client.client_id);
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("client \"%s\" has a malformed scope", q->client.client_id),
+				 errdetail("Column \"scope\" of table \"mcp_oauth.clients\" must hold scope tokens separated by single spaces.")));
 	if (requested == NIL)
 	{
 		q->scopes = default_scopes(allowed);

@@ -45,13 +45,18 @@ mo_clients_init(void)
 	mo_table_cache_register(&clients_cache);
 }
 
-/* The hash table, emptied first when the table changed or it is full. */
+/*
+ * The hash table, emptied first when the table changed or it is full.  An
+ * empty table is a complete copy: rows are read one at a time, as used.
+ */
 static HTAB *
 table(void)
 {
+	uint64		ticket;
+	bool		stale = mo_table_cache_reload(&clients_cache, &ticket);
 	HASHCTL		ctl;
 
-	if (client_table != NULL && !mo_table_cache_stale(&clients_cache) &&
+	if (!stale && client_table != NULL &&
 		hash_get_num_entries(client_table) < CLIENT_CACHE_MAX)
 		return client_table;
 	if (client_cxt == NULL)
@@ -64,7 +69,8 @@ table(void)
 	ctl.hcxt = client_cxt;
 	client_table = hash_create("mcp_oauth clients", 64, &ctl,
 							   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
-	(void) mo_table_cache_stale(&clients_cache);	/* loaded from now on */
+	if (stale)
+		mo_table_cache_loaded(&clients_cache, ticket);
 	return client_table;
 }
 

@@ -14,10 +14,13 @@
  * trigger on signing_keys (cached_table_changed) sends a relcache
  * invalidation for any change, which every backend receives (the changing
  * one at once, the others at commit); the callback marks the copy stale
- * and it is reloaded at the next lookup, never freed while in use.  In
- * read committed a reload after the invalidation sees the change (the
- * committer leaves the proc array before it sends invalidations); a
- * transaction-snapshot transaction's load serves only that transaction.
+ * and it is reloaded at the next lookup, never freed while in use.  A
+ * reload is built aside and swapped in when complete: one that fails (a
+ * lock or statement timeout, a cancel) leaves the old copy stale, and the
+ * next lookup tries again.  In read committed a reload after the
+ * invalidation sees the change (the committer leaves the proc array before
+ * it sends invalidations); a transaction-snapshot transaction's load
+ * serves only that transaction.
  */
 #include "mcp_oauth.h"
 
@@ -64,7 +67,6 @@ static MoTableCache keys_cache = {"signing_keys"};
 
 PG_FUNCTION_INFO_V1(rotate_signing_key);
 PG_FUNCTION_INFO_V1(cached_table_changed);
-PG_FUNCTION_INFO_V1(mcp_oauth_sign_claims_for_test);
 
 /* Register the relcache callback (called once from _PG_init). */
 void
@@ -83,64 +85,65 @@ row_time(HeapTuple row, int col)
 	return isnull ? DT_NOEND : DatumGetTimestampTz(d);
 }
 
-/* A text column of the current SPI row, copied into the key memory. */
+/* A text column of the current SPI row, copied into cxt. */
 static char *
-row_text(HeapTuple row, int col)
+row_text(MemoryContext cxt, HeapTuple row, int col)
 {
 	bool		isnull;
 	Datum		d = SPI_getbinval(row, SPI_tuptable->tupdesc, col, &isnull);
 
-	return isnull ? NULL : MemoryContextStrdup(keys_cxt, TextDatumGetCString(d));
+	return isnull ? NULL : MemoryContextStrdup(cxt, TextDatumGetCString(d));
 }
 
-/* Forget every key (and free the parsed ones). */
+/*
+ * Read every signing_keys row into a new context, a child of the caller's
+ * until it is complete (a failed load is freed with the caller's memory),
+ * then swap it in for the old keys.
+ */
 static void
-keys_clear(void)
-{
-	for (int i = 0; i < nkeys; i++)
-		jwt_key_free(keys[i].key);
-	if (keys_cxt == NULL)
-		keys_cxt = AllocSetContextCreate(TopMemoryContext, "mcp_oauth signing keys",
-										 ALLOCSET_SMALL_SIZES);
-	MemoryContextReset(keys_cxt);
-	keys = NULL;
-	nkeys = 0;
-}
-
-/* Read every signing_keys row into the key memory. */
-static void
-keys_load(void)
+keys_load(uint64 ticket)
 {
 	static SPIPlanPtr plan = NULL;
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext,
+											  "mcp_oauth signing keys",
+											  ALLOCSET_SMALL_SIZES);
+	KeyEntry   *loaded;
+	int			nloaded = 0;
 
-	keys_clear();
 	mo_spi_connect();
 	mo_spi_plan(&plan, "SELECT kid, alg, private_key_pem, created_at, activates_at,"
 				" retired_at FROM mcp_oauth.signing_keys", 0, NULL);
 	mo_spi_run(plan, NULL, 0);
-	keys = MemoryContextAllocZero(keys_cxt, sizeof(KeyEntry) * (SPI_processed + 1));
+	loaded = MemoryContextAllocZero(cxt, sizeof(KeyEntry) * (SPI_processed + 1));
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	row = SPI_tuptable->vals[i];
-		KeyEntry   *e = &keys[nkeys++];
-		char	   *alg = row_text(row, 2);
+		KeyEntry   *e = &loaded[nloaded++];
+		char	   *alg = row_text(cxt, row, 2);
 
-		e->kid = row_text(row, 1);
+		e->kid = row_text(cxt, row, 1);
 		e->alg = alg ? jwt_alg_from_name(alg) : JWT_ALG_UNKNOWN;
-		e->pem = row_text(row, 3);
+		e->pem = row_text(cxt, row, 3);
 		e->created_at = row_time(row, 4);
 		e->activates_at = row_time(row, 5);
 		e->retired_at = row_time(row, 6);
 	}
 	mo_spi_finish();
+	for (int i = 0; i < nkeys; i++)
+		jwt_key_free(keys[i].key);
+	mo_table_cache_swap(&keys_cache, ticket, &keys_cxt, cxt);
+	keys = loaded;
+	nkeys = nloaded;
 }
 
 /* The keys as of this transaction, reloaded when stale. */
 static void
 keys_current(void)
 {
-	if (mo_table_cache_stale(&keys_cache))
-		keys_load();
+	uint64		ticket;
+
+	if (mo_table_cache_reload(&keys_cache, &ticket))
+		keys_load(ticket);
 }
 
 /* The parsed key of e, loaded from its PEM on first use. */
@@ -260,11 +263,12 @@ insert_new_key(jwt_alg alg, double ahead)
 	values[2] = CStringGetTextDatum(pem);
 	values[3] = CStringGetTextDatum(jwk);
 	values[4] = Float8GetDatum(ahead);
-	if (SPI_execute_with_args("INSERT INTO mcp_oauth.signing_keys"
-							  " (kid, alg, private_key_pem, public_jwk, activates_at)"
-							  " VALUES ($1, $2, $3, $4::jsonb, now() + make_interval(secs => $5))",
-							  5, types, values, NULL, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "could not store signing key");
+	mo_spi_check_write(SPI_execute_with_args("INSERT INTO mcp_oauth.signing_keys"
+											 " (kid, alg, private_key_pem, public_jwk, activates_at)"
+											 " VALUES ($1, $2, $3, $4::jsonb,"
+											 " now() + make_interval(secs => $5))",
+											 5, types, values, NULL, false, 0),
+					   SPI_OK_INSERT, "signing_keys");
 	return kid;
 }
 
@@ -459,13 +463,15 @@ rotate_signing_key(PG_FUNCTION_ARGS)
 					" WHERE retired_at IS NULL)"))
 		ahead = 0;
 	kid = insert_new_key(alg, ahead);
-	if (SPI_execute_with_args("UPDATE mcp_oauth.signing_keys k SET retired_at = n.activates_at"
-							  " FROM mcp_oauth.signing_keys n"
-							  " WHERE n.kid = $1 AND k.kid <> $1 AND k.retired_at IS NULL",
-							  1, (Oid[]) {TEXTOID},
-							  (Datum[]) {CStringGetTextDatum(kid)},
-							  NULL, false, 0) != SPI_OK_UPDATE)
-		elog(ERROR, "could not retire signing keys");
+	mo_spi_check_write(SPI_execute_with_args("UPDATE mcp_oauth.signing_keys k"
+											 " SET retired_at = n.activates_at"
+											 " FROM mcp_oauth.signing_keys n"
+											 " WHERE n.kid = $1 AND k.kid <> $1"
+											 " AND k.retired_at IS NULL",
+											 1, (Oid[]) {TEXTOID},
+											 (Datum[]) {CStringGetTextDatum(kid)},
+											 NULL, false, 0),
+					   SPI_OK_UPDATE, "signing_keys");
 	initStringInfo(&detail);
 	appendStringInfoChar(&detail, '{');
 	mo_json_string(&detail, "kid", kid);
@@ -485,21 +491,9 @@ Datum
 cached_table_changed(PG_FUNCTION_ARGS)
 {
 	if (!CALLED_AS_TRIGGER(fcinfo))
-		elog(ERROR, "cached_table_changed() must be called as a trigger");
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"cached_table_changed\" was not called by trigger manager")));
 	CacheInvalidateRelcacheByRelid(RelationGetRelid(((TriggerData *) fcinfo->context)->tg_relation));
 	return PointerGetDatum(NULL);
-}
-
-/*
- * mcp_oauth_sign_claims_for_test(claims text) -> jwt.  Not declared by the
- * extension script: a superuser's test declares it (only superusers may
- * declare C functions, and they can read the private keys anyway) to mint
- * tokens with chosen claims (expired, wrong issuer, ...).
- */
-Datum
-mcp_oauth_sign_claims_for_test(PG_FUNCTION_ARGS)
-{
-	char	   *claims = text_to_cstring(PG_GETARG_TEXT_PP(0));
-
-	PG_RETURN_TEXT_P(cstring_to_text(mo_sign_claims(claims)));
 }

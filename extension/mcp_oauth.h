@@ -221,9 +221,14 @@ extern Oid	mo_relid(const char *name);
  * A per-backend copy of a small mcp_oauth table (signing_keys, scopes).
  * The table's statement trigger cached_table_changed() sends a relcache
  * invalidation on any change; mo_table_cache_register() makes the callback
- * mark the copy stale.  mo_table_cache_stale() says whether the caller
- * must (re)load it now, and counts it loaded from then on; a load in a
+ * mark the copy stale.  mo_table_cache_reload() says whether the caller
+ * must reload it now; the caller builds the new copy aside and, once it is
+ * complete, swaps it in and calls mo_table_cache_loaded(), or
+ * mo_table_cache_swap() for a copy in a context of its own (a load that
+ * fails leaves the copy stale, and the next use tries again).  A load in a
  * transaction-snapshot transaction serves that transaction only.
+ * mo_table_cache_stale() is the two at once, for a copy whose failed load
+ * leaves nothing behind.
  */
 typedef struct MoTableCache
 {
@@ -232,9 +237,14 @@ typedef struct MoTableCache
 	bool		valid;
 	bool		any_xact;
 	LocalTransactionId lxid;
+	uint64		changes;		/* invalidations received */
 } MoTableCache;
 
 extern void mo_table_cache_register(MoTableCache *cache);
+extern bool mo_table_cache_reload(MoTableCache *cache, uint64 *ticket);
+extern void mo_table_cache_loaded(MoTableCache *cache, uint64 ticket);
+extern void mo_table_cache_swap(MoTableCache *cache, uint64 ticket,
+								MemoryContext *current, MemoryContext loaded);
 extern bool mo_table_cache_stale(MoTableCache *cache);
 
 /* The scopes table as a JSON array [{"name","description"}] in the order of scopes (unknown ones left out). */
@@ -247,6 +257,8 @@ extern SPIPlanPtr mo_spi_plan(SPIPlanPtr *plan, const char *sql, int nargs,
 
 /* Run a kept plan (read_only false); raise if SPI fails. */
 extern void mo_spi_run(SPIPlanPtr plan, Datum *values, long limit);
+/* Raise unless rc (of a write to mcp_oauth.<table>) is expected (a rule may have replaced it). */
+extern void mo_spi_check_write(int rc, int expected, const char *table);
 
 /* Prepare (once) and run a plan of one parameter of type argtype. */
 extern void mo_spi_exec1(SPIPlanPtr *plan, const char *sql, Oid argtype,

@@ -126,9 +126,13 @@ pat_insert(const char *token, const char *subject, const char *name,
 	nulls[4] = resource ? ' ' : 'n';
 	values[5] = PG_ARGISNULL(expires_argno) ? (Datum) 0 : PG_GETARG_DATUM(expires_argno);
 	nulls[5] = PG_ARGISNULL(expires_argno) ? 'n' : ' ';
-	if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT_RETURNING ||
-		SPI_processed != 1)
-		elog(ERROR, "could not insert personal access token");
+	mo_spi_check_write(SPI_execute_plan(plan, values, nulls, false, 0),
+					   SPI_OK_INSERT_RETURNING, "personal_access_tokens");
+	if (SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("could not write to table \"mcp_oauth.personal_access_tokens\""),
+				 errdetail("A trigger on the table skipped the row.")));
 	return DatumGetInt64(mo_spi_datum(1, &isnull));
 }
 

@@ -145,45 +145,59 @@ mo_scope_init(void)
 	mo_table_cache_register(&scopes_cache);
 }
 
-/* A text column of SPI row i, copied into the scopes memory. */
+/* A text column of SPI row i, copied into cxt. */
 static char *
-scope_text(uint64 i, int col)
+scope_text(MemoryContext cxt, uint64 i, int col)
 {
 	bool		isnull;
 	Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, col, &isnull);
 
-	return isnull ? NULL : MemoryContextStrdup(scopes_cxt, TextDatumGetCString(d));
+	return isnull ? NULL : MemoryContextStrdup(cxt, TextDatumGetCString(d));
+}
+
+/*
+ * Read the scopes table into a new context, a child of the caller's until
+ * it is complete (a failed load is freed with the caller's memory), then
+ * swap it in for the old copy.
+ */
+static void
+scopes_load(uint64 ticket)
+{
+	static SPIPlanPtr plan = NULL;
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "mcp_oauth scopes",
+											  ALLOCSET_SMALL_SIZES);
+	ScopeRow   *rows;
+	int			nrows = 0;
+	bool		isnull;
+
+	mo_spi_connect();
+	mo_spi_plan(&plan, "SELECT name, description, is_default FROM mcp_oauth.scopes"
+				" ORDER BY name", 0, NULL);
+	mo_spi_run(plan, NULL, 0);
+	rows = MemoryContextAllocZero(cxt, sizeof(ScopeRow) * (SPI_processed + 1));
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		ScopeRow   *row = &rows[nrows++];
+
+		row->name = scope_text(cxt, i, 1);
+		row->description = scope_text(cxt, i, 2);
+		row->is_default = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i],
+													 SPI_tuptable->tupdesc, 3, &isnull));
+	}
+	mo_spi_finish();
+	mo_table_cache_swap(&scopes_cache, ticket, &scopes_cxt, cxt);
+	scope_rows = rows;
+	nscope_rows = nrows;
 }
 
 /* The scopes table, reloaded when it changed. */
 static void
 scopes_current(void)
 {
-	static SPIPlanPtr plan = NULL;
-	bool		isnull;
+	uint64		ticket;
 
-	if (!mo_table_cache_stale(&scopes_cache))
-		return;
-	if (scopes_cxt == NULL)
-		scopes_cxt = AllocSetContextCreate(TopMemoryContext, "mcp_oauth scopes",
-										   ALLOCSET_SMALL_SIZES);
-	MemoryContextReset(scopes_cxt);
-	nscope_rows = 0;
-	mo_spi_connect();
-	mo_spi_plan(&plan, "SELECT name, description, is_default FROM mcp_oauth.scopes"
-				" ORDER BY name", 0, NULL);
-	mo_spi_run(plan, NULL, 0);
-	scope_rows = MemoryContextAllocZero(scopes_cxt, sizeof(ScopeRow) * (SPI_processed + 1));
-	for (uint64 i = 0; i < SPI_processed; i++)
-	{
-		ScopeRow   *row = &scope_rows[nscope_rows++];
-
-		row->name = scope_text(i, 1);
-		row->description = scope_text(i, 2);
-		row->is_default = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i],
-													 SPI_tuptable->tupdesc, 3, &isnull));
-	}
-	mo_spi_finish();
+	if (mo_table_cache_reload(&scopes_cache, &ticket))
+		scopes_load(ticket);
 }
 
 /* The names in the scopes table (the default ones, or all), ordered, in CurrentMemoryContext. */

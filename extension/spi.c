@@ -14,6 +14,7 @@
 #include "catalog/namespace.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
 
@@ -168,6 +169,26 @@ mo_spi_text(int colno)
 	return isnull ? NULL : TextDatumGetCString(d);
 }
 
+/*
+ * Raise unless rc, the result of a write to mcp_oauth.<table>, is expected.
+ * An operator's rule on the table can replace the statement
+ * (SPI_OK_REWRITTEN); anything else cannot happen.
+ */
+void
+mo_spi_check_write(int rc, int expected, const char *table)
+{
+	if (rc == expected)
+		return;
+	if (rc == SPI_OK_REWRITTEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("could not write to table \"mcp_oauth.%s\"", table),
+				 errdetail("A rule on the table replaced the statement."),
+				 errhint("The extension writes its tables itself: drop the rule.")));
+	elog(ERROR, "unexpected SPI result %s writing table \"mcp_oauth.%s\"",
+		 SPI_result_code_string(rc), table);
+}
+
 /* Relcache callback of a table cache: its table changed (or everything did). */
 static void
 table_cache_callback(Datum arg, Oid relid)
@@ -178,6 +199,7 @@ table_cache_callback(Datum arg, Oid relid)
 	{
 		cache->valid = false;
 		cache->relid = InvalidOid;
+		cache->changes++;
 	}
 }
 
@@ -189,19 +211,54 @@ mo_table_cache_register(MoTableCache *cache)
 }
 
 /*
- * Whether the copy must be loaded now (then it counts as loaded: a change
- * from here on marks it stale again).  In read committed the load's fresh
- * snapshot sees every change whose invalidation has arrived (a committer
- * leaves the proc array before it sends them).
+ * Whether the copy must be loaded now; then *ticket is for
+ * mo_table_cache_loaded() once the new copy is complete.  In read
+ * committed the load's fresh snapshot sees every change whose invalidation
+ * has arrived (a committer leaves the proc array before it sends them).
  */
 bool
-mo_table_cache_stale(MoTableCache *cache)
+mo_table_cache_reload(MoTableCache *cache, uint64 *ticket)
 {
 	if (cache->valid && (cache->any_xact || cache->lxid == MO_LOCAL_XID()))
 		return false;
 	cache->relid = mo_relid(cache->relname);
-	cache->valid = true;
+	*ticket = cache->changes;
+	return true;
+}
+
+/* A load begun at ticket is complete: current, unless a change arrived since. */
+void
+mo_table_cache_loaded(MoTableCache *cache, uint64 ticket)
+{
+	cache->valid = cache->changes == ticket;
 	cache->any_xact = !IsolationUsesXactSnapshot();
 	cache->lxid = MO_LOCAL_XID();
+}
+
+/*
+ * mo_table_cache_loaded() for a copy loaded into its own context, made
+ * under the caller's (so that a failed load is freed with it): loaded
+ * lives on in place of *current, which is deleted.
+ */
+void
+mo_table_cache_swap(MoTableCache *cache, uint64 ticket, MemoryContext *current,
+					MemoryContext loaded)
+{
+	MemoryContextSetParent(loaded, TopMemoryContext);
+	if (*current != NULL)
+		MemoryContextDelete(*current);
+	*current = loaded;
+	mo_table_cache_loaded(cache, ticket);
+}
+
+/* Whether the copy must be loaded now (then it counts as loaded). */
+bool
+mo_table_cache_stale(MoTableCache *cache)
+{
+	uint64		ticket;
+
+	if (!mo_table_cache_reload(cache, &ticket))
+		return false;
+	mo_table_cache_loaded(cache, ticket);
 	return true;
 }

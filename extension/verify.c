@@ -670,17 +670,17 @@ touch_pat(Verified *v)
 		return;
 	if (XactReadOnly || RecoveryInProgress())
 		return;
-	if (SPI_execute_with_args("UPDATE mcp_oauth.personal_access_tokens"
-							  " SET last_used_at = pg_catalog.now()"
-							  " WHERE pat_id OPERATOR(pg_catalog.=) $1"
-							  " AND (last_used_at IS NULL"
-							  " OR last_used_at OPERATOR(pg_catalog.<)"
-							  " (pg_catalog.now() OPERATOR(pg_catalog.-) $2))",
-							  2, (Oid[]) {INT8OID, INTERVALOID},
-							  (Datum[]) {Int64GetDatum(v->pat_id),
-							  IntervalPGetDatum(&touch_interval)},
-							  NULL, false, 0) != SPI_OK_UPDATE)
-		elog(ERROR, "could not update personal access token");
+	mo_spi_check_write(SPI_execute_with_args("UPDATE mcp_oauth.personal_access_tokens"
+											 " SET last_used_at = pg_catalog.now()"
+											 " WHERE pat_id OPERATOR(pg_catalog.=) $1"
+											 " AND (last_used_at IS NULL"
+											 " OR last_used_at OPERATOR(pg_catalog.<)"
+											 " (pg_catalog.now() OPERATOR(pg_catalog.-) $2))",
+											 2, (Oid[]) {INT8OID, INTERVALOID},
+											 (Datum[]) {Int64GetDatum(v->pat_id),
+											 IntervalPGetDatum(&touch_interval)},
+											 NULL, false, 0),
+					   SPI_OK_UPDATE, "personal_access_tokens");
 	v->last_used = now;
 }
 

@@ -2,8 +2,9 @@
 # make test: every test layer on a throwaway cluster.
 #
 # Installs missing Debian packages (as root), builds with -Werror, installs
-# the extension, starts a cluster as the postgres user on a free port, runs
-# the layers, stops the cluster, and exits non-zero on any failure.
+# the extension and the tests' signing hook (tests/signing), starts a
+# cluster as the postgres user on a free port, runs the layers, stops the
+# cluster, and exits non-zero on any failure.
 #
 #   TEST_LAYERS="regress isolation"  run only these layers
 #   KEEP_CLUSTER=1                   leave the cluster and its directory
@@ -30,8 +31,11 @@ bash scripts/deps.sh "${extra_packages[@]}" || exit 1
 
 echo "== build"
 make -s >/dev/null || { make; exit 1; }
+# the tests' signing hook (tests/signing): installed here, never by make install
+make -s -C tests/signing >/dev/null || { make -C tests/signing; exit 1; }
 if [ -w "$(pg_config --pkglibdir)" ]; then
 	make -s install >/dev/null || exit 1
+	make -s -C tests/signing install >/dev/null || exit 1
 else
 	echo "cannot write $(pg_config --pkglibdir): run make test as root, or make install first" >&2
 	exit 1

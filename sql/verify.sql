@@ -51,11 +51,11 @@ CREATE FUNCTION pg_temp.gid(jwt text) RETURNS bigint LANGUAGE sql AS $$
 	SELECT (pg_temp.part(jwt, 2)->>'grant_id')::bigint
 $$;
 
--- A superuser-only test hook of keys.c (not in the extension script): sign
--- chosen claims with the active key, to make tokens the token endpoint
--- never would (expired, future, wrong issuer or audience).
+-- The tests' signing hook (tests/signing, installed by make test only):
+-- sign chosen claims with the active key, to make tokens the token
+-- endpoint never would (expired, future, wrong issuer or audience).
 CREATE FUNCTION pg_temp.sign(claims text) RETURNS text
-AS '$libdir/mcp_oauth', 'mcp_oauth_sign_claims_for_test' LANGUAGE C STRICT;
+AS '$libdir/mcp_oauth_test', 'mcp_oauth_sign_claims_for_test' LANGUAGE C STRICT;
 -- Claims like those of token t, with some replaced.
 CREATE FUNCTION pg_temp.forge(t text, changes jsonb) RETURNS text LANGUAGE sql AS $$
 	SELECT pg_temp.sign((pg_temp.part(t, 2)::jsonb || changes)::text)
@@ -399,29 +399,3 @@ SELECT mcp_oauth.rotate_signing_key(publish_ahead => interval '0') IS NOT NULL A
 RESET mcp_oauth.token_cache_size;
 RESET mcp_oauth.clock_leeway;
 RESET mcp_oauth.access_token_lifetime;
-
--- 10. A key that has checked 256 signatures in this backend checks the rest
--- with a table of its multiples (lib/p256_verify.c): the same answers for
--- genuine, altered and foreign signatures as OpenSSL's verify gave above.
-SELECT pg_temp.access_token('vf-table-1', 'mcp:tools') AS t1 \gset
-SELECT pg_temp.access_token('vf-table-2', 'mcp:tools') AS t2 \gset
-SET mcp_oauth.token_cache_size = 0;
-SELECT count(*) FILTER (WHERE (mcp_oauth.verify_access_token(t, 'https://mcp.example.com/mcp', '{}')).active)
-	AS verified_of_300
-FROM generate_series(1, 150), unnest(ARRAY[:'t1', :'t2']) t;
-SELECT 'signature' AS what, pg_temp.v(split_part(:'t1', '.', 1) || '.' || split_part(:'t1', '.', 2) || '.'
-	|| overlay(split_part(:'t1', '.', 3) PLACING
-			   CASE WHEN substr(split_part(:'t1', '.', 3), 20, 1) = 'A' THEN 'B' ELSE 'A' END FROM 20 FOR 1))
-UNION ALL
-SELECT 'signature of t2', pg_temp.v(split_part(:'t1', '.', 1) || '.' || split_part(:'t1', '.', 2)
-	|| '.' || split_part(:'t2', '.', 3))
-UNION ALL
-SELECT 'payload', pg_temp.v(split_part(:'t1', '.', 1) || '.'
-	|| pg_temp.b64(replace(pg_temp.part(:'t1', 2)::text, 'vf-table-1', 'vf-admin'))
-	|| '.' || split_part(:'t1', '.', 3))
-UNION ALL
-SELECT 't1', pg_temp.v(:'t1')
-UNION ALL
-SELECT 't2', pg_temp.v(:'t2');
-RESET mcp_oauth.token_cache_size;
-

@@ -110,7 +110,7 @@ BEGIN
 END
 $$;
 CREATE FUNCTION pg_temp.sign(claims text) RETURNS text
-AS '$libdir/mcp_oauth', 'mcp_oauth_sign_claims_for_test' LANGUAGE C STRICT;
+AS '$libdir/mcp_oauth_test', 'mcp_oauth_sign_claims_for_test' LANGUAGE C STRICT;
 SELECT mcp_oauth.create_personal_access_token('sec_evil_pat', 'evil path',
 	'{mcp:tools}') AS evil_pat \gset
 SELECT mcp_oauth.create_personal_access_token('sec_evil_gone', 'deleted',
@@ -294,3 +294,64 @@ SELECT k, pg_temp.sqlstate_of(s) AS sqlstate FROM (VALUES
 	('bad redirect uri', $$SELECT mcp_oauth.create_client('sec client', '{http://evil.example.com/cb}')$$),
 	('bad signing alg', $$SELECT mcp_oauth.rotate_signing_key('HS256')$$)
 ) v(k, s) ORDER BY k;
+
+-- 7. an operator's change to a table the extension writes or reads is an
+-- error with a SQLSTATE of its own, not XX000 (an internal error).
+-- sqlstate_after makes the change, runs the statement and undoes both (its
+-- exception block's rollback).  A kept plan whose statement a rule replaced
+-- by nothing depends on no table, so no invalidation reaches it when the
+-- rule goes: DISCARD PLANS (or a new session) plans it again.
+CREATE FUNCTION pg_temp.sqlstate_after(change text, stmt text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+	result text;
+BEGIN
+	EXECUTE change;
+	result := pg_temp.sqlstate_of(stmt);
+	RAISE EXCEPTION USING MESSAGE = result;
+EXCEPTION WHEN raise_exception THEN
+	RETURN SQLERRM;
+END
+$$;
+SELECT (mcp_oauth.create_client('sec op', '{https://app.example.com/cb}', false,
+								'mcp:tools', 'sec-op')).client_id;
+SELECT mcp_oauth.create_personal_access_token('sec_user', 'op', '{mcp:tools}') AS op_pat \gset
+SELECT k, pg_temp.sqlstate_after(change, stmt) AS sqlstate FROM (VALUES
+	('signing key insert replaced by a rule',
+	 'CREATE RULE r AS ON INSERT TO mcp_oauth.signing_keys DO INSTEAD NOTHING',
+	 'SELECT mcp_oauth.rotate_signing_key()'),
+	('signing key update replaced by a rule',
+	 'CREATE RULE r AS ON UPDATE TO mcp_oauth.signing_keys DO INSTEAD NOTHING',
+	 'SELECT mcp_oauth.rotate_signing_key()'),
+	('audit row replaced by a rule',
+	 'CREATE RULE r AS ON INSERT TO mcp_oauth.audit_log DO INSTEAD NOTHING',
+	 $$SELECT mcp_oauth.create_account('sec_op', 'sec password')$$),
+	('PAT row skipped by a trigger',
+	 $$CREATE FUNCTION pg_temp.skip() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END';
+	   CREATE TRIGGER skip BEFORE INSERT ON mcp_oauth.personal_access_tokens
+	   FOR EACH ROW EXECUTE FUNCTION pg_temp.skip()$$,
+	 $$SELECT mcp_oauth.create_personal_access_token('sec_user', 'x', '{mcp:tools}')$$),
+	('PAT use record replaced by a rule',
+	 'CREATE RULE r AS ON UPDATE TO mcp_oauth.personal_access_tokens DO INSTEAD NOTHING',
+	 format('SELECT mcp_oauth.verify_access_token(%L, %L)', :'op_pat', 'https://mcp.example.com/mcp')),
+	('audit_id sequence renamed',
+	 $$ALTER SEQUENCE mcp_oauth.audit_log_audit_id_seq RENAME TO audit_seq;
+	   WITH g AS (INSERT INTO mcp_oauth.grants (subject, client_id, scopes, resource, expires_at)
+				  VALUES ('sec_op', 'sec-op', '{mcp:tools}', 'https://mcp.example.com/mcp',
+						  now() + interval '1 day') RETURNING grant_id)
+	   INSERT INTO mcp_oauth.authorization_codes (code_hash, grant_id, client_id, redirect_uri,
+		   redirect_uri_provided, code_challenge, expires_at)
+	   SELECT sha256('sec-op-code'), grant_id, 'sec-op', 'https://app.example.com/cb', true,
+		   'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', now() + interval '5 minutes' FROM g$$,
+	 $$SELECT mcp_oauth.token('application/x-www-form-urlencoded', NULL,
+		 'grant_type=authorization_code&client_id=sec-op&code=sec-op-code'
+		 '&redirect_uri=https://app.example.com/cb'
+		 '&code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk', NULL)$$),
+	('client scope malformed',
+	 $$UPDATE mcp_oauth.clients SET scope = 'mcp:tools  mcp:resources' WHERE client_id = 'sec-op'$$,
+	 $$SELECT mcp_oauth.authorize('response_type=code&client_id=sec-op'
+		 '&redirect_uri=https://app.example.com/cb&code_challenge_method=S256'
+		 '&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', NULL)$$)
+) v(k, change, stmt);
+DISCARD PLANS;
+SELECT mcp_oauth.delete_client('sec-op');

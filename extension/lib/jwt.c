@@ -7,7 +7,6 @@
  */
 #include "jwt.h"
 #include "base64url.h"
-#include "p256_verify.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -258,9 +257,6 @@ struct jwt_key
 	EVP_MD_CTX *md;
 	EVP_PKEY_CTX *verify;
 	EVP_PKEY_CTX *sign;			/* NULL until the first signature */
-	unsigned int verified;		/* ES256 signatures checked without table */
-	p256_verifier *table;		/* made after JWT_KEY_TABLE_AFTER of them */
-	bool		table_failed;	/* could not be made: verify with EVP */
 };
 
 /* Prepare key (a reference is taken) for alg; NULL if it does not fit alg. */
@@ -298,7 +294,6 @@ jwt_key_free(jwt_key *k)
 		return;
 	EVP_PKEY_CTX_free(k->sign);
 	EVP_PKEY_CTX_free(k->verify);
-	p256_verifier_free(k->table);
 	EVP_MD_CTX_free(k->md);
 	EVP_MD_free(k->sha256);
 	EVP_PKEY_free(k->pkey);
@@ -577,28 +572,15 @@ jwt_parse(const char *token, json_alloc_fn alloc, jwt_parsed *out)
 	return check_header(out);
 }
 
-/*
- * ES256 verification of a raw r||s signature: with the key's table once it
- * has checked JWT_KEY_TABLE_AFTER signatures, else (or should the table
- * fail) with OpenSSL's verify.
- */
+/* ES256 verification of a raw r||s signature with OpenSSL's verify. */
 static bool
 es256_verify(jwt_key *k, const jwt_parsed *jwt)
 {
 	unsigned char digest[ES256_COORD_LEN];
 	unsigned char der[72];
-	int			valid = -1;
 
 	if (!es256_digest(k, jwt->signing_input, jwt->signing_input_len, digest))
 		return false;
-	if (k->table == NULL && !k->table_failed &&
-		++k->verified >= JWT_KEY_TABLE_AFTER)
-		k->table_failed = (k->table = p256_verifier_new(k->pkey)) == NULL;
-	if (k->table != NULL)
-		valid = p256_verify(k->table, digest, jwt->signature);
-	if (valid >= 0)
-		return valid == 1;
-	ERR_clear_error();
 	return EVP_PKEY_verify(k->verify, der, ecdsa_raw_to_der(jwt->signature, der),
 						   digest, sizeof(digest)) == 1;
 }
@@ -631,13 +613,6 @@ jwt_key_verify(jwt_key *key, const jwt_parsed *jwt)
 	if (!ok)
 		ERR_clear_error();		/* a bad signature is no library error */
 	return ok;
-}
-
-/* Whether key verifies with a table of its multiples (for tests). */
-bool
-jwt_key_has_table(const jwt_key *key)
-{
-	return key != NULL && key->table != NULL;
 }
 
 /* Check the signature of a parsed token with key; the header alg must equal alg. */

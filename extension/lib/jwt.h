@@ -65,13 +65,10 @@ extern char *jwt_sign(EVP_PKEY *key, jwt_alg alg, const char *kid,
 
 /*
  * A key made ready for repeated signing and verification (the digest and
- * the ES256 contexts are fetched and initialized once; an ES256 key that
- * has checked JWT_KEY_TABLE_AFTER signatures gets a table of its multiples,
- * p256_verify.h, for the rest).  jwt_key_new takes a reference to key and
- * returns NULL if key is not of alg's type; free with jwt_key_free.  Memory
- * from malloc: not for concurrent use.
+ * the ES256 contexts are fetched and initialized once).  jwt_key_new takes
+ * a reference to key and returns NULL if key is not of alg's type; free
+ * with jwt_key_free.  Memory from malloc: not for concurrent use.
  */
-#define JWT_KEY_TABLE_AFTER 256
 typedef struct jwt_key jwt_key;
 
 extern jwt_key *jwt_key_new(EVP_PKEY *key, jwt_alg alg);
@@ -112,8 +109,5 @@ extern bool jwt_verify_signature(const jwt_parsed *jwt, EVP_PKEY *key,
 
 /* jwt_verify_signature with a prepared key (NULL key: false). */
 extern bool jwt_key_verify(jwt_key *key, const jwt_parsed *jwt);
-
-/* Whether key verifies with a table of its multiples (for tests). */
-extern bool jwt_key_has_table(const jwt_key *key);
 
 #endif
