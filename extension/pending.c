@@ -78,6 +78,15 @@ secret(void)
 	}
 	mo_spi_connect();
 	s = secret_read();
+	if (s == NULL && XactReadOnly)
+	{
+		key_cache.valid = false;
+		ereport(ERROR,
+				(errcode(ERRCODE_MO_SERVER_ERROR),
+				 errmsg("the authorization request key has not been made yet"),
+				 errdetail("The first authorization request in a read-write transaction on the primary makes it."),
+				 errhint("Run INSERT INTO mcp_oauth.request_key DEFAULT VALUES on the primary.")));
+	}
 	if (s == NULL || strlen(s) < 32)
 	{
 		key_cache.valid = false;

@@ -12,8 +12,8 @@
 # (tracked and untracked, not ignored) are copied to /build inside the root,
 # and scripts/test.sh runs there with LAYERS (default "unit regress
 # isolation"), printing its own "make test: N passed, M failed" line.
-# /proc, /dev and a /dev/shm tmpfs are mounted for the run and unmounted on
-# any exit.  Needs root.
+# /proc, /dev and a /dev/shm tmpfs are mounted for the run in a mount
+# namespace of its own (gone with the run, however it ends).  Needs root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -41,24 +41,17 @@ debian_mirror() {
 	echo "${uri:-http://deb.debian.org/debian}"
 }
 
-mounted=()
-# Mount what a chroot'ed PostgreSQL and apt need; remembered for unmounting.
-mount_root() {
-	local r=$1
-	mount -t proc proc "$r/proc" && mounted+=("$r/proc")
-	mount --bind /dev "$r/dev" && mounted+=("$r/dev")
-	mount -t tmpfs -o mode=1777,size=512m shm "$r/dev/shm" && mounted+=("$r/dev/shm")
+# Run a command in root $1 under chroot, with /proc, /dev and a /dev/shm
+# tmpfs mounted in a mount namespace of its own: the mounts are never seen
+# outside it and go with it, however the command ends (even killed).
+in_root() {
+	local r=$1; shift
+	unshare --mount --propagation private -- sh -c '
+		r=$1; shift
+		mount -t proc proc "$r/proc" && mount --bind /dev "$r/dev" &&
+			mount -t tmpfs -o mode=1777,size=512m shm "$r/dev/shm" &&
+			exec chroot "$r" "$@"' in_root "$r" "$@"
 }
-
-# Unmount in reverse order; runs on every exit.
-unmount_root() {
-	local i
-	for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do
-		umount "${mounted[$i]}" 2>/dev/null || umount -l "${mounted[$i]}" || true
-	done
-	mounted=()
-}
-trap unmount_root EXIT
 
 # Make the root once: debootstrap, then the PostgreSQL packages.  A root is
 # used only once complete (the .ready mark), so an interrupted set-up is
@@ -68,7 +61,7 @@ make_root() {
 	mirror=$(debian_mirror)
 	echo "pgroot: making a Debian $suite root with PostgreSQL $major from $mirror (once)"
 	command -v debootstrap >/dev/null || bash scripts/deps.sh debootstrap
-	rm -rf "$tmp"
+	rm -rf --one-file-system "$tmp"
 	mkdir -p "$cache"
 	debootstrap --variant=minbase "$suite" "$tmp" "$mirror" >"$cache/$suite.log" 2>&1 ||
 		{ tail -n 20 "$cache/$suite.log" >&2; return 1; }
@@ -79,29 +72,23 @@ make_root() {
 	echo "create_main_cluster = false" >"$tmp/etc/postgresql-common/createcluster.d/mcp_oauth.conf"
 	# unstable's Release file may be past its validity date on the mirror
 	echo 'Acquire::Check-Valid-Until "false";' >"$tmp/etc/apt/apt.conf.d/99mcp_oauth"
-	mount_root "$tmp"
-	chroot "$tmp" env DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 sh -c \
+	in_root "$tmp" env DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 sh -c \
 		"apt-get update -qq && apt-get install -y -qq --no-install-recommends $packages" \
-		>>"$cache/$suite.log" 2>&1 || { unmount_root; tail -n 20 "$cache/$suite.log" >&2; return 1; }
-	unmount_root
+		>>"$cache/$suite.log" 2>&1 || { tail -n 20 "$cache/$suite.log" >&2; return 1; }
 	touch "$tmp/.ready"
-	rm -rf "$root"
+	rm -rf --one-file-system "$root"
 	mv "$tmp" "$root"
 }
 
 [ -f "$root/.ready" ] || make_root
 
 # A fresh copy of the checkout's files at /build.
-rm -rf "$root/build"
+rm -rf --one-file-system "$root/build"
 mkdir -p "$root/build"
 git -C "$top" ls-files -z --cached --others --exclude-standard |
 	tar -C "$top" --null -T - --ignore-failed-read -cf - 2>/dev/null | tar -xf - -C "$root/build"
 
-mount_root "$root"
 echo "pgroot: PostgreSQL $(chroot "$root" /usr/lib/postgresql/$major/bin/pg_config --version | awk '{print $2}') on Debian $suite; layers: $layers"
-rc=0
-chroot "$root" env -i PATH=/usr/lib/postgresql/$major/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+in_root "$root" env -i PATH=/usr/lib/postgresql/$major/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 	HOME=/root LC_ALL=C.UTF-8 TEST_LAYERS="$layers" MO_EXTENSION_ONLY=1 \
-	bash -c 'cd /build && bash scripts/test.sh' || rc=$?
-unmount_root
-exit $rc
+	bash -c 'cd /build && bash scripts/test.sh'

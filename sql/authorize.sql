@@ -362,3 +362,16 @@ RESET mcp_oauth.durable_consent;
 RESET client_min_messages;
 SELECT count(*) AS grace_grants FROM mcp_oauth.grants WHERE subject = 'az-grace';
 DELETE FROM mcp_oauth.audit_log WHERE event = 'test_write';
+
+-- 15. The request key row is made by the first authorization request (not
+-- by the install script, so that a restored dump brings its own); a
+-- read-only transaction cannot make it and says so.
+DELETE FROM mcp_oauth.request_key;
+BEGIN TRANSACTION READ ONLY;
+SELECT (pg_temp.az(pg_temp.q('az-web'))).status AS read_only_without_key;
+ROLLBACK;
+SELECT (pg_temp.az(pg_temp.q('az-web'))).status AS read_write_makes_it;
+SELECT count(*) AS key_rows, min(length(secret)) AS secret_hex_length FROM mcp_oauth.request_key;
+BEGIN TRANSACTION READ ONLY;
+SELECT (pg_temp.az(pg_temp.q('az-web'))).status AS read_only_with_key;
+ROLLBACK;

@@ -6,6 +6,19 @@
 
 \echo Use "CREATE EXTENSION mcp_oauth" to load this file. \quit
 
+-- Every text the extension reads, writes and decodes (form and JSON bodies,
+-- \u escapes, URIs) is UTF-8.
+DO $$
+BEGIN
+	IF pg_catalog.getdatabaseencoding() <> 'UTF8' THEN
+		RAISE EXCEPTION 'mcp_oauth requires a database with UTF8 encoding'
+			USING ERRCODE = 'feature_not_supported',
+				  DETAIL = format('This database''s encoding is %s.',
+								  pg_catalog.getdatabaseencoding());
+	END IF;
+END
+$$;
+
 -- The role the HTTP server logs in as (through a LOGIN member role): it may
 -- call the endpoint functions and nothing else.  Roles are cluster-wide, so
 -- it survives DROP EXTENSION and is created only when missing.

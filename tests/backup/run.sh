@@ -8,29 +8,11 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
-passed=0 failed=0
 out=$(mktemp -d /tmp/mcp_oauth_backup.XXXXXX)
 chmod 755 "$out"
 trap 'rm -rf "$out"' EXIT
-
-# Count one check.
-check() {
-	local name=$1; shift
-	if "$@" >"$out/last" 2>&1; then
-		passed=$((passed + 1)); echo "ok $name"
-	else
-		failed=$((failed + 1)); echo "FAIL $name"; head -n 40 "$out/last"
-	fi
-}
-
-# Count the "ok"/"FAIL" lines of a check script's output.
-tally_lines() {
-	local file=$1
-	grep -E '^(ok|FAIL) ' "$file"
-	passed=$((passed + $(grep -c '^ok ' "$file")))
-	failed=$((failed + $(grep -c '^FAIL ' "$file")))
-	grep -q '^ok ' "$file" || { failed=$((failed + 1)); cat "$file"; }
-}
+# shellcheck source=../lib/state.sh
+. tests/lib/state.sh
 
 q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 
@@ -72,8 +54,7 @@ check "the source renamed away" q -d postgres -c "ALTER DATABASE $src RENAME TO 
 check "pg_restore --create --exit-on-error" pg_restore --create --exit-on-error -d postgres "$out/dump.custom"
 content_of "$src" >"$out/after"
 check "custom: every table and sequence has the same content" diff -u "$out/before" "$out/after"
-q -d "$src" -f tests/lib/state_check.sql >"$out/check" 2>&1
-tally_lines "$out/check"
+state_check "$src"
 
 check "plain: a new database" createdb mo_backup_plain
 check "plain: psql restores with no error" q -d mo_backup_plain -f "$out/dump.sql"
@@ -82,8 +63,7 @@ check "plain: every table and sequence has the same content" diff -u "$out/befor
 check "plain: database settings (not in a dump without --create)" q -d postgres \
 	-c "ALTER DATABASE mo_backup_plain SET mcp_oauth.issuer = 'https://as.example.com'" \
 	-c "ALTER DATABASE mo_backup_plain SET mcp_oauth.resources = 'https://as.example.com/mcp'"
-q -d mo_backup_plain -f tests/lib/state_check.sql >"$out/check" 2>&1
-tally_lines "$out/check"
+state_check mo_backup_plain
 
 dropdb "$src"; dropdb mo_backup_orig; dropdb mo_backup_plain
 echo "backup: $passed passed, $failed failed"

@@ -12,29 +12,11 @@ cd "$(dirname "$0")/../.."
 # shellcheck source=../../scripts/cluster.sh
 . scripts/cluster.sh
 
-passed=0 failed=0
 out=$(mktemp -d /tmp/mcp_oauth_upgrade.XXXXXX)
 trap 'rm -rf "$out"' EXIT
+# shellcheck source=../lib/state.sh
+. tests/lib/state.sh
 current=$(sed -n "s/^default_version = '\(.*\)'$/\1/p" mcp_oauth.control)
-
-# Count one check.
-check() {
-	local name=$1; shift
-	if "$@" >"$out/last" 2>&1; then
-		passed=$((passed + 1)); echo "ok $name"
-	else
-		failed=$((failed + 1)); echo "FAIL $name"; head -n 40 "$out/last"
-	fi
-}
-
-# Count the "ok"/"FAIL" lines of a check script's output.
-tally_lines() {
-	local file=$1
-	grep -E '^(ok|FAIL) ' "$file"
-	passed=$((passed + $(grep -c '^ok ' "$file")))
-	failed=$((failed + $(grep -c '^FAIL ' "$file")))
-	grep -q '^ok ' "$file" || { failed=$((failed + 1)); cat "$file"; }
-}
 
 # A new database with the settings the state scripts need.
 new_db() {
@@ -73,6 +55,16 @@ check "fresh install of $current" new_db mo_upgrade_fresh
 check "CREATE EXTENSION mcp_oauth ($current)" create_at "$current" mo_upgrade_fresh
 schema_of mo_upgrade_fresh >"$out/fresh.sql"
 
+# a database of another encoding is refused at install
+dropdb --if-exists mo_upgrade_latin1 2>/dev/null
+createdb -E LATIN1 -T template0 --locale=C mo_upgrade_latin1
+refused_latin1() {
+	! psql -X -q -d mo_upgrade_latin1 -c "CREATE EXTENSION mcp_oauth CASCADE" >"$out/latin1" 2>&1 &&
+		grep -q "requires a database with UTF8 encoding" "$out/latin1"
+}
+check "CREATE EXTENSION is refused in a LATIN1 database" refused_latin1
+dropdb mo_upgrade_latin1
+
 for f in extension/versions/mcp_oauth--*.sql; do
 	v=${f#extension/versions/mcp_oauth--}; v=${v%.sql}
 	case $v in *--*) continue ;; esac		# an upgrade script
@@ -88,8 +80,7 @@ for f in extension/versions/mcp_oauth--*.sql; do
 	check "$v: ALTER EXTENSION mcp_oauth UPDATE (make run's mcp_database)" \
 		mcp_database "$db" https://as.example.com
 	check "$v: now at $current" version_is "$db" "$current"
-	psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f tests/lib/state_check.sql >"$out/check" 2>&1
-	tally_lines "$out/check"
+	state_check "$db"
 	psql -X -q -d "$db" -c "DROP TABLE public.state_kept"
 	schema_of "$db" >"$out/$v.sql"
 	check "$v: updated schema equals a fresh install" diff -u "$out/fresh.sql" "$out/$v.sql"
