@@ -222,47 +222,41 @@ mo_client_authenticate(const char *authorization, const form *params,
 	return true;
 }
 
-/* Copy a found grants row into *g. */
-static void
-grant_from_row(MoRow *row, MoGrant *g)
+/* The grants columns grant_from_result reads, in its order. */
+#define GRANT_COLUMNS \
+	"grant_id::int8, subject::text, client_id::text, scopes::text[]," \
+	" resource::text, revoked_at IS NOT NULL, expires_at::timestamptz"
+
+/* Copy the grant a query of GRANT_COLUMNS found into *g; false if none. */
+static bool
+grant_from_result(MoGrant *g)
 {
-	static const MoColumn cols[] = {{"grant_id", INT8OID}, {"subject", TEXTOID},
-		{"client_id", TEXTOID}, {"scopes", TEXTARRAYOID}, {"resource", TEXTOID},
-	{"revoked_at", TIMESTAMPTZOID}, {"expires_at", TIMESTAMPTZOID}};
 	bool		isnull;
 
-	g->grant_id = DatumGetInt64(mo_row_get(row, &cols[0], &isnull));
-	g->subject = TextDatumGetCString(mo_row_get(row, &cols[1], &isnull));
-	g->client_id = TextDatumGetCString(mo_row_get(row, &cols[2], &isnull));
-	g->scopes = mo_text_array_to_list(mo_row_get(row, &cols[3], &isnull));
-	g->resource = TextDatumGetCString(mo_row_get(row, &cols[4], &isnull));
-	(void) mo_row_get(row, &cols[5], &isnull);
-	g->revoked = !isnull;
-	g->expires_at = DatumGetTimestampTz(mo_row_get(row, &cols[6], &isnull));
+	if (SPI_processed != 1)
+		return false;
+	g->grant_id = DatumGetInt64(mo_spi_datum(1, &isnull));
+	g->subject = mo_spi_text(2);
+	g->client_id = mo_spi_text(3);
+	g->scopes = mo_text_array_to_list(mo_spi_datum(4, &isnull));
+	g->resource = mo_spi_text(5);
+	g->revoked = DatumGetBool(mo_spi_datum(6, &isnull));
+	g->expires_at = DatumGetTimestampTz(mo_spi_datum(7, &isnull));
 	g->expired = g->expires_at <= GetCurrentTransactionStartTimestamp();
+	return true;
 }
 
 /* Read the grant grant_id into *g, locking it FOR UPDATE; false if none. */
 bool
 mo_lock_grant(int64 grant_id, MoGrant *g)
 {
-	MoRow		row;
+	static MoKeyPlan plan;
 
-	if (!mo_row_find("grants", Int64GetDatum(grant_id), &row) || !mo_row_lock(&row))
-		return false;
-	grant_from_row(&row, g);
-	mo_row_release(&row);
-	return true;
-}
-
-/* The grant a found code or refresh token row names. */
-int64
-mo_row_grant_id(MoRow *row)
-{
-	static const MoColumn grant_id = {"grant_id", INT8OID};
-	bool		isnull;
-
-	return DatumGetInt64(mo_row_get(row, &grant_id, &isnull));
+	mo_spi_run_by_key1(&plan,
+					   "SELECT " GRANT_COLUMNS " FROM mcp_oauth.grants"
+					   " WHERE grant_id = $1 FOR UPDATE",
+					   INT8OID, Int64GetDatum(grant_id), 1);
+	return grant_from_result(g);
 }
 
 /*
@@ -291,18 +285,24 @@ mo_client_endpoint(FunctionCallInfo fcinfo, MoClientHandler handler)
 }
 
 /*
- * Find the grant of a refresh token and lock it FOR UPDATE (the grant
- * only: the lock order puts it before the token row); false if none.
+ * Read the grant of the code or refresh token whose hash is hash into *g,
+ * locking it FOR UPDATE (the grant only: the lock order puts it before the
+ * code or token row); false if none.  The grant is locked by its primary
+ * key; the subquery only reads.
  */
 bool
-mo_lock_grant_of_refresh(bytea *token_hash, MoGrant *g)
+mo_lock_grant_of(MoGrantOf of, bytea *hash, MoGrant *g)
 {
-	MoRow		row;
-	int64		grant_id;
+	static MoKeyPlan plans[2];
+	static const char *const sql[2] = {
+		"SELECT " GRANT_COLUMNS " FROM mcp_oauth.grants WHERE grant_id ="
+		" (SELECT grant_id FROM mcp_oauth.authorization_codes WHERE code_hash = $1)"
+		" FOR UPDATE",
+		"SELECT " GRANT_COLUMNS " FROM mcp_oauth.grants WHERE grant_id ="
+		" (SELECT grant_id FROM mcp_oauth.refresh_tokens WHERE token_hash = $1)"
+		" FOR UPDATE"
+	};
 
-	if (!mo_row_find("refresh_tokens", PointerGetDatum(token_hash), &row))
-		return false;
-	grant_id = mo_row_grant_id(&row);
-	mo_row_release(&row);
-	return mo_lock_grant(grant_id, g);
+	mo_spi_run_by_key1(&plans[of], sql[of], BYTEAOID, PointerGetDatum(hash), 1);
+	return grant_from_result(g);
 }

@@ -56,13 +56,18 @@ typedef struct MoGrant
 /* Read the grant grant_id into *g, locking it FOR UPDATE; false if none. */
 extern bool mo_lock_grant(int64 grant_id, MoGrant *g);
 
-/* The grant a found code or refresh token row (row_lock.c) names. */
-extern int64 mo_row_grant_id(MoRow *row);
+/* What mo_lock_grant_of finds the grant of. */
+typedef enum MoGrantOf
+{
+	MO_GRANT_OF_CODE,			/* an authorization code, by code_hash */
+	MO_GRANT_OF_REFRESH			/* a refresh token, by token_hash */
+} MoGrantOf;
 
 /*
- * Find the grant of a refresh token and lock it FOR UPDATE (the lock
- * order: grant first, then the token row); false if none.
+ * Read the grant of a code or refresh token (by its hash) into *g, locking
+ * it FOR UPDATE (the lock order: grant first, then the code or token row);
+ * false if none.
  */
-extern bool mo_lock_grant_of_refresh(bytea *token_hash, MoGrant *g);
+extern bool mo_lock_grant_of(MoGrantOf of, bytea *hash, MoGrant *g);
 
 #endif							/* MCP_OAUTH_CLIENT_AUTH_H */

@@ -144,60 +144,6 @@ extern char *mo_arg_addr(FunctionCallInfo fcinfo, int argno);
 /* The text argument argno as a C string, or NULL when SQL NULL. */
 extern char *mo_arg_cstring(FunctionCallInfo fcinfo, int argno);
 
-/* ---- rows written without a plan (row_write.c) ---- */
-
-/*
- * Rows of tables mcp_oauth.<names[i]> written in one command with the
- * executor's simple-relation calls (constraints, indexes, generated
- * columns and row triggers as INSERT and UPDATE have them).  Columns are
- * named and typed; an insert gives the others their defaults, an update
- * keeps them.  An update's row must be locked by the caller; each table
- * may have one row updated per mo_rows_begin().
- */
-typedef struct MoColumn
-{
-	const char *name;
-	Oid			type;
-} MoColumn;
-
-typedef struct MoRowWrite MoRowWrite;
-extern MoRowWrite *mo_rows_begin(int ntables, const char *const *names);
-extern void mo_row_insert(MoRowWrite *w, int i, int ncolumns,
-						  const MoColumn *columns, const Datum *values,
-						  const bool *nulls);
-extern void mo_row_update(MoRowWrite *w, int i, const ItemPointerData *tid,
-						  int ncolumns, const MoColumn *columns,
-						  const Datum *values, const bool *nulls);
-extern void mo_rows_end(MoRowWrite *w);
-
-/* ---- rows found by primary key, and locked, without a plan (row_lock.c) ---- */
-
-/*
- * A row of mcp_oauth.<table> found by its one-column primary key as a
- * statement of its own would see it (mo_row_find), then, if asked, locked
- * FOR UPDATE as SELECT ... FOR UPDATE locks (mo_row_lock: READ COMMITTED
- * follows an update to the latest version).  Values from mo_row_get point
- * into the table's buffer until mo_row_release: copy what outlives it.
- */
-typedef struct MoRow
-{
-	Relation	rel;
-	TupleTableSlot *slot;
-	Snapshot	snapshot;		/* the one it was found under */
-	Datum		key;
-	AttrNumber	keyatt;			/* the key's column, and how it compares */
-	RegProcedure eqproc;
-	Oid			collation;
-} MoRow;
-
-extern bool mo_row_find(const char *table, Datum key, MoRow *row);
-extern bool mo_row_lock(MoRow *row);
-extern Datum mo_row_get(MoRow *row, const MoColumn *c, bool *isnull);
-extern void mo_row_release(MoRow *row);
-
-/* The 0-based attribute of column c in rel; raises unless it is there with c's type. */
-extern int	mo_column_index(Relation rel, const MoColumn *c);
-
 /* ---- SPI (spi.c) ---- */
 
 /*
@@ -264,8 +210,37 @@ extern void mo_spi_check_write(int rc, int expected, const char *table);
 extern void mo_spi_exec1(SPIPlanPtr *plan, const char *sql, Oid argtype,
 						 Datum arg, long limit);
 
+/*
+ * A kept plan whose every scan is by key (a primary-key lookup, a row
+ * locked FOR UPDATE by its key, an UPDATE ... WHERE key = $1): its generic
+ * plan is made with sequential and bitmap scans off, so that it stays an
+ * index scan however small the table was when it was planned.  A static
+ * MoKeyPlan starts zeroed.
+ */
+typedef struct MoKeyPlan
+{
+	SPIPlanPtr	plan;
+	bool		planned;		/* its generic plan was made so */
+} MoKeyPlan;
+
+/*
+ * Prepare (once: sql is not read once kp->plan is made) and run such a
+ * plan; nulls as SPI_execute_plan takes them (NULL: none).  Returns
+ * SPI_execute_plan's result (raises if it is an error).
+ */
+extern int	mo_spi_run_by_key(MoKeyPlan *kp, const char *sql, int nargs,
+							  Oid *argtypes, Datum *values, const char *nulls,
+							  long limit);
+
+/* mo_spi_run_by_key with one parameter of type argtype. */
+extern void mo_spi_run_by_key1(MoKeyPlan *kp, const char *sql, Oid argtype,
+							   Datum arg, long limit);
+
 /* Column colno of row 0 of SPI_tuptable as a palloc'd C string, or NULL. */
 extern char *mo_spi_text(int colno);
+
+/* Parameter i of a plan (values, nulls as SPI_execute_plan takes them): the text s, or NULL. */
+extern void mo_spi_text_param(Datum *values, char *nulls, int i, const char *s);
 
 /* Column colno of row 0 of SPI_tuptable as a Datum; *isnull set. */
 extern Datum mo_spi_datum(int colno, bool *isnull);
@@ -343,11 +318,17 @@ extern void mo_token_cache_invalidate(void);
 extern void mo_audit(const char *event, const char *subject,
 					 const char *client_id, const char *client_addr,
 					 int64 grant_id, const char *detail_json);
-/* mo_audit's row, into table i of w (opened on "audit_log"; row_write.c). */
-extern void mo_audit_write(MoRowWrite *w, int i, const char *event,
-						   const char *subject, const char *client_id,
-						   const char *client_addr, int64 grant_id,
-						   const char *detail_json);
+
+/*
+ * mo_audit's INSERT, for a statement that writes more (a data-modifying
+ * WITH): the arguments are the parameters ("$n") of event, subject,
+ * client_id, client_addr and detail_json (all text) and grant_id (int8).
+ */
+#define MO_AUDIT_INSERT(event, subject, client_id, client_addr, grant_id, detail) \
+	"INSERT INTO mcp_oauth.audit_log" \
+	" (event, subject, client_id, client_addr, grant_id, detail)" \
+	" VALUES (" event ", " subject ", " client_id ", " client_addr "::inet, " \
+	grant_id ", " detail "::jsonb)"
 
 /* ---- grants (revoke.c) ---- */
 

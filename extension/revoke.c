@@ -99,7 +99,7 @@ revoke_refresh(const char *token, const MoClient *client, const char *client_add
 {
 	MoGrant		g;
 
-	if (!mo_lock_grant_of_refresh(mo_sha256(token), &g) ||
+	if (!mo_lock_grant_of(MO_GRANT_OF_REFRESH, mo_sha256(token), &g) ||
 		strcmp(g.client_id, client->client_id) != 0 || g.revoked)
 		return;
 	mo_revoke_grant(g.grant_id, "client_revoked");

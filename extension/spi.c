@@ -12,11 +12,13 @@
 
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "executor/spi.h"
-#include "utils/builtins.h"
+#include "utils/plancache.h"
 
 #define MO_SPI_MAX_DEPTH 8
 
@@ -28,8 +30,13 @@ static int	spi_depth = 0;
 void
 mo_spi_connect(void)
 {
+	/* an operator's trigger calling an endpoint function may nest them */
 	if (spi_depth >= MO_SPI_MAX_DEPTH)
-		elog(ERROR, "SPI connections nested too deeply");
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("mcp_oauth functions nested too deeply"),
+				 errdetail("At most %d calls of mcp_oauth functions may be nested.",
+						   MO_SPI_MAX_DEPTH)));
 	caller_contexts[spi_depth] = CurrentMemoryContext;
 	connect_subxacts[spi_depth] = GetCurrentSubTransactionId();
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -126,18 +133,80 @@ mo_spi_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *argtypes)
 }
 
 /*
- * Run a kept plan (read_only false); raise if SPI fails.  SPI leaves its
- * procedure context current after a call: switch back to the caller's.
+ * Run a kept plan (read_only false; nulls as SPI_execute_plan takes them);
+ * raise if SPI fails, else return its result.  SPI leaves its procedure
+ * context current after a call: switch back to the caller's.
  */
-void
-mo_spi_run(SPIPlanPtr plan, Datum *values, long limit)
+static int
+run_plan(SPIPlanPtr plan, Datum *values, const char *nulls, long limit)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	int			rc = SPI_execute_plan(plan, values, NULL, false, limit);
+	int			rc = SPI_execute_plan(plan, values, nulls, false, limit);
 
 	MemoryContextSwitchTo(cxt);
 	if (rc < 0)
 		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
+	return rc;
+}
+
+/* Run a kept plan (read_only false); raise if SPI fails. */
+void
+mo_spi_run(SPIPlanPtr plan, Datum *values, long limit)
+{
+	(void) run_plan(plan, values, NULL, limit);
+}
+
+/*
+ * Make the generic plan of a kept plan now, with sequential and bitmap
+ * scans off: the plan cache keeps it until an invalidation (an ANALYZE, a
+ * change of the table), and made from a small table's statistics it would
+ * be a sequential scan kept while the table grows.  Only the planning runs
+ * under these settings, not the statement (nor an operator's trigger).
+ */
+static void
+plan_by_key(SPIPlanPtr plan)
+{
+	int			level = NewGUCNestLevel();
+	CachedPlan *cplan;
+
+	(void) set_config_option("enable_seqscan", "off", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("enable_bitmapscan", "off", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	cplan = SPI_plan_get_cached_plan(plan);
+	if (cplan == NULL)
+		elog(ERROR, "SPI_plan_get_cached_plan failed");
+	ReleaseCachedPlan(cplan, CurrentResourceOwner);
+	AtEOXact_GUC(true, level);
+}
+
+/*
+ * Prepare (once) and run a plan of key lookups and writes by key (see
+ * mcp_oauth.h); its generic plan is made by plan_by_key whenever the plan
+ * cache would make it again.  An invalidation cannot slip in between: the
+ * planning took the tables' locks, which the run finds held already.
+ * Returns SPI_execute_plan's result.
+ */
+int
+mo_spi_run_by_key(MoKeyPlan *kp, const char *sql, int nargs, Oid *argtypes,
+				  Datum *values, const char *nulls, long limit)
+{
+	mo_spi_plan(&kp->plan, sql, nargs, argtypes);
+	if (!kp->planned || !SPI_plan_is_valid(kp->plan))
+	{
+		kp->planned = false;
+		plan_by_key(kp->plan);
+		kp->planned = true;
+	}
+	return run_plan(kp->plan, values, nulls, limit);
+}
+
+/* mo_spi_run_by_key with one parameter of type argtype. */
+void
+mo_spi_run_by_key1(MoKeyPlan *kp, const char *sql, Oid argtype, Datum arg,
+				   long limit)
+{
+	(void) mo_spi_run_by_key(kp, sql, 1, &argtype, &arg, NULL, limit);
 }
 
 /* Prepare (once) and run a plan of one parameter of type argtype. */
@@ -149,6 +218,14 @@ mo_spi_exec1(SPIPlanPtr *plan, const char *sql, Oid argtype, Datum arg,
 
 	mo_spi_plan(plan, sql, 1, &argtype);
 	mo_spi_run(*plan, values, limit);
+}
+
+/* Parameter i of a plan (values, nulls as SPI_execute_plan takes them): the text s, or NULL. */
+void
+mo_spi_text_param(Datum *values, char *nulls, int i, const char *s)
+{
+	values[i] = s ? CStringGetTextDatum(s) : (Datum) 0;
+	nulls[i] = s ? ' ' : 'n';
 }
 
 /* Column colno of row 0 of SPI_tuptable as a Datum; *isnull set. */

@@ -5,8 +5,8 @@
  *		indicators (RFC 8707), and the refresh_token grant with rotation,
  *		a grace period for retries, and reuse detection.
  *
- * Lock order: the grant row FOR UPDATE, then the code or refresh token row
- * (lock_grant_then, without a plan: row_lock.c).
+ * Lock order: the grant row FOR UPDATE, then the code or refresh token row,
+ * each by its primary key in a statement of its own (lock_grant_then).
  * A replayed code or a reused refresh token revokes the grant, and that
  * revocation commits: every outcome is a returned row, never a raise.
  */
@@ -31,7 +31,6 @@ typedef struct CodeRow
 	char	   *code_challenge;
 	bool		expired;
 	bool		redeemed;
-	ItemPointerData tid;		/* the row, locked */
 } CodeRow;
 
 /* A refresh token row, read under lock. */
@@ -43,7 +42,6 @@ typedef struct RefreshRow
 	bool		rotated;
 	bool		in_grace;		/* rotated less than the grace period ago */
 	bytea	   *successor_sealed;
-	ItemPointerData tid;		/* the row, locked */
 } RefreshRow;
 
 /* 400 with an OAuth error code. */
@@ -81,7 +79,6 @@ typedef struct Consumed
 	bytea	   *code_hash;		/* code to mark redeemed, or NULL */
 	bytea	   *rotated_hash;	/* refresh token to mark rotated, or NULL */
 	const char *rotated_token;	/* ... whose successor is sealed under it */
-	ItemPointerData tid;		/* the row of either, locked */
 } Consumed;
 
 /*
@@ -123,71 +120,121 @@ seal_successor(const char *old_token, const char *successor)
 	return sealed;
 }
 
-/* The tables record_issue writes, as mo_rows_begin() takes them. */
-enum
+/* A bytea parameter, or SQL NULL. */
+static void
+set_bytea(Datum *values, char *nulls, int i, bytea *b)
 {
-	T_AUDIT, T_REFRESH, T_CODES
+	values[i] = PointerGetDatum(b);
+	nulls[i] = b ? ' ' : 'n';
+}
+
+/* The parts of the statement record_issue runs; a plan per combination. */
+#define RECORD_REFRESH	0x1		/* a new refresh token */
+#define RECORD_CODE		0x2		/* a code redeemed */
+#define RECORD_ROTATED	0x4		/* an old refresh token rotated */
+#define RECORD_NPLANS	8
+
+/* One part: its flag (0: always), SQL, table and SPI result. */
+typedef struct RecordPart
+{
+	int			flag;
+	const char *sql;
+	const char *table;
+	int			rc;
+} RecordPart;
+
+/* The parts, in order; parameters as record_issue sets them. */
+static const RecordPart record_parts[] = {
+	{0, MO_AUDIT_INSERT("$5", "$6", "$7", "$8", "$1", "$9"), "audit_log", SPI_OK_INSERT},
+	{RECORD_REFRESH, "INSERT INTO mcp_oauth.refresh_tokens"
+		" (token_hash, grant_id, scopes, expires_at) VALUES ($2, $1, $3, $4)",
+	"refresh_tokens", SPI_OK_INSERT},
+	{RECORD_CODE, "UPDATE mcp_oauth.authorization_codes"
+		" SET redeemed_at = now() WHERE code_hash = $10",
+	"authorization_codes", SPI_OK_UPDATE},
+	{RECORD_ROTATED, "UPDATE mcp_oauth.refresh_tokens"
+		" SET rotated_at = now(), successor_sealed = $12 WHERE token_hash = $11",
+	"refresh_tokens", SPI_OK_UPDATE}
 };
 
-/*
- * A new refresh token of g, into table T_REFRESH of w: it lives for the
- * idle lifetime, capped by the grant's.
- */
-static void
-record_refresh(MoRowWrite *w, const MoGrant *g, bytea *hash, List *scopes)
+/* The last of the parts in which: the statement itself. */
+static const RecordPart *
+record_last(int which)
 {
-	static const MoColumn columns[] = {{"token_hash", BYTEAOID},
-		{"grant_id", INT8OID}, {"scopes", TEXTARRAYOID},
-	{"created_at", TIMESTAMPTZOID}, {"expires_at", TIMESTAMPTZOID}};
-	TimestampTz now = GetCurrentTransactionStartTimestamp();
-	TimestampTz idle_end = now + (TimestampTz) mo_refresh_idle_lifetime * USECS_PER_SEC;
-	Datum		values[5];
-	bool		nulls[5] = {false, false, false, false, false};
+	const RecordPart *last = NULL;
 
-	values[0] = PointerGetDatum(hash);
-	values[1] = Int64GetDatum(g->grant_id);
-	values[2] = mo_list_to_text_array(scopes);
-	values[3] = TimestampTzGetDatum(now);
-	values[4] = TimestampTzGetDatum(Min(idle_end, g->expires_at));
-	mo_row_insert(w, T_REFRESH, lengthof(columns), columns, values, nulls);
+	for (int i = 0; i < lengthof(record_parts); i++)
+		if (record_parts[i].flag == 0 || (which & record_parts[i].flag))
+			last = &record_parts[i];
+	return last;
 }
 
 /*
- * Everything a token response writes (the grant and the code or old token
- * are locked already): the audit row, the new refresh token (when
- * refresh_hash), the code redeemed or the old refresh token rotated with
- * its successor sealed.  The access token needs no row.
+ * The statement for the parts in which: the last part is the statement,
+ * the others data-modifying WITHs before it (a trailing SELECT would be
+ * one more plan node to start).
+ */
+static char *
+record_sql(int which)
+{
+	const RecordPart *last = record_last(which);
+	StringInfoData sql;
+	int			n = 0;
+
+	initStringInfo(&sql);
+	for (const RecordPart *p = record_parts; p < last; p++)
+	{
+		if (p->flag != 0 && !(which & p->flag))
+			continue;
+		appendStringInfo(&sql, "%s w%d AS (%s) ", n == 0 ? "WITH" : ",", n, p->sql);
+		n++;
+	}
+	appendStringInfoString(&sql, last->sql);
+	return sql.data;
+}
+
+/*
+ * Everything a token response writes, in one statement (the grant and the
+ * code or old token are locked already): the audit row, the new refresh
+ * token (when refresh_hash; it lives for the idle lifetime, capped by the
+ * grant's), the code redeemed or the old refresh token rotated with its
+ * successor sealed.  The access token needs no row.
  */
 static void
 record_issue(const MoGrant *g, bytea *refresh_hash, List *refresh_scopes,
 			 const Consumed *used, bytea *sealed, const char *client_addr,
 			 const char *event, const char *detail)
 {
-	static const char *const tables[] = {"audit_log", "refresh_tokens", "authorization_codes"};
-	static const MoColumn redeemed[] = {{"redeemed_at", TIMESTAMPTZOID}};
-	static const MoColumn rotated[] = {{"rotated_at", TIMESTAMPTZOID},
-	{"successor_sealed", BYTEAOID}};
-	Datum		now = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
-	MoRowWrite *w = mo_rows_begin(used->code_hash ? 3 : 2, tables);
+	static MoKeyPlan plans[RECORD_NPLANS];
+	Oid			types[12] = {INT8OID, BYTEAOID, TEXTARRAYOID, TIMESTAMPTZOID,
+		TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, BYTEAOID, BYTEAOID, BYTEAOID};
+	Datum		values[12];
+	char		nulls[12];
+	int			which = (refresh_hash ? RECORD_REFRESH : 0) |
+		(used->code_hash ? RECORD_CODE : 0) |
+		(used->rotated_hash ? RECORD_ROTATED : 0);
+	TimestampTz idle_end = GetCurrentTransactionStartTimestamp() +
+		(TimestampTz) mo_refresh_idle_lifetime * USECS_PER_SEC;
+	const RecordPart *last;
 
-	mo_audit_write(w, T_AUDIT, event, g->subject, g->client_id, client_addr,
-				   g->grant_id, detail);
-	if (refresh_hash != NULL)
-		record_refresh(w, g, refresh_hash, refresh_scopes);
-	if (used->code_hash != NULL)
-	{
-		bool		nulls[1] = {false};
-
-		mo_row_update(w, T_CODES, &used->tid, 1, redeemed, &now, nulls);
-	}
-	if (used->rotated_hash != NULL)
-	{
-		Datum		values[2] = {now, PointerGetDatum(sealed)};
-		bool		nulls[2] = {false, sealed == NULL};
-
-		mo_row_update(w, T_REFRESH, &used->tid, 2, rotated, values, nulls);
-	}
-	mo_rows_end(w);
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = Int64GetDatum(g->grant_id);
+	set_bytea(values, nulls, 1, refresh_hash);
+	values[2] = mo_list_to_text_array(refresh_scopes);
+	values[3] = TimestampTzGetDatum(Min(idle_end, g->expires_at));
+	mo_spi_text_param(values, nulls, 4, event);
+	mo_spi_text_param(values, nulls, 5, g->subject);
+	mo_spi_text_param(values, nulls, 6, g->client_id);
+	mo_spi_text_param(values, nulls, 7, client_addr);
+	mo_spi_text_param(values, nulls, 8, detail);
+	set_bytea(values, nulls, 9, used->code_hash);
+	set_bytea(values, nulls, 10, used->rotated_hash);
+	set_bytea(values, nulls, 11, sealed);
+	last = record_last(which);
+	mo_spi_check_write(mo_spi_run_by_key(&plans[which],
+										 plans[which].plan ? NULL : record_sql(which),
+										 12, types, values, nulls, 0),
+					   last->rc, last->table);
 }
 
 /*
@@ -202,7 +249,7 @@ issue_tokens(const MoGrant *g, const MoClient *client, List *access_scopes,
 			 const char *client_addr, const char *event, const char *detail,
 			 MoResponse *r)
 {
-	static const Consumed nothing = {NULL, NULL, NULL, {{0, 0}, 0}};
+	static const Consumed nothing = {NULL, NULL, NULL};
 	MemoryContext cxt = CurrentMemoryContext;
 	StringInfoData body;
 	int64		now = now_unix();
@@ -235,64 +282,46 @@ issue_tokens(const MoGrant *g, const MoClient *client, List *access_scopes,
 }
 
 /*
- * Lock the grant of the row of table whose primary key is hash, then that
- * row: the lock order, as SELECT ... FOR UPDATE OF g, t locks (a row
- * changed meanwhile is locked in its latest version).  False if either is
- * gone; else *row is the locked row, to be released once read.
+ * Lock the grant of the code or refresh token whose hash is hash, then its
+ * row by sql (SELECT grant_id, ... FOR UPDATE by the hash), each by its
+ * primary key in a statement of its own (a row changed meanwhile is locked
+ * and read in its latest version).  False if either is gone or the row no
+ * longer names the grant; else the row is row 0 of SPI_tuptable.
  */
 static bool
-lock_grant_then(const char *table, bytea *hash, MoGrant *g, MoRow *row)
-{
-	if (!mo_row_find(table, PointerGetDatum(hash), row))
-		return false;
-	if (!mo_lock_grant(mo_row_grant_id(row), g))
-	{
-		mo_row_release(row);
-		return false;
-	}
-	if (!mo_row_lock(row))
-		return false;
-	/* as the join would recheck it: still the grant that was locked */
-	if (mo_row_grant_id(row) != g->grant_id)
-	{
-		mo_row_release(row);
-		return false;
-	}
-	return true;
-}
-
-/* Whether the timestamptz column c of row is at or before now (false if NULL). */
-static bool
-row_time_passed(MoRow *row, const MoColumn *c)
+lock_grant_then(MoGrantOf of, MoKeyPlan *plan, const char *sql, bytea *hash,
+				MoGrant *g)
 {
 	bool		isnull;
-	Datum		v = mo_row_get(row, c, &isnull);
 
-	return !isnull && DatumGetTimestampTz(v) <= GetCurrentTransactionStartTimestamp();
+	if (!mo_lock_grant_of(of, hash, g))
+		return false;
+	mo_spi_run_by_key1(plan, sql, BYTEAOID, PointerGetDatum(hash), 1);
+	return SPI_processed == 1 &&
+		DatumGetInt64(mo_spi_datum(1, &isnull)) == g->grant_id;
 }
 
-/* Read and lock the code's grant, then the code row; false if either is gone. */
+/* Lock the code's grant, then the code row (lock_grant_then); false if either is gone. */
 static bool
 lock_code(bytea *code_hash, MoGrant *g, CodeRow *c)
 {
-	static const MoColumn cols[] = {{"client_id", TEXTOID},
-		{"redirect_uri", TEXTOID}, {"redirect_uri_provided", BOOLOID},
-		{"code_challenge", TEXTOID}, {"expires_at", TIMESTAMPTZOID},
-	{"redeemed_at", TIMESTAMPTZOID}};
-	MoRow		row;
+	static MoKeyPlan plan;
 	bool		isnull;
 
-	if (!lock_grant_then("authorization_codes", code_hash, g, &row))
+	if (!lock_grant_then(MO_GRANT_OF_CODE, &plan,
+						 "SELECT grant_id::int8, client_id::text, redirect_uri::text,"
+						 " redirect_uri_provided::boolean, code_challenge::text,"
+						 " expires_at::timestamptz <= now(), redeemed_at IS NOT NULL"
+						 " FROM mcp_oauth.authorization_codes WHERE code_hash = $1"
+						 " FOR UPDATE",
+						 code_hash, g))
 		return false;
-	c->client_id = TextDatumGetCString(mo_row_get(&row, &cols[0], &isnull));
-	c->redirect_uri = TextDatumGetCString(mo_row_get(&row, &cols[1], &isnull));
-	c->redirect_uri_provided = DatumGetBool(mo_row_get(&row, &cols[2], &isnull));
-	c->code_challenge = TextDatumGetCString(mo_row_get(&row, &cols[3], &isnull));
-	c->expired = row_time_passed(&row, &cols[4]);
-	(void) mo_row_get(&row, &cols[5], &isnull);
-	c->redeemed = !isnull;
-	c->tid = row.slot->tts_tid;
-	mo_row_release(&row);
+	c->client_id = mo_spi_text(2);
+	c->redirect_uri = mo_spi_text(3);
+	c->redirect_uri_provided = DatumGetBool(mo_spi_datum(4, &isnull));
+	c->code_challenge = mo_spi_text(5);
+	c->expired = DatumGetBool(mo_spi_datum(6, &isnull));
+	c->redeemed = DatumGetBool(mo_spi_datum(7, &isnull));
 	return true;
 }
 
@@ -395,37 +424,36 @@ code_grant(const form *params, const MoClient *client, const char *client_addr,
 		return;
 	}
 	used.code_hash = hash;
-	used.tid = c.tid;
 	issue_tokens(&g, client, g.scopes, g.scopes, NULL, &used, client_addr,
 				 "token_issued", "{\"grant_type\":\"authorization_code\"}", r);
 }
 
-/* Read and lock the refresh token's grant, then the token row; false if either is gone. */
+/* Lock the token's grant, then the token row (lock_grant_then); false if either is gone. */
 static bool
 lock_refresh(bytea *token_hash, MoGrant *g, RefreshRow *t)
 {
-	static const MoColumn cols[] = {{"scopes", TEXTARRAYOID},
-		{"expires_at", TIMESTAMPTZOID}, {"revoked_at", TIMESTAMPTZOID},
-	{"rotated_at", TIMESTAMPTZOID}, {"successor_sealed", BYTEAOID}};
-	MoRow		row;
+	static MoKeyPlan plan;
 	bool		isnull;
 	Datum		v;
 
-	if (!lock_grant_then("refresh_tokens", token_hash, g, &row))
+	if (!lock_grant_then(MO_GRANT_OF_REFRESH, &plan,
+						 "SELECT grant_id::int8, scopes::text[],"
+						 " expires_at::timestamptz <= now(), revoked_at IS NOT NULL,"
+						 " rotated_at::timestamptz, successor_sealed::bytea"
+						 " FROM mcp_oauth.refresh_tokens WHERE token_hash = $1"
+						 " FOR UPDATE",
+						 token_hash, g))
 		return false;
-	t->scopes = mo_text_array_to_list(mo_row_get(&row, &cols[0], &isnull));
-	t->expired = row_time_passed(&row, &cols[1]);
-	(void) mo_row_get(&row, &cols[2], &isnull);
-	t->revoked = !isnull;
-	v = mo_row_get(&row, &cols[3], &isnull);
+	t->scopes = mo_text_array_to_list(mo_spi_datum(2, &isnull));
+	t->expired = DatumGetBool(mo_spi_datum(3, &isnull));
+	t->revoked = DatumGetBool(mo_spi_datum(4, &isnull));
+	v = mo_spi_datum(5, &isnull);
 	t->rotated = !isnull;
 	t->in_grace = !isnull &&
 		DatumGetTimestampTz(v) + (TimestampTz) mo_refresh_grace_period * USECS_PER_SEC >
 		GetCurrentTransactionStartTimestamp();
-	v = mo_row_get(&row, &cols[4], &isnull);
+	v = mo_spi_datum(6, &isnull);
 	t->successor_sealed = isnull ? NULL : DatumGetByteaPCopy(v);
-	t->tid = row.slot->tts_tid;
-	mo_row_release(&row);
 	return true;
 }
 
@@ -454,13 +482,13 @@ open_successor(const char *token, bytea *sealed)
 static bool
 refresh_usable(bytea *token_hash)
 {
-	static SPIPlanPtr plan = NULL;
+	static MoKeyPlan plan;
 
-	mo_spi_exec1(&plan,
-				 "SELECT FROM refresh_tokens WHERE token_hash = $1"
-				 " AND revoked_at IS NULL AND rotated_at IS NULL"
-				 " AND expires_at > now()",
-				 BYTEAOID, PointerGetDatum(token_hash), 1);
+	mo_spi_run_by_key1(&plan,
+					   "SELECT FROM mcp_oauth.refresh_tokens WHERE token_hash = $1"
+					   " AND revoked_at IS NULL AND rotated_at IS NULL"
+					   " AND expires_at > now()",
+					   BYTEAOID, PointerGetDatum(token_hash), 1);
 	return SPI_processed == 1;
 }
 
@@ -579,7 +607,6 @@ refresh_grant(const form *params, const MoClient *client, const char *client_add
 		return;
 	}
 	used.rotated_hash = hash;
-	used.tid = t.tid;
 	used.rotated_token = token;
 	issue_tokens(&g, client, scopes, t.scopes, NULL, &used, client_addr,
 				 "token_refreshed", NULL, r);

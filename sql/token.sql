@@ -310,8 +310,8 @@ SELECT (pg_temp.tok('grant_type=refresh_token&client_id=tok-public&refresh_token
 SELECT last_used_at > now() - interval '1 minute' AS touched_after_reload
 FROM mcp_oauth.clients WHERE client_id = 'tok-public';
 
--- 13. The code is marked redeemed without a plan (row_write.c), as UPDATE
--- would: a trigger on UPDATE OF redeemed_at fires, a stored generated
+-- 13. The code is marked redeemed by an UPDATE: a trigger on UPDATE OF
+-- redeemed_at fires, and so does a statement trigger; a stored generated
 -- column that depends on it is computed again, and another column's
 -- trigger does not fire.
 CREATE TEMP TABLE code_fired (tg text);
@@ -325,26 +325,32 @@ CREATE TRIGGER regress_redeemed AFTER UPDATE OF redeemed_at ON mcp_oauth.authori
 	FOR EACH ROW EXECUTE FUNCTION pg_temp.code_row();
 CREATE TRIGGER regress_expiry AFTER UPDATE OF expires_at ON mcp_oauth.authorization_codes
 	FOR EACH ROW EXECUTE FUNCTION pg_temp.code_row();
+CREATE TRIGGER regress_statement AFTER UPDATE ON mcp_oauth.authorization_codes
+	FOR EACH STATEMENT EXECUTE FUNCTION pg_temp.code_row();
 ALTER TABLE mcp_oauth.authorization_codes
 	ADD COLUMN regress_used boolean GENERATED ALWAYS AS (redeemed_at IS NOT NULL) STORED;
 SELECT pg_temp.new_code('tok-public', :'v1') AS c13 \gset
 SELECT (r).status FROM pg_temp.tok('grant_type=authorization_code&client_id=tok-public'
 	|| '&code=' || :'c13' || '&redirect_uri=https://app.example.com/cb'
 	|| '&code_verifier=' || :'v1') r;
-SELECT tg FROM code_fired;
+SELECT tg FROM code_fired ORDER BY tg;
 SELECT redeemed_at IS NOT NULL AS redeemed, regress_used FROM mcp_oauth.authorization_codes
  WHERE code_hash = sha256(convert_to(:'c13', 'UTF8'));
 DROP TRIGGER regress_redeemed ON mcp_oauth.authorization_codes;
 DROP TRIGGER regress_expiry ON mcp_oauth.authorization_codes;
+DROP TRIGGER regress_statement ON mcp_oauth.authorization_codes;
 ALTER TABLE mcp_oauth.authorization_codes DROP COLUMN regress_used;
 
 -- 14. A read-only transaction cannot redeem a code (nor lock or write
--- anything for it).
+-- anything for it): its first statement, the grant's SELECT ... FOR
+-- UPDATE, is refused (the context, that statement's text, is not shown).
 SELECT pg_temp.new_code('tok-public', :'v1') AS c14 \gset
 BEGIN READ ONLY;
+\set SHOW_CONTEXT never
 SELECT (r).status FROM mcp_oauth.token('application/x-www-form-urlencoded', NULL,
 	'grant_type=authorization_code&client_id=tok-public&code=' || :'c14'
 	|| '&redirect_uri=https://app.example.com/cb&code_verifier=' || :'v1', NULL) r;
+\set SHOW_CONTEXT errors
 ROLLBACK;
 SELECT redeemed_at IS NULL AS still_unredeemed FROM mcp_oauth.authorization_codes
  WHERE code_hash = sha256(convert_to(:'c14', 'UTF8'));

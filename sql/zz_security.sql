@@ -296,7 +296,9 @@ SELECT k, pg_temp.sqlstate_of(s) AS sqlstate FROM (VALUES
 ) v(k, s) ORDER BY k;
 
 -- 7. an operator's change to a table the extension writes or reads is an
--- error with a SQLSTATE of its own, not XX000 (an internal error).
+-- error with a SQLSTATE of its own, not XX000 (an internal error), or no
+-- error at all (a renamed identity sequence: the token endpoint's audit row
+-- is an INSERT that takes the column's default).
 -- sqlstate_after makes the change, runs the statement and undoes both (its
 -- exception block's rollback).  A kept plan whose statement a rule replaced
 -- by nothing depends on no table, so no invalidation reaches it when the
