@@ -64,9 +64,9 @@ tally() {
 	if line=$(grep -E '^make test: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1) && [ -n "$line" ]; then
 		p=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+')
 		f=$(echo "$line" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+')
-	elif line=$(grep -E '^ *All [0-9]+ tests passed\.' "$log" | tail -n 1) && [ -n "$line" ]; then
+	elif line=$(grep -E '^(# )? *All [0-9]+ tests passed\.' "$log" | tail -n 1) && [ -n "$line" ]; then
 		p=$(echo "$line" | grep -oE '[0-9]+' | head -n 1)
-	elif line=$(grep -E '^ *[0-9]+ of [0-9]+ tests failed\.' "$log" | tail -n 1) && [ -n "$line" ]; then
+	elif line=$(grep -E '^(# )? *[0-9]+ of [0-9]+ tests failed\.' "$log" | tail -n 1) && [ -n "$line" ]; then
 		f=$(echo "$line" | grep -oE '[0-9]+' | head -n 1)
 		p=$(( $(echo "$line" | grep -oE '[0-9]+' | sed -n 2p) - f ))
 	elif line=$(grep -E '(^|: )[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1) && [ -n "$line" ]; then
