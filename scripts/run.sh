@@ -17,7 +17,8 @@ bash scripts/deps.sh
 echo "building..."
 make -s >/dev/null
 if [ -w "$(pg_config --pkglibdir)" ]; then
-	make -s install >/dev/null
+	# under make test's lock: a test run must not have its library replaced
+	flock /tmp/mcp_oauth_test.lock make -s install >/dev/null
 elif [ ! -f "$(pg_config --pkglibdir)/mcp_oauth.so" ]; then
 	echo "cannot install the extension: run make run as root (or make install first)" >&2
 	exit 1
