@@ -15,7 +15,11 @@
  * pool clears the link when the pool is freed) and its late result dropped.
  * A call still running at --request-timeout has its statement cancelled
  * (see "cancelling a timed-out statement"); each session's
- * statement_timeout is a backstop a little above the request timeout.
+ * statement_timeout is a backstop a little above the request timeout, and
+ * its client_connection_check_interval (PostgreSQL 14+, Linux) makes a
+ * backend whose connection this server closed end its statement within
+ * CHECK_INTERVAL_MS, even while it waits on a lock (without it, such a
+ * backend would run on and commit once the lock is released).
  */
 #include "shim.h"
 
@@ -32,6 +36,8 @@
 #define DB_MAX_PARAMS 8			/* more than any statement of stmts[] takes */
 #define BACKSTOP_MARGIN_MS 1000 /* statement_timeout = request timeout + this */
 #define CANCEL_GRACE_MS 1000	/* a cancelled statement's time to end */
+#define CANCEL_REPEAT_MS 100	/* cancel again when not ended after this */
+#define CHECK_INTERVAL_MS 200	/* the session's client_connection_check_interval */
 static const int backoff_ms[BACKOFF_STEPS] = {100, 250, 500, 1000, 2000, 4000, 8000};
 
 typedef enum conn_state
@@ -74,7 +80,7 @@ struct db_conn
 	conn_state	state;
 	bool		want_write;		/* a write notification is meaningful */
 	bool		write_pending;	/* h2o_socket_notify_write registered */
-	int			prepare_next;	/* -1: the session setting; then stmts[] */
+	int			prepare_next;	/* < 0: session_settings[]; then stmts[] */
 	bool		prepared[STMT__COUNT];
 	db_call_t  *call;			/* running call (CONN_BUSY; CONN_CANCELLING
 								 * until drained) */
@@ -84,7 +90,8 @@ struct db_conn
 	int			backoff;		/* index into backoff_ms */
 	h2o_timeout_entry_t retry;
 	h2o_socket_t *cancel_sock;	/* awaiting the cancel thread's report */
-	h2o_timeout_entry_t grace;	/* CANCEL_GRACE_MS after the cancel */
+	h2o_timeout_entry_t grace;	/* CANCEL_GRACE_MS after the first cancel */
+	h2o_timeout_entry_t recancel;	/* CANCEL_REPEAT_MS after a delivered cancel */
 	bool		logged_down;
 };
 
@@ -99,6 +106,7 @@ struct db_pool
 	int			running;
 	h2o_timeout_t call_timeout;
 	h2o_timeout_t cancel_grace;
+	h2o_timeout_t cancel_repeat;
 	h2o_timeout_t retry_timeouts[BACKOFF_STEPS];
 };
 
@@ -149,6 +157,7 @@ static void conn_reset(db_conn *c, const char *why);
 static void conn_dispatch(db_conn *c);
 static void conn_read(db_conn *c);
 static void conn_cancel(db_conn *c);
+static bool conn_cancel_start(db_conn *c, bool report);
 static void conn_on_read(h2o_socket_t *sock, const char *err);
 
 /* The value of column name in row 0, or NULL. */
@@ -523,12 +532,21 @@ conn_close_cancel(db_conn *c)
 	}
 	if (h2o_timeout_is_linked(&c->grace))
 		h2o_timeout_unlink(&c->grace);
+	if (h2o_timeout_is_linked(&c->recancel))
+		h2o_timeout_unlink(&c->recancel);
 }
 
 /* Close the connection and fail its running call. */
 static void
 conn_teardown(db_conn *c)
 {
+	/*
+	 * A statement still running gets one more cancel (unless one is under
+	 * way): its backend would not notice the closed connection before
+	 * client_connection_check_interval (never on PostgreSQL 13 or lower).
+	 */
+	if (c->pg != NULL && c->call != NULL && c->cancel_sock == NULL)
+		(void) conn_cancel_start(c, false);
 	conn_close_cancel(c);
 	conn_close_sock(c);
 	if (c->pg != NULL)
@@ -610,26 +628,42 @@ conn_flush(db_conn *c)
 }
 
 /*
- * The session's statement_timeout: a backstop of the request timeout plus
+ * The session settings, sent before the statements are prepared (index
+ * prepare_next + SESSION_SETTINGS), each in milliseconds; a lower
+ * (non-zero) value set for the role or the database is kept, and a
+ * setting the server does not have (client_connection_check_interval
+ * before PostgreSQL 14) is skipped.
+ *
+ * statement_timeout: a backstop of the request timeout plus
  * BACKSTOP_MARGIN_MS, so that a statement this server fails to cancel (the
- * server hung, the cancel lost) still ends.  A lower one set for the role
- * or the database is kept.
+ * server hung, the cancel lost) still ends.
+ *
+ * client_connection_check_interval: a backend notices within this time
+ * that its connection was closed (this server reset the connection, or
+ * died) and ends its statement, even one waiting on a lock.  Without it,
+ * a statement this server gave up on would run on, and commit, once it
+ * got its lock.  Platforms without POLLRDHUP refuse it (logged, ignored).
  */
+#define SESSION_SETTINGS 2
+static const char *const session_settings[SESSION_SETTINGS] = {
+	"statement_timeout", "client_connection_check_interval"};
+
 static bool
-conn_send_backstop(db_conn *c)
+conn_send_setting(db_conn *c, int i)
 {
 	char		ms[16];
-	const char *params[1] = {ms};
+	const char *params[2] = {session_settings[i], ms};
 
-	snprintf(ms, sizeof(ms), "%d", shim_conf.request_timeout_ms + BACKSTOP_MARGIN_MS);
+	snprintf(ms, sizeof(ms), "%d", i == 0 ? shim_conf.request_timeout_ms + BACKSTOP_MARGIN_MS :
+			 CHECK_INTERVAL_MS);
 	return PQsendQueryParams(c->pg,
-							 "SELECT set_config('statement_timeout', $1, false) FROM pg_settings "
-							 "WHERE name = 'statement_timeout' "
-							 "AND (setting::bigint = 0 OR setting::bigint > $1::bigint)",
-							 1, NULL, params, NULL, NULL, 0);
+							 "SELECT set_config($1, $2, false) FROM pg_settings "
+							 "WHERE name = $1 "
+							 "AND (setting::bigint = 0 OR setting::bigint > $2::bigint)",
+							 2, NULL, params, NULL, NULL, 0);
 }
 
-/* Send the backstop setting, then each PQsendPrepare; idle when all are done. */
+/* Send the session settings, then each PQsendPrepare; idle when all are done. */
 static void
 conn_prepare_next(db_conn *c)
 {
@@ -644,7 +678,7 @@ conn_prepare_next(db_conn *c)
 		return;
 	}
 	c->state = CONN_PREPARING;
-	if (c->prepare_next < 0 ? !conn_send_backstop(c) :
+	if (c->prepare_next < 0 ? !conn_send_setting(c, c->prepare_next + SESSION_SETTINGS) :
 		!PQsendPrepare(c->pg, stmts[c->prepare_next].name, stmts[c->prepare_next].sql,
 					   stmts[c->prepare_next].nparams, NULL))
 	{
@@ -667,7 +701,7 @@ log_pg_error(h2o_req_t *req, const char *what, const PGresult *r)
 			  state ? state : "?????", msg ? msg : PQresStatus(PQresultStatus(r)));
 }
 
-/* One result of the backstop setting or of a PQsendPrepare. */
+/* One result of a session setting or of a PQsendPrepare. */
 static void
 conn_prepare_result(db_conn *c, PGresult *r)
 {
@@ -675,9 +709,15 @@ conn_prepare_result(db_conn *c, PGresult *r)
 
 	if (stmt < 0)
 	{
-		/* without the backstop the server still cancels its statements */
+		/* without them the server still cancels its statements */
 		if (PQresultStatus(r) != PGRES_TUPLES_OK && c->index == 0)
-			log_pg_error(NULL, "setting statement_timeout", r);
+		{
+			char		what[64];
+
+			snprintf(what, sizeof(what), "setting %s",
+					 session_settings[stmt + SESSION_SETTINGS]);
+			log_pg_error(NULL, what, r);
+		}
 	}
 	else if (PQresultStatus(r) == PGRES_COMMAND_OK)
 		c->prepared[stmt] = true;
@@ -809,23 +849,36 @@ conn_query_result(db_conn *c, PGresult *r)
  * 17.  So PQcancel runs on a detached thread of its own, which reports
  * over a socket pair the event loop watches: the loop never waits for it.
  *
+ * The backend drops a cancel that it receives while waiting for (or
+ * still reading) a command.  So a delivered cancel may miss its statement
+ * both ways: too late (the statement has ended) and too early (the
+ * statement was sent just before its timeout, and the backend, not yet
+ * scheduled, had not read it: it then runs on, e.g. waits on a lock and
+ * commits once it gets it).  Hence a statement not drained CANCEL_REPEAT_MS
+ * after a delivered cancel is cancelled again, until it ends or
+ * CANCEL_GRACE_MS after the first cancel; and a call whose time is up
+ * before it is sent is failed, not sent.
+ *
  * The connection is reused only when both its results are drained (the
  * statement's transaction has ended: committed, or rolled back by the
- * cancel) and the thread has reported success (the server signals the
- * backend before it closes the cancel connection).  A cancel that came
- * too late for the statement is then already pending in the backend when
- * the next statement arrives, and the backend drops a cancel that it
- * receives while waiting for a command: it cannot hit the next call.  If
- * the cancel fails, the thread limit is reached, the connection is not
- * idle afterwards, or all this takes longer than CANCEL_GRACE_MS, the
- * connection is closed and opened again (the backend's statement_timeout
- * ends a statement that was not cancelled).
+ * cancel) and no cancel thread of it is running (the last one reported
+ * success: the server signals the backend before it closes the cancel
+ * connection).  A cancel that came too late for the statement is then
+ * already pending in the backend when the next statement arrives, and is
+ * dropped: it cannot hit the next call.  If a cancel fails, the thread
+ * limit is reached, the connection is not idle afterwards, or all this
+ * takes longer than CANCEL_GRACE_MS, the connection is closed and opened
+ * again.  Closing a connection whose statement still runs first sends one
+ * more cancel (on a thread that does not report), and the backend's
+ * client_connection_check_interval ends the statement when the cancel
+ * cannot (statement_timeout where that setting is missing).
  */
 
 typedef struct cancel_job
 {
 	PGcancel   *cancel;
-	int			fd;				/* the thread's end of the socket pair */
+	int			fd;				/* the thread's end of the socket pair; -1:
+								 * no report */
 } cancel_job;
 
 static atomic_int cancel_threads;	/* running, in the whole process */
@@ -839,13 +892,21 @@ cancel_thread(void *arg)
 	ssize_t		rc;
 
 	msg[0] = PQcancel(job->cancel, msg + 1, sizeof(msg) - 1) ? '1' : '0';
-	/* MSG_NOSIGNAL: the loop may have closed its end (connection reset) */
-	rc = send(job->fd, msg, 1 + strnlen(msg + 1, sizeof(msg) - 1), MSG_NOSIGNAL);
-	(void) rc;
-	close(job->fd);
 	PQfreeCancel(job->cancel);
-	free(job);
+	/*
+	 * Uncounted before the report: the loop may start the connection's
+	 * next cancel as soon as it reads it, and must not find the limit
+	 * taken by a thread that has done its work.
+	 */
 	atomic_fetch_sub(&cancel_threads, 1);
+	if (job->fd >= 0)
+	{
+		/* MSG_NOSIGNAL: the loop may have closed its end (connection reset) */
+		rc = send(job->fd, msg, 1 + strnlen(msg + 1, sizeof(msg) - 1), MSG_NOSIGNAL);
+		(void) rc;
+		close(job->fd);
+	}
+	free(job);
 	return NULL;
 }
 
@@ -888,12 +949,21 @@ conn_on_cancel_report(h2o_socket_t *sock, const char *err)
 		conn_reset(c, why);
 		return;
 	}
+	if (c->call != NULL)
+	{
+		/* not ended yet: the cancel may have come before the statement */
+		h2o_timeout_link(c->pool->ctx->loop, &c->pool->cancel_repeat, &c->recancel);
+		return;
+	}
 	conn_cancel_settle(c);
 }
 
-/* Start a thread cancelling c's statement; false when none could be started. */
+/*
+ * Start a thread cancelling c's statement, which reports to the loop when
+ * report is set; false when none could be started.
+ */
 static bool
-conn_cancel_start(db_conn *c)
+conn_cancel_start(db_conn *c, bool report)
 {
 	cancel_job *job = NULL;
 	pthread_attr_t attr;
@@ -904,7 +974,7 @@ conn_cancel_start(db_conn *c)
 	if (atomic_fetch_add(&cancel_threads, 1) < shim_conf.threads * shim_conf.db_connections &&
 		(job = calloc(1, sizeof(*job))) != NULL &&
 		(job->cancel = PQgetCancel(c->pg)) != NULL &&
-		socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) == 0)
+		(!report || socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) == 0))
 	{
 		job->fd = sv[1];
 		pthread_attr_init(&attr);
@@ -925,6 +995,8 @@ conn_cancel_start(db_conn *c)
 		atomic_fetch_sub(&cancel_threads, 1);
 		return false;
 	}
+	if (!report)
+		return true;
 	c->cancel_sock = h2o_evloop_socket_create(c->pool->ctx->loop, sv[0], 0);
 	c->cancel_sock->data = c;
 	h2o_socket_read_start(c->cancel_sock, conn_on_cancel_report);
@@ -936,7 +1008,7 @@ static void
 conn_cancel(db_conn *c)
 {
 	c->state = CONN_CANCELLING;
-	if (!conn_cancel_start(c))
+	if (!conn_cancel_start(c, true))
 	{
 		conn_reset(c, "could not start cancelling a timed-out statement");
 		return;
@@ -951,6 +1023,20 @@ conn_on_cancel_grace(h2o_timeout_entry_t *entry)
 	db_conn    *c = H2O_STRUCT_FROM_MEMBER(db_conn, grace, entry);
 
 	conn_reset(c, "a cancelled statement did not end in time");
+}
+
+/* A delivered cancel did not end the statement: cancel again. */
+static void
+conn_on_recancel(h2o_timeout_entry_t *entry)
+{
+	db_conn    *c = H2O_STRUCT_FROM_MEMBER(db_conn, recancel, entry);
+
+	if (c->state != CONN_CANCELLING || c->call == NULL || c->cancel_sock != NULL)
+		return;
+	LOG_DEBUG(NULL, "database connection %d.%d: the cancelled statement still runs, cancelling again",
+			  pool_thread(c->pool), c->index);
+	if (!conn_cancel_start(c, true))
+		conn_reset(c, "could not start cancelling a timed-out statement");
 }
 
 /* Every result of the timed-out call is in: log its end, free it. */
@@ -1039,6 +1125,13 @@ conn_dispatch(db_conn *c)
 			call_free(call);
 			continue;
 		}
+		if (h2o_now(pool->ctx->loop) >= call->timeout.registered_at + pool->call_timeout.timeout)
+		{
+			/* its timeout is due: sent now, it would only be cancelled */
+			LOG_WARN(call->req, "database call %s timed out", stmts[call->stmt].name);
+			call_fail(call, DB_UNAVAILABLE);
+			continue;
+		}
 		if (!c->prepared[call->stmt])
 		{
 			LOG_ERROR(call->req, "statement %s is not prepared (is the mcp_oauth extension installed and current?)",
@@ -1080,7 +1173,7 @@ conn_poll(db_conn *c)
 			return;
 		}
 		memset(c->prepared, 0, sizeof(c->prepared));
-		c->prepare_next = -1;
+		c->prepare_next = -SESSION_SETTINGS;
 		h2o_socket_read_start(c->sock, conn_on_read);
 		conn_prepare_next(c);
 	}
@@ -1170,6 +1263,7 @@ db_pool_create(h2o_context_t *ctx, int nconns)
 	pool->nconns = nconns;
 	h2o_timeout_init(ctx->loop, &pool->call_timeout, shim_conf.request_timeout_ms);
 	h2o_timeout_init(ctx->loop, &pool->cancel_grace, CANCEL_GRACE_MS);
+	h2o_timeout_init(ctx->loop, &pool->cancel_repeat, CANCEL_REPEAT_MS);
 	for (i = 0; i < BACKOFF_STEPS; i++)
 		h2o_timeout_init(ctx->loop, &pool->retry_timeouts[i], backoff_ms[i]);
 	for (i = 0; i < nconns; i++)
@@ -1181,6 +1275,7 @@ db_pool_create(h2o_context_t *ctx, int nconns)
 		c->sock_fd = -1;
 		c->retry.cb = conn_on_retry;
 		c->grace.cb = conn_on_cancel_grace;
+		c->recancel.cb = conn_on_recancel;
 		conn_start(c);
 	}
 	return pool;

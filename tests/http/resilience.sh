@@ -88,21 +88,25 @@ test_resilience() {
 # A one-thread server with two connections and a 1 s request timeout, so a
 # handful of requests stuck on a lock would exhaust its pool if a timed-out
 # statement kept running.  Its connections' statement_timeout backstop is
-# then 2 s (the request timeout + 1 s).
+# then 2 s (the request timeout + 1 s), and their
+# client_connection_check_interval 200 ms.
 timeout_ms=1000
 
 # Fault injection: registering probe-* records the session's
-# statement_timeout; slow-SECONDS-* sleeps that long before inserting.
+# statement_timeout and client_connection_check_interval; slow-SECONDS-*
+# sleeps that long before inserting.
 timeout_setup() {
 	psql -X -q -v ON_ERROR_STOP=1 -d "$db" >/dev/null <<-'SQL'
 	SET client_min_messages = warning;
-	CREATE TABLE IF NOT EXISTS public.timeout_probe (statement_timeout text);
+	CREATE TABLE IF NOT EXISTS public.timeout_probe (statement_timeout text, check_interval text);
 	TRUNCATE public.timeout_probe;
 	CREATE OR REPLACE FUNCTION public.timeout_probe() RETURNS trigger
 	LANGUAGE plpgsql AS $$
 	BEGIN
 		IF NEW.client_name LIKE 'probe-%' THEN
-			INSERT INTO public.timeout_probe VALUES (current_setting('statement_timeout'));
+			INSERT INTO public.timeout_probe
+			VALUES (current_setting('statement_timeout'),
+				current_setting('client_connection_check_interval'));
 		END IF;
 		IF NEW.client_name LIKE 'slow-%' THEN
 			PERFORM pg_sleep(split_part(NEW.client_name, '-', 2)::float8);
@@ -120,6 +124,29 @@ busy_register() {
 	sql "SELECT count(*) FROM pg_stat_activity WHERE usename = '$role'
 		AND state = 'active' AND query LIKE '%mcp_oauth.register(%'"
 }
+
+# busy_register_within SECONDS WANT: poll busy_register until it is WANT,
+# for at most SECONDS (wall clock); print the last count.
+busy_register_within() {
+	local n end
+	end=$(awk -v now="$EPOCHREALTIME" -v s="$1" 'BEGIN { printf "%.3f", now + s }')
+	while :; do
+		n=$(busy_register)
+		[ "$n" = "$2" ] && break
+		awk -v now="$EPOCHREALTIME" -v end="$end" 'BEGIN { exit !(now < end) }' || break
+		sleep 0.05
+	done
+	echo "$n"
+}
+
+# The database server's log (scripts/cluster.sh): pglog_mark prints its
+# size; pglog_count MARK TEXT counts the lines written since that contain
+# TEXT.
+pglog_mark() { stat -c %s "$TEST_CLUSTER_DIR/postgres.log"; }
+pglog_count() { tail -c +"$(($1 + 1))" "$TEST_CLUSTER_DIR/postgres.log" | grep -c -- "$2"; }
+# The same for the timeout server's log ($log of test_request_timeout).
+log_mark() { stat -c %s "$log"; }
+log_count() { tail -c +"$(($1 + 1))" "$log" | grep -c -- "$2"; }
 
 # Hold an ACCESS EXCLUSIVE lock on mcp_oauth.clients (every registration
 # waits for it) until release_clients_lock; pid in lock_pid.
@@ -161,19 +188,19 @@ between() {
 committed() { sql "SELECT count(*) FROM mcp_oauth.clients WHERE client_name LIKE '$1'"; }
 
 # probe NAME: register NAME through the timeout server; print the
-# statement_timeout its session had.
+# statement_timeout and client_connection_check_interval its session had.
 probe() {
 	sql "TRUNCATE public.timeout_probe" >/dev/null
 	register_named "probe-$1-$suite_name" "$bt"
 	[ "$status" = 201 ] || { echo "register $status"; return; }
-	sql "SELECT string_agg(statement_timeout, ',') FROM public.timeout_probe"
+	sql "SELECT string_agg(statement_timeout || ' ' || check_interval, ',') FROM public.timeout_probe"
 }
 
 # start_timeout_server BINARY: the timeout server on $bt; pid in pid.
 start_timeout_server() {
 	"$1" --listen "127.0.0.1:$pt" --issuer "$issuer" --threads 1 --db-connections 2 \
 		--request-timeout "$timeout_ms" --log-level debug \
-		--database "host=$PGHOST port=$PGPORT dbname=$db user=$role" \
+		--database "host=$PGHOST port=$PGPORT dbname=$db user=$role application_name=mcp_timeout_server" \
 		--upstream "http://127.0.0.1:$up_port/mcp" >>"$log" 2>&1 &
 	pid=$!
 	wait_ready "$bt" && return 0
@@ -191,22 +218,29 @@ stop_timeout_server() {
 
 test_request_timeout() {
 	local binary=$1 pt bt pid i code secs n log=$work/server.$suite_name.timeout.log
-	local bg_pids=() lock_pid=""
+	local bg_pids=() lock_pid="" mark lmark backends
 	timeout_setup || { check "timeout: setup" false; return; }
 	pt=$(free_port) || return
 	bt=http://127.0.0.1:$pt
 	start_timeout_server "$binary" || { check "timeout: server starts" false; return; }
 
-	# 1. The backstop: the server's sessions run with statement_timeout =
-	# the request timeout + 1 s.
-	check "timeout: the server's session has statement_timeout = request timeout + 1 s" \
-		eq "$(probe default)" 2s
+	# 1. The backstops: the server's sessions run with statement_timeout =
+	# the request timeout + 1 s, client_connection_check_interval = 200 ms.
+	check "timeout: the server's session has statement_timeout = request timeout + 1 s, client_connection_check_interval = 200 ms" \
+		eq "$(probe default)" "2s 200ms"
 
 	# 2. Twice the pool's size in registrations stuck on a lock: each gets
-	# 503 at the timeout, and the statements of the two that ran are
-	# cancelled (not left waiting on the lock), so the pool serves again
-	# while the lock is still held and nothing of them commits later.
+	# 503 at the timeout, and the statements that ran (two, or more when a
+	# queued one was sent as a connection came free just before its
+	# timeout: a cancel that reaches the backend before the statement does
+	# is dropped, and must be repeated) are cancelled, not left waiting on
+	# the lock until statement_timeout ends them (at 2 s) or the lock is
+	# released, so the pool serves again while the lock is still held and
+	# nothing of them commits later.  The bound on their end leaves room
+	# for a loaded machine; the database's log tells a cancel from
+	# statement_timeout.
 	hold_clients_lock || check "timeout: lock taken" false
+	mark=$(pglog_mark)
 	bg_pids=()
 	for i in 1 2 3 4; do register_bg "$bt" "timeout-$i-$suite_name" "$work/timeout.$i"; done
 	wait "${bg_pids[@]}"
@@ -215,8 +249,10 @@ test_request_timeout() {
 		check "timeout: stuck request $i gets 503" eq "$code" 503
 		check "timeout: stuck request $i answered at the timeout" between "$secs" 0.9 2.0
 	done
-	sleep 0.3
-	check "timeout: no statement of the server still runs after the timeout" eq "$(busy_register)" 0
+	check "timeout: no statement of the server still runs after the timeout" \
+		eq "$(busy_register_within 1.5 0)" 0
+	check "timeout: the stuck statements were cancelled, not ended by statement_timeout" \
+		eq "$(pglog_count "$mark" 'canceling statement due to statement timeout')" 0
 	req GET "$bt/readyz"
 	check "timeout: pool not exhausted while the lock is held (readyz 200)" eq "$status" 200
 	release_clients_lock
@@ -224,7 +260,35 @@ test_request_timeout() {
 	check "timeout: registration after the lock is released 201" eq "$status" 201
 	check "timeout: the timed-out registrations were rolled back" eq "$(committed "timeout-%-$suite_name")" 0
 
-	# 3. Statements ending around the timeout: a result that wins the race
+	# 3. A cancel that reaches the backend before the statement does (here
+	# the backend is stopped, so it reads the statement only after the
+	# cancel's signal) is dropped by the backend, which then runs the
+	# statement.  The server cancels again until the statement ends: it
+	# does not wait on the lock until the connection is given up (1 s
+	# after the cancel) or statement_timeout ends it, nor commit when the
+	# lock is released.
+	hold_clients_lock || check "timeout: lock taken for the early cancel" false
+	backends=$(sql "SELECT string_agg(pid::text, ' ') FROM pg_stat_activity
+		WHERE application_name = 'mcp_timeout_server'")
+	check "timeout: the server's backends found" nonempty "$backends"
+	lmark=$(log_mark)
+	# shellcheck disable=SC2086 # a list of pids
+	[ -n "$backends" ] && kill -STOP $backends
+	bg_pids=()
+	register_bg "$bt" "early-$suite_name" "$work/early"
+	wait "${bg_pids[@]}"
+	sleep 0.2
+	# shellcheck disable=SC2086
+	[ -n "$backends" ] && kill -CONT $backends
+	read -r code _ <"$work/early"
+	check "timeout: the request on a stopped backend gets 503" eq "$code" 503
+	check "timeout: its statement ends once the backend runs" eq "$(busy_register_within 1.5 0)" 0
+	check "timeout: it was cancelled again, the connection kept" \
+		eq "$(log_count "$lmark" 'register cancelled after its timeout') $(log_count "$lmark" 'reconnecting')" "1 0"
+	release_clients_lock
+	check "timeout: the early-cancelled registration was rolled back" eq "$(committed "early-$suite_name")" 0
+
+	# 4. Statements ending around the timeout: a result that wins the race
 	# is answered, one that loses is cancelled or (committed just before
 	# the cancel landed) logged as such; either way, the connection's next
 	# statements are not hit by a late cancel.  A smoke test of a race.
@@ -250,7 +314,7 @@ test_request_timeout() {
 			eq "$(cut -d' ' -f1 "$work/next.a") $(cut -d' ' -f1 "$work/next.b")" "201 201"
 	done
 
-	# 4. The backstop at work: a server that hangs (SIGSTOP) cannot cancel,
+	# 5. The backstop at work: a server that hangs (SIGSTOP) cannot cancel,
 	# yet its stuck statement ends at statement_timeout.
 	hold_clients_lock || check "timeout: lock taken again" false
 	bg_pids=()
@@ -271,15 +335,41 @@ test_request_timeout() {
 		eq "$(committed "stopped-$suite_name")" 0
 	stop_timeout_server server
 
-	# 5. A lower statement_timeout set for the role is kept.
-	sql "ALTER ROLE $role IN DATABASE $db SET statement_timeout = '700ms'" >/dev/null
+	# 6. A backend whose connection is closed under a statement waiting on
+	# a lock (here the server is killed: no cancel, no request timeout)
+	# notices it within client_connection_check_interval and rolls back,
+	# well before statement_timeout and before the lock is released.
 	if start_timeout_server "$binary"; then
-		check "timeout: the role's lower statement_timeout is kept" eq "$(probe lower)" 700ms
-		stop_timeout_server "server with the role's setting"
+		hold_clients_lock || check "timeout: lock taken for the kill" false
+		mark=$(pglog_mark)
+		bg_pids=()
+		register_bg "$bt" "killed-$suite_name" "$work/killed"
+		check "timeout: the statement of the server to kill waits on the lock" \
+			eq "$(busy_register_within 0.8 1)" 1
+		kill -KILL "$pid"
+		wait "$pid" 2>/dev/null
+		check "timeout: the killed server's statement ended" eq "$(busy_register_within 1.5 0)" 0
+		check "timeout: it ended on the closed connection, not by statement_timeout" \
+			eq "$(pglog_count "$mark" 'connection to client lost') $(pglog_count "$mark" 'due to statement timeout')" "1 0"
+		release_clients_lock
+		wait "${bg_pids[@]}"
+		check "timeout: the killed server's registration was rolled back" eq "$(committed "killed-$suite_name")" 0
 	else
-		check "timeout: server with the role's setting starts" false
+		check "timeout: server to kill starts" false
+	fi
+
+	# 7. Lower settings made for the role are kept.
+	sql "ALTER ROLE $role IN DATABASE $db SET statement_timeout = '700ms'" >/dev/null
+	sql "ALTER ROLE $role IN DATABASE $db SET client_connection_check_interval = '50ms'" >/dev/null
+	if start_timeout_server "$binary"; then
+		check "timeout: the role's lower statement_timeout and client_connection_check_interval are kept" \
+			eq "$(probe lower)" "700ms 50ms"
+		stop_timeout_server "server with the role's settings"
+	else
+		check "timeout: server with the role's settings starts" false
 	fi
 	sql "ALTER ROLE $role IN DATABASE $db RESET statement_timeout" >/dev/null
+	sql "ALTER ROLE $role IN DATABASE $db RESET client_connection_check_interval" >/dev/null
 	if [ "$suite_name" = asan ]; then
 		check "timeout: no sanitizer report" sanitizer_clean "$log"
 	fi
