@@ -8,6 +8,8 @@ packages=(make gcc pkgconf zlib1g-dev postgresql-15 postgresql-server-dev-15 pos
 # Inside a root of another PostgreSQL version (scripts/pgroot.sh), which
 # installed that version itself: the extension's build tools only.
 [ -n "${MO_EXTENSION_ONLY:-}" ] && packages=(make gcc pkgconf libssl-dev "$@")
+# Node.js runs make run's demo MCP server: Debian's, unless a node is on PATH.
+[ -z "${MO_EXTENSION_ONLY:-}" ] && ! command -v node >/dev/null && packages+=(nodejs)
 
 missing=()
 for p in "${packages[@]}"; do
