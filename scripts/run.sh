@@ -157,7 +157,7 @@ cat <<EOF
     Cursor:         ~/.cursor/mcp.json: { "mcpServers": { "demo": { "url": "$issuer/mcp" } } }
 
   SQL API:          psql "host=$run port=$pgport dbname=mcp_oauth user=postgres"
-                    (as $(id -un): the cluster admits its Unix socket's peer, no one else)
+                    (as $(id -un) only: peer authentication on the socket, no TCP)
 
   Ctrl-C stops everything.
 EOF

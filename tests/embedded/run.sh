@@ -183,7 +183,7 @@ check "1.18 psql was run by make run" matches "$(cat "$work/psql-args")" 'mcp_oa
 check "1.19 the demo password was on no psql command line" fails grep -qF -- "$password" "$work/psql-args"
 ps -eo args >"$work/ps"
 check "1.20 the demo password is on no command line now" fails grep -qF -- "$password" "$work/ps"
-kill -INT "$rpid"
+kill -INT -- -"$rpid"		# Ctrl-C: the whole process group
 finish
 check "1.21 Ctrl-C: make run exits 0" eq "$rc" 0
 check "1.22 Ctrl-C stops the cluster" down
