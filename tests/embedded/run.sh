@@ -19,6 +19,9 @@
 #      a message naming it (finding 15): a demo MCP server that stops, no
 #      node on PATH, a node that fails, the port taken, a refused demo
 #      password, an extension that cannot be created, a broken cluster.
+#   4. make run by an unprivileged user (nobody, when it can read the
+#      checkout): the cluster runs as that user, who connects as postgres,
+#      and root is refused.
 #
 #   EMBEDDED_KEEP=1   keep the work directory
 #
@@ -43,6 +46,8 @@ cleanup() {
 	[ -n "$rpid" ] && kill -TERM -- -"$rpid" 2>/dev/null && wait "$rpid" 2>/dev/null
 	[ -n "$listener" ] && kill "$listener" 2>/dev/null && wait "$listener" 2>/dev/null
 	cluster_stop "$dir"
+	[ -f "$work/nobody/data/postmaster.pid" ] &&
+		runuser -u nobody -- "$PG_BIN/pg_ctl" -D "$work/nobody/data" -m fast -w stop >/dev/null 2>&1
 	if [ -n "${EMBEDDED_KEEP:-}" ]; then echo "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -74,7 +79,7 @@ fails() { if "$@"; then echo "succeeded: $*"; return 1; fi; return 0; }
 start_run() {
 	local log=$1; shift
 	set -m
-	env "$@" PORT="$port" MCP_OAUTH_RUN_DIR="$dir" MCP_OAUTH_RUN_PREBUILT=1 \
+	${RUN_AS:+runuser -u "$RUN_AS" --} env "$@" PORT="$port" MCP_OAUTH_RUN_DIR="$dir" MCP_OAUTH_RUN_PREBUILT=1 \
 		bash scripts/run.sh >"$log" 2>&1 </dev/null &
 	rpid=$!
 	set +m
@@ -279,6 +284,35 @@ run_to_end "$log"
 check "3.22 a cluster that does not start: make run exits 1" eq "$rc" 1
 check "3.23 ... naming the cluster" has "$(cat "$log")" "make run: the PostgreSQL cluster did not start"
 check "3.24 ... after PostgreSQL's own reason" has "$(cat "$log")" "incompatible"
+
+# ---- 4. make run by an unprivileged user ----
+
+if runuser -u nobody -- test -r scripts/run.sh -a -x shim/mcp-oauth-server 2>/dev/null; then
+	dir=$work/nobody
+	port=$(free_port) || exit 1
+	mkdir "$dir" && chown nobody: "$dir"
+	log=$work/run9.log
+	RUN_AS=nobody start_run "$log" HOME="$dir"
+	if up "$log"; then
+		check "4.1 make run starts as nobody" true
+		check "4.2 the cluster runs as nobody" eq "$(stat -c %U "$dir/data/postmaster.pid")" nobody
+		check "4.3 nobody connects as postgres" eq "$(sql_as nobody postgres 'SELECT current_user')" postgres
+		check "4.4 nobody connects as the server's role" eq "$(sql_as nobody mcp_oauth_shim 'SELECT current_user')" mcp_oauth_shim
+		out=$(sql postgres -c 'SELECT 1' 2>&1)
+		check "4.5 root is refused" has "$out" 'Peer authentication failed for user "postgres"'
+		check "4.6 the demo password's file is nobody's, 0600" eq "$(stat -c '%a %U' "$dir/demo-password")" "600 nobody"
+		# runuser's child, scripts/run.sh (su -c style: a session of its own)
+		kill -INT "$(pgrep -P "$rpid")"
+		finish
+		check "4.7 SIGINT: make run exits 0" eq "$rc" 0
+		check "4.8 SIGINT stops the cluster" down
+	else
+		check "4.1 make run starts as nobody" false
+		cat "$log"
+	fi
+else
+	echo "skip - 4 make run by nobody: nobody cannot read $PWD"
+fi
 
 echo "embedded: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
