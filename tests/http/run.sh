@@ -692,7 +692,7 @@ test_pages() {
 	check "consent replay is an error page" eq "$status" 400
 	check "consent replay does not redirect" eq "$(hdr location)" ""
 	check "consent replay page is HTML" has "$(hdr content-type)" text/html
-	check "consent replay page says the request was used" has "$(cat "$B")" "already used"
+	check "consent replay page says the request was used" has "$(cat "$B")" "authorization request was already used"
 
 	# Token.
 	req POST "$token_endpoint" -H "Content-Type: application/x-www-form-urlencoded" \
