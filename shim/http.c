@@ -425,6 +425,8 @@ accept_quality(h2o_req_t *req, const h2o_iovec_t *v, const char *type,
 		int			q = 1000,
 					specificity;
 
+		if (mt == NULL)
+			continue;			/* a range of only ';' */
 		mt += strspn(mt, " \t");
 		mt[strcspn(mt, " \t")] = '\0';
 		if ((slash = strchr(mt, '/')) == NULL)
@@ -515,7 +517,7 @@ http_client_id_for_log(h2o_req_t *req)
 	const char *id = basic_user(req);
 	form		f;
 
-	if (id == NULL && req->entity.len <= shim_conf.max_body &&
+	if (id == NULL && req->entity.base != NULL && req->entity.len <= shim_conf.max_body &&
 		http_content_type_is(req, "application/x-www-form-urlencoded") &&
 		http_form_parse(req, req->entity.base, req->entity.len, &f) == FORM_OK)
 		id = form_get(&f, "client_id");

@@ -111,6 +111,19 @@ test_hostile() {
 		return
 	fi
 
+	# Accept headers a browser never sends: a page or JSON, never a crash.
+	local accept
+	for accept in ';;, text/html' ';' ',,,' 'text/html;;q=;q' 'text/html;q=1.5, application/json;q=0.' \
+		'*/*;q=0.9, text/html;q=0.8' 'text/html/x' "text/html;q=0.$(printf '9%.0s' $(seq 1 300))" \
+		"$(printf 'a/b;q=0.1,%.0s' $(seq 1 200))text/html"; do
+		req GET "$hb/" -H "Accept: $accept"
+		check "Accept '${accept:0:40}': 404" eq "$status" 404
+	done
+	req GET "$hb/" -H "Accept: ;;, text/html"
+	check "Accept ';;, text/html': a page" has "$(hdr content-type)" text/html
+	req GET "$hb/" -H "Accept: */*;q=0.9, text/html;q=0.8"
+	check "Accept ranking any type above HTML: JSON" eq "$(j .error)" not_found
+
 	req GET "$hb/.well-known/jwks.json"
 	check "CR/LF in Content-Type and Cache-Control: 500" eq "$status" 500
 	check "CR/LF in Content-Type and Cache-Control: no header smuggled" no_injected
