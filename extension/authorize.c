@@ -32,7 +32,10 @@ PG_FUNCTION_INFO_V1(authorize);
 PG_FUNCTION_INFO_V1(authorize_decision);
 
 #define STATE_MAX_LEN	1024
-#define REQUEST_GONE	"authorization request expired or already used"
+#define REQUEST_INVALID	"authorization request is not valid"
+#define REQUEST_EXPIRED	"authorization request expired"
+#define REQUEST_USED	"authorization request was already used"
+#define REQUEST_ORPHAN	"the client of this authorization request was removed or registered again"
 
 /* An authorization request, as validated so far. */
 typedef struct AuthzRequest
@@ -416,14 +419,6 @@ authorize(PG_FUNCTION_ARGS)
 
 /* ---- authorize_decision ---- */
 
-/* Open the handle request_id into p; false if it is not a live request. */
-static bool
-pending_lookup(const char *request_id, MoPending *p)
-{
-	return mo_pending_open(request_id, p) &&
-		p->expires_at > GetCurrentTransactionStartTimestamp();
-}
-
 /*
  * The part of a decision's statement that uses the request: u has a row
  * when it was used now, none when it was used before or its client (the
@@ -465,6 +460,30 @@ pending_consume(const MoPending *p)
 	use_request_params(p, values);
 	mo_spi_run(plan, values, 0);
 	return SPI_processed == 1;
+}
+
+/*
+ * Why a request that opened could not be used (USE_REQUEST_SQL wrote
+ * nothing): used before, expired while the decision waited, or its client
+ * gone (deleted, or registered again).  The person is told which.
+ */
+static const char *
+request_gone_reason(const MoPending *p)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			types[1] = {BYTEAOID};
+	Datum		values[1];
+
+	mo_spi_plan(&plan,
+				"SELECT EXISTS (SELECT FROM used_requests WHERE nonce_hash = $1)",
+				1, types);
+	values[0] = PointerGetDatum(p->nonce_hash);
+	mo_spi_run(plan, values, 1);
+	if (spi_bool(1))
+		return REQUEST_USED;
+	if (p->expires_at <= GetCurrentTimestamp())
+		return REQUEST_EXPIRED;
+	return REQUEST_ORPHAN;
 }
 
 /* Whether subject is an administrator account. */
@@ -580,8 +599,10 @@ approve(const MoPending *p, const char *subject, List *scopes,
 	if (!approval_insert(p, subject, scopes, mo_sha256(code), client_addr,
 						 decision_detail(NULL, mo_scope_join(scopes), p->resource)))
 	{
+		const char *reason = request_gone_reason(p);
+
 		MemoryContextSwitchTo(cxt);
-		person_error(r, "invalid_request", REQUEST_GONE);
+		person_error(r, "invalid_request", reason);
 		return;
 	}
 	MemoryContextSwitchTo(cxt);
@@ -618,8 +639,10 @@ check_decision(const char *request_id, const char *subject, bool approved,
 			   const char *granted_scope, MoPending *p, List **scopes,
 			   MoResponse *r)
 {
-	if (request_id == NULL || !pending_lookup(request_id, p))
-		return person_error(r, "invalid_request", REQUEST_GONE);
+	if (request_id == NULL || !mo_pending_open(request_id, p))
+		return person_error(r, "invalid_request", REQUEST_INVALID);
+	if (p->expires_at <= GetCurrentTransactionStartTimestamp())
+		return person_error(r, "invalid_request", REQUEST_EXPIRED);
 	if (!approved)
 		return true;
 	if (subject == NULL || subject[0] == '\0')
@@ -645,7 +668,7 @@ handle_decision(const char *request_id, const char *subject, bool approved,
 	}
 	if (!pending_consume(&p))
 	{
-		person_error(r, "invalid_request", REQUEST_GONE);
+		person_error(r, "invalid_request", request_gone_reason(&p));
 		return;
 	}
 	if (!approved)

@@ -35,6 +35,9 @@ static const char *const usage_text =
 "the mcp_oauth extension, login and consent pages, and the /mcp gateway.\n"
 "\n"
 "Options (also as \"key = value\" lines in the config file; flags win):\n"
+"  --allowed-origins LIST  comma-separated origins (scheme://host[:port]) whose\n"
+"                          browser requests /mcp accepts besides the issuer's own\n"
+"                          (default: none; a request with another Origin gets 403)\n"
 "  --config FILE           read settings from FILE\n"
 "  --database CONNINFO     libpq connection string (default: libpq defaults, PG* env)\n"
 "  --db-connections N      database connections per thread (default 8; the total,\n"
@@ -242,38 +245,118 @@ parse_cidr(const char *text, shim_cidr *out)
 	return true;
 }
 
-/* Replace the trusted proxy list with the comma-separated CIDRs of value. */
+/* How many items a comma-separated list has at most. */
+static int
+list_length(const char *value)
+{
+	int			n = 1;
+
+	for (; *value; value++)
+		n += (*value == ',');
+	return n;
+}
+
+/* Call each() with every item of a comma-separated list, trimmed, but empty ones. */
 static void
-parse_trusted_proxies(const char *value)
+list_each(const char *value, void (*each) (char *item))
 {
 	char	   *copy = xstrdup(value);
 	char	   *save = NULL;
 	char	   *item;
-	int			n = 1;
-	const char *c;
 
-	for (c = value; *c; c++)
-		n += (*c == ',');
-	free(shim_conf.trusted_proxies);
-	shim_conf.trusted_proxies = calloc(n, sizeof(shim_cidr));
-	shim_conf.n_trusted_proxies = 0;
-	if (shim_conf.trusted_proxies == NULL)
-		config_fail("out of memory");
 	for (item = strtok_r(copy, ",", &save); item != NULL; item = strtok_r(NULL, ",", &save))
 	{
 		item = trim(item);
-		if (*item == '\0')
-			continue;
-		if (!parse_cidr(item, &shim_conf.trusted_proxies[shim_conf.n_trusted_proxies]))
-			config_fail("trusted-proxies: \"%s\" is not an IPv4 or IPv6 address or CIDR", item);
-		shim_conf.n_trusted_proxies++;
+		if (*item != '\0')
+			each(item);
 	}
 	free(copy);
 }
 
+/* Add one "ADDRESS[/PREFIX]" to the trusted proxies. */
+static void
+add_trusted_proxy(char *item)
+{
+	if (!parse_cidr(item, &shim_conf.trusted_proxies[shim_conf.n_trusted_proxies]))
+		config_fail("trusted-proxies: \"%s\" is not an IPv4 or IPv6 address or CIDR", item);
+	shim_conf.n_trusted_proxies++;
+}
+
+/* Replace the trusted proxy list with the comma-separated CIDRs of value. */
+static void
+parse_trusted_proxies(const char *value)
+{
+	free(shim_conf.trusted_proxies);
+	shim_conf.trusted_proxies = calloc(list_length(value), sizeof(shim_cidr));
+	shim_conf.n_trusted_proxies = 0;
+	if (shim_conf.trusted_proxies == NULL)
+		config_fail("out of memory");
+	list_each(value, add_trusted_proxy);
+}
+
+/*
+ * An origin ("https://Host:443") as browsers send it in Origin: scheme and
+ * host lowercase, without the scheme's default port; malloc'd.  NULL when
+ * it is not scheme://host[:port] with an http(s) scheme.
+ */
+static char *
+normalize_origin(const char *text)
+{
+	size_t		len = strlen(text);
+	size_t		auth;
+	char	   *o;
+	size_t		i;
+
+	if (strncasecmp(text, "https://", 8) == 0)
+		auth = 8;
+	else if (strncasecmp(text, "http://", 7) == 0)
+		auth = 7;
+	else
+		return NULL;
+	if (len == auth || strcspn(text + auth, "/?#@\\\"' ,;") != len - auth)
+		return NULL;
+	for (i = 0; i < len; i++)
+		if ((unsigned char) text[i] <= 0x20 || (unsigned char) text[i] >= 0x7f)
+			return NULL;
+	o = xstrdup(text);
+	for (i = 0; i < len; i++)
+		o[i] = tolower((unsigned char) o[i]);
+	if (auth == 8 && len > 12 && strcmp(o + len - 4, ":443") == 0)
+		o[len - 4] = '\0';
+	else if (auth == 7 && len > 10 && strcmp(o + len - 3, ":80") == 0)
+		o[len - 3] = '\0';
+	return o;
+}
+
+/* Add one origin to the allowed origins. */
+static void
+add_allowed_origin(char *item)
+{
+	char	   *o = normalize_origin(item);
+
+	if (o == NULL)
+		config_fail("allowed-origins: \"%s\" is not an origin like https://app.example.com[:port]", item);
+	shim_conf.allowed_origins[shim_conf.n_allowed_origins++] = o;
+}
+
+/*
+ * Replace the allowed origins with the comma-separated ones of value; slot
+ * 0 is left for the issuer's origin (validate()).
+ */
+static void
+parse_allowed_origins(const char *value)
+{
+	free(shim_conf.allowed_origins);
+	shim_conf.allowed_origins = calloc(list_length(value) + 1, sizeof(char *));
+	shim_conf.n_allowed_origins = 1;
+	if (shim_conf.allowed_origins == NULL)
+		config_fail("out of memory");
+	list_each(value, add_allowed_origin);
+}
+
 /* Every key of the command line and the config file, alphabetically. */
 static const char *const setting_names[] = {
-	"config", "database", "db-connections", "db-queue", "issuer", "listen",
+	"allowed-origins", "config", "database", "db-connections", "db-queue", "issuer", "listen",
 	"log-level", "max-body", "mcp-path", "metadata-cache-ms", "request-timeout",
 	"required-scopes", "shutdown-timeout", "threads", "tls-cert", "tls-key", "trusted-proxies", "upstream", NULL
 };
@@ -328,6 +411,8 @@ apply(const char *key, const char *value, conf_source src)
 		shim_conf.log_level = parse_level(value);
 	else if (strcmp(key, "trusted-proxies") == 0)
 		parse_trusted_proxies(value);
+	else if (strcmp(key, "allowed-origins") == 0)
+		parse_allowed_origins(value);
 	else
 		config_fail("unknown setting \"%s\" (see --help)", key);
 }
@@ -576,6 +661,11 @@ validate(void)
 	}
 	check_issuer();
 	check_mcp_paths();
+	if (shim_conf.allowed_origins == NULL)
+		parse_allowed_origins("");
+	shim_conf.allowed_origins[0] = normalize_origin(shim_conf.issuer_origin);
+	if (shim_conf.allowed_origins[0] == NULL)
+		config_fail("issuer: \"%s\" has no origin a browser could send", shim_conf.issuer);
 	if ((shim_conf.tls_cert == NULL) != (shim_conf.tls_key == NULL))
 		config_fail("tls-cert and tls-key must be given together");
 	if (shim_conf.tls_cert != NULL)

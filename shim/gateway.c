@@ -4,12 +4,14 @@
  *		upstream MCP server (RFC 6750, RFC 9728, MCP authorization).
  *
  * Each configured MCP path gets its own pathconf with three parts:
- *	- the auth handler (first): exact path, CORS preflight, methods, token
- *	  only in the Authorization header, SQL verify_access_token(); on
- *	  success it rewrites the request headers and delegates;
+ *	- the auth handler (first): exact path, Origin (the MCP transport's
+ *	  guard against DNS rebinding), CORS preflight, methods, token only in
+ *	  the Authorization header, SQL verify_access_token(); on success it
+ *	  rewrites the request headers and delegates;
  *	- libh2o's reverse proxy (next): streams the upstream's answer through,
  *	  Server-Sent Events included;
- *	- a filter that puts the CORS headers on every answer, proxied or not.
+ *	- a filter that puts the CORS headers (and, on TLS, HSTS) on every
+ *	  answer, proxied or not.
  *
  * The upstream never sees the bearer token, the consent pages' cookies or
  * any X-MCP-* header the client sent; it gets X-MCP-Subject,
@@ -50,7 +52,8 @@ typedef struct gateway_handler
  * Send a Bearer challenge: status with error (NULL: none, for a request
  * without credentials, RFC 6750 section 3.1; invalid_request with 400) and
  * the given or our own WWW-Authenticate value (ours when the given one
- * cannot be a header).
+ * cannot be a header).  Without an error, description (NULL: the default)
+ * goes to the body only.
  */
 static void
 send_challenge(h2o_req_t *req, gateway_handler *gw, int status,
@@ -72,11 +75,52 @@ send_challenge(h2o_req_t *req, gateway_handler *gw, int status,
 	h2o_set_header(&req->pool, &req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE,
 				   www, strlen(www), 1);
 	http_send_error(req, status, error ? error : "invalid_token",
-					error ? description : "An access token is required.",
+					error || description ? description : "An access token is required.",
 					HTTP_CORS | HTTP_NO_STORE);
 }
 
 /* ---- the incoming request ---- */
+
+/*
+ * Whether the request may come from where it says: no Origin (not a
+ * browser), or exactly one that is in shim_conf.allowed_origins (the
+ * issuer's own, and --allowed-origins).  The MCP Streamable HTTP transport
+ * asks for this against DNS rebinding: a page of another origin whose name
+ * now points at this server must not reach the MCP server.
+ */
+static bool
+origin_allowed(h2o_req_t *req)
+{
+	ssize_t		at = h2o_find_header_by_str(&req->headers, H2O_STRLIT("origin"), -1);
+	const h2o_iovec_t *v;
+	int			i;
+
+	if (at < 0)
+		return true;
+	if (h2o_find_header_by_str(&req->headers, H2O_STRLIT("origin"), at) >= 0)
+		return false;			/* two Origin headers: not from a browser */
+	v = &req->headers.entries[at].value;
+	for (i = 0; i < shim_conf.n_allowed_origins; i++)
+	{
+		const char *o = shim_conf.allowed_origins[i];
+
+		if (strlen(o) == v->len && strncasecmp(o, v->base, v->len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* 403 for a request whose Origin is not allowed. */
+static void
+send_origin_refused(h2o_req_t *req)
+{
+	const h2o_iovec_t *v = http_header_by_name(req, "origin");
+
+	LOG_INFO(req, "gateway: refused Origin \"%.*s\"",
+			 (int) (v->len < 100 ? v->len : 100), v->base);
+	http_send_error(req, 403, "forbidden",
+					"Requests from this Origin are not allowed.", HTTP_CORS);
+}
 
 /* Whether the query string carries an access_token parameter (or is malformed). */
 static bool
@@ -368,27 +412,43 @@ gateway_on_req(h2o_handler_t *self, h2o_req_t *req)
 	const char *token;
 	const char *params[3];
 	int			status;
-	bool		malformed;
+	bool		malformed,
+				in_query;
 
 	request_begin(req);
 	if (!h2o_memis(req->path.base, req->query_at != SIZE_MAX ? req->query_at : req->path.len,
 				   gw->path, gw->path_len))
 		http_send_error(req, 404, "not_found", NULL, HTTP_CORS);
+	else if (!origin_allowed(req))
+		send_origin_refused(req);
 	else if (method_is(req, "OPTIONS"))
 		http_cors_preflight(req, GATEWAY_METHODS);
 	else if (!method_is(req, "GET") && !method_is(req, "POST") && !method_is(req, "DELETE"))
 		http_send_405(req, GATEWAY_METHODS, HTTP_CORS);
-	else if (query_has_token(req, &malformed) || malformed)
-		send_challenge(req, gw, 400, "invalid_request", malformed ? "Malformed query string." :
-					   "Access tokens are accepted only in the Authorization header.", NULL);
+	else if ((in_query = query_has_token(req, &malformed)) || malformed)
+	{
+		/*
+		 * RFC 6750 section 3.1: a token only in the query (a method we do
+		 * not support) counts as no credentials; with a header as well it
+		 * is two methods (section 2), invalid_request.  Never forwarded.
+		 */
+		if (in_query && http_header(req, H2O_TOKEN_AUTHORIZATION) == NULL)
+			send_challenge(req, gw, 401, NULL,
+						   "Access tokens are accepted only in the Authorization header.", NULL);
+		else
+			send_challenge(req, gw, 400, "invalid_request", malformed ? "Malformed query string." :
+						   "Access tokens are accepted only in the Authorization header.", NULL);
+	}
 	else if ((token = bearer_token(req, &status)) == NULL)
 	{
 		if (status == 400)
 			send_challenge(req, gw, 400, "invalid_request",
 						   "Repeated Authorization header.", NULL);
-		else
-			send_challenge(req, gw, 401, status ? "invalid_token" : NULL,
+		else if (status != 0)
+			send_challenge(req, gw, 401, "invalid_token",
 						   "The bearer token is malformed.", NULL);
+		else
+			send_challenge(req, gw, 401, NULL, NULL, NULL);
 	}
 	else
 	{
@@ -402,11 +462,12 @@ gateway_on_req(h2o_handler_t *self, h2o_req_t *req)
 
 /* ---- CORS on every answer ---- */
 
-/* Put the CORS headers on the response as it starts. */
+/* Put the CORS headers (and HSTS on TLS) on the response as it starts. */
 static void
 cors_on_setup_ostream(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t **slot)
 {
 	http_cors_headers(req);
+	http_hsts_header(req);
 	h2o_setup_next_ostream(req, slot);
 }
 

@@ -13,13 +13,18 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
 #define CORS_ALLOW_HEADERS \
 	"Authorization, Content-Type, MCP-Protocol-Version, Mcp-Session-Id, Last-Event-ID"
 #define CORS_EXPOSE_HEADERS "WWW-Authenticate, Mcp-Session-Id"
 #define CORS_MAX_AGE "86400"
 
-/* The pool form_parse allocates from (form_alloc_fn takes no context). */
-static __thread h2o_mem_pool_t *form_pool;
+#define LOG_ID_MAX 64			/* bytes of a client id in a log line */
+
+/* The pool lib/ parsers allocate from (their alloc takes no context). */
+static __thread h2o_mem_pool_t *lib_pool;
 
 /* A request header's value, or NULL. */
 const h2o_iovec_t *
@@ -346,11 +351,11 @@ http_valid_text(const char *s, size_t len)
 	return true;
 }
 
-/* form_alloc_fn on the current request's pool. */
+/* form_alloc_fn and json_alloc_fn on the current request's pool. */
 static void *
-form_pool_alloc(size_t size)
+lib_pool_alloc(size_t size)
 {
-	return h2o_mem_alloc_pool(form_pool, size);
+	return h2o_mem_alloc_pool(lib_pool, size);
 }
 
 /* Parse a form-encoded string with req->pool memory. */
@@ -359,10 +364,164 @@ http_form_parse(h2o_req_t *req, const char *s, size_t len, form *out)
 {
 	form_status st;
 
-	form_pool = &req->pool;
-	st = form_parse(s, len, 64, form_pool_alloc, out);
-	form_pool = NULL;
+	lib_pool = &req->pool;
+	st = form_parse(s, len, 64, lib_pool_alloc, out);
+	lib_pool = NULL;
 	return st;
+}
+
+/* Parse a JSON object with req->pool memory; false if it is not one. */
+bool
+http_json_parse(h2o_req_t *req, const char *s, json_doc *out)
+{
+	bool		ok;
+
+	if (s == NULL)
+		return false;
+	lib_pool = &req->pool;
+	ok = json_parse_object(s, strlen(s), lib_pool_alloc, out);
+	lib_pool = NULL;
+	return ok;
+}
+
+/* Quality (0-1000) of a "q=..." parameter; 0 when malformed. */
+static int
+accept_q(const char *p)
+{
+	int			q = 0,
+				scale = 100;
+
+	if (p[0] == '1')
+		return strspn(p + 1, ".0") == strlen(p + 1) ? 1000 : 0;
+	if (p[0] != '0')
+		return 0;
+	p++;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9' && scale > 0; p++, scale /= 10)
+			q += (*p - '0') * scale;
+	return *p == '\0' ? q : 0;
+}
+
+/*
+ * The quality the Accept value gives type/subtype: that of its most
+ * specific matching range (exact, type/x, any), 0 when none matches.
+ */
+static int
+accept_quality(h2o_req_t *req, const h2o_iovec_t *v, const char *type,
+			   const char *subtype)
+{
+	char	   *copy = http_strdup(req, v->base, v->len);
+	char	   *save = NULL,
+			   *range;
+	int			best = 0,
+				best_q = 0;
+
+	for (range = strtok_r(copy, ",", &save); range != NULL; range = strtok_r(NULL, ",", &save))
+	{
+		char	   *psave = NULL,
+				   *mt = strtok_r(range, ";", &psave),
+				   *param,
+				   *slash;
+		int			q = 1000,
+					specificity;
+
+		if (mt == NULL)
+			continue;			/* a range of only ';' */
+		mt += strspn(mt, " \t");
+		mt[strcspn(mt, " \t")] = '\0';
+		if ((slash = strchr(mt, '/')) == NULL)
+			continue;
+		*slash++ = '\0';
+		if (strcasecmp(mt, type) == 0 && strcasecmp(slash, subtype) == 0)
+			specificity = 3;
+		else if (strcasecmp(mt, type) == 0 && strcmp(slash, "*") == 0)
+			specificity = 2;
+		else if (strcmp(mt, "*") == 0 && strcmp(slash, "*") == 0)
+			specificity = 1;
+		else
+			continue;
+		while ((param = strtok_r(NULL, ";", &psave)) != NULL)
+		{
+			param += strspn(param, " \t");
+			param[strcspn(param, " \t")] = '\0';
+			if (strncasecmp(param, "q=", 2) == 0)
+				q = accept_q(param + 2);
+		}
+		if (specificity > best)
+			best = specificity, best_q = q;
+	}
+	return best_q;
+}
+
+/* Does Accept rank text/html above application/json? */
+bool
+http_prefers_html(h2o_req_t *req)
+{
+	const h2o_iovec_t *v = http_header(req, H2O_TOKEN_ACCEPT);
+
+	if (v == NULL || v->len > 1024)
+		return false;
+	return accept_quality(req, v, "text", "html") >
+		accept_quality(req, v, "application", "json");
+}
+
+/* s cut to LOG_ID_MAX bytes, anything but visible ASCII (or a quote) as '?'. */
+static const char *
+log_safe(h2o_req_t *req, const char *s)
+{
+	size_t		len = strlen(s) < LOG_ID_MAX ? strlen(s) : LOG_ID_MAX;
+	char	   *out = http_strdup(req, s, len);
+	size_t		i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char) out[i] <= 0x20 || (unsigned char) out[i] >= 0x7f ||
+			out[i] == '"' || out[i] == '\\')
+			out[i] = '?';
+	return len > 0 ? out : "-";
+}
+
+/* The user name of an Authorization: Basic header (form-decoded), or NULL. */
+static const char *
+basic_user(h2o_req_t *req)
+{
+	const h2o_iovec_t *v = http_header(req, H2O_TOKEN_AUTHORIZATION);
+	unsigned char *raw;
+	const char *colon;
+	char	   *pair;
+	size_t		ulen;
+	int			n;
+	form		f;
+
+	if (v == NULL || v->len < 7 || v->len > 4096 || strncasecmp(v->base, "basic ", 6) != 0)
+		return NULL;
+	raw = h2o_mem_alloc_pool(&req->pool, v->len);
+	n = EVP_DecodeBlock(raw, (const unsigned char *) v->base + 6, (int) v->len - 6);
+	colon = n > 0 ? memchr(raw, ':', n) : NULL;
+	ulen = colon != NULL ? (size_t) (colon - (const char *) raw) : 0;
+	/* RFC 6749 section 2.3.1: the user name is form-urlencoded */
+	pair = h2o_mem_alloc_pool(&req->pool, ulen + 3);
+	memcpy(pair, "u=", 2);
+	memcpy(pair + 2, raw, ulen);
+	pair[ulen + 2] = '\0';
+	if (n > 0)
+		OPENSSL_cleanse(raw, n);	/* the secret is in there */
+	if (colon == NULL || http_form_parse(req, pair, ulen + 2, &f) != FORM_OK)
+		return NULL;
+	return form_get(&f, "u");
+}
+
+/* The client id of the request for a log line, "-" when none. */
+const char *
+http_client_id_for_log(h2o_req_t *req)
+{
+	const char *id = basic_user(req);
+	form		f;
+
+	if (id == NULL && req->entity.base != NULL && req->entity.len <= shim_conf.max_body &&
+		http_content_type_is(req, "application/x-www-form-urlencoded") &&
+		http_form_parse(req, req->entity.base, req->entity.len, &f) == FORM_OK)
+		id = form_get(&f, "client_id");
+	return id != NULL ? log_safe(req, id) : "-";
 }
 
 /* Does the Content-Type (without parameters) equal mime? */
@@ -395,13 +554,29 @@ http_add_header(h2o_req_t *req, const char *name, const char *value)
 						  http_strdup(req, value, strlen(value)), strlen(value));
 }
 
-/* X-Content-Type-Options: nosniff, once. */
+/* X-Content-Type-Options: nosniff, once; HSTS on TLS. */
 void
 http_security_headers(h2o_req_t *req)
 {
 	h2o_set_header_by_str(&req->pool, &req->res.headers,
 						  H2O_STRLIT("x-content-type-options"), 0,
 						  H2O_STRLIT("nosniff"), 0);
+	http_hsts_header(req);
+}
+
+/*
+ * Strict-Transport-Security, once, when this server terminates TLS (every
+ * listener is then HTTPS); never on plain http, where it means nothing and
+ * a proxy in front decides.
+ */
+void
+http_hsts_header(h2o_req_t *req)
+{
+	if (shim_conf.tls_cert == NULL)
+		return;
+	h2o_set_header_by_str(&req->pool, &req->res.headers,
+						  H2O_STRLIT("strict-transport-security"), 0,
+						  H2O_STRLIT("max-age=31536000"), 0);
 }
 
 /* The CORS response headers. */

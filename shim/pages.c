@@ -2,8 +2,9 @@
  * pages.c
  *		The pages a person sees: sign-in, consent, sign-out and errors.
  *
- *	GET /authorize		signed out: the sign-in page; signed in: SQL
- *						authorize() and its 302, error page or consent page
+ *	GET /authorize		SQL authorize() first: its error page for the
+ *						person; then, signed out, the sign-in page; signed
+ *						in, its 302 or the consent page
  *	GET, POST /login	the sign-in page; SQL login(), session cookie, 303
  *	POST /consent		SQL authorize_decision() and its 302
  *	GET, POST /logout	SQL logout(), cookie cleared
@@ -12,7 +13,8 @@
  * double-submit token (a random cookie repeated in a hidden field); consent
  * and sign-out by the session's CSRF token from session_subject().  Every
  * page forbids framing, caching and referrers; its one stylesheet is
- * allowed by hash in the Content-Security-Policy.
+ * allowed by hash in the Content-Security-Policy, whose form-action names,
+ * besides 'self', only a redirect URI authorize() accepted.
  */
 #include <pthread.h>
 #include <stdarg.h>
@@ -270,6 +272,13 @@ message_page(h2o_req_t *req, int status, const char *title, const char *text)
 	pb_text(&pb, text);
 	pb_add(&pb, "</p>");
 	page_send(req, status, title, pb.data, NULL);
+}
+
+/* A page with a heading and a paragraph, for routes.c (a browser's 404, 405). */
+void
+pages_message(h2o_req_t *req, int status, const char *title, const char *text)
+{
+	message_page(req, status, title, text);
 }
 
 /*
@@ -849,27 +858,14 @@ set_session_cookie(h2o_req_t *req, const char *value)
 /* ---- sign-in ---- */
 
 /*
- * The redirect_uri parameter of the authorization request in return_to, or
- * NULL.  Sign-in may end in a redirect to it (an error the client must
- * hear about), so the sign-in form's form-action must allow its origin;
- * the redirect itself is validated by SQL authorize().
+ * The sign-in page; message (plain text) may be NULL.  form_target: the
+ * redirect URI authorize() accepted for return_to's request, or NULL (sign-in
+ * may end in a redirect to it, an error the client must hear about, so
+ * form-action must allow its origin; never one the database did not check).
  */
-static const char *
-return_to_redirect_uri(h2o_req_t *req, const char *return_to)
-{
-	const char *query = return_to ? strchr(return_to, '?') : NULL;
-	form		q;
-
-	if (query == NULL ||
-		http_form_parse(req, query + 1, strlen(query + 1), &q) != FORM_OK)
-		return NULL;
-	return form_get(&q, "redirect_uri");
-}
-
-/* The sign-in page; message (plain text) may be NULL. */
 static void
 login_page(h2o_req_t *req, int status, const char *return_to,
-		   const char *username, const char *message)
+		   const char *username, const char *message, const char *form_target)
 {
 	const char *token = login_token(req);
 	page_buf	pb;
@@ -901,7 +897,74 @@ login_page(h2o_req_t *req, int status, const char *return_to,
 		   "autocomplete=\"current-password\" required>\n"
 		   "<div class=\"actions\"><button type=\"submit\" class=\"primary\">"
 		   "Sign in</button></div>\n</form>");
-	page_send(req, status, "Sign in", pb.data, return_to_redirect_uri(req, return_to));
+	page_send(req, status, "Sign in", pb.data, form_target);
+}
+
+/*
+ * The redirect URI an authorize() answer validated: the consent
+ * descriptor's, or the Location of an error redirect; NULL otherwise.
+ */
+static const char *
+validated_redirect(h2o_req_t *req, const db_result *res)
+{
+	const char *status = db_value(res, "status");
+	jval		d;
+
+	if (res->status != DB_OK || status == NULL)
+		return NULL;
+	if (strcmp(status, "302") == 0)
+		return db_value(res, "location");
+	if (strcmp(status, "200") == 0 && j_parse_object(req, db_value(res, "body"), &d))
+		return j_str(&d, "redirect_uri");
+	return NULL;
+}
+
+/* A sign-in page to show once authorize() has checked its return_to again. */
+typedef struct login_again
+{
+	int			status;
+	const char *return_to;
+	const char *username;
+	const char *message;
+} login_again;
+
+/* authorize() checked return_to's request: show the sign-in page again. */
+static void
+on_login_again(h2o_req_t *req, const db_result *res, void *arg)
+{
+	login_again *la = arg;
+
+	login_page(req, la->status, la->return_to, la->username, la->message,
+			   validated_redirect(req, res));
+}
+
+/*
+ * The sign-in page again (a wrong password, an expired form) for a valid
+ * return_to: the request in it is checked by authorize() again (which
+ * writes nothing), since its form-action may name only a redirect URI the
+ * database accepted, and a form field proves nothing.
+ */
+static void
+login_page_again(h2o_req_t *req, int status, const char *return_to,
+				 const char *username, const char *message)
+{
+	const char *query = return_to ? strchr(return_to, '?') : NULL;
+	login_again *la;
+	const char *params[2];
+
+	if (query == NULL || !text_ok(query + 1))
+	{
+		login_page(req, status, return_to, username, message, NULL);
+		return;
+	}
+	la = h2o_mem_alloc_pool(&req->pool, sizeof(*la));
+	la->status = status;
+	la->return_to = return_to;
+	la->username = username;
+	la->message = message;
+	params[0] = query + 1;
+	params[1] = http_client_addr(req);
+	db_call(req, STMT_AUTHORIZE, params, 2, on_login_again, la);
 }
 
 /* The page for a person who is signed in and has nowhere to go. */
@@ -934,8 +997,8 @@ login_throttled_page(h2o_req_t *req, const char *return_to, const char *username
 
 	snprintf(retry, sizeof(retry), "%d", window - (int) (time(NULL) % window));
 	http_add_header(req, "retry-after", retry);
-	login_page(req, 429, return_to, username,
-			   "Too many sign-in attempts. Try again in a few minutes.");
+	login_page_again(req, 429, return_to, username,
+					 "Too many sign-in attempts. Try again in a few minutes.");
 }
 
 /* login() answered: set the session and go back, or show the form again. */
@@ -961,8 +1024,8 @@ on_login(h2o_req_t *req, const db_result *res, void *arg)
 	if (res->nrows == 0 || ok == NULL || strcmp(ok, "t") != 0)
 	{
 		/* 403, not 401: a 401 must carry a WWW-Authenticate challenge */
-		login_page(req, 403, return_to, form_get(&ps->f, "username"),
-				   "The username or password is incorrect.");
+		login_page_again(req, 403, return_to, form_get(&ps->f, "username"),
+						 "The username or password is incorrect.");
 		return;
 	}
 	if (!cookie_value_ok(token))
@@ -990,7 +1053,7 @@ login_get(h2o_req_t *req, page_state *ps)
 	}
 	if (http_form_parse(req, query, strlen(query), &q) == FORM_OK)
 		return_to = form_get(&q, "return_to");
-	login_page(req, 200, return_to_valid(req, return_to) ? return_to : "", NULL, NULL);
+	login_page_again(req, 200, return_to_valid(req, return_to) ? return_to : "", NULL, NULL);
 }
 
 /* POST /login: check the double-submit token, then SQL login(). */
@@ -1009,14 +1072,14 @@ login_post(h2o_req_t *req, page_state *ps)
 	}
 	if (!secret_equal(form_get(&ps->f, "csrf"), http_cookie(req, LOGIN_COOKIE)))
 	{
-		login_page(req, 403, return_to, username,
-				   "Your sign-in form expired. Please sign in again.");
+		login_page_again(req, 403, return_to, username,
+						 "Your sign-in form expired. Please sign in again.");
 		return;
 	}
 	if (username == NULL || *username == '\0' || password == NULL || *password == '\0')
 	{
-		login_page(req, 400, return_to, username,
-				   "Enter your username and password.");
+		login_page_again(req, 400, return_to, username,
+						 "Enter your username and password.");
 		return;
 	}
 	params[0] = username;
@@ -1197,30 +1260,40 @@ consent_page(h2o_req_t *req, page_state *ps, const char *json)
 	page_send(req, 200, "Allow access?", pb.data, redirect_uri);
 }
 
-/* authorize() answered. */
+/*
+ * authorize() answered.  Its error pages come first, signed in or not: a
+ * person never types a password for a request that cannot go on.  A
+ * signed-out person then signs in, also before an error redirect to the
+ * client: this server sends nobody to a client's redirect URI without a
+ * sign-in (RFC 9700 section 4.11.2).
+ */
 static void
 on_authorize(h2o_req_t *req, const db_result *res, void *arg)
 {
+	page_state *ps = arg;
 	const char *status = db_value(res, "status");
+	bool		go_on = res->status == DB_OK && status != NULL &&
+		(strcmp(status, "200") == 0 ||
+		 (strcmp(status, "302") == 0 && db_value(res, "location") != NULL));
 
-	if (res->status == DB_OK && status != NULL && strcmp(status, "200") == 0)
-		consent_page(req, arg, db_value(res, "body"));
+	if (!go_on)
+		redirect_or_error(req, res);
+	else if (ps->subject == NULL)
+		login_page(req, 200, authorize_return_to(req), NULL, NULL,
+				   validated_redirect(req, res));
+	else if (strcmp(status, "200") == 0)
+		consent_page(req, ps, db_value(res, "body"));
 	else
 		redirect_or_error(req, res);
 }
 
-/* GET /authorize once the session is known. */
+/* GET /authorize once the session is known: check the request. */
 static void
 authorize_signed(h2o_req_t *req, page_state *ps)
 {
 	const char *query = http_query(req);
 	const char *params[2];
 
-	if (ps->subject == NULL)
-	{
-		login_page(req, 200, authorize_return_to(req), NULL, NULL);
-		return;
-	}
 	if (!text_ok(query))
 	{
 		message_page(req, 400, "Bad request", "The request could not be read.");

@@ -192,6 +192,70 @@ on_http_response(h2o_req_t *req, const db_result *res, void *arg)
 	http_send_db_response(req, res, r->flags);
 }
 
+/* The name of a POST endpoint in a log line. */
+static const char *
+post_name(route_kind kind)
+{
+	switch (kind)
+	{
+		case R_TOKEN:
+			return "token";
+		case R_REGISTER:
+			return "register";
+		case R_REVOKE:
+			return "revoke";
+		default:
+			return "introspect";
+	}
+}
+
+/*
+ * Log a refused token, register, revoke or introspect request at info
+ * level: the status, the OAuth error code and the client id the request
+ * named (never a secret, token or code: those stay in the body, unread).
+ */
+static void
+log_refusal(h2o_req_t *req, const route *r, int status, const char *error)
+{
+	LOG_INFO(req, "%s: refused %d error=%s client_id=\"%s\"", post_name(r->kind),
+			 status, error, http_client_id_for_log(req));
+}
+
+/* The "error" member of a JSON error body, fit for a log line; "-" if none. */
+static const char *
+error_code(h2o_req_t *req, const char *body)
+{
+	json_doc	doc;
+	const json_member *m;
+	size_t		n;
+
+	if (!http_json_parse(req, body, &doc) ||
+		(m = json_get(&doc, "error")) == NULL || m->type != JSON_STRING)
+		return "-";
+	n = strspn(m->string, "abcdefghijklmnopqrstuvwxyz_");
+	return n > 0 && n <= 64 && m->string[n] == '\0' ? m->string : "?";
+}
+
+/* db_call callback of a POST endpoint: log a refusal, copy the row out. */
+static void
+on_post_response(h2o_req_t *req, const db_result *res, void *arg)
+{
+	const route *r = arg;
+	const char *status = db_value(res, "status");
+
+	if (res->status == DB_OK && status != NULL && atoi(status) >= 400)
+		log_refusal(req, r, atoi(status), error_code(req, db_value(res, "body")));
+	http_send_db_response(req, res, r->flags);
+}
+
+/* Refuse a POST before the database is asked: log, then the JSON error. */
+static void
+refuse_post(h2o_req_t *req, const route *r, int status, const char *description)
+{
+	log_refusal(req, r, status, "invalid_request");
+	http_send_error(req, status, "invalid_request", description, r->flags);
+}
+
 /* Empty a metadata cache entry. */
 static void
 mcache_clear(mcache_entry *e)
@@ -375,33 +439,31 @@ serve_post(h2o_req_t *req, const route *r)
 		char		desc[96];
 
 		snprintf(desc, sizeof(desc), "the request body must be %s", mime);
-		http_send_error(req, 415, "invalid_request", desc, r->flags);
+		refuse_post(req, r, 415, desc);
 		return;
 	}
 	if (req->entity.len > shim_conf.max_body)
 	{
-		http_send_error(req, 413, "invalid_request", "the request body is too large", r->flags);
+		refuse_post(req, r, 413, "the request body is too large");
 		return;
 	}
 	if (http_header_repeated(req, H2O_TOKEN_AUTHORIZATION) ||
 		http_header_repeated(req, H2O_TOKEN_CONTENT_TYPE))
 	{
 		/* RFC 6749 section 2.3: one client authentication per request */
-		http_send_error(req, 400, "invalid_request",
-						"the Authorization or Content-Type header is repeated", r->flags);
+		refuse_post(req, r, 400, "the Authorization or Content-Type header is repeated");
 		return;
 	}
 	if (!http_valid_text(req->entity.base, req->entity.len) ||
 		!header_text(req, H2O_TOKEN_CONTENT_TYPE, &params[0]) ||
 		!header_text(req, H2O_TOKEN_AUTHORIZATION, &params[1]))
 	{
-		http_send_error(req, 400, "invalid_request",
-						"the request is not valid UTF-8 text", r->flags);
+		refuse_post(req, r, 400, "the request is not valid UTF-8 text");
 		return;
 	}
 	params[2] = http_body(req);
 	params[3] = http_client_addr(req);
-	db_call(req, post_stmt(r->kind), params, 4, on_http_response, (void *) r);
+	db_call(req, post_stmt(r->kind), params, 4, on_post_response, (void *) r);
 }
 
 /* /readyz: 200 when a database round trip works. */
@@ -475,7 +537,12 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
 	r = find_route(req);
 	if (r == NULL)
 	{
-		http_send_error(req, 404, "not_found", NULL, 0);
+		if (http_prefers_html(req))
+			pages_message(req, 404, "Page not found",
+						  "There is no page at this address. Applications that use "
+						  "this sign-in service open the pages they need by themselves.");
+		else
+			http_send_error(req, 404, "not_found", NULL, 0);
 		return 0;
 	}
 	if (h2o_memis(req->method.base, req->method.len, H2O_STRLIT("OPTIONS")))
@@ -492,7 +559,15 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
 	}
 	if (!method_allowed(req, r->methods))
 	{
-		http_send_405(req, allow_header(r), r->flags);
+		if (!http_prefers_html(req))
+			http_send_405(req, allow_header(r), r->flags);
+		else
+		{
+			h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL,
+						   allow_header(r), strlen(allow_header(r)));
+			pages_message(req, 405, "This page cannot be opened this way",
+						  "Return to the application and connect again from there.");
+		}
 		return 0;
 	}
 	return serve(req, r);

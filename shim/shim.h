@@ -35,6 +35,7 @@
 #include <h2o.h>
 
 #include "lib/form.h"			/* extension/lib/form.h */
+#include "lib/json.h"			/* extension/lib/json.h */
 
 /* ---- configuration (config.c) ---- */
 
@@ -73,6 +74,10 @@ typedef struct shim_config
 	int			log_level;		/* LOG_LEVEL_* */
 	shim_cidr  *trusted_proxies;	/* peers whose X-Forwarded-For is used */
 	int			n_trusted_proxies;	/* 0: trust nobody */
+	char	  **allowed_origins;	/* Origins /mcp accepts, normalised
+									 * (lowercase, no default port); the
+									 * issuer's origin is always first */
+	int			n_allowed_origins;
 } shim_config;
 
 extern shim_config shim_conf;
@@ -245,6 +250,20 @@ extern bool http_valid_text(const char *s, size_t len);
 /* Parse an application/x-www-form-urlencoded string with req->pool memory. */
 extern form_status http_form_parse(h2o_req_t *req, const char *s, size_t len,
 								   form *out);
+/* Parse a JSON object (lib/json.h, strict limits) with req->pool memory. */
+extern bool http_json_parse(h2o_req_t *req, const char *s, json_doc *out);
+/*
+ * Whether the Accept header ranks text/html above application/json (a
+ * browser navigating); false without one or on a tie ("*" "/" "*").
+ */
+extern bool http_prefers_html(h2o_req_t *req);
+/*
+ * The client id a token-endpoint-style request names (the Basic user name,
+ * else the form's client_id), cut to 64 bytes with anything but visible
+ * ASCII replaced by '?', for a log line; "-" when none.  Never a secret:
+ * the Basic password and every other form field are left alone.
+ */
+extern const char *http_client_id_for_log(h2o_req_t *req);
 /* Does the Content-Type (without parameters) equal mime (case-insensitive)? */
 extern bool http_content_type_is(h2o_req_t *req, const char *mime);
 
@@ -252,8 +271,10 @@ extern bool http_content_type_is(h2o_req_t *req, const char *mime);
 extern bool http_header_value_ok(const char *s);
 /* Add a response header (name and value copied into req->pool). */
 extern void http_add_header(h2o_req_t *req, const char *name, const char *value);
-/* Add X-Content-Type-Options: nosniff (every send helper does it). */
+/* Add X-Content-Type-Options: nosniff and HSTS (every send helper does it). */
 extern void http_security_headers(h2o_req_t *req);
+/* Add Strict-Transport-Security when this server terminates TLS. */
+extern void http_hsts_header(h2o_req_t *req);
 /* Add the CORS response headers. */
 extern void http_cors_headers(h2o_req_t *req);
 /* Answer an OPTIONS preflight: 204 with the CORS allow headers. */
@@ -297,6 +318,9 @@ extern int	pages_authorize(h2o_req_t *req);
 extern int	pages_login(h2o_req_t *req);
 extern int	pages_consent(h2o_req_t *req);
 extern int	pages_logout(h2o_req_t *req);
+/* A page with a heading and a paragraph (plain text), for a browser. */
+extern void pages_message(h2o_req_t *req, int status, const char *title,
+						  const char *text);
 
 /* ---- gateway (gateway.c, F2) ----
  *

@@ -1,6 +1,7 @@
 // browser.test.mjs: Debian's chromium, headless, driven by playwright-core,
-// through the sign-in and consent pages as a person: open the authorization
-// URL, sign in, read the consent page, approve, land on the loopback
+// through the sign-in and consent pages as a person: a refused request's
+// error page before any sign-in, the server root as a page; open the
+// authorization URL, sign in, read the consent page, approve, land on the loopback
 // redirect with code, state and iss; the deny path; the consent page
 // refused inside a frame; the cookies' attributes.  Screenshots of the
 // sign-in and consent pages (and of the refused frame) go to tests/out/browser/.
@@ -57,6 +58,21 @@ describe('a real browser (headless chromium) through sign-in and consent', () =>
     await listener?.close();
     framer?.close();
     if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  });
+
+  test('a request the server refuses shows its error before any sign-in', async () => {
+    const bad = authorizationRequest('no-such-client', listener.redirectUri);
+    const res = await page.goto(bad.url);
+    assert.equal(res.status(), 400);
+    assert.match(await page.locator('body').innerText(), /unknown client_id/);
+    assert.equal(await page.getByLabel('Password').count(), 0, 'no sign-in form');
+  });
+
+  test('the server root is a page for a browser, not JSON', async () => {
+    const res = await page.goto(new URL('/', env.base).href);
+    assert.equal(res.status(), 404);
+    assert.match(res.headers()['content-type'], /^text\/html/);
+    assert.match(await page.locator('h1').innerText(), /Page not found/);
   });
 
   let req;

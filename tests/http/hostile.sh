@@ -58,6 +58,10 @@ hostile_setup() {
 				'scopes', json_build_array(json_build_object('name', '<em>s</em>',
 					'description', '</li><script>alert(2)</script>'),
 					json_build_object('name', 42), 'not an object', NULL))::text),
+			('mode=consent-csp', 200, 'application/json', NULL, NULL, NULL, json_build_object(
+				'request_id', 'r', 'redirect_uri', E'https://x.example;script-src \'unsafe-inline\' *')::text),
+			('mode=consent-js', 200, 'application/json', NULL, NULL, NULL, json_build_object(
+				'request_id', 'r', 'redirect_uri', 'javascript:alert(1)')::text),
 			('mode=consent-badjson', 200, 'application/json', NULL, NULL, NULL, '[1,2'),
 			('mode=consent-noid', 200, 'application/json', NULL, NULL, NULL, '{"client_name":"x"}')
 			) AS v(q, status, content_type, location, www_authenticate, cache_control, body)
@@ -107,6 +111,19 @@ test_hostile() {
 		return
 	fi
 
+	# Accept headers a browser never sends: a page or JSON, never a crash.
+	local accept
+	for accept in ';;, text/html' ';' ',,,' 'text/html;;q=;q' 'text/html;q=1.5, application/json;q=0.' \
+		'*/*;q=0.9, text/html;q=0.8' 'text/html/x' "text/html;q=0.$(printf '9%.0s' $(seq 1 300))" \
+		"$(printf 'a/b;q=0.1,%.0s' $(seq 1 200))text/html"; do
+		req GET "$hb/" -H "Accept: $accept"
+		check "Accept '${accept:0:40}': 404" eq "$status" 404
+	done
+	req GET "$hb/" -H "Accept: ;;, text/html"
+	check "Accept ';;, text/html': a page" has "$(hdr content-type)" text/html
+	req GET "$hb/" -H "Accept: */*;q=0.9, text/html;q=0.8"
+	check "Accept ranking any type above HTML: JSON" eq "$(j .error)" not_found
+
 	req GET "$hb/.well-known/jwks.json"
 	check "CR/LF in Content-Type and Cache-Control: 500" eq "$status" 500
 	check "CR/LF in Content-Type and Cache-Control: no header smuggled" no_injected
@@ -138,8 +155,32 @@ test_hostile() {
 	done
 	req GET "$hb/authorize?mode=nullstatus" -H "Cookie: __Host-mcp_oauth_session=good"
 	check "NULL status: 500" eq "$status" 500
-	req GET "$hb/authorize?mode=error" -H "Cookie: __Host-mcp_oauth_session=nulls"
+	req GET "$hb/authorize?mode=consent" -H "Cookie: __Host-mcp_oauth_session=nulls"
 	check "session row of NULLs: signed out" has "$(cat "$B")" 'type="password"'
+
+	# Signed out: authorize() answers first.  Its errors are pages (no
+	# sign-in); its redirect URI reaches form-action only as a checked origin.
+	req GET "$hb/authorize?mode=error"
+	check "signed out, an error: the error page" eq "$status" 400
+	check "signed out, an error: no sign-in form" hasnt "$(cat "$B")" 'type="password"'
+	req GET "$hb/authorize?mode=consent"
+	check "signed out, hostile descriptor: the sign-in page" has "$(cat "$B")" 'type="password"'
+	check "signed out, hostile descriptor: form-action names its origin only" \
+		has "$(hdr content-security-policy)" "form-action 'self' https://app.example;"
+	check "signed out, hostile descriptor: no markup in the CSP" hasnt "$(hdr content-security-policy)" svg
+	for m in consent-csp consent-js; do
+		req GET "$hb/authorize?mode=$m"
+		check "signed out, $m: form-action 'self' only" \
+			has "$(hdr content-security-policy)" "form-action 'self'; frame-ancestors 'none'"
+		check "signed out, $m: no script-src" hasnt "$(hdr content-security-policy)" "script-src"
+		check "signed out, $m: page headers" page_headers_ok
+	done
+	req GET "$hb/authorize?mode=crlf"
+	check "signed out, CR/LF in an error redirect: sign in first" eq "$status" 200
+	check "signed out, CR/LF in an error redirect: no header smuggled" no_injected
+	check "signed out, CR/LF in an error redirect: page headers" page_headers_ok
+	req GET "$hb/authorize?mode=nolocation"
+	check "signed out, 302 without Location: an error page" eq "$status" 400
 
 	req GET "$hb/authorize?mode=consent" -H "Cookie: __Host-mcp_oauth_session=good"
 	check "hostile consent: 200" eq "$status" 200
@@ -173,6 +214,17 @@ test_hostile() {
 	check "CR/LF in the challenge: 401" eq "$status" 401
 	check "CR/LF in the challenge: no header smuggled" no_injected
 	check "CR/LF in the challenge: our own challenge" has "$(hdr www-authenticate)" "resource_metadata=\"$hb/.well-known/oauth-protected-resource/mcp\""
+	req POST "$hb/mcp" -H "Authorization: Bearer crlf-subject" -H "Origin: https://evil.example" \
+		-H "Content-Type: application/json" -d '{}'
+	check "foreign Origin: refused before verification" eq "$status" 403
+	check "foreign Origin: no header smuggled" no_injected
+	req POST "$hb/mcp" -H "Authorization: Bearer null-client" -H $'Origin: https://evil.example\t' \
+		-H "Content-Type: application/json" -d '{}'
+	check "foreign Origin with a tab: 403" eq "$status" 403
+	req POST "$hb/mcp?access_token=null-client" -H "Content-Type: application/json" \
+		-d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami"}}'
+	check "a token only in the query: 401, never verified or forwarded" eq "$status" 401
+	check "a token only in the query: no error code" hasnt "$(hdr www-authenticate)" "error="
 	req POST "$hb/mcp" -H "Authorization: Bearer null-active" -H "Content-Type: application/json" -d '{}'
 	check "NULL active: 500" eq "$status" 500
 	req POST "$hb/mcp" -H "Authorization: Bearer null-client" -H "Content-Type: application/json" \

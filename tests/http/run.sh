@@ -234,6 +234,7 @@ test_discovery() {
 	req OPTIONS "$base/.well-known/oauth-authorization-server" -H "Origin: https://app.example" \
 		-H "Access-Control-Request-Method: GET"
 	check "metadata preflight 204" eq "$status" 204
+	check "plain http: no Strict-Transport-Security" eq "$(hdr strict-transport-security)" ""
 }
 
 # ---- registration, token, revocation errors ----
@@ -308,6 +309,31 @@ test_routes() {
 	req GET "$base/no/such/path"
 	check "unknown path 404" eq "$status" 404
 
+	# A browser (its Accept prefers HTML) gets a page, a program JSON.
+	local browser_accept='text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8'
+	req GET "$base/" -H "Accept: $browser_accept"
+	check "/ to a browser: 404" eq "$status" 404
+	check "/ to a browser: an HTML page" page_headers_ok
+	check "/ to a browser: says there is nothing here" has "$(cat "$B")" "There is no page at this address"
+	req GET "$base/" -H "Accept: application/json"
+	check "/ to a program: JSON" eq "$(j .error)" not_found
+	req GET "$base/"
+	check "/ to curl (*/*): JSON" eq "$(j .error)" not_found
+	req GET "$base/" -H "Accept: text/html;q=0.5, application/json"
+	check "/ when JSON ranks higher: JSON" eq "$(j .error)" not_found
+	req GET "$base/" -H "Accept: text/*, application/json;q=0.9"
+	check "/ to text/* above JSON: HTML" has "$(hdr content-type)" text/html
+	req GET "$base/" -H "Accept: text/html;q=x, application/json;q=0.1"
+	check "/ with a malformed q: JSON" eq "$(j .error)" not_found
+	req PUT "$base/authorize" -H "Accept: $browser_accept"
+	check "PUT /authorize to a browser: 405" eq "$status" 405
+	check "PUT /authorize to a browser: an HTML page" page_headers_ok
+	check "PUT /authorize to a browser: Allow" eq "$(hdr allow)" "GET, HEAD, OPTIONS"
+	req GET "$token_endpoint" -H "Accept: $browser_accept"
+	check "GET /token to a browser: an HTML 405" has "$(hdr content-type)" text/html
+	req GET "$token_endpoint" -H "Accept: application/json"
+	check "GET /token to a program: a JSON 405" eq "$(j .error)" method_not_allowed
+
 	req OPTIONS "$token_endpoint" -H "Origin: https://app.example" \
 		-H "Access-Control-Request-Method: POST" \
 		-H "Access-Control-Request-Headers: authorization, content-type"
@@ -329,6 +355,32 @@ test_routes() {
 	req POST "$base/introspect" -H "Content-Type: application/x-www-form-urlencoded" \
 		-u "$conf_id:wrong-secret" -d "token=x"
 	check "introspect bad client 401" eq "$status" 401
+	secret wrong-secret
+
+	# Refusals of the client endpoints are logged at info level with the
+	# OAuth error and the client id, never a secret, token or code.
+	check "log: a refused token request names its error and client" grep -qF \
+		'token: refused 400 error=unsupported_grant_type client_id="mcp-agent"' "$srv_log"
+	check "log: a refused introspection names the Basic client" grep -qF \
+		"introspect: refused 401 error=invalid_client client_id=\"$conf_id\"" "$srv_log"
+	check "log: a refused registration" grep -qF \
+		'register: refused 400 error=invalid_redirect_uri client_id="-"' "$srv_log"
+	check "log: a refusal before the database" grep -qF \
+		'token: refused 415 error=invalid_request client_id="-"' "$srv_log"
+	local long_id
+	long_id=$(printf 'y%.0s' $(seq 1 100))
+	req POST "$token_endpoint" -H "Content-Type: application/x-www-form-urlencoded" \
+		--data-urlencode $'client_id=ev"il\nx'"$long_id" \
+		--data-urlencode "grant_type=authorization_code" --data-urlencode "code=a-code-never-logged-1234"
+	secret a-code-never-logged-1234
+	check "log: a client id is sanitised and cut to 64 bytes" grep -qF \
+		"client_id=\"ev?il?x${long_id:0:57}\"" "$srv_log"
+	req POST "$token_endpoint" -H "Content-Type: application/x-www-form-urlencoded" \
+		-H "Authorization: Basic $(printf 'basic%%20user:a-secret-never-logged' | base64 -w0)" \
+		-d "grant_type=refresh_token&refresh_token=a-token-never-logged-5678"
+	secret a-secret-never-logged a-token-never-logged-5678
+	check "log: the Basic user name, form-decoded" grep -qF 'client_id="basic?user"' "$srv_log"
+	check "log: no secret of a refused request" no_secret_logged "$srv_log"
 }
 
 # ---- pages: sign-in, consent, code + PKCE, token, /mcp ----
@@ -466,6 +518,26 @@ test_pages() {
 	check "sign-in form-action allows the redirect origin" \
 		has "$(hdr content-security-policy)" "form-action 'self' http://127.0.0.1:$cb_port;"
 
+	# The request is checked before anyone signs in; the sign-in page's
+	# form-action names only a redirect URI the database accepted.
+	req GET "$base/authorize?${query/client_id=mcp-agent/client_id=no-such-client}"
+	check "signed out, unknown client: the error page at once" eq "$status" 400
+	check "signed out, unknown client: no sign-in form" hasnt "$(cat "$B")" 'type="password"'
+	check "signed out, unknown client: says why" has "$(cat "$B")" "unknown client_id"
+	check "signed out, unknown client: page headers" page_headers_ok
+	req GET "$base/authorize?response_type=code&client_id=$dcr_client&redirect_uri=$(enc https://evil.example/cb)&code_challenge=$challenge&code_challenge_method=S256&state=s"
+	check "signed out, unregistered redirect URI: the error page" eq "$status" 400
+	check "signed out, unregistered redirect URI: no sign-in form" hasnt "$(cat "$B")" 'type="password"'
+	check "signed out, unregistered redirect URI: never in form-action" \
+		hasnt "$(hdr content-security-policy)" evil.example
+	check "signed out, unregistered redirect URI: not redirected" eq "$(hdr location)" ""
+	req GET "$base/authorize?${query/code_challenge_method=S256/code_challenge_method=plain}"
+	check "signed out, an error for the client: sign in first" eq "$status" 200
+	check "signed out, an error for the client: the sign-in form" has "$(cat "$B")" 'type="password"'
+	check "signed out, an error for the client: not redirected before sign-in" eq "$(hdr location)" ""
+	check "signed out, an error for the client: form-action allows its redirect origin" \
+		has "$(hdr content-security-policy)" "form-action 'self' http://127.0.0.1:$cb_port;"
+
 	# Sign-in refusals.
 	req POST "$base/login" -H "Cookie: __Host-mcp_oauth_login=$login_cookie" \
 		--data-urlencode "return_to=$return_to" --data-urlencode "username=alice" \
@@ -497,6 +569,14 @@ test_pages() {
 		--data-urlencode "username=alice" --data-urlencode "password="
 	check "empty password 400" eq "$status" 400
 	check "empty password sets no session" eq "$(cookie __Host-mcp_oauth_session)" ""
+	check "empty password: form-action keeps the checked redirect origin" \
+		has "$(hdr content-security-policy)" "form-action 'self' http://127.0.0.1:$cb_port;"
+	req POST "$base/login" -H "Cookie: __Host-mcp_oauth_login=$login_cookie" \
+		--data-urlencode "csrf=$csrf" --data-urlencode "username=alice" --data-urlencode "password=" \
+		--data-urlencode "return_to=/authorize?response_type=code&client_id=$dcr_client&redirect_uri=$(enc https://evil.example/cb)&code_challenge=$challenge&code_challenge_method=S256"
+	check "sign-in page again, forged return_to: 400" eq "$status" 400
+	check "sign-in page again, forged return_to: its redirect never in form-action" \
+		hasnt "$(hdr content-security-policy)" evil.example
 	local rt
 	for rt in "//evil.example/authorize?x" $'/authorize?x\r\nSet-Cookie: a=b' '/authorize?x\y' \
 		"https://evil.example/authorize?x" "/authorize" "/%61uthorize?x" "/login?x" " /authorize?x"; do
@@ -526,6 +606,8 @@ test_pages() {
 	check "wrong password keeps return_to" eq "$(field return_to)" "$return_to"
 	check "wrong password sets no session" eq "$(cookie __Host-mcp_oauth_session)" ""
 	check "wrong password page headers" page_headers_ok
+	check "wrong password: form-action keeps the checked redirect origin" \
+		has "$(hdr content-security-policy)" "form-action 'self' http://127.0.0.1:$cb_port;"
 
 	# Sign in.
 	req GET "$base/authorize?$query"
@@ -610,6 +692,7 @@ test_pages() {
 	check "consent replay is an error page" eq "$status" 400
 	check "consent replay does not redirect" eq "$(hdr location)" ""
 	check "consent replay page is HTML" has "$(hdr content-type)" text/html
+	check "consent replay page says the request was used" has "$(cat "$B")" "authorization request was already used"
 
 	# Token.
 	req POST "$token_endpoint" -H "Content-Type: application/x-www-form-urlencoded" \
@@ -714,7 +797,7 @@ test_gateway() {
 	pat_res=$(cat "$work/pat_resources")
 	challenge="Bearer resource_metadata=\"$base/.well-known/oauth-protected-resource/mcp\""
 
-	req POST "$base/mcp" -H "Content-Type: application/json" -H "Origin: https://app.example" \
+	req POST "$base/mcp" -H "Content-Type: application/json" -H "Origin: $base" \
 		-d '{"jsonrpc":"2.0","id":1,"method":"ping"}'
 	check "mcp without token 401" eq "$status" 401
 	check "401 challenge names resource_metadata" has "$(hdr www-authenticate)" "$challenge"
@@ -735,13 +818,37 @@ test_gateway() {
 	req POST "$base/mcp" -H "Authorization: Bearer bad token!" -H "Content-Type: application/json" -d '{}'
 	check "mcp with malformed bearer 401" eq "$status" 401
 
+	# RFC 6750 3.1: a method we do not support is no credentials at all.
 	req POST "$base/mcp?access_token=$pat" -H "Content-Type: application/json" \
-		-d '{"jsonrpc":"2.0","id":1,"method":"ping"}'
-	check "token in query string refused 400" eq "$status" 400
-	check "token in query string invalid_request" eq "$(j .error)" invalid_request
-	check "token in query string: challenge with invalid_request" \
-		has "$(hdr www-authenticate)" "$challenge, scope=\"mcp:tools\", error=\"invalid_request\""
-	check "token in query string: CORS" eq "$(hdr access-control-allow-origin)" "*"
+		-d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami"}}'
+	check "token only in the query string: 401" eq "$status" 401
+	check "token only in the query string: the challenge" \
+		eq "$(hdr www-authenticate)" "$challenge, scope=\"mcp:tools\""
+	check "token only in the query string: no error code" hasnt "$(hdr www-authenticate)" "error="
+	check "token only in the query string: never forwarded" hasnt "$(cat "$B")" structuredContent
+	check "token only in the query string: CORS" eq "$(hdr access-control-allow-origin)" "*"
+
+	# Origin (MCP Streamable HTTP, against DNS rebinding): none, or the
+	# server's own unless --allowed-origins names more.
+	req POST "$base/mcp" -H "Authorization: Bearer $pat" -H "Content-Type: application/json" \
+		-H "Origin: https://evil.example" -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami"}}'
+	check "foreign Origin 403" eq "$status" 403
+	check "foreign Origin: a JSON error" eq "$(j .error)" forbidden
+	check "foreign Origin: never forwarded" hasnt "$(cat "$B")" structuredContent
+	req OPTIONS "$base/mcp" -H "Origin: https://evil.example" -H "Access-Control-Request-Method: POST"
+	check "foreign Origin preflight 403" eq "$status" 403
+	req POST "$base/mcp" -H "Content-Type: application/json" -H "Origin: null" -d '{}'
+	check "Origin null 403" eq "$status" 403
+	req POST "$base/mcp" -H "Authorization: Bearer $pat" -H "Content-Type: application/json" \
+		-H "Origin: http://localhost:$port" -d '{"jsonrpc":"2.0","id":1,"method":"ping"}'
+	check "another name for this server (rebinding) 403" eq "$status" 403
+	req POST "$base/mcp" -H "Authorization: Bearer $pat" -H "Content-Type: application/json" \
+		-H "Origin: $base" -H "Origin: https://evil.example" -d '{"jsonrpc":"2.0","id":1,"method":"ping"}'
+	check "two Origin headers 403" eq "$status" 403
+	req POST "$base/mcp" -H "Authorization: Bearer $pat" -H "Content-Type: application/json" \
+		-H "Origin: ${base/http:/HTTP:}" -d '{"jsonrpc":"2.0","id":1,"method":"ping"}'
+	check "own Origin, scheme in capitals: 200" eq "$status" 200
+	check "log: a refused Origin" grep -qF 'gateway: refused Origin "https://evil.example"' "$srv_log"
 
 	req POST "$base/mcp" -H "Authorization: Bearer $pat_res" -H "Content-Type: application/json" \
 		-d '{"jsonrpc":"2.0","id":1,"method":"ping"}'
@@ -750,7 +857,7 @@ test_gateway() {
 	check "403 names the needed scope" has "$(hdr www-authenticate)" 'scope="mcp:tools"'
 
 	req POST "$base/mcp" -H "Authorization: Bearer $pat" -H "Content-Type: application/json" \
-		-H "Accept: application/json, text/event-stream" -H "Origin: https://app.example" \
+		-H "Accept: application/json, text/event-stream" -H "Origin: $base" \
 		-d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}'
 	check "initialize through the gateway 200" eq "$status" 200
 	check "initialize result" eq "$(j .result.serverInfo.name)" whoami
@@ -792,7 +899,7 @@ test_gateway() {
 	req DELETE "$base/mcp" -H "Mcp-Session-Id: $sid"
 	check "DELETE without token 401" eq "$status" 401
 
-	req OPTIONS "$base/mcp" -H "Origin: https://app.example" -H "Access-Control-Request-Method: POST" \
+	req OPTIONS "$base/mcp" -H "Origin: $base" -H "Access-Control-Request-Method: POST" \
 		-H "Access-Control-Request-Headers: authorization, content-type, mcp-protocol-version, mcp-session-id"
 	check "mcp preflight 204" eq "$status" 204
 	check "mcp preflight origin" eq "$(hdr access-control-allow-origin)" "*"
@@ -1176,6 +1283,38 @@ test_trusted_proxies() {
 	fi
 }
 
+# ---- --allowed-origins: browser origins /mcp accepts ----
+
+test_allowed_origins() {
+	local binary=$1 po bo pid rc o pat log=$work/server.$suite_name.origins.log
+	pat=$(cat "$work/pat_tools")
+	po=$(free_port) || return
+	bo=http://127.0.0.1:$po
+	"$binary" --listen "127.0.0.1:$po" --issuer "$issuer" --threads 1 \
+		--allowed-origins "https://app.example, HTTPS://Other.Example:443" \
+		--database "host=$PGHOST port=$PGPORT dbname=$db user=$role" \
+		--upstream "http://127.0.0.1:$up_port/mcp" >>"$log" 2>&1 &
+	pid=$!
+	wait_ready "$bo" || { check "allowed origins: server starts" false; kill "$pid"; wait "$pid"; return; }
+	for o in https://app.example https://other.example "$base"; do
+		req POST "$bo/mcp" -H "Authorization: Bearer $pat" -H "Content-Type: application/json" \
+			-H "Origin: $o" -d '{"jsonrpc":"2.0","id":1,"method":"ping"}'
+		check "allowed origins: $o accepted" eq "$status" 200
+	done
+	for o in https://evil.example https://app.example:8443 http://app.example https://app.example/ \
+		https://app.example.evil.example; do
+		req POST "$bo/mcp" -H "Authorization: Bearer $pat" -H "Content-Type: application/json" \
+			-H "Origin: $o" -d '{"jsonrpc":"2.0","id":1,"method":"ping"}'
+		check "allowed origins: $o refused" eq "$status" 403
+	done
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid"; rc=$?
+	check "allowed origins: server exits 0" eq "$rc" 0
+	if [ "$suite_name" = asan ]; then
+		check "allowed origins: no sanitizer report" sanitizer_clean "$log"
+	fi
+}
+
 # ---- a whole suite against one build ----
 
 # sanitizer_clean LOG: no ASan/UBSan/LSan report in the server's log.
@@ -1199,6 +1338,7 @@ run_suite() {
 	test_pages
 	test_login_throttle
 	test_gateway
+	test_allowed_origins "$binary"
 	test_resilience
 	test_request_timeout "$binary"
 	test_db_restart
@@ -1245,6 +1385,10 @@ test_config() {
 	check "config: trusted proxy prefix out of range" exits_with 2 "trusted-proxies" "$bin" --trusted-proxies 10.0.0.0/33
 	check "config: trusted proxy not an address" exits_with 2 "trusted-proxies" "$bin" --trusted-proxies nonsense
 	check "config: trusted proxy IPv6 prefix out of range" exits_with 2 "trusted-proxies" "$bin" --trusted-proxies 10.0.0.1,::1/129
+	check "config: --help names allowed origins" exits_with 0 "--allowed-origins" "$bin" --help
+	check "config: allowed origin with a path" exits_with 2 "allowed-origins" "$bin" --allowed-origins https://a.example/x
+	check "config: allowed origin '*'" exits_with 2 "allowed-origins" "$bin" --allowed-origins '*'
+	check "config: allowed origin 'null'" exits_with 2 "allowed-origins" "$bin" --allowed-origins https://a.example,null
 	printf 'trusted-proxies = 10.0.0.0/8, bogus\n' >"$conf"
 	check "config: trusted proxy error in the config file" exits_with 2 '"bogus"' "$bin" --config "$conf"
 	check "config: upstream not http" exits_with 2 "not an http" "$bin" --upstream ftp://x

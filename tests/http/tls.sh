@@ -33,6 +33,23 @@ test_tls() {
 	check "sign-in page over HTTP/2: headers" page_headers_ok
 	check "sign-in page over HTTP/2: __Host- cookie" host_cookie_ok "$(set_cookie __Host-mcp_oauth_login)"
 
+	# Strict-Transport-Security on every answer of a server that terminates
+	# TLS: its own (metadata, pages, errors, the gateway's) and proxied ones.
+	check "HSTS on a page" eq "$(hdr strict-transport-security)" "max-age=31536000"
+	req GET "$tb/.well-known/oauth-authorization-server" -k
+	check "HSTS on metadata" eq "$(hdr strict-transport-security)" "max-age=31536000"
+	req GET "$tb/no/such/path" -k
+	check "HSTS on a 404" eq "$(hdr strict-transport-security)" "max-age=31536000"
+	req POST "$tb/token" -k -H "Content-Type: application/x-www-form-urlencoded" -d "grant_type=x"
+	check "HSTS on a token error" eq "$(hdr strict-transport-security)" "max-age=31536000"
+	req POST "$tb/mcp" -k -H "Content-Type: application/json" -d '{}'
+	check "HSTS on the gateway's 401" eq "$(hdr strict-transport-security)" "max-age=31536000"
+	check "HSTS once" eq "$(hdrs strict-transport-security | wc -l)" 1
+	req POST "$tb/mcp" -k -H "Authorization: Bearer $pat" -H "Content-Type: application/json" \
+		-d '{"jsonrpc":"2.0","id":1,"method":"ping"}'
+	check "a proxied answer over TLS: 200" eq "$status" 200
+	check "HSTS on a proxied answer" eq "$(hdr strict-transport-security)" "max-age=31536000"
+
 	out=$(util h2 "$tp" POST /mcp authorization "Bearer $pat")
 	check "h2: a plain request is forwarded" eq "$(echo "$out" | head -n 1)" 200
 	out=$(util h2 "$tp" POST /mcp authorization "Bearer $pat" x-note $'a\r\nx-mcp-subject: mallory')
