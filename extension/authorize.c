@@ -141,20 +141,26 @@ redirect_error(MoResponse *r, const char *redirect_uri, const char *state,
 
 /* ---- authorize: the client and its redirect URI ---- */
 
-/* Whether presented is a redirect URI the client may use. */
-static bool
-redirect_uri_allowed(const MoClientRow *c, const char *presented)
+/*
+ * Why presented is not a redirect URI the client may use, or NULL.  A URI
+ * registered before the policy refused its kind matches nothing
+ * (uri_redirect_matches checks both sides).
+ */
+static const char *
+redirect_uri_problem(const MoClientRow *c, const char *presented)
 {
 	ListCell   *lc;
+	const char *problem;
 
 	if (c->loopback_only)
-		return uri_is_loopback(presented) && uri_redirect_problem(presented) == NULL;
+		return uri_any_loopback_problem(presented);
 	foreach(lc, c->redirect_uris)
 	{
 		if (uri_redirect_matches((char *) lfirst(lc), presented))
-			return true;
+			return NULL;
 	}
-	return false;
+	problem = uri_redirect_problem(presented);
+	return problem ? problem : "redirect_uri is not registered for this client";
 }
 
 /*
@@ -167,6 +173,7 @@ establish_client(AuthzRequest *q, MoResponse *r)
 	const form *f = q->params;
 	const char *client_id = form_get(f, "client_id");
 	const char *redirect_uri = form_get(f, "redirect_uri");
+	const char *problem;
 
 	if (param_count(f, "client_id") > 1 || param_count(f, "redirect_uri") > 1)
 		return person_error(r, "invalid_request", "client_id or redirect_uri is repeated");
@@ -181,11 +188,12 @@ establish_client(AuthzRequest *q, MoResponse *r)
 			return person_error(r, "invalid_request",
 								"redirect_uri is required for this client");
 		q->redirect_uri = linitial(q->client.redirect_uris);
-		return true;
+		/* one stored before the policy refused its kind is never used */
+		problem = uri_redirect_problem(q->redirect_uri);
+		return problem ? person_error(r, "invalid_request", problem) : true;
 	}
-	if (!redirect_uri_allowed(&q->client, redirect_uri))
-		return person_error(r, "invalid_request",
-							"redirect_uri is not registered for this client");
+	if ((problem = redirect_uri_problem(&q->client, redirect_uri)) != NULL)
+		return person_error(r, "invalid_request", problem);
 	q->redirect_uri = redirect_uri;
 	return true;
 }
@@ -345,7 +353,9 @@ consent_descriptor(const AuthzRequest *q, const char *request_id)
 	appendStringInfoChar(&buf, '{');
 	mo_json_string(&buf, "request_id", request_id);
 	mo_json_string(&buf, "client_id", q->client.client_id);
-	mo_json_string(&buf, "client_name", q->client.client_name);
+	mo_json_string(&buf, "client_name", mo_display_text(q->client.client_name));
+	mo_json_string(&buf, "client_kind", q->client.kind);
+	mo_json_bool(&buf, "loopback_only", q->client.loopback_only);
 	mo_json_string(&buf, "redirect_uri", q->redirect_uri);
 	mo_json_string(&buf, "redirect_host", host);
 	mo_json_raw(&buf, "scopes", mo_scope_descriptions_json(q->scopes));

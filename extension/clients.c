@@ -108,7 +108,7 @@ fetch(const char *client_id, MoClientRow *out)
 	mo_spi_plan(&plan,
 				"SELECT client_name, client_secret_hash, token_endpoint_auth_method,"
 				" redirect_uris, grant_types, scope, loopback_only, created_at,"
-				" last_used_at FROM mcp_oauth.clients"
+				" last_used_at, kind FROM mcp_oauth.clients"
 				" WHERE client_id OPERATOR(pg_catalog.=) $1",
 				1, (Oid[]) {TEXTOID});
 	values[0] = CStringGetTextDatum(client_id);
@@ -129,6 +129,7 @@ fetch(const char *client_id, MoClientRow *out)
 		out->loopback_only = DatumGetBool(mo_spi_datum(7, &isnull));
 		out->created_at = row_time(8);
 		out->last_used_at = row_time(9);
+		out->kind = mo_spi_text(10);
 		MemoryContextSwitchTo(old);
 	}
 	mo_spi_finish();
@@ -151,6 +152,7 @@ copy_row(const MoClientRow *src, MoClientRow *dst)
 	dst->redirect_uris = mo_string_list_copy(src->redirect_uris);
 	dst->grant_types = mo_string_list_copy(src->grant_types);
 	dst->scope = src->scope ? pstrdup(src->scope) : NULL;
+	dst->kind = pstrdup(src->kind);
 	dst->loopback_only = src->loopback_only;
 	dst->created_at = src->created_at;
 	dst->last_used_at = src->last_used_at;

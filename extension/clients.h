@@ -17,6 +17,7 @@ typedef struct MoClientRow
 	List	   *redirect_uris;	/* List of char * */
 	List	   *grant_types;	/* List of char * */
 	char	   *scope;			/* NULL: every known scope */
+	char	   *kind;			/* builtin, static (an admin's) or dynamic */
 	bool		loopback_only;
 	TimestampTz created_at;
 	TimestampTz last_used_at;	/* DT_NOBEGIN when never used */

@@ -115,6 +115,12 @@ extern void mo_json_int(StringInfo buf, const char *key, int64 value);
 extern void mo_json_bool(StringInfo buf, const char *key, bool value);
 /* Append "key":<raw json text>. */
 extern void mo_json_raw(StringInfo buf, const char *key, const char *json);
+/*
+ * s (a name or words a page shows a person) without the characters that
+ * may not be shown (lib/text.h: bidi controls, separators, controls,
+ * invisible ones), in a new palloc'd string; NULL stays NULL.
+ */
+extern char *mo_display_text(const char *s);
 /* Append "key":["a","b"] from a List of char *. */
 extern void mo_json_string_list(StringInfo buf, const char *key, List *values);
 

@@ -35,6 +35,7 @@
 
 #include "client_auth.h"
 #include "lib/json.h"
+#include "lib/text.h"
 #include "lib/uri.h"
 
 PG_FUNCTION_INFO_V1(mcp_oauth_register);
@@ -122,16 +123,19 @@ reg_fail(RegError *e, const char *error, char *description)
 	return false;
 }
 
-/* Whether s has no control characters (bytes below 0x20, and DEL). */
-static bool
-text_is_printable(const char *s)
+/*
+ * Why the text s of member name may not be kept (too long, or not fit to
+ * be shown to a person: lib/text.h), or NULL.
+ */
+static char *
+text_problem(const char *name, const char *s, size_t maxlen)
 {
-	for (; *s; s++)
-	{
-		if ((unsigned char) *s < 0x20 || *s == 0x7f)
-			return false;
-	}
-	return true;
+	const char *problem;
+
+	if (strlen(s) > maxlen)
+		return psprintf("%s is too long", name);
+	problem = text_display_problem(s);
+	return problem ? psprintf("%s %s", name, problem) : NULL;
 }
 
 /* Whether the List of char * contains s. */
@@ -203,15 +207,15 @@ body_string(const json_doc *doc, const char *name, size_t maxlen,
 			const char **out, RegError *e)
 {
 	const json_member *m = json_get(doc, name);
+	char	   *problem;
 
 	*out = NULL;
 	if (m == NULL || m->type == JSON_NULL)
 		return true;
 	if (m->type != JSON_STRING)
 		return reg_fail(e, ERR_METADATA, psprintf("%s must be a string", name));
-	if (strlen(m->string) > maxlen || !text_is_printable(m->string))
-		return reg_fail(e, ERR_METADATA,
-						psprintf("%s is too long or contains control characters", name));
+	if ((problem = text_problem(name, m->string, maxlen)) != NULL)
+		return reg_fail(e, ERR_METADATA, problem);
 	*out = m->string;
 	return true;
 }
@@ -239,28 +243,6 @@ body_strings(const json_doc *doc, const char *name, int maxitems, List **out,
 }
 
 /* ---- metadata validation, shared by register() and create_client() ---- */
-
-/* Why uri may not be a client_uri/logo_uri/tos_uri/policy_uri, or NULL. */
-static const char *
-info_url_problem(const char *uri, bool https_only)
-{
-	char		host[URI_MAX_LEN + 1];
-	const char *p;
-
-	if (strlen(uri) > URI_MAX_LEN)
-		return "is too long";
-	if (pg_strncasecmp(uri, "https://", 8) != 0 &&
-		(https_only || pg_strncasecmp(uri, "http://", 7) != 0))
-		return https_only ? "must be an https URL" : "must be an http or https URL";
-	for (p = uri; *p; p++)
-	{
-		if (*p <= 0x20 || *p >= 0x7f || strchr("\"<>\\^`{|}", *p))
-			return "contains characters not allowed in a URL";
-	}
-	if (!uri_display_host(uri, host, sizeof(host)))
-		return "has no host";
-	return NULL;
-}
 
 /* Check every redirect URI against the policy (lib/uri.h). */
 static bool
@@ -332,7 +314,7 @@ check_info(ClientMeta *m, RegError *e)
 
 		if (m->info[i] == NULL || info_fields[i].kind == INFO_TEXT)
 			continue;
-		problem = info_url_problem(m->info[i],
+		problem = uri_info_problem(m->info[i],
 								   info_fields[i].kind == INFO_HTTPS_URL);
 		if (problem)
 			return reg_fail(e, ERR_METADATA,
@@ -383,7 +365,7 @@ check_methods(ClientMeta *m, RegError *e)
 	return true;
 }
 
-/* Check each contact: printable and short. */
+/* Check each contact: short and fit to be shown. */
 static bool
 check_contacts(List *contacts, RegError *e)
 {
@@ -391,11 +373,10 @@ check_contacts(List *contacts, RegError *e)
 
 	foreach(lc, contacts)
 	{
-		const char *c = lfirst(lc);
+		char	   *problem = text_problem("a contact", lfirst(lc), REG_MAX_TEXT);
 
-		if (strlen(c) > REG_MAX_TEXT || !text_is_printable(c))
-			return reg_fail(e, ERR_METADATA,
-							"contacts must be short strings without control characters");
+		if (problem)
+			return reg_fail(e, ERR_METADATA, problem);
 	}
 	return true;
 }
@@ -838,16 +819,19 @@ admin_meta(FunctionCallInfo fcinfo, ClientMeta *m)
 {
 	RegError	e;
 	const char *name = mo_arg_cstring(fcinfo, 0);
+	char	   *problem;
 
 	memset(m, 0, sizeof(*m));
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_MO_INVALID_REDIRECT_URI),
 				 errmsg("at least one redirect URI is required")));
-	if (name && (strlen(name) > REG_MAX_TEXT || !text_is_printable(name)))
+	if (name && (problem = text_problem("client_name", name, REG_MAX_TEXT)) != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_MO_INVALID_CLIENT_METADATA),
-				 errmsg("client_name is too long or contains control characters")));
+				 errmsg("%s", problem),
+				 errdetail("A client's name is shown on the consent page: at most %d bytes, without control, bidirectional or invisible characters.",
+						   REG_MAX_TEXT)));
 	m->info[INFO_CLIENT_NAME] = name;
 	m->redirect_uris = mo_text_array_to_list(PG_GETARG_DATUM(1));
 	m->auth_method = (!PG_ARGISNULL(2) && PG_GETARG_BOOL(2)) ?

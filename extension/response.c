@@ -9,6 +9,7 @@
 #include "utils/builtins.h"
 #include "utils/json.h"
 
+#include "lib/text.h"
 #include "lib/uri.h"
 
 /* A text Datum for s, or SQL NULL. */
@@ -139,6 +140,22 @@ mo_json_bool(StringInfo buf, const char *key, bool value)
 {
 	json_key(buf, key);
 	appendStringInfoString(buf, value ? "true" : "false");
+}
+
+/* s without the characters a person may not be shown (lib/text.h); NULL stays NULL. */
+char *
+mo_display_text(const char *s)
+{
+	size_t		n;
+	char	   *out;
+
+	if (s == NULL)
+		return NULL;
+	n = strlen(s) + 1;
+	out = palloc(n);
+	if (!text_display_clean(s, out, n))
+		elog(ERROR, "could not clean text for display");
+	return out;
 }
 
 /* Append "key":<raw JSON text>. */

@@ -236,7 +236,7 @@ mo_scope_descriptions_json(List *scopes)
 			appendStringInfoString(&buf, first ? "{\"name\" : " : ", {\"name\" : ");
 			escape_json(&buf, scope_rows[i].name);
 			appendStringInfoString(&buf, ", \"description\" : ");
-			escape_json(&buf, scope_rows[i].description);
+			escape_json(&buf, mo_display_text(scope_rows[i].description));
 			appendStringInfoChar(&buf, '}');
 			first = false;
 		}

@@ -28,6 +28,7 @@
 #include <openssl/rand.h>
 
 #include "shim.h"
+#include "lib/text.h"			/* extension/lib/text.h */
 
 #define SESSION_COOKIE	"__Host-mcp_oauth_session"
 #define LOGIN_COOKIE	"__Host-mcp_oauth_login"
@@ -117,9 +118,9 @@ pb_add(page_buf *pb, const char *s)
 	pb_add_len(pb, s, strlen(s));
 }
 
-/* Append text, HTML-escaped (NULL appends nothing). */
+/* Append s HTML-escaped, as it is (NULL appends nothing). */
 static void
-pb_text(page_buf *pb, const char *s)
+pb_escaped(page_buf *pb, const char *s)
 {
 	h2o_iovec_t esc;
 
@@ -129,14 +130,34 @@ pb_text(page_buf *pb, const char *s)
 	pb_add_len(pb, esc.base, esc.len);
 }
 
-/* Append a hidden form field. */
+/*
+ * Append text a person reads, HTML-escaped and without the characters that
+ * may not be shown (lib/text.h: bidi controls, line separators, controls,
+ * invisible ones), whatever the database sent; NULL appends nothing.
+ */
+static void
+pb_text(page_buf *pb, const char *s)
+{
+	char	   *shown;
+	size_t		n;
+
+	if (s == NULL)
+		return;
+	n = strlen(s) + 1;
+	shown = h2o_mem_alloc_pool(&pb->req->pool, n);
+	if (!text_display_clean(s, shown, n))
+		shown[0] = '\0';
+	pb_escaped(pb, shown);
+}
+
+/* Append a hidden form field (its value kept as it is). */
 static void
 pb_hidden(page_buf *pb, const char *name, const char *value)
 {
 	pb_add(pb, "<input type=\"hidden\" name=\"");
-	pb_text(pb, name);
+	pb_escaped(pb, name);
 	pb_add(pb, "\" value=\"");
-	pb_text(pb, value ? value : "");
+	pb_escaped(pb, value ? value : "");
 	pb_add(pb, "\">");
 }
 
@@ -1210,13 +1231,64 @@ is_loopback_host(const char *host)
 	return false;
 }
 
+/* Whether the member key of object o is true. */
+static bool
+j_true(const jval *o, const char *key)
+{
+	const jval *v = j_get(o, key);
+
+	return v != NULL && v->type == 't';
+}
+
+/*
+ * The heading: the client's name, marked as its own claim unless an
+ * administrator chose it (a built-in or pre-registered client); the
+ * redirect host below is what tells who it is.
+ */
+static void
+consent_heading(page_buf *pb, const jval *d)
+{
+	const char *client_name = j_str(d, "client_name");
+	const char *kind = j_str(d, "client_kind");
+	bool		vouched = kind != NULL &&
+		(strcmp(kind, "builtin") == 0 || strcmp(kind, "static") == 0);
+
+	if (client_name == NULL || *client_name == '\0')
+		client_name = j_str(d, "client_id");
+	pb_add(pb, vouched ? "<h1>Allow <strong>" :
+		   "<h1>Allow an application that calls itself <strong>");
+	pb_text(pb, client_name);
+	pb_add(pb, "</strong> to access your account?</h1>\n");
+	if (!vouched)
+		pb_add(pb, "<p class=\"muted\">It chose this name itself when it "
+			   "registered, and nobody has checked it. Where your answer is "
+			   "sent, below, tells you who it really is.</p>\n");
+}
+
+/*
+ * For a client that takes any loopback redirect URI (the built-in
+ * mcp-agent): whoever started the request gets the answer through a port
+ * on this computer, so only the person who started the tool may approve.
+ */
+static void
+consent_local_warning(page_buf *pb, const jval *d)
+{
+	if (!j_true(d, "loopback_only"))
+		return;
+	pb_add(pb, "<p class=\"error\"><strong>Approve only if you started a tool "
+		   "on this computer yourself just now</strong> (a command-line tool, an "
+		   "editor or an agent) and it opened this page. If a website, an email "
+		   "or a message brought you here, choose Deny: anyone can start this "
+		   "request, and approving it hands your account to whatever program on "
+		   "this computer receives the answer.</p>\n");
+}
+
 /* The consent page from authorize()'s JSON descriptor. */
 static void
 consent_page(h2o_req_t *req, page_state *ps, const char *json)
 {
 	jval		d;
-	const char *client_name,
-			   *redirect_uri,
+	const char *redirect_uri,
 			   *host;
 	page_buf	pb;
 
@@ -1226,16 +1298,12 @@ consent_page(h2o_req_t *req, page_state *ps, const char *json)
 		message_page(req, 500, "Something went wrong", "Please try again.");
 		return;
 	}
-	client_name = j_str(&d, "client_name");
-	if (client_name == NULL || *client_name == '\0')
-		client_name = j_str(&d, "client_id");
 	redirect_uri = j_str(&d, "redirect_uri");
 	host = j_str(&d, "redirect_host");
 	pb_init(&pb, req);
-	pb_add(&pb, "<h1>Allow <strong>");
-	pb_text(&pb, client_name);
-	pb_add(&pb, "</strong> to access your account?</h1>\n"
-		   "<p>After you choose, you will be sent to</p>\n<p class=\"host\">");
+	consent_heading(&pb, &d);
+	consent_local_warning(&pb, &d);
+	pb_add(&pb, "<p>After you choose, you will be sent to</p>\n<p class=\"host\">");
 	pb_text(&pb, host ? host : redirect_uri);
 	if (is_loopback_host(host))
 		pb_add(&pb, " <span class=\"muted\">(an application on this computer)</span>");

@@ -82,6 +82,12 @@ INSERT INTO reg_cases (label, ct, body) VALUES
 	('deeply nested', 'application/json', '{"a":' || repeat('[', 4000) || repeat(']', 4000) || '}'),
 	('deeply nested objects', 'application/json', '{"a":' || repeat('{"a":', 1300) || '1' || repeat('}', 1300) || '}'),
 	('too large', 'application/json', '{"client_name":"' || repeat('x', 9000) || '"}'),
+	('redirect_uri mailto', 'application/json', '{"redirect_uris":["mailto:victim@example.com"]}'),
+	('redirect_uri chrome-extension', 'application/json', '{"redirect_uris":["chrome-extension://abcdef/cb"]}'),
+	('redirect_uri http+unix', 'application/json', '{"redirect_uris":["http+unix://%2Fvar%2Frun%2Fdocker.sock/cb"]}'),
+	('redirect_uri planted code', 'application/json', '{"redirect_uris":["https://a.example.com/cb?code=planted&iss=https://evil.example"]}'),
+	('client_name RLO', 'application/json', '{"redirect_uris":["https://a.example.com/cb"],"client_name":"Goo\u202eelg"}'),
+	('client_name LS', 'application/json', '{"redirect_uris":["https://a.example.com/cb"],"client_name":"a\u2028Verified"}'),
 	('fine, charset', 'application/json; charset=utf-8', '{"redirect_uris":["https://hostile.example.com/cb"],"token_endpoint_auth_method":"none"}');
 SELECT n, label, pg_temp.try(format('mcp_oauth.register(%L, %L, %L, %L)',
 									ct, 'garbage', body, '192.0.2.1')) AS result
@@ -117,6 +123,8 @@ INSERT INTO authz_cases (label, query) VALUES
 	('unknown resource', 'client_id=hostile-public&response_type=code&code_challenge=' || repeat('A', 43) || '&code_challenge_method=S256&resource=https://evil.example.com/mcp'),
 	('huge resource', 'client_id=hostile-public&response_type=code&code_challenge=' || repeat('A', 43) || '&code_challenge_method=S256&resource=https://' || repeat('x', 5000)),
 	('two resources', 'client_id=hostile-public&response_type=code&code_challenge=' || repeat('A', 43) || '&code_challenge_method=S256&resource=https://mcp.example.com/mcp&resource=https://mcp.example.com/mcp'),
+	('mcp-agent open redirect', 'client_id=mcp-agent&response_type=code&code_challenge=' || repeat('A', 43) || '&code_challenge_method=S256&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Foauth%2Fredirect%3Fnext%3Dhttps%3A%2F%2Fevil.example'),
+	('mcp-agent planted iss', 'client_id=mcp-agent&response_type=code&code_challenge=' || repeat('A', 43) || '&code_challenge_method=S256&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb%3Fiss%3Dhttps%3A%2F%2Fevil.example'),
 	('fine', 'client_id=hostile-public&response_type=code&code_challenge=' || repeat('A', 43) || '&code_challenge_method=S256&state=s');
 SELECT n, label, pg_temp.try(format('mcp_oauth.authorize(%L, %L)', query, '192.0.2.1')) AS result
   FROM authz_cases ORDER BY n;

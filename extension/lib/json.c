@@ -18,6 +18,7 @@
  * multiple of its size.
  */
 #include "json.h"
+#include "text.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -126,41 +127,6 @@ put_utf8(char **out, unsigned cp)
 	*out = (char *) o;
 }
 
-/*
- * Length of the well-formed UTF-8 sequence at s (at most avail bytes), or
- * 0 if it is not one (overlong forms, surrogates and values above U+10FFFF
- * are refused).
- */
-static size_t
-utf8_seq_len(const unsigned char *s, size_t avail)
-{
-	unsigned	cp;
-	size_t		n;
-
-	if (s[0] < 0x80)
-		return 1;
-	else if (s[0] >= 0xC2 && s[0] <= 0xDF)
-		n = 2, cp = s[0] & 0x1F;
-	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-		n = 3, cp = s[0] & 0x0F;
-	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (n > avail)
-		return 0;
-	for (size_t i = 1; i < n; i++)
-	{
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-		(cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return n;
-}
-
 /* Decode the \uXXXX escape (with its pair, if a high surrogate) after "\u". */
 static bool
 parse_u_escape(json_parser *ps, char **out)
@@ -267,6 +233,7 @@ parse_string(json_parser *ps, char **result)
 	{
 		unsigned char c = (unsigned char) *ps->p;
 		size_t		n;
+		uint32_t	cp;
 
 		if (c == '"')
 		{
@@ -284,7 +251,8 @@ parse_string(json_parser *ps, char **result)
 				return false;
 			continue;
 		}
-		n = utf8_seq_len((const unsigned char *) ps->p, (size_t) (ps->end - ps->p));
+		n = text_utf8_decode((const unsigned char *) ps->p,
+							 (size_t) (ps->end - ps->p), &cp);
 		if (n == 0)
 			return false;
 		memcpy(out, ps->p, n);

@@ -12,6 +12,7 @@
 
 #include <arpa/inet.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -37,11 +38,43 @@ typedef struct uri_parts
 	bool		has_wildcard;	/* a '*' anywhere */
 } uri_parts;
 
-/* Schemes never acceptable as a redirect target. */
-static const char *const uri_dangerous_schemes[] = {
-	"javascript", "data", "file", "vbscript", "blob", "about", "ftp",
-	"ws", "wss", "filesystem", "view-source", NULL
+/*
+ * Schemes that the browser, the operating system or a program every
+ * computer has handles itself: never an app's own redirect target (a code
+ * sent there goes to whoever handles it, or makes it do something).
+ */
+static const char *const uri_system_schemes[] = {
+	"about", "blob", "callto", "content", "data", "facetime", "facetime-audio",
+	"feed", "file", "filesystem", "ftp", "ftps", "gopher", "im", "intent",
+	"irc", "ircs", "itms", "itms-apps", "itms-services", "jar", "javascript",
+	"jnlp", "ldap", "ldaps", "magnet", "mailto", "market", "mms", "news",
+	"nntp", "res", "resource", "rtsp", "search", "sftp", "shell", "sip", "sips",
+	"skype", "smb", "sms", "snews", "ssh", "steam", "tel", "telnet", "vbscript",
+	"view-source", "webcal", "ws", "wss", "xmpp",
+	"brave", "edge", "firefox", "opera", "vivaldi", NULL
 };
+
+/* Scheme prefixes of such handlers (Windows settings, browsers, Apple's). */
+static const char *const uri_system_prefixes[] = {
+	"ms-", "microsoft-", "search-ms", "chrome", "edge-", "opera-", "moz-",
+	"safari-", "x-apple", "apple-", "android-", NULL
+};
+
+/* Scheme suffixes of such handlers (browser extensions). */
+static const char *const uri_system_suffixes[] = {"-extension", NULL};
+
+/*
+ * Authorization response parameters (RFC 6749 sections 4.1.2 and 4.1.2.1,
+ * RFC 9207): a redirect URI whose query names one would make the response
+ * carry it twice, and a client that reads the first would read the planted
+ * one.
+ */
+static const char *const uri_response_params[] = {
+	"code", "state", "iss", "error", "error_description", "error_uri", NULL
+};
+
+/* Shortest one-word private-use scheme ("c:" is a Windows drive). */
+#define URI_APP_SCHEME_MIN 3
 
 /* Whether c is an ASCII letter. */
 static bool
@@ -282,20 +315,6 @@ uri_is_web(const uri_parts *p)
 	return uri_scheme_is(p, "http") || uri_scheme_is(p, "https");
 }
 
-/* Whether p's scheme is on the dangerous list. */
-static bool
-uri_is_dangerous(const uri_parts *p)
-{
-	int			i;
-
-	for (i = 0; uri_dangerous_schemes[i] != NULL; i++)
-	{
-		if (uri_scheme_is(p, uri_dangerous_schemes[i]))
-			return true;
-	}
-	return false;
-}
-
 /* Whether p's host is a DNS name or IPv4 address: non-empty [A-Za-z0-9.-], no '%'. */
 static bool
 uri_host_is_name(const uri_parts *p)
@@ -340,6 +359,142 @@ uri_parts_loopback(const uri_parts *p)
 		uri_host_is_loopback(p);
 }
 
+/* Whether p's scheme begins (at_end: ends) with lowercase s, in any case. */
+static bool
+uri_scheme_affix(const uri_parts *p, const char *s, bool at_end)
+{
+	size_t		n = strlen(s);
+
+	return p->scheme_len >= n &&
+		strncasecmp(p->scheme + (at_end ? p->scheme_len - n : 0), s, n) == 0;
+}
+
+/* Whether p's scheme is handled by the browser or the system (lists above). */
+static bool
+uri_is_system_scheme(const uri_parts *p)
+{
+	int			i;
+
+	for (i = 0; uri_system_schemes[i] != NULL; i++)
+	{
+		if (uri_scheme_is(p, uri_system_schemes[i]))
+			return true;
+	}
+	for (i = 0; uri_system_prefixes[i] != NULL; i++)
+	{
+		if (uri_scheme_affix(p, uri_system_prefixes[i], false))
+			return true;
+	}
+	for (i = 0; uri_system_suffixes[i] != NULL; i++)
+	{
+		if (uri_scheme_affix(p, uri_system_suffixes[i], true))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Whether the n bytes at s are a label of a domain name: 1 to 63 letters,
+ * digits and '-', not beginning or ending with '-'.
+ */
+static bool
+uri_label_ok(const char *s, size_t n)
+{
+	size_t		i;
+
+	if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
+		return false;
+	for (i = 0; i < n; i++)
+	{
+		if (!uri_alpha((unsigned char) s[i]) && !uri_digit((unsigned char) s[i]) &&
+			s[i] != '-')
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Whether p's scheme has the shape of an app's own (RFC 8252 section 7.1):
+ * a reverse domain name of two labels or more ("com.example.app"), or one
+ * label of URI_APP_SCHEME_MIN characters or more followed by an authority
+ * with a host ("cursor://anysphere.cursor-mcp/...").
+ */
+static bool
+uri_app_scheme_ok(const uri_parts *p)
+{
+	const char *s = p->scheme;
+	const char *end = s + p->scheme_len;
+	int			labels = 0;
+
+	while (s <= end)
+	{
+		const char *dot = memchr(s, '.', (size_t) (end - s));
+		size_t		n = dot ? (size_t) (dot - s) : (size_t) (end - s);
+
+		if (!uri_label_ok(s, n))
+			return false;
+		labels++;
+		s += n + 1;
+	}
+	if (labels > 1)
+		return true;
+	return p->scheme_len >= URI_APP_SCHEME_MIN && p->has_authority &&
+		p->host_len > 0 && uri_host_is_name(p);
+}
+
+/* Whether the n bytes at s, %-decoded, are name (lowercase) in any case. */
+static bool
+uri_decoded_is(const char *s, size_t n, const char *name)
+{
+	size_t		i;
+
+	for (i = 0; i < n; name++)
+	{
+		unsigned char c = (unsigned char) s[i];
+
+		if (c == '%' && n - i >= 3)
+		{
+			char		hex[3] = {s[i + 1], s[i + 2], '\0'};
+
+			c = (unsigned char) strtoul(hex, NULL, 16);
+			i += 3;
+		}
+		else
+			i++;
+		if (*name == '\0' || (c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c) != *name)
+			return false;
+	}
+	return *name == '\0';
+}
+
+/* Whether p's query names an authorization response parameter. */
+static bool
+uri_query_names_response_param(const uri_parts *p)
+{
+	const char *s = p->query;
+	const char *end;
+
+	if (s == NULL)
+		return false;
+	end = s + p->query_len;
+	while (s <= end)
+	{
+		const char *amp = memchr(s, '&', (size_t) (end - s));
+		size_t		n = amp ? (size_t) (amp - s) : (size_t) (end - s);
+		const char *eq = memchr(s, '=', n);
+		size_t		name_len = eq ? (size_t) (eq - s) : n;
+		int			i;
+
+		for (i = 0; uri_response_params[i] != NULL; i++)
+		{
+			if (uri_decoded_is(s, name_len, uri_response_params[i]))
+				return true;
+		}
+		s += n + 1;
+	}
+	return false;
+}
+
 /* The policy problem of a web (http/https) redirect URI, or NULL. */
 static const char *
 uri_web_problem(const uri_parts *p)
@@ -350,6 +505,20 @@ uri_web_problem(const uri_parts *p)
 		return "redirect URI host is malformed";
 	if (uri_scheme_is(p, "http") && !uri_host_is_loopback(p))
 		return "http redirect URIs are only allowed for loopback hosts";
+	return NULL;
+}
+
+/* The policy problem of a private-use (neither http nor https) redirect URI, or NULL. */
+static const char *
+uri_private_problem(const uri_parts *p)
+{
+	if (uri_is_system_scheme(p))
+		return "redirect URI scheme is not allowed";
+	if (!uri_app_scheme_ok(p))
+		return "a private-use redirect URI scheme must be a reverse domain name "
+			"(com.example.app:/callback) or one word followed by a host (app://host/callback)";
+	if (p->host_len == 0 && p->path_len == 0)
+		return "redirect URI has nothing after the scheme";
 	return NULL;
 }
 
@@ -375,12 +544,54 @@ uri_redirect_problem(const char *uri)
 		return "redirect URI must not contain wildcards";
 	if (p.has_userinfo)
 		return "redirect URI must not contain user information";
-	if (uri_is_dangerous(&p))
-		return "redirect URI scheme is not allowed";
+	if (uri_query_names_response_param(&p))
+		return "redirect URI query must not name code, state, iss, error, error_description or error_uri";
 	if (uri_is_web(&p))
 		return uri_web_problem(&p);
-	if (!p.has_authority && p.path_len == 0)
-		return "redirect URI has nothing after the scheme";
+	return uri_private_problem(&p);
+}
+
+/*
+ * Whether uri may be used by a client that takes any loopback redirect URI
+ * (RFC 8252 section 7.3 without a registered path): NULL if so, else why.
+ */
+const char *
+uri_any_loopback_problem(const char *uri)
+{
+	const char *problem = uri_redirect_problem(uri);
+	uri_parts	p;
+
+	if (problem != NULL)
+		return problem;
+	if (!uri_parse(uri, &p) || !uri_parts_loopback(&p))
+		return "this client's redirect URI must be http on localhost, 127.0.0.1 or [::1]";
+	if (p.query != NULL)
+		return "this client's redirect URI must not have a query";
+	return NULL;
+}
+
+/*
+ * Why uri may not be an informational URL of a client (client_uri,
+ * logo_uri, tos_uri, policy_uri), or NULL: a phrase that follows its name.
+ */
+const char *
+uri_info_problem(const char *uri, bool https_only)
+{
+	uri_parts	p;
+
+	if (uri == NULL || strnlen(uri, URI_MAX_LEN + 1) > URI_MAX_LEN)
+		return "is too long";
+	if (strncasecmp(uri, "https://", 8) != 0 &&
+		(https_only || strncasecmp(uri, "http://", 7) != 0))
+		return https_only ? "must be an https URL" : "must be an http or https URL";
+	if (!uri_lexically_ok(uri, strlen(uri)))
+		return "contains characters not allowed in a URL";
+	if (!uri_parse(uri, &p))
+		return "is malformed";
+	if (p.has_userinfo)
+		return "must not contain user information";
+	if (p.host_len == 0 || !uri_host_is_name(&p))
+		return "has no host";
 	return NULL;
 }
 
@@ -393,13 +604,13 @@ uri_is_loopback(const char *uri)
 	return uri_parse(uri, &p) && uri_parts_loopback(&p);
 }
 
-/* Whether uri has a private-use scheme: valid, neither http(s) nor dangerous. */
+/* Whether uri has a private-use scheme the policy allows. */
 bool
 uri_is_private_scheme(const char *uri)
 {
 	uri_parts	p;
 
-	return uri_parse(uri, &p) && !uri_is_web(&p) && !uri_is_dangerous(&p);
+	return uri_parse(uri, &p) && !uri_is_web(&p) && uri_private_problem(&p) == NULL;
 }
 
 /* Whether the n bytes at a equal the m bytes at b. */
@@ -410,8 +621,9 @@ uri_part_eq(const char *a, size_t n, const char *b, size_t m)
 }
 
 /*
- * Whether presented matches registered: byte-exact, or both loopback http
- * URIs allowed by policy differing only in port (RFC 8252 section 7.3).
+ * Whether presented matches registered: both allowed by the policy, and
+ * byte-exact or loopback http URIs differing only in port (RFC 8252
+ * section 7.3).
  */
 bool
 uri_redirect_matches(const char *registered, const char *presented)
@@ -421,11 +633,12 @@ uri_redirect_matches(const char *registered, const char *presented)
 
 	if (registered == NULL || presented == NULL)
 		return false;
-	if (strcmp(registered, presented) == 0)
-		return true;
+	/* one registered before the policy refused its kind matches nothing */
 	if (uri_redirect_problem(registered) != NULL ||
 		uri_redirect_problem(presented) != NULL)
 		return false;
+	if (strcmp(registered, presented) == 0)
+		return true;
 	if (!uri_parse(registered, &r) || !uri_parse(presented, &q) ||
 		!uri_parts_loopback(&r) || !uri_parts_loopback(&q))
 		return false;

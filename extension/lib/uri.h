@@ -21,33 +21,59 @@
 /*
  * Whether uri may be registered as a redirect URI.  Allowed: absolute
  * https URIs with a host; http only for the loopback hosts localhost,
- * 127.0.0.1 and [::1] (any port); private-use schemes of native apps
- * ("cursor://...", "com.example.app:/cb").  Refused: relative URIs,
- * fragments, wildcards ('*'), user info, other http, dangerous schemes
- * (javascript, data, file, vbscript, blob, about, ftp, ws, wss, filesystem,
- * view-source; any case), control characters, spaces, non-ASCII, characters
- * RFC 3986 does not allow ('\\', '"', '<', '>', '{', '}', '|', '^', '`'),
- * bad or NUL %-escapes, ports outside 1..65535 or with leading zeros,
- * malformed IPv6 literals (zone IDs too), longer than URI_MAX_LEN.
- * Schemes and loopback host names are compared case-insensitively.
- * Returns NULL when allowed, else a short English reason for
- * error_description (no trailing period).
+ * 127.0.0.1 and [::1] (any port); private-use schemes that are an app's own
+ * (RFC 8252 section 7.1): a reverse domain name ("com.example.app:/cb"),
+ * or one word of 3 characters or more followed by an authority with a host
+ * ("cursor://anysphere.cursor-mcp/oauth/callback", "vscode://...").
+ * Refused: relative URIs, fragments, wildcards ('*'), user info, other
+ * http, a query naming an authorization response parameter (code, state,
+ * iss, error, error_description, error_uri; %-decoded, any case), schemes
+ * the browser or system handles (javascript, data, file, vbscript, blob,
+ * about, mailto, tel, sms, ftp, ws, wss, intent, ms-*, chrome*,
+ * *-extension, x-apple*, ...; any case), other private-use schemes (one word
+ * without a host, '+' or '_' in them), control characters, spaces,
+ * non-ASCII, characters RFC 3986 does not allow ('\\', '"', '<', '>', '{',
+ * '}', '|', '^', '`'), bad or NUL %-escapes, ports outside 1..65535 or with
+ * leading zeros, malformed IPv6 literals (zone IDs too), longer than
+ * URI_MAX_LEN.  Schemes and loopback host names are compared
+ * case-insensitively.  Returns NULL when allowed, else a short English
+ * reason for error_description (no trailing period).
  */
 extern const char *uri_redirect_problem(const char *uri);
+
+/*
+ * Whether uri may be used by a client that takes any loopback redirect URI
+ * (the built-in mcp-agent): allowed by uri_redirect_problem(), http on a
+ * loopback host, any port and path, and no query (a local service's open
+ * redirector would carry the code away: RFC 9700 section 4.11).  NULL if
+ * so, else a short reason.
+ */
+extern const char *uri_any_loopback_problem(const char *uri);
+
+/*
+ * Why uri may not be a client's informational URL (client_uri, logo_uri,
+ * tos_uri, policy_uri): not http(s) (https_only: not https), malformed as
+ * uri_redirect_problem() judges syntax, with user info, or without a host.
+ * NULL if it may be, else a phrase to follow the member's name ("must be an
+ * https URL").
+ */
+extern const char *uri_info_problem(const char *uri, bool https_only);
 
 /* Whether uri is http on a loopback host (localhost, 127.0.0.1, [::1]). */
 extern bool uri_is_loopback(const char *uri);
 
 /*
- * Whether uri uses a private-use (custom) scheme: a syntactically valid URI
- * whose scheme is neither http nor https nor one of the dangerous ones.
+ * Whether uri uses a private-use (custom) scheme that uri_redirect_problem()
+ * allows: an app's own, neither http nor https.
  */
 extern bool uri_is_private_scheme(const char *uri);
 
 /*
- * Whether presented matches registered: byte-exact, except that when both
- * are loopback http URIs (RFC 8252 section 7.3) the port alone may differ
- * (including absent vs present); scheme, host, path and query must match.
+ * Whether presented matches registered: both allowed by
+ * uri_redirect_problem() (one registered before the policy refused its kind
+ * matches nothing), and byte-exact, except that when both are loopback http
+ * URIs (RFC 8252 section 7.3) the port alone may differ (including absent
+ * vs present); scheme, host, path and query must match.
  */
 extern bool uri_redirect_matches(const char *registered, const char *presented);
 

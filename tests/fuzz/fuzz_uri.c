@@ -3,7 +3,8 @@
  *		libFuzzer harness for lib/uri.c.  The input is one URI, or two
  *		separated by a newline (registered, presented).  Checks: no overrun,
  *		canonical resources are idempotent, matching is symmetric, a URI that
- *		passes the policy matches itself, port variance only for loopback.
+ *		passes the policy matches itself, port variance only for loopback,
+ *		the built-in client's loopback rule allows no query.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -36,6 +37,16 @@ check_one(const char *u)
 		abort();
 	if (uri_is_loopback(u) && uri_is_private_scheme(u))
 		abort();
+	/* the built-in client's rule: only a loopback URI the policy allows, no query */
+	if (uri_any_loopback_problem(u) == NULL &&
+		(!uri_is_loopback(u) || uri_redirect_problem(u) != NULL || strchr(u, '?') != NULL))
+		abort();
+	/* a private-use URI the policy allows has a '.' in its scheme, or a host */
+	if (uri_is_private_scheme(u) && uri_redirect_problem(u) == NULL &&
+		strchr(u, '.') == NULL && strstr(u, "://") == NULL)
+		abort();
+	(void) uri_info_problem(u, true);
+	(void) uri_info_problem(u, false);
 	(void) uri_display_host(u, out, sizeof(out));
 	(void) uri_append_query(u, "code=x&state=y", big, sizeof(big));
 	(void) uri_append_query(u, "code=x", out, sizeof(out));

@@ -62,6 +62,13 @@ hostile_setup() {
 				'request_id', 'r', 'redirect_uri', E'https://x.example;script-src \'unsafe-inline\' *')::text),
 			('mode=consent-js', 200, 'application/json', NULL, NULL, NULL, json_build_object(
 				'request_id', 'r', 'redirect_uri', 'javascript:alert(1)')::text),
+			('mode=consent-bidi', 200, 'application/json', NULL, NULL, NULL, json_build_object(
+				'request_id', 'r1', 'client_id', 'c1', 'client_kind', 'dynamic', 'loopback_only', true,
+				'client_name', E'Goo\u202Eelg\u2028Verified by your admin\u200B\u0085',
+				'redirect_uri', 'http://127.0.0.1:9/cb', 'redirect_host', E'127.0.0.1:9\u2066',
+				'resource', 'https://r.example/mcp',
+				'scopes', json_build_array(json_build_object('name', 's',
+					'description', E'Read \u2067files\u2069\u061C')))::text),
 			('mode=consent-badjson', 200, 'application/json', NULL, NULL, NULL, '[1,2'),
 			('mode=consent-noid', 200, 'application/json', NULL, NULL, NULL, '{"client_name":"x"}')
 			) AS v(q, status, content_type, location, www_authenticate, cache_control, body)
@@ -97,6 +104,13 @@ hostile_setup() {
 no_injected() {
 	! grep -iE '^(x-injected|set-cookie: injected)' "$H" || return 1
 	! tr -d '\r' <"$H" | grep -E '^[^:]*$' | grep -v '^HTTP/' | grep . || return 1
+}
+
+# no_hidden_chars FILE: no bidi control, line or paragraph separator, zero
+# width space or C1 control (UTF-8) in FILE.
+no_hidden_chars() {
+	! LC_ALL=C grep -naP '\xe2\x80[\x8b-\x8f\xa8-\xae]|\xe2\x81[\xa6-\xa9]|\xd8\x9c|\xc2[\x80-\x9f]' "$1" |
+		head -n 3 | grep . || return 1
 }
 
 # test_hostile BINARY NAME
@@ -192,6 +206,19 @@ test_hostile() {
 	check "hostile consent: scope description escaped" has "$(cat "$B")" "&lt;/li&gt;&lt;script&gt;"
 	check "hostile consent: subject escaped" has "$(cat "$B")" "&lt;b&gt;mallory&lt;/b&gt;&quot;"
 	check "hostile consent: request_id round-trips" eq "$(field request_id)" '"><script>alert(1)</script>'
+
+	# Characters that reorder, hide or break lines never reach the page,
+	# whatever the database sends; a name the client chose is marked so.
+	req GET "$hb/authorize?mode=consent-bidi" -H "Cookie: __Host-mcp_oauth_session=good"
+	check "bidi consent: 200" eq "$status" 200
+	check "bidi consent: no bidi, separator or invisible character" \
+		no_hidden_chars "$B"
+	check "bidi consent: the name, cleaned" has "$(cat "$B")" "GooelgVerified by your admin"
+	check "bidi consent: a dynamic client 'calls itself'" has "$(cat "$B")" "calls itself"
+	check "bidi consent: the local-tool warning" has "$(cat "$B")" "Approve only if you started a tool"
+	check "bidi consent: hidden field values kept" eq "$(field request_id)" r1
+	req GET "$hb/authorize?mode=consent" -H "Cookie: __Host-mcp_oauth_session=good"
+	check "consent without client_kind: the name is the client's own claim" has "$(cat "$B")" "calls itself"
 
 	req GET "$hb/login"
 	lc=$(cookie __Host-mcp_oauth_login)

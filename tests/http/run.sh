@@ -253,6 +253,22 @@ test_routes() {
 	check "register non-https web redirect 400" eq "$status" 400
 	check "register invalid_redirect_uri" eq "$(j .error)" invalid_redirect_uri
 
+	# Redirect URI and name rules (issue 12): an app's own scheme only, no
+	# planted response parameters, nothing in a name that reorders or hides.
+	req POST "$registration_endpoint" -H "Content-Type: application/json" \
+		-d '{"redirect_uris":["ms-settings:privacy"],"token_endpoint_auth_method":"none"}'
+	check "register a system scheme: invalid_redirect_uri" eq "$(j .error)" invalid_redirect_uri
+	req POST "$registration_endpoint" -H "Content-Type: application/json" \
+		-d '{"redirect_uris":["https://app.example/cb?iss=https://evil.example"],"token_endpoint_auth_method":"none"}'
+	check "register a planted iss: invalid_redirect_uri" eq "$(j .error)" invalid_redirect_uri
+	req POST "$registration_endpoint" -H "Content-Type: application/json" \
+		-d '{"redirect_uris":["http://127.0.0.1:3000/cb"],"token_endpoint_auth_method":"none","client_name":"Goo\u202eelg"}'
+	check "register a name with U+202E: 400" eq "$status" 400
+	check "register a name with U+202E: invalid_client_metadata" eq "$(j .error)" invalid_client_metadata
+	req POST "$registration_endpoint" -H "Content-Type: application/json" \
+		-d '{"redirect_uris":["cursor://anysphere.cursor-mcp/oauth/callback"],"token_endpoint_auth_method":"none","client_name":"Cursor"}'
+	check "register Cursor's redirect URI: 201" eq "$status" 201
+
 	req POST "$registration_endpoint" -H "Content-Type: text/plain" -d '{}'
 	check "register wrong content type 415" eq "$status" 415
 
@@ -636,6 +652,31 @@ test_pages() {
 	check "consent has request_id" nonempty "$request_id"
 	check "consent has csrf" nonempty "$consent_csrf"
 	secret "$consent_csrf"
+	check "consent for mcp-agent: approve only a tool started on this computer" \
+		has "$(cat "$B")" "Approve only if you started a tool on this computer yourself"
+	check "consent for mcp-agent: an administrator's name, not its own claim" \
+		hasnt "$(cat "$B")" "calls itself"
+
+	# A registered client's name is its own claim: the redirect host is the signal.
+	req GET "$base/authorize?response_type=code&client_id=$(enc "$dcr_client")&redirect_uri=$(enc http://127.0.0.1:3000/callback)&code_challenge=$challenge&code_challenge_method=S256&state=dyn" \
+		-H "Cookie: __Host-mcp_oauth_session=$session"
+	check "consent for a registered client 200" eq "$status" 200
+	check "consent: a registered client 'calls itself'" \
+		has "$(cat "$B")" "Allow an application that calls itself <strong>HTTP layer test</strong>"
+	check "consent: a registered client's name is unverified" has "$(cat "$B")" "nobody has checked it"
+	check "consent: no local-tool warning for a registered client" \
+		hasnt "$(cat "$B")" "Approve only if you started a tool"
+
+	# mcp-agent's loopback redirect URI may not have a query (a local open
+	# redirector would carry the code away): an error page, never a redirect.
+	local planted
+	for planted in "?next=https://evil.example/" "?code=planted&iss=https://evil.example"; do
+		req GET "$base/authorize?${query/redirect_uri=/redirect_uri=$(enc "http://127.0.0.1:$cb_port/callback$planted")&x=}" \
+			-H "Cookie: __Host-mcp_oauth_session=$session"
+		check "mcp-agent redirect_uri '$planted': 400 page" eq "$status" 400
+		check "mcp-agent redirect_uri '$planted': never redirected" eq "$(hdr location)" ""
+		check "mcp-agent redirect_uri '$planted': says why" matches "$(cat "$B")" "must not (have a query|name code)"
+	done
 
 	# Consent CSRF.
 	req POST "$base/consent" -H "Cookie: __Host-mcp_oauth_session=$session" \

@@ -93,7 +93,24 @@ static const policy_case policy[] = {
 	{"com.example.app:/cb", 1},
 	{"com.example.app:/oauth2redirect?x=1", 1},
 	{"myapp://callback", 1},
-	{"x-my-app+1.2:/cb", 1},
+	{"cursor://anysphere.cursor-mcp/oauth/callback", 1},
+	{"CURSOR://anysphere.cursor-mcp/oauth/callback", 1},
+	{"abc://host/cb", 1},
+	{"com.example.app:///cb", 1},
+	{"io.github.my-tool:/cb", 1},
+	{"x-my-app.example:/cb", 1},
+	{"x-my-app+1.2:/cb", 0},
+	{"myapp:/cb", 0},
+	{"myapp:///cb", 0},
+	{"myapp://", 0},
+	{"ab://host/cb", 0},
+	{"c://host/cb", 0},
+	{"x:y", 0},
+	{"com.example.app://", 0},
+	{"com..example:/cb", 0},
+	{"com.-example:/cb", 0},
+	{"com.example-:/cb", 0},
+	{"com.example.:/cb", 0},
 	{"com.example.app:", 0},
 	{"com.example.app:/cb#x", 0},
 	{"myapp://user@host/cb", 0},
@@ -114,6 +131,46 @@ static const policy_case policy[] = {
 	{"ws://localhost/cb", 0},
 	{"wss://example.com/cb", 0},
 	{"view-source:https://x/", 0},
+	/* schemes the browser or the system handles: never an app's own */
+	{"mailto:victim@example.com", 0},
+	{"mailto://host/x", 0},
+	{"MailTo://host/x", 0},
+	{"tel:+15555550100", 0},
+	{"sms://host/x", 0},
+	{"ms-settings:privacy", 0},
+	{"ms-word://host/x", 0},
+	{"search-ms://host/x", 0},
+	{"microsoft-edge://host/x", 0},
+	{"chrome://settings/x", 0},
+	{"chrome-extension://abcdef/cb", 0},
+	{"moz-extension://abcdef/cb", 0},
+	{"safari-web-extension://abcdef/cb", 0},
+	{"http+unix://%2Fvar%2Frun%2Fdocker.sock/cb", 0},
+	{"web+app://host/cb", 0},
+	{"x-apple.systempreferences:com.apple.x", 0},
+	{"intent://host/cb", 0},
+	{"itms-services://host/cb", 0},
+	{"webcal://host/cb", 0},
+	{"steam://host/cb", 0},
+	{"ssh://host/cb", 0},
+	/* a query naming an authorization response parameter, any client */
+	{"https://client.example.com/cb?code=x", 0},
+	{"https://client.example.com/cb?state=x", 0},
+	{"https://client.example.com/cb?a=1&iss=x", 0},
+	{"https://client.example.com/cb?error=x", 0},
+	{"https://client.example.com/cb?error_description=x", 0},
+	{"https://client.example.com/cb?error_uri=x", 0},
+	{"https://client.example.com/cb?code", 0},
+	{"https://client.example.com/cb?x&code=", 0},
+	{"https://client.example.com/cb?Code=x", 0},
+	{"https://client.example.com/cb?c%6Fde=x", 0},
+	{"https://client.example.com/cb?%43ODE=x", 0},
+	{"http://localhost:5000/cb?iss=x", 0},
+	{"com.example.app:/cb?state=x", 0},
+	{"https://client.example.com/cb?codes=1&x=code&mode=state&iss_=1", 1},
+	{"https://client.example.com/cb?co%64=x", 1},
+	{"https://client.example.com/cb?&&=&a", 1},
+	{"https://client.example.com/cb?", 1},
 	/* relative and empty */
 	{"/cb", 0},
 	{"cb", 0},
@@ -186,6 +243,10 @@ static const class_case classes[] = {
 	{"/relative", 0, 0},
 	{"", 0, 0},
 	{"my app:/cb", 0, 0},
+	{"myapp:/cb", 0, 0},
+	{"mailto://host/x", 0, 0},
+	{"chrome-extension://abc/cb", 0, 0},
+	{"vscode://vscode.github-authentication/did-authenticate", 0, 1},
 };
 
 /* uri_is_loopback and uri_is_private_scheme. */
@@ -257,6 +318,10 @@ static const match_case matches[] = {
 	{"cursor://anysphere.cursor-retrieval/oauth/callback",
 	"cursor://anysphere.cursor-retrieval:5/oauth/callback", 0},
 	{"com.example.app:/cb", "com.example.app:/cb2", 0},
+	/* registered before the policy refused its kind: matches nothing */
+	{"https://c.example/cb?code=planted", "https://c.example/cb?code=planted", 0},
+	{"myapp:/cb", "myapp:/cb", 0},
+	{"mailto:x@example.com", "mailto:x@example.com", 0},
 };
 
 /* uri_redirect_matches. */
@@ -271,6 +336,86 @@ test_matches(void)
 			  matches[i].registered, matches[i].presented);
 	CHECK(!uri_redirect_matches(NULL, "https://c.example/cb") &&
 		  !uri_redirect_matches("https://c.example/cb", NULL), "NULL");
+}
+
+typedef struct reason_case
+{
+	const char *uri;
+	const char *reason;			/* NULL: allowed; else a part of the reason */
+} reason_case;
+
+static const reason_case any_loopback[] = {
+	{"http://localhost:3000/oauth/redirect", NULL},
+	{"http://127.0.0.1:65000/any/deep/path", NULL},
+	{"http://[::1]:9/x", NULL},
+	{"http://localhost", NULL},
+	{"http://localhost:3000/oauth/redirect?next=https://evil.example", "must not have a query"},
+	{"http://127.0.0.1:8080/cb?", "must not have a query"},
+	{"http://127.0.0.1:8080/cb?x=1", "must not have a query"},
+	{"http://localhost:3000/cb?code=x", "must not name code"},
+	{"http://localhost:3000/cb#x", "fragment"},
+	{"https://localhost:3000/cb", "must be http on localhost"},
+	{"https://app.example.com/cb", "must be http on localhost"},
+	{"cursor://anysphere.cursor-mcp/oauth/callback", "must be http on localhost"},
+	{"http://user@localhost/cb", "user information"},
+	{"", "empty"},
+};
+
+/* uri_any_loopback_problem: the built-in client's rule. */
+static void
+test_any_loopback(void)
+{
+	size_t		i;
+
+	for (i = 0; i < NELEM(any_loopback); i++)
+	{
+		const char *why = uri_any_loopback_problem(any_loopback[i].uri);
+
+		CHECK(any_loopback[i].reason == NULL ? why == NULL :
+			  why != NULL && strstr(why, any_loopback[i].reason) != NULL,
+			  "any loopback #%zu %s: %s", i, any_loopback[i].uri, why ? why : "allowed");
+	}
+}
+
+typedef struct info_case
+{
+	const char *uri;
+	int			https_only;
+	const char *reason;			/* NULL: allowed */
+} info_case;
+
+static const info_case infos[] = {
+	{"https://client.example.com/", 1, NULL},
+	{"https://client.example.com/logo.png?v=2#x", 1, NULL},
+	{"http://client.example.com/tos", 0, NULL},
+	{"HTTPS://Client.Example.com/", 0, NULL},
+	{"http://client.example.com/logo.png", 1, "must be an https URL"},
+	{"ftp://client.example.com/", 0, "must be an http or https URL"},
+	{"javascript:alert(1)", 0, "must be an http or https URL"},
+	{"https://good.example@evil.example/", 0, "user information"},
+	{"https://client.example.com/a b", 0, "not allowed in a URL"},
+	{"https://client.example.com/\xe2\x80\xae", 0, "not allowed in a URL"},
+	{"https://client.example.com/%zz", 0, "not allowed in a URL"},
+	{"https://", 0, "has no host"},
+	{"https:///x", 0, "has no host"},
+	{"https://client.example.com:99999/", 0, "malformed"},
+};
+
+/* uri_info_problem. */
+static void
+test_info(void)
+{
+	size_t		i;
+
+	for (i = 0; i < NELEM(infos); i++)
+	{
+		const char *why = uri_info_problem(infos[i].uri, infos[i].https_only);
+
+		CHECK(infos[i].reason == NULL ? why == NULL :
+			  why != NULL && strstr(why, infos[i].reason) != NULL,
+			  "info #%zu %s: %s", i, infos[i].uri, why ? why : "allowed");
+	}
+	CHECK(uri_info_problem(NULL, false) != NULL, "info NULL");
 }
 
 typedef struct canon_case
@@ -424,6 +569,8 @@ main(void)
 	test_long();
 	test_classes();
 	test_matches();
+	test_any_loopback();
+	test_info();
 	test_canonical();
 	test_display();
 	test_append();
