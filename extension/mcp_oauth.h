@@ -62,7 +62,7 @@ extern int	mo_refresh_idle_lifetime;	/* seconds */
 extern int	mo_refresh_absolute_lifetime;	/* seconds */
 extern int	mo_refresh_grace_period;	/* seconds */
 extern int	mo_session_lifetime;	/* seconds, login sessions */
-extern int	mo_clock_leeway;	/* seconds, exp/nbf/iat */
+extern int	mo_clock_leeway;	/* seconds, nbf/iat (not exp) */
 extern int	mo_signing_alg;		/* MoSigningAlg */
 extern int	mo_registration;	/* MoRegistration */
 extern int	mo_login_attempt_limit;	/* failed logins per 15 min per user and address; 0 = off */
