@@ -108,7 +108,8 @@ fetch(const char *client_id, MoClientRow *out)
 	mo_spi_plan(&plan,
 				"SELECT client_name, client_secret_hash, token_endpoint_auth_method,"
 				" redirect_uris, grant_types, scope, loopback_only, created_at,"
-				" last_used_at FROM mcp_oauth.clients"
+				" last_used_at, kind, introspection_allowed,"
+				" first_consent_at IS NOT NULL FROM mcp_oauth.clients"
 				" WHERE client_id OPERATOR(pg_catalog.=) $1",
 				1, (Oid[]) {TEXTOID});
 	values[0] = CStringGetTextDatum(client_id);
@@ -129,6 +130,9 @@ fetch(const char *client_id, MoClientRow *out)
 		out->loopback_only = DatumGetBool(mo_spi_datum(7, &isnull));
 		out->created_at = row_time(8);
 		out->last_used_at = row_time(9);
+		out->kind = mo_spi_text(10);
+		out->introspection_allowed = DatumGetBool(mo_spi_datum(11, &isnull));
+		out->consented = DatumGetBool(mo_spi_datum(12, &isnull));
 		MemoryContextSwitchTo(old);
 	}
 	mo_spi_finish();
@@ -154,6 +158,9 @@ copy_row(const MoClientRow *src, MoClientRow *dst)
 	dst->loopback_only = src->loopback_only;
 	dst->created_at = src->created_at;
 	dst->last_used_at = src->last_used_at;
+	dst->kind = pstrdup(src->kind);
+	dst->introspection_allowed = src->introspection_allowed;
+	dst->consented = src->consented;
 }
 
 /* Remember that this backend recorded a use of client_id just now. */
@@ -200,4 +207,35 @@ mo_client_get(const char *client_id, MoClientRow *out)
 	e = hash_search(t, client_id, HASH_ENTER, NULL);
 	e->row = copy;
 	return true;
+}
+
+/*
+ * Whether the errors of c's authorization requests may be redirected to its
+ * redirect URI, with no person involved (RFC 9700 section 4.11.2: redirect
+ * only to a URI the server trusts).  An administrator made the builtin and
+ * static clients; any other (dynamic) client is trusted once a person
+ * approved one of its requests.  Until then anyone could register a
+ * redirect URI and use our 302 to send people there.
+ */
+bool
+mo_client_redirects_errors(const MoClientRow *c)
+{
+	return strcmp(c->kind, "builtin") == 0 || strcmp(c->kind, "static") == 0 ||
+		c->consented;
+}
+
+/*
+ * Record that a person approved a request of client_id, once: the first
+ * time changes the row, which empties every backend's copy (once per
+ * client; later approvals find it set and change nothing).
+ */
+void
+mo_client_consented(const char *client_id)
+{
+	static SPIPlanPtr plan = NULL;
+
+	mo_spi_exec1(&plan,
+				 "UPDATE mcp_oauth.clients SET first_consent_at = now()"
+				 " WHERE client_id = $1 AND first_consent_at IS NULL",
+				 TEXTOID, CStringGetTextDatum(client_id), 0);
 }

@@ -84,6 +84,10 @@ typedef struct MoResponse
 	const char *www_authenticate;
 	const char *cache_control;
 	const char *body;
+	/* not output: what the audit of a failed request records */
+	const char *error;			/* the OAuth error code of body, or NULL */
+	const char *error_description;
+	bool		audited;		/* an audit row tells of this outcome already */
 } MoResponse;
 
 /* The http_response composite Datum for r (fcinfo of an endpoint function). */

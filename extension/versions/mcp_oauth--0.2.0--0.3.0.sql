@@ -5,3 +5,16 @@
 -- audit retention, introspection rights.
 
 \echo Use "ALTER EXTENSION mcp_oauth UPDATE TO '0.3.0'" to load this file. \quit
+
+-- Finding 6 (introspection rights) and finding 3 (no redirect of a
+-- dynamic client's errors before a person approved it): two columns of
+-- clients, and the admin function that sets the first.
+ALTER TABLE clients ADD COLUMN introspection_allowed boolean NOT NULL DEFAULT false;
+ALTER TABLE clients ADD COLUMN first_consent_at timestamptz;
+
+CREATE FUNCTION set_client_introspection(client_id text, allowed boolean)
+	RETURNS void
+	AS 'MODULE_PATHNAME', 'set_client_introspection'
+	LANGUAGE C VOLATILE STRICT SECURITY DEFINER
+	SET search_path = mcp_oauth, pg_catalog, pg_temp;
+REVOKE EXECUTE ON FUNCTION set_client_introspection(text, boolean) FROM PUBLIC;
