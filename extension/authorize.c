@@ -584,7 +584,7 @@ mark_consented(const char *client_id)
 	MoClientRow c;
 
 	if (mo_client_get(client_id, &c) && !mo_client_redirects_errors(&c))
-		mo_client_consented(client_id);
+		mo_client_consented(&c);
 }
 
 /* Approve: grant, code, redirect with code, state and iss; audit. */

@@ -94,6 +94,14 @@ row_time(int col)
 	return isnull ? DT_NOBEGIN : DatumGetTimestampTz(d);
 }
 
+/*
+ * A column added in 0.3.0, as JSON text: SQL NULL while the schema is an
+ * earlier version's (the library is installed before ALTER EXTENSION
+ * UPDATE runs), else its value ("null" for SQL NULL).
+ */
+#define OPTIONAL_COLUMN(name) \
+	" CAST(pg_catalog.to_jsonb(c) OPERATOR(pg_catalog.->) '" name "' AS pg_catalog.text)"
+
 /* Read client_id's row into out (in the current context); false if none. */
 static bool
 fetch(const char *client_id, MoClientRow *out)
@@ -103,13 +111,15 @@ fetch(const char *client_id, MoClientRow *out)
 	bool		isnull;
 	Datum		d;
 	bool		found;
+	char	   *optional;
 
 	mo_spi_connect();
 	mo_spi_plan(&plan,
 				"SELECT client_name, client_secret_hash, token_endpoint_auth_method,"
 				" redirect_uris, grant_types, scope, loopback_only, created_at,"
-				" last_used_at, kind, introspection_allowed,"
-				" first_consent_at IS NOT NULL FROM mcp_oauth.clients"
+				" last_used_at, kind," OPTIONAL_COLUMN("introspection_allowed") ","
+				OPTIONAL_COLUMN("first_consent_at")
+				" FROM mcp_oauth.clients c"
 				" WHERE client_id OPERATOR(pg_catalog.=) $1",
 				1, (Oid[]) {TEXTOID});
 	values[0] = CStringGetTextDatum(client_id);
@@ -131,8 +141,11 @@ fetch(const char *client_id, MoClientRow *out)
 		out->created_at = row_time(8);
 		out->last_used_at = row_time(9);
 		out->kind = mo_spi_text(10);
-		out->introspection_allowed = DatumGetBool(mo_spi_datum(11, &isnull));
-		out->consented = DatumGetBool(mo_spi_datum(12, &isnull));
+		optional = mo_spi_text(11);
+		out->introspection_allowed = optional && strcmp(optional, "true") == 0;
+		optional = mo_spi_text(12);
+		out->records_consent = optional != NULL;
+		out->consented = optional && strcmp(optional, "null") != 0;
 		MemoryContextSwitchTo(old);
 	}
 	mo_spi_finish();
@@ -161,6 +174,7 @@ copy_row(const MoClientRow *src, MoClientRow *dst)
 	dst->kind = pstrdup(src->kind);
 	dst->introspection_allowed = src->introspection_allowed;
 	dst->consented = src->consented;
+	dst->records_consent = src->records_consent;
 }
 
 /* Remember that this backend recorded a use of client_id just now. */
@@ -225,17 +239,20 @@ mo_client_redirects_errors(const MoClientRow *c)
 }
 
 /*
- * Record that a person approved a request of client_id, once: the first
- * time changes the row, which empties every backend's copy (once per
- * client; later approvals find it set and change nothing).
+ * Record that a person approved a request of c, once: the first time
+ * changes the row, which empties every backend's copy (once per client;
+ * later approvals find it set and change nothing).  Nothing is recorded
+ * while the schema is older than the library.
  */
 void
-mo_client_consented(const char *client_id)
+mo_client_consented(const MoClientRow *c)
 {
 	static SPIPlanPtr plan = NULL;
 
+	if (c->consented || !c->records_consent)
+		return;
 	mo_spi_exec1(&plan,
 				 "UPDATE mcp_oauth.clients SET first_consent_at = now()"
 				 " WHERE client_id = $1 AND first_consent_at IS NULL",
-				 TEXTOID, CStringGetTextDatum(client_id), 0);
+				 TEXTOID, CStringGetTextDatum(c->client_id), 0);
 }

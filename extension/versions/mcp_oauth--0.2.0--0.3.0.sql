@@ -9,7 +9,12 @@
 -- Finding 6 (introspection rights) and finding 3 (no redirect of a
 -- dynamic client's errors before a person approved it): two columns of
 -- clients, and the admin function that sets the first.
-ALTER TABLE clients ADD COLUMN introspection_allowed boolean NOT NULL DEFAULT false;
+-- (the default is set after the rows are filled, not in ADD COLUMN, whose
+-- stored "missing value" a fresh install does not have)
+ALTER TABLE clients ADD COLUMN introspection_allowed boolean;
+UPDATE clients SET introspection_allowed = false;
+ALTER TABLE clients ALTER COLUMN introspection_allowed SET DEFAULT false,
+	ALTER COLUMN introspection_allowed SET NOT NULL;
 ALTER TABLE clients ADD COLUMN first_consent_at timestamptz;
 
 CREATE FUNCTION set_client_introspection(client_id text, allowed boolean)
