@@ -8,10 +8,10 @@
  * person as a 400 page and are never redirected; then everything else,
  * whose errors go back to the client by redirect (with state and iss,
  * RFC 9207) when its redirect URI is trusted: the client was made by an
- * administrator, or a person approved one of its requests before
- * (RFC 9700 section 4.11.2); otherwise they too go to the person.  A valid request is sealed into a single-use handle
- * (pending.c), so the endpoint writes nothing, and the consent page gets a
- * JSON descriptor.
+ * administrator, or a person approved one of its requests before (RFC 9700
+ * section 4.11.2); otherwise they too go to the person.  A valid request
+ * is sealed into a single-use handle (pending.c), so the endpoint writes
+ * nothing, and the consent page gets a JSON descriptor.
  *
  * authorize_decision() consumes that handle: deny redirects access_denied;
  * approve creates the grant and a single-use authorization code bound to

@@ -11,9 +11,10 @@
  * caller, since callers get their own copy.  A new client needs none (no
  * absence is remembered), nor does the hourly last_used_at touch: the
  * backend that touches remembers it (mo_client_touched), and another one
- * tries once more at most, finding the row already touched.  The table
- * holds only registered clients and is emptied when it reaches
- * CLIENT_CACHE_MAX entries.
+ * tries once more at most, finding the row already touched.  A client's
+ * first consent (first_consent_at) changes its row once, so it empties
+ * the copies once per client.  The table holds only registered clients
+ * and is emptied when it reaches CLIENT_CACHE_MAX entries.
  */
 #include "postgres.h"
 
