@@ -7,9 +7,11 @@
  * asks: first the client and its redirect URI, whose errors go to the
  * person as a 400 page and are never redirected; then everything else,
  * whose errors go back to the client by redirect (with state and iss,
- * RFC 9207).  A valid request is sealed into a single-use handle
- * (pending.c), so the endpoint writes nothing, and the consent page gets a
- * JSON descriptor.
+ * RFC 9207) when its redirect URI is trusted: the client was made by an
+ * administrator, or a person approved one of its requests before (RFC 9700
+ * section 4.11.2); otherwise they too go to the person.  A valid request
+ * is sealed into a single-use handle (pending.c), so the endpoint writes
+ * nothing, and the consent page gets a JSON descriptor.
  *
  * authorize_decision() consumes that handle: deny redirects access_denied;
  * approve creates the grant and a single-use authorization code bound to
@@ -200,10 +202,16 @@ establish_client(AuthzRequest *q, MoResponse *r)
 
 /* ---- authorize: what is answered by redirect ---- */
 
-/* Fail with an error redirect; always false. */
+/*
+ * Fail with an error redirect, or with a 400 for the person when the
+ * client's redirect URI is not trusted yet (mo_client_redirects_errors);
+ * always false.
+ */
 static bool
 reject(AuthzRequest *q, MoResponse *r, const char *error, const char *description)
 {
+	if (!mo_client_redirects_errors(&q->client))
+		return person_error(r, error, description);
 	redirect_error(r, q->redirect_uri, q->state, error, description);
 	return false;
 }
@@ -595,6 +603,19 @@ approval_insert(const MoPending *p, const char *subject, List *scopes,
 	return SPI_processed == 1;
 }
 
+/*
+ * Record the client's first approval, which lets its errors be redirected
+ * (mo_client_redirects_errors); nothing to write once it is known.
+ */
+static void
+mark_consented(const char *client_id)
+{
+	MoClientRow c;
+
+	if (mo_client_get(client_id, &c) && !mo_client_redirects_errors(&c))
+		mo_client_consented(&c);
+}
+
 /* Approve: grant, code, redirect with code, state and iss; audit. */
 static void
 approve(const MoPending *p, const char *subject, List *scopes,
@@ -615,6 +636,7 @@ approve(const MoPending *p, const char *subject, List *scopes,
 		person_error(r, "invalid_request", reason);
 		return;
 	}
+	mark_consented(p->client_id);
 	MemoryContextSwitchTo(cxt);
 	if (alone)
 		mo_approval_commit_async();

@@ -11,10 +11,12 @@
 
 #include "catalog/pg_type.h"
 #include "common/base64.h"
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 
 #define BASIC_CHALLENGE "Basic realm=\"mcp_oauth\""
 #define TOUCH_INTERVAL	((TimestampTz) 3600 * USECS_PER_SEC)	/* last_used_at: hourly */
+#define CLIENT_ID_AUDIT_MAX 255	/* bytes of an unauthenticated client_id audited */
 
 /* How the client presented itself. */
 typedef struct ClientCredentials
@@ -77,10 +79,24 @@ parse_basic(const char *authorization, ClientCredentials *creds)
 	return true;
 }
 
-/* Audit a failed authentication (never the secret). */
+/*
+ * A client_id as the request sent it, clipped to CLIENT_ID_AUDIT_MAX bytes
+ * (no registered one is longer): the audit keeps no more of an attacker's
+ * text than that.
+ */
+static char *
+clipped_client_id(const char *client_id)
+{
+	if (client_id == NULL)
+		return NULL;
+	return pnstrdup(client_id, pg_mbcliplen(client_id, strlen(client_id),
+											CLIENT_ID_AUDIT_MAX));
+}
+
+/* Audit a failed authentication answered with error (never the secret). */
 static void
 audit_failure(const ClientCredentials *creds, const char *client_addr,
-			  const char *reason)
+			  const char *reason, const char *error)
 {
 	StringInfoData detail;
 
@@ -88,9 +104,10 @@ audit_failure(const ClientCredentials *creds, const char *client_addr,
 	appendStringInfoChar(&detail, '{');
 	mo_json_string(&detail, "reason", reason);
 	mo_json_string(&detail, "method", creds->method);
+	mo_json_string(&detail, "error", error);
 	appendStringInfoChar(&detail, '}');
-	mo_audit("client_auth_failed", NULL, creds->client_id, client_addr, 0,
-			 detail.data);
+	mo_audit("client_auth_failed", NULL, clipped_client_id(creds->client_id),
+			 client_addr, 0, detail.data);
 }
 
 /* 401 invalid_client, with the Basic challenge when Basic was tried (RFC 6749 5.2). */
@@ -98,10 +115,11 @@ static bool
 invalid_client(const ClientCredentials *creds, const char *client_addr,
 			   const char *reason, MoResponse *err)
 {
-	audit_failure(creds, client_addr, reason);
+	audit_failure(creds, client_addr, reason, "invalid_client");
 	mo_error_response(err, 401, "invalid_client", "client authentication failed");
 	if (creds->tried_basic)
 		err->www_authenticate = BASIC_CHALLENGE;
+	err->audited = true;
 	return false;
 }
 
@@ -111,8 +129,9 @@ invalid_auth_request(const ClientCredentials *creds, const char *client_addr,
 					 const char *reason, const char *description,
 					 MoResponse *err)
 {
-	audit_failure(creds, client_addr, reason);
+	audit_failure(creds, client_addr, reason, "invalid_request");
 	mo_error_response(err, 400, "invalid_request", description);
+	err->audited = true;
 	return false;
 }
 
@@ -193,6 +212,7 @@ check_client(const ClientCredentials *creds, const char *client_addr,
 	client->client_id = creds->client_id;
 	client->confidential = (creds->secret != NULL);
 	client->grant_types = row.grant_types;
+	client->introspection_allowed = row.introspection_allowed;
 	*touch = row.last_used_at == DT_NOBEGIN ||
 		row.last_used_at < GetCurrentTransactionStartTimestamp() - TOUCH_INTERVAL;
 	return true;
@@ -260,11 +280,35 @@ mo_lock_grant(int64 grant_id, MoGrant *g)
 }
 
 /*
+ * Audit a failed request as event, with its OAuth error and the client
+ * (NULL when none was authenticated), unless r is audited already.  The
+ * description is one of ours: it holds no value the request sent (a
+ * repeated parameter's name at most, 64 bytes).
+ */
+static void
+audit_failed_request(const char *event, const char *client_id,
+					 const char *client_addr, const MoResponse *r)
+{
+	StringInfoData detail;
+
+	if (r->status < 400 || r->error == NULL || r->audited)
+		return;
+	initStringInfo(&detail);
+	appendStringInfoChar(&detail, '{');
+	mo_json_string(&detail, "error", r->error);
+	if (r->error_description != NULL)
+		mo_json_string(&detail, "error_description", r->error_description);
+	appendStringInfoChar(&detail, '}');
+	mo_audit(event, NULL, client_id, client_addr, 0, detail.data);
+}
+
+/*
  * Run an endpoint taking (content_type, authorization, body, client_addr)
  * (see client_auth.h).
  */
 Datum
-mo_client_endpoint(FunctionCallInfo fcinfo, MoClientHandler handler)
+mo_client_endpoint(FunctionCallInfo fcinfo, MoClientHandler handler,
+				   const char *failure_event)
 {
 	char	   *content_type = mo_arg_cstring(fcinfo, 0);
 	char	   *authorization = mo_arg_cstring(fcinfo, 1);
@@ -276,9 +320,13 @@ mo_client_endpoint(FunctionCallInfo fcinfo, MoClientHandler handler)
 
 	memset(&r, 0, sizeof(r));
 	mo_spi_connect();
-	if (mo_parse_form(content_type, body, &params, &r) &&
-		mo_client_authenticate(authorization, &params, client_addr, &client, &r))
+	if (!mo_parse_form(content_type, body, &params, &r))
+		audit_failed_request(failure_event, NULL, client_addr, &r);
+	else if (mo_client_authenticate(authorization, &params, client_addr, &client, &r))
+	{
 		handler(&params, &client, client_addr, &r);
+		audit_failed_request(failure_event, client.client_id, client_addr, &r);
+	}
 	if (r.cache_control == NULL)
 		r.cache_control = "no-store";
 	return mo_spi_finish_response(fcinfo, &r);

@@ -17,6 +17,7 @@ typedef struct MoClient
 	char	   *client_id;
 	bool		confidential;	/* authenticated with a secret */
 	List	   *grant_types;	/* List of char * */
+	bool		introspection_allowed;	/* other clients' access tokens too */
 } MoClient;
 
 /*
@@ -36,9 +37,13 @@ typedef void (*MoClientHandler) (const form *params, const MoClient *client,
 /*
  * Run an endpoint taking (content_type, authorization, body, client_addr):
  * connect SPI, parse the form body, authenticate the client, call handler,
- * and return the http_response row (always Cache-Control: no-store).
+ * and return the http_response row (always Cache-Control: no-store).  A
+ * request that fails is audited as failure_event with its OAuth error and
+ * client, unless it was audited already (client_auth_failed, or the
+ * handler set r->audited).
  */
-extern Datum mo_client_endpoint(FunctionCallInfo fcinfo, MoClientHandler handler);
+extern Datum mo_client_endpoint(FunctionCallInfo fcinfo, MoClientHandler handler,
+								const char *failure_event);
 
 /* A grant row, as the token and revocation paths read it. */
 typedef struct MoGrant

@@ -11,9 +11,10 @@
  * caller, since callers get their own copy.  A new client needs none (no
  * absence is remembered), nor does the hourly last_used_at touch: the
  * backend that touches remembers it (mo_client_touched), and another one
- * tries once more at most, finding the row already touched.  The table
- * holds only registered clients and is emptied when it reaches
- * CLIENT_CACHE_MAX entries.
+ * tries once more at most, finding the row already touched.  A client's
+ * first consent (first_consent_at) changes its row once, so it empties
+ * the copies once per client.  The table holds only registered clients
+ * and is emptied when it reaches CLIENT_CACHE_MAX entries.
  */
 #include "postgres.h"
 
@@ -94,6 +95,14 @@ row_time(int col)
 	return isnull ? DT_NOBEGIN : DatumGetTimestampTz(d);
 }
 
+/*
+ * A column added in 0.3.0, as JSON text: SQL NULL while the schema is an
+ * earlier version's (the library is installed before ALTER EXTENSION
+ * UPDATE runs), else its value ("null" for SQL NULL).
+ */
+#define OPTIONAL_COLUMN(name) \
+	" CAST(pg_catalog.to_jsonb(c) OPERATOR(pg_catalog.->) '" name "' AS pg_catalog.text)"
+
 /* Read client_id's row into out (in the current context); false if none. */
 static bool
 fetch(const char *client_id, MoClientRow *out)
@@ -103,12 +112,15 @@ fetch(const char *client_id, MoClientRow *out)
 	bool		isnull;
 	Datum		d;
 	bool		found;
+	char	   *optional;
 
 	mo_spi_connect();
 	mo_spi_plan(&plan,
 				"SELECT client_name, client_secret_hash, token_endpoint_auth_method,"
 				" redirect_uris, grant_types, scope, loopback_only, created_at,"
-				" last_used_at, kind FROM mcp_oauth.clients"
+				" last_used_at, kind," OPTIONAL_COLUMN("introspection_allowed") ","
+				OPTIONAL_COLUMN("first_consent_at")
+				" FROM mcp_oauth.clients c"
 				" WHERE client_id OPERATOR(pg_catalog.=) $1",
 				1, (Oid[]) {TEXTOID});
 	values[0] = CStringGetTextDatum(client_id);
@@ -130,6 +142,11 @@ fetch(const char *client_id, MoClientRow *out)
 		out->created_at = row_time(8);
 		out->last_used_at = row_time(9);
 		out->kind = mo_spi_text(10);
+		optional = mo_spi_text(11);
+		out->introspection_allowed = optional && strcmp(optional, "true") == 0;
+		optional = mo_spi_text(12);
+		out->records_consent = optional != NULL;
+		out->consented = optional && strcmp(optional, "null") != 0;
 		MemoryContextSwitchTo(old);
 	}
 	mo_spi_finish();
@@ -156,6 +173,9 @@ copy_row(const MoClientRow *src, MoClientRow *dst)
 	dst->loopback_only = src->loopback_only;
 	dst->created_at = src->created_at;
 	dst->last_used_at = src->last_used_at;
+	dst->introspection_allowed = src->introspection_allowed;
+	dst->consented = src->consented;
+	dst->records_consent = src->records_consent;
 }
 
 /* Remember that this backend recorded a use of client_id just now. */
@@ -202,4 +222,38 @@ mo_client_get(const char *client_id, MoClientRow *out)
 	e = hash_search(t, client_id, HASH_ENTER, NULL);
 	e->row = copy;
 	return true;
+}
+
+/*
+ * Whether the errors of c's authorization requests may be redirected to its
+ * redirect URI, with no person involved (RFC 9700 section 4.11.2: redirect
+ * only to a URI the server trusts).  An administrator made the builtin and
+ * static clients; any other (dynamic) client is trusted once a person
+ * approved one of its requests.  Until then anyone could register a
+ * redirect URI and use our 302 to send people there.
+ */
+bool
+mo_client_redirects_errors(const MoClientRow *c)
+{
+	return strcmp(c->kind, "builtin") == 0 || strcmp(c->kind, "static") == 0 ||
+		c->consented;
+}
+
+/*
+ * Record that a person approved a request of c, once: the first time
+ * changes the row, which empties every backend's copy (once per client;
+ * later approvals find it set and change nothing).  Nothing is recorded
+ * while the schema is older than the library.
+ */
+void
+mo_client_consented(const MoClientRow *c)
+{
+	static SPIPlanPtr plan = NULL;
+
+	if (c->consented || !c->records_consent)
+		return;
+	mo_spi_exec1(&plan,
+				 "UPDATE mcp_oauth.clients SET first_consent_at = now()"
+				 " WHERE client_id = $1 AND first_consent_at IS NULL",
+				 TEXTOID, CStringGetTextDatum(c->client_id), 0);
 }

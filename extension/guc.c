@@ -140,7 +140,7 @@ _PG_init(void)
 				   &mo_refresh_grace_period, 30, 0, 300);
 	define_seconds("mcp_oauth.session_lifetime", "Lifetime of login sessions of the consent pages.",
 				   &mo_session_lifetime, 12 * 3600, 60, 30 * 86400);
-	define_seconds("mcp_oauth.clock_leeway", "Clock skew tolerated on exp, nbf and iat.",
+	define_seconds("mcp_oauth.clock_leeway", "Clock skew tolerated on nbf and iat of access tokens.",
 				   &mo_clock_leeway, 60, 0, 300);
 	DefineCustomEnumVariable("mcp_oauth.signing_alg", "Signing algorithm of new keys.",
 							 NULL, &mo_signing_alg, MO_ALG_ES256, signing_alg_options,

@@ -62,7 +62,7 @@ extern int	mo_refresh_idle_lifetime;	/* seconds */
 extern int	mo_refresh_absolute_lifetime;	/* seconds */
 extern int	mo_refresh_grace_period;	/* seconds */
 extern int	mo_session_lifetime;	/* seconds, login sessions */
-extern int	mo_clock_leeway;	/* seconds, exp/nbf/iat */
+extern int	mo_clock_leeway;	/* seconds, nbf/iat (not exp) */
 extern int	mo_signing_alg;		/* MoSigningAlg */
 extern int	mo_registration;	/* MoRegistration */
 extern int	mo_login_attempt_limit;	/* failed logins per 15 min per user and address; 0 = off */
@@ -84,6 +84,10 @@ typedef struct MoResponse
 	const char *www_authenticate;
 	const char *cache_control;
 	const char *body;
+	/* not output: what the audit of a failed request records */
+	const char *error;			/* the OAuth error code of body, or NULL */
+	const char *error_description;
+	bool		audited;		/* an audit row tells of this outcome already */
 } MoResponse;
 
 /* The http_response composite Datum for r (fcinfo of an endpoint function). */

@@ -67,6 +67,8 @@ mo_error_response(MoResponse *r, int status, const char *error,
 		mo_json_string(&buf, "error_description", description);
 	appendStringInfoChar(&buf, '}');
 	mo_json_response(r, status, buf.data, "no-store");
+	r->error = error;
+	r->error_description = description;
 }
 
 /* A 302 to redirect_uri with parameters and iss (RFC 9207) appended. */

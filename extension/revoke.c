@@ -19,6 +19,7 @@
 PG_FUNCTION_INFO_V1(mcp_oauth_revoke);
 PG_FUNCTION_INFO_V1(mcp_oauth_introspect);
 PG_FUNCTION_INFO_V1(revoke_grant);
+PG_FUNCTION_INFO_V1(set_client_introspection);
 
 /* What an introspection answer says of an active token (RFC 7662 2.2). */
 typedef struct TokenInfo
@@ -285,16 +286,23 @@ refresh_info(const char *token, const MoClient *client, TokenInfo *info)
 	return true;
 }
 
-/* Fill info from an active, verified JWT access token; false otherwise. */
+/*
+ * Fill info from an active, verified JWT access token of the calling
+ * client, or of any client when the caller may introspect those (a
+ * resource server, set_client_introspection); false otherwise.
+ */
 static bool
-access_info(const char *token, TokenInfo *info)
+access_info(const char *token, const MoClient *client, TokenInfo *info)
 {
 	jwt_parsed	jwt;
 
 	if (!verified_jwt(token, &jwt))
 		return false;
-	info->scope = claim_string(&jwt, "scope");
 	info->client_id = claim_string(&jwt, "client_id");
+	if (!client->introspection_allowed &&
+		(info->client_id == NULL || strcmp(info->client_id, client->client_id) != 0))
+		return false;
+	info->scope = claim_string(&jwt, "scope");
 	info->sub = claim_string(&jwt, "sub");
 	info->aud = claim_string(&jwt, "aud");
 	info->iss = claim_string(&jwt, "iss");
@@ -305,9 +313,10 @@ access_info(const char *token, TokenInfo *info)
 }
 
 /*
- * RFC 7662 section 2: confidential clients only.  Access tokens of any
- * client (resource servers introspect those); refresh tokens only the
- * caller's own.
+ * RFC 7662 section 2: confidential clients only.  Access tokens of the
+ * caller, or of any client for a caller an administrator allowed (a
+ * resource server; RFC 7662 section 4); refresh tokens only the caller's
+ * own.  What the caller may not see is {"active":false}.
  */
 static void
 introspect_request(const form *params, const MoClient *client,
@@ -331,7 +340,7 @@ introspect_request(const form *params, const MoClient *client,
 	if (is_refresh_token(token))
 		active = refresh_info(token, client, &info);
 	else
-		active = access_info(token, &info);
+		active = access_info(token, client, &info);
 	introspection_response(active ? &info : NULL, r);
 }
 
@@ -342,7 +351,7 @@ introspect_request(const form *params, const MoClient *client,
 Datum
 mcp_oauth_revoke(PG_FUNCTION_ARGS)
 {
-	return mo_client_endpoint(fcinfo, revoke_request);
+	return mo_client_endpoint(fcinfo, revoke_request, "revocation_failed");
 }
 
 /*
@@ -352,7 +361,45 @@ mcp_oauth_revoke(PG_FUNCTION_ARGS)
 Datum
 mcp_oauth_introspect(PG_FUNCTION_ARGS)
 {
-	return mo_client_endpoint(fcinfo, introspect_request);
+	return mo_client_endpoint(fcinfo, introspect_request, "introspection_failed");
+}
+
+/*
+ * set_client_introspection(client_id text, allowed boolean): whether a
+ * confidential client may introspect other clients' access tokens.
+ * Raises for an unknown or a public client.
+ */
+Datum
+set_client_introspection(PG_FUNCTION_ARGS)
+{
+	static SPIPlanPtr plan = NULL;
+	char	   *client_id = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	bool		allowed = PG_GETARG_BOOL(1);
+	Oid			types[2] = {TEXTOID, BOOLOID};
+	Datum		values[2];
+	bool		isnull;
+
+	mo_spi_connect();
+	mo_spi_plan(&plan,
+				"UPDATE clients SET introspection_allowed = $2"
+				" WHERE client_id = $1 RETURNING client_secret_hash IS NOT NULL",
+				2, types);
+	values[0] = CStringGetTextDatum(client_id);
+	values[1] = BoolGetDatum(allowed);
+	mo_spi_run(plan, values, 0);
+	if (SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_MO_INVALID_CLIENT),
+				 errmsg("client \"%s\" does not exist", client_id)));
+	if (!DatumGetBool(mo_spi_datum(1, &isnull)))
+		ereport(ERROR,
+				(errcode(ERRCODE_MO_INVALID_CLIENT),
+				 errmsg("client \"%s\" is a public client", client_id),
+				 errdetail("Only a confidential client may call the introspection endpoint.")));
+	mo_audit("client_introspection_set", NULL, client_id, NULL, 0,
+			 allowed ? "{\"allowed\":true}" : "{\"allowed\":false}");
+	mo_spi_finish();
+	PG_RETURN_VOID();
 }
 
 /*

@@ -346,6 +346,21 @@ code_replayed(const MoGrant *g, const char *client_addr, MoResponse *r)
 	mo_audit("code_replay_detected", g->subject, g->client_id, client_addr,
 			 g->grant_id, NULL);
 	bad_request(r, "invalid_grant", "authorization code was already used");
+	r->audited = true;
+}
+
+/*
+ * Whether the request proves it comes from whoever started the
+ * authorization: the redirect URI and the PKCE verifier; NULL or a reason.
+ */
+static const char *
+proof_problem(const CodeRow *c, const form *params)
+{
+	if (!redirect_uri_ok(c, form_get(params, "redirect_uri")))
+		return "redirect_uri does not match the authorization request";
+	if (!pkce_s256_matches(form_get(params, "code_verifier"), c->code_challenge))
+		return "code_verifier does not match the code_challenge";
+	return NULL;
 }
 
 /* The checks of a code against its grant, in order; NULL if it may be redeemed. */
@@ -356,11 +371,7 @@ code_problem(const CodeRow *c, const MoGrant *g, const form *params)
 		return "authorization code expired";
 	if (g->revoked || g->expired)
 		return "authorization grant was revoked";
-	if (!redirect_uri_ok(c, form_get(params, "redirect_uri")))
-		return "redirect_uri does not match the authorization request";
-	if (!pkce_s256_matches(form_get(params, "code_verifier"), c->code_challenge))
-		return "code_verifier does not match the code_challenge";
-	return NULL;
+	return proof_problem(c, params);
 }
 
 /* What is missing or malformed in a code request (invalid_request), or NULL. */
@@ -407,12 +418,17 @@ code_grant(const form *params, const MoClient *client, const char *client_addr,
 		bad_request(r, "invalid_grant", "authorization code was issued to another client");
 		return;
 	}
-	if (c.redeemed)
+	/*
+	 * A replay revokes the grant only when it carries the proof (RFC 9700
+	 * section 4.5): whoever merely saw a used code (browser history, a
+	 * listener's log) cannot end the person's grant with it.
+	 */
+	problem = c.redeemed ? proof_problem(&c, params) : code_problem(&c, &g, params);
+	if (problem == NULL && c.redeemed)
 	{
 		code_replayed(&g, client_addr, r);
 		return;
 	}
-	problem = code_problem(&c, &g, params);
 	if (problem != NULL)
 	{
 		bad_request(r, "invalid_grant", problem);
@@ -517,6 +533,7 @@ refresh_reused(const MoGrant *g, const char *client_addr, MoResponse *r)
 	mo_audit("refresh_reuse_detected", g->subject, g->client_id, client_addr,
 			 g->grant_id, NULL);
 	bad_request(r, "invalid_grant", "refresh token was already used");
+	r->audited = true;
 }
 
 /* Why the refresh token cannot be used, or NULL (reuse is handled apart). */
@@ -649,5 +666,5 @@ token_request(const form *params, const MoClient *client, const char *client_add
 Datum
 mcp_oauth_token(PG_FUNCTION_ARGS)
 {
-	return mo_client_endpoint(fcinfo, token_request);
+	return mo_client_endpoint(fcinfo, token_request, "token_request_failed");
 }

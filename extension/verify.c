@@ -266,15 +266,15 @@ leeway_us(void)
 	return (int64) mo_clock_leeway * USECS_PER_SEC;
 }
 
-/* Whether a cached or verified token has expired at now. */
+/*
+ * Whether a cached or verified token has expired at now.  No leeway: this
+ * database's clock set exp (expires_in said so to the client), and the
+ * leeway is for clocks that differ (nbf and iat, check_times).
+ */
 static bool
-expired(char kind, bool has_expiry, TimestampTz expires_at)
+expired(bool has_expiry, TimestampTz expires_at)
 {
-	if (!has_expiry)
-		return false;
-	if (kind == 'j')
-		return now_ts() >= expires_at + leeway_us();
-	return now_ts() >= expires_at;
+	return has_expiry && now_ts() >= expires_at;
 }
 
 /* The usable cache entry for key, or NULL (absent, expired, PAT due a touch). */
@@ -287,7 +287,7 @@ cache_entry(const unsigned char *key)
 	if (table == NULL)
 		return NULL;
 	e = hash_search(table, key, HASH_FIND, NULL);
-	if (e == NULL || expired(e->kind, e->has_expiry, e->expires_at))
+	if (e == NULL || expired(e->has_expiry, e->expires_at))
 		return NULL;
 	if (e->kind == 'p' && now_ts() - e->last_used >= PAT_TOUCH_INTERVAL)
 		return NULL;
@@ -403,7 +403,7 @@ claim_time(const json_doc *claims, const char *name, TimestampTz *out)
 	return true;
 }
 
-/* Check exp, nbf and iat with the clock leeway; NULL or a reason. */
+/* Check exp, and nbf and iat with the clock leeway; NULL or a reason. */
 static const char *
 check_times(const json_doc *claims, Verified *v)
 {
@@ -413,7 +413,7 @@ check_times(const json_doc *claims, Verified *v)
 	if (!claim_time(claims, "exp", &v->expires_at))
 		return "missing or malformed exp";
 	v->has_expiry = true;
-	if (expired('j', true, v->expires_at))
+	if (expired(true, v->expires_at))
 		return "token expired";
 	if (json_get(claims, "nbf") != NULL &&
 		(!claim_time(claims, "nbf", &t) || t > now + leeway_us()))
@@ -712,7 +712,7 @@ check_pat_row(const char *configured, Verified *v)
 		return "token revoked";
 	v->expires_at = row_time(5, &isnull);
 	v->has_expiry = !isnull;
-	if (expired('p', v->has_expiry, v->expires_at))
+	if (expired(v->has_expiry, v->expires_at))
 		return "token expired";
 	if (resource != NULL && !same_resource(resource, configured))
 		return "token not for this resource";

@@ -9,11 +9,14 @@ SET mcp_oauth.registration_rate_limit = 0;
 SET client_min_messages = warning;
 SELECT mcp_oauth.rotate_signing_key(NULL, interval '0') IS NOT NULL AS signing_key;
 
+-- hostile-public is an administrator's (its errors are redirected);
+-- hostile-phish registered itself with a phishing page as redirect URI.
 INSERT INTO mcp_oauth.clients (client_id, client_secret_hash, token_endpoint_auth_method,
-							   redirect_uris)
-VALUES ('hostile-public', NULL, 'none', '{https://app.example.com/cb}'),
+							   redirect_uris, kind)
+VALUES ('hostile-public', NULL, 'none', '{https://app.example.com/cb}', 'static'),
 	   ('hostile-conf', sha256('hostile-secret'), 'client_secret_basic',
-		'{https://app.example.com/cb}');
+		'{https://app.example.com/cb}', 'dynamic'),
+	   ('hostile-phish', NULL, 'none', '{https://evil.example/phish}', 'dynamic');
 
 -- Run "SELECT * FROM <call>" (an http_response) and summarize it:
 -- status, the OAuth error (from the body, or the Location of a redirect),
@@ -125,7 +128,13 @@ INSERT INTO authz_cases (label, query) VALUES
 	('two resources', 'client_id=hostile-public&response_type=code&code_challenge=' || repeat('A', 43) || '&code_challenge_method=S256&resource=https://mcp.example.com/mcp&resource=https://mcp.example.com/mcp'),
 	('mcp-agent open redirect', 'client_id=mcp-agent&response_type=code&code_challenge=' || repeat('A', 43) || '&code_challenge_method=S256&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Foauth%2Fredirect%3Fnext%3Dhttps%3A%2F%2Fevil.example'),
 	('mcp-agent planted iss', 'client_id=mcp-agent&response_type=code&code_challenge=' || repeat('A', 43) || '&code_challenge_method=S256&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb%3Fiss%3Dhttps%3A%2F%2Fevil.example'),
-	('fine', 'client_id=hostile-public&response_type=code&code_challenge=' || repeat('A', 43) || '&code_challenge_method=S256&state=s');
+	('fine', 'client_id=hostile-public&response_type=code&code_challenge=' || repeat('A', 43) || '&code_challenge_method=S256&state=s'),
+	-- open redirector (RFC 9700 4.11.2): a self-registered client that no
+	-- person approved gets no 302 to its redirect URI from an error
+	('phish: response_type x', 'client_id=hostile-phish&response_type=x'),
+	('phish: no PKCE', 'client_id=hostile-phish&response_type=code&redirect_uri=https://evil.example/phish'),
+	('phish: repeated parameter', 'client_id=hostile-phish&x=1&x=2'),
+	('phish: unknown scope', 'client_id=hostile-phish&response_type=code&code_challenge=' || repeat('A', 43) || '&code_challenge_method=S256&scope=admin');
 SELECT n, label, pg_temp.try(format('mcp_oauth.authorize(%L, %L)', query, '192.0.2.1')) AS result
   FROM authz_cases ORDER BY n;
 
@@ -177,12 +186,47 @@ INSERT INTO token_cases (label, ct, auth, body) VALUES
 	('huge code', 'application/x-www-form-urlencoded', NULL, 'client_id=hostile-public&grant_type=authorization_code&code=' || repeat('c', 60000) || '&code_verifier=' || repeat('v', 43)),
 	('no refresh_token', 'application/x-www-form-urlencoded', NULL, 'client_id=hostile-public&grant_type=refresh_token'),
 	('unknown refresh_token', 'application/x-www-form-urlencoded', NULL, 'client_id=hostile-public&grant_type=refresh_token&refresh_token=mcp_rt_nope'),
-	('bad refresh scope', 'application/x-www-form-urlencoded', NULL, 'client_id=hostile-public&grant_type=refresh_token&refresh_token=mcp_rt_nope&scope=%20');
+	('bad refresh scope', 'application/x-www-form-urlencoded', NULL, 'client_id=hostile-public&grant_type=refresh_token&refresh_token=mcp_rt_nope&scope=%20'),
+	('huge client_id', 'application/x-www-form-urlencoded', NULL, 'grant_type=refresh_token&client_id=' || repeat('i', 60000));
 SELECT n, label, pg_temp.try(format('mcp_oauth.token(%L, %L, %L, %L)', ct, auth, body, '192.0.2.1')) AS result
   FROM token_cases ORDER BY n;
--- nothing that is not text reached the audit trail
+-- nothing that is not text reached the audit trail, no attacker's client_id
+-- is kept whole, and every failure left a row (client_auth_failed, or
+-- token_request_failed with its error)
 SELECT count(*) AS bad_audit_rows FROM mcp_oauth.audit_log
  WHERE client_id IS NOT NULL AND client_id !~ '^[[:print:]]*$';
+SELECT max(length(client_id)) AS longest_audited_client_id FROM mcp_oauth.audit_log;
+SELECT event, detail->>'error' AS error, count(*) FROM mcp_oauth.audit_log
+ WHERE event IN ('client_auth_failed', 'token_request_failed')
+ GROUP BY 1, 2 ORDER BY 1, 2;
+
+-- 4b. A used code replayed by whoever saw it (browser history, a log)
+-- without the PKCE verifier or with another redirect URI revokes nothing
+-- (RFC 9700 4.5); only the replay with the proof revokes the grant.
+SELECT substring((mcp_oauth.authorize_decision((mcp_oauth.authorize(
+		'client_id=hostile-public&response_type=code&code_challenge='
+		|| 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256', NULL)).body::json->>'request_id',
+	'alice', true, NULL, NULL)).location FROM '[?&]code=([^&]+)') AS used_code \gset
+SELECT grant_id AS used_grant FROM mcp_oauth.authorization_codes
+ WHERE code_hash = sha256(convert_to(:'used_code', 'UTF8')) \gset
+\set proof '&code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk'
+-- (a function: a subquery would see the grant as the statement began)
+CREATE FUNCTION pg_temp.grant_live(gid bigint) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+	RETURN (SELECT revoked_at IS NULL FROM mcp_oauth.grants WHERE grant_id = gid);
+END
+$$;
+SELECT label, pg_temp.try(format('mcp_oauth.token(%L, NULL, %L, NULL)',
+		'application/x-www-form-urlencoded',
+		'client_id=hostile-public&grant_type=authorization_code&code=' || :'used_code' || extra)) AS result,
+	pg_temp.grant_live(:used_grant) AS grant_live
+  FROM (VALUES (1, 'redeemed', :'proof'),
+			   (2, 'replay, no verifier', ''),
+			   (3, 'replay, wrong verifier', '&code_verifier=' || repeat('v', 43)),
+			   (4, 'replay, other redirect_uri', :'proof' || '&redirect_uri=https://app.example.com/other'),
+			   (5, 'replay with the proof', :'proof')) v(n, label, extra)
+ ORDER BY n;
+SELECT revoked_reason FROM mcp_oauth.grants WHERE grant_id = :used_grant;
 
 -- 5. revoke and introspect(content_type, authorization, body, client_addr)
 CREATE TEMP TABLE rev_cases (n serial, label text, fn text, auth text, body text);
@@ -203,7 +247,8 @@ INSERT INTO rev_cases (label, fn, auth, body) VALUES
 	('introspect: dots', 'introspect', 'Basic ' || encode('hostile-conf:hostile-secret', 'base64'), 'token=a.b.c'),
 	('introspect: refresh-shaped', 'introspect', 'Basic ' || encode('hostile-conf:hostile-secret', 'base64'), 'token=mcp_rt_x'),
 	('introspect: JWT garbage', 'introspect', 'Basic ' || encode('hostile-conf:hostile-secret', 'base64'), 'token=' || pg_temp.b64url('{"alg":"none"}') || '.' || pg_temp.b64url('{"aud":"https://mcp.example.com/mcp"}') || '.'),
-	('introspect: huge token', 'introspect', 'Basic ' || encode('hostile-conf:hostile-secret', 'base64'), 'token=' || repeat('t', 60000));
+	('introspect: huge token', 'introspect', 'Basic ' || encode('hostile-conf:hostile-secret', 'base64'), 'token=' || repeat('t', 60000)),
+	('introspect: huge public client_id', 'introspect', NULL, 'token=x&client_id=' || repeat('i', 60000));
 SELECT n, label, pg_temp.try(format('mcp_oauth.%s(%L, %L, %L, NULL)', fn,
 		'application/x-www-form-urlencoded', auth, body)) AS result
   FROM rev_cases ORDER BY n;

@@ -6,12 +6,14 @@ SET client_min_messages = warning;
 -- A key that signs now.
 SELECT mcp_oauth.rotate_signing_key(NULL, interval '0') IS NOT NULL AS signing_key;
 
+-- The confidential clients are resource servers: they may introspect other
+-- clients' access tokens (trust.sql tests that right).
 INSERT INTO mcp_oauth.clients (client_id, client_secret_hash, token_endpoint_auth_method,
-							   redirect_uris)
-VALUES ('rev-public', NULL, 'none', '{https://app.example.com/cb}'),
-	   ('rev-other', NULL, 'none', '{https://app.example.com/cb}'),
-	   ('rev-conf', sha256('conf-secret'), 'client_secret_basic', '{https://app.example.com/cb}'),
-	   ('rev-post', sha256('post-secret'), 'client_secret_post', '{https://app.example.com/cb}');
+							   redirect_uris, introspection_allowed)
+VALUES ('rev-public', NULL, 'none', '{https://app.example.com/cb}', false),
+	   ('rev-other', NULL, 'none', '{https://app.example.com/cb}', false),
+	   ('rev-conf', sha256('conf-secret'), 'client_secret_basic', '{https://app.example.com/cb}', true),
+	   ('rev-post', sha256('post-secret'), 'client_secret_post', '{https://app.example.com/cb}', true);
 
 \set conf_auth '\'Basic \' || encode(convert_to(\'rev-conf:conf-secret\', \'UTF8\'), \'base64\')'
 
@@ -153,7 +155,7 @@ FROM (VALUES
 	('missing token', '', :conf_auth)
 ) AS v(label, body, auth), LATERAL pg_temp.intro(body, auth) r;
 
--- 8. An active access token (any client's: resource servers ask).
+-- 8. An active access token (any client's, to a resource server).
 SELECT (r).status, (r).cache_control, b->>'active' AS active, b->>'scope' AS scope,
 	   b->>'client_id' AS client_id, b->>'sub' AS sub, b->>'aud' AS aud, b->>'iss' AS iss,
 	   b->>'token_type' AS token_type, (b->>'exp')::bigint - (b->>'iat')::bigint AS lifetime

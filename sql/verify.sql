@@ -191,7 +191,7 @@ SELECT 'expired' AS what, pg_temp.v(pg_temp.forge(:'t4', jsonb_build_object(
 	'exp', extract(epoch FROM now())::bigint - 100, 'iat', extract(epoch FROM now())::bigint - 1000,
 	'nbf', extract(epoch FROM now())::bigint - 1000)))
 UNION ALL
-SELECT 'expired within leeway', pg_temp.v(pg_temp.forge(:'t4', jsonb_build_object(
+SELECT 'expired 30 s ago (no leeway on exp)', pg_temp.v(pg_temp.forge(:'t4', jsonb_build_object(
 	'exp', extract(epoch FROM now())::bigint - 30)))
 UNION ALL
 SELECT 'not yet valid', pg_temp.v(pg_temp.forge(:'t4', jsonb_build_object(
@@ -259,11 +259,15 @@ UNION ALL
 SELECT 'more scope', pg_temp.v(pg_temp.forge(:'t4', '{"scope":"mcp:tools mcp:prompts"}'), required => '{mcp:prompts}')
 UNION ALL
 SELECT 'malformed scope', pg_temp.v(pg_temp.forge(:'t4', '{"scope":"mcp:tools a\\\\b"}'));
--- leeway is a setting
+-- leeway is a setting (for nbf and iat; never for exp)
 SET mcp_oauth.clock_leeway = 300;
+SELECT pg_temp.v(pg_temp.forge(:'t4', jsonb_build_object(
+	'nbf', extract(epoch FROM now())::bigint + 100))) AS nbf_100s_ahead_leeway_300;
 SELECT pg_temp.v(pg_temp.forge(:'t4', jsonb_build_object(
 	'exp', extract(epoch FROM now())::bigint - 100))) AS expired_100s_leeway_300;
 SET mcp_oauth.clock_leeway = 0;
+SELECT pg_temp.v(pg_temp.forge(:'t4', jsonb_build_object(
+	'nbf', extract(epoch FROM now())::bigint + 1))) AS nbf_1s_ahead_leeway_0;
 SELECT pg_temp.v(pg_temp.forge(:'t4', jsonb_build_object(
 	'exp', extract(epoch FROM now())::bigint - 1))) AS expired_1s_leeway_0;
 SET mcp_oauth.clock_leeway = 60;

@@ -151,8 +151,8 @@ SELECT (mcp_oauth.authorize('response_type=code&client_id=mcp-agent'
 SELECT substring((mcp_oauth.authorize_decision(:'evil_req', 'sec_evil', true, NULL,
 	'192.0.2.80')).location FROM '[?&]code=([^&]+)') AS evil_code \gset
 INSERT INTO mcp_oauth.clients (client_id, client_secret_hash, token_endpoint_auth_method,
-							   redirect_uris)
-VALUES ('sec-conf', sha256('conf-secret'), 'client_secret_basic', '{https://app.example.com/cb}');
+							   redirect_uris, introspection_allowed)
+VALUES ('sec-conf', sha256('conf-secret'), 'client_secret_basic', '{https://app.example.com/cb}', true);
 CREATE TEMP TABLE grants (LIKE mcp_oauth.grants);
 CREATE TEMP TABLE authorization_codes (LIKE mcp_oauth.authorization_codes);
 CREATE TEMP TABLE refresh_tokens (LIKE mcp_oauth.refresh_tokens);

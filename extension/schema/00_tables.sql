@@ -113,7 +113,15 @@ CREATE TABLE clients (
 	-- (client_id, created_at), and a client deleted and registered again in
 	-- one transaction is a new registration
 	created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
-	last_used_at timestamptz
+	last_used_at timestamptz,
+	-- may introspect other clients' access tokens (a resource server; set by
+	-- set_client_introspection()); any confidential client may introspect
+	-- its own
+	introspection_allowed boolean NOT NULL DEFAULT false,
+	-- when a person first approved a request of this client: until then an
+	-- error of a dynamic client's authorization request is shown to the
+	-- person, not redirected (authorize.c, RFC 9700 section 4.11.2)
+	first_consent_at timestamptz
 );
 
 -- The built-in public client for local tools: any loopback redirect URI.

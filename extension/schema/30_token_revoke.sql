@@ -32,3 +32,12 @@ CREATE FUNCTION revoke_grant(grant_id bigint, reason text DEFAULT 'admin')
 	AS 'MODULE_PATHNAME', 'revoke_grant'
 	LANGUAGE C VOLATILE STRICT SECURITY DEFINER
 	SET search_path = mcp_oauth, pg_catalog, pg_temp;
+
+-- Admin API: allow (or forbid) a confidential client to introspect access
+-- tokens of other clients, as a resource server does; every confidential
+-- client may introspect its own.  Raises for an unknown or public client.
+CREATE FUNCTION set_client_introspection(client_id text, allowed boolean)
+	RETURNS void
+	AS 'MODULE_PATHNAME', 'set_client_introspection'
+	LANGUAGE C VOLATILE STRICT SECURITY DEFINER
+	SET search_path = mcp_oauth, pg_catalog, pg_temp;

@@ -5,3 +5,21 @@
 -- audit retention, introspection rights.
 
 \echo Use "ALTER EXTENSION mcp_oauth UPDATE TO '0.3.0'" to load this file. \quit
+
+-- Finding 6 (introspection rights) and finding 3 (no redirect of a
+-- dynamic client's errors before a person approved it): two columns of
+-- clients, and the admin function that sets the first.
+-- (the default is set after the rows are filled, not in ADD COLUMN, whose
+-- stored "missing value" a fresh install does not have)
+ALTER TABLE clients ADD COLUMN introspection_allowed boolean;
+UPDATE clients SET introspection_allowed = false;
+ALTER TABLE clients ALTER COLUMN introspection_allowed SET DEFAULT false,
+	ALTER COLUMN introspection_allowed SET NOT NULL;
+ALTER TABLE clients ADD COLUMN first_consent_at timestamptz;
+
+CREATE FUNCTION set_client_introspection(client_id text, allowed boolean)
+	RETURNS void
+	AS 'MODULE_PATHNAME', 'set_client_introspection'
+	LANGUAGE C VOLATILE STRICT SECURITY DEFINER
+	SET search_path = mcp_oauth, pg_catalog, pg_temp;
+REVOKE EXECUTE ON FUNCTION set_client_introspection(text, boolean) FROM PUBLIC;

@@ -802,6 +802,19 @@ test_pages() {
 	check "unknown client not redirected" eq "$(hdr location)" ""
 	check "unknown client page headers" page_headers_ok
 
+	# A self-registered client no person approved: its errors are a page for
+	# the person, never a 302 to its redirect URI (open redirector, RFC 9700
+	# 4.11.2).
+	local phish
+	req POST "$base/register" -H "Content-Type: application/json" \
+		-d "{\"redirect_uris\":[\"https://evil.example/phish\"],\"token_endpoint_auth_method\":\"none\",\"client_name\":\"phish $$\"}"
+	phish=$(j .client_id)
+	check "phishing client registered" eq "$status" 201
+	req GET "$base/authorize?response_type=x&client_id=$phish&redirect_uri=$(enc https://evil.example/phish)" \
+		-H "Cookie: __Host-mcp_oauth_session=$session"
+	check "unapproved client's error 400 page" eq "$status" 400
+	check "unapproved client's error not redirected" eq "$(hdr location)" ""
+
 	# A request the client may hear about: redirected with the error.
 	authorize_query pkce-$RANDOM
 	req GET "$base/authorize?${query/code_challenge_method=S256/code_challenge_method=plain}" \

@@ -35,6 +35,12 @@ SELECT pg_temp.ck('verify: the current access token', pg_temp.active(pg_temp.kep
 SELECT pg_temp.ck('verify: the access token revoked by itself stays revoked',
 	NOT pg_temp.active(pg_temp.kept('access_0')));
 SELECT pg_temp.ck('verify: the personal access token', pg_temp.active(pg_temp.kept('pat')));
+SELECT pg_temp.ck('clients: the introspection right kept (none if filled before 0.3.0)',
+	(SELECT introspection_allowed FROM mcp_oauth.clients
+	  WHERE client_id = pg_temp.kept('conf_client'))
+	= (pg_temp.kept('introspection_right') IS NOT NULL));
+SELECT mcp_oauth.set_client_introspection(pg_temp.kept('conf_client'), true) IS NULL
+	AS introspection_given \gset
 SELECT pg_temp.ck('introspect: the current access token, by the confidential client',
 	(pg_temp.form('introspect', 'token=' || pg_temp.kept('access_1'),
 		'Basic ' || translate(encode(convert_to(pg_temp.kept('conf_client') || ':'

@@ -32,6 +32,19 @@ INSERT INTO public.state_kept
 SELECT 'conf_client', b->>'client_id' FROM r
 UNION ALL SELECT 'conf_secret', b->>'client_secret' FROM r;
 
+-- The confidential client may introspect other clients' access tokens
+-- (set_client_introspection, from 0.3.0; a database filled at an earlier
+-- version has no such right).
+DO $$
+BEGIN
+	IF pg_catalog.to_regprocedure('mcp_oauth.set_client_introspection(text, boolean)') IS NOT NULL THEN
+		PERFORM mcp_oauth.set_client_introspection(value, true)
+		FROM public.state_kept WHERE name = 'conf_client';
+		INSERT INTO public.state_kept VALUES ('introspection_right', 'given');
+	END IF;
+END
+$$;
+
 -- Authorization request, consent, code exchange (RFC 7636 appendix B's verifier).
 SELECT value AS client FROM public.state_kept WHERE name = 'public_client' \gset
 SELECT (mcp_oauth.authorize('response_type=code&client_id=' || :'client'
