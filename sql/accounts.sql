@@ -178,8 +178,9 @@ SELECT count(*) AS secrets_in_audit FROM mcp_oauth.audit_log a
  WHERE audit_id > (SELECT id FROM mark) AND (a::text ~ '(horse|password 1|password 2|admin password|password123|xxxxxxxx|éééé)'
     OR EXISTS (SELECT FROM sess s WHERE strpos(a::text, s.session_token) > 0));
 
--- login throttling: mcp_oauth.login_attempt_limit failed logins per 15 minutes,
--- counted per username (known or not) and per client address
+-- login throttling: mcp_oauth.login_attempt_limit failed logins per sliding
+-- 15 minutes, counted per username (known or not) and per client address,
+-- before the password is checked
 SET mcp_oauth.login_attempt_limit = 3;
 -- one transaction, so that now() and with it the 15-minute window cannot
 -- move on between two attempts
@@ -191,17 +192,18 @@ CREATE TEMP TABLE thr_mark AS SELECT coalesce(max(audit_id), 0) AS id FROM mcp_o
 SELECT ok, error FROM mcp_oauth.login('acct_thr', 'wrong guess 1', '198.51.100.1');
 SELECT ok, error FROM mcp_oauth.login('acct_thr', 'wrong guess 2', '198.51.100.2');
 SELECT ok, error FROM mcp_oauth.login('acct_thr', 'wrong guess 3', '198.51.100.3');
-SELECT bucket, hits, window_start = date_bin('15 minutes', now(), timestamptz '2000-01-01 00:00:00+00') AS this_window,
-       extract(epoch FROM window_start)::bigint % 900 AS off_boundary
+-- (the first count of a bucket starts its window)
+SELECT bucket, hits, prev_hits, window_start = now() AS window_from_first
   FROM mcp_oauth.rate_limits WHERE bucket ~ '^login-(user:acct_thr|addr:198\.51\.100\.)' ORDER BY bucket;
 -- the 4th attempt, even with the right password, is refused, and not counted
 SELECT ok, session_token IS NULL AS no_session, subject, error
   FROM mcp_oauth.login('acct_thr', 'throttle pass 1', '198.51.100.4');
 SELECT hits FROM mcp_oauth.rate_limits WHERE bucket = 'login-user:acct_thr';
 SELECT mcp_oauth.authenticate('acct_thr', 'throttle pass 1') AS password_still_right;
--- another user from another address still signs in; a success adds nothing
+-- another user from another address still signs in; a success is counted
+-- first and taken back: it adds nothing
 SELECT ok, error FROM mcp_oauth.login('acct_thr2', 'throttle pass 2', '198.51.100.5');
-SELECT count(*) AS success_counted FROM mcp_oauth.rate_limits
+SELECT coalesce(sum(hits + prev_hits), 0) AS success_counted FROM mcp_oauth.rate_limits
  WHERE bucket IN ('login-user:acct_thr2', 'login-addr:198.51.100.5');
 -- the per-address limit catches many usernames from one address
 SELECT ok, error FROM mcp_oauth.login('acct_spray1', 'guess', '203.0.113.7');
@@ -221,11 +223,28 @@ SELECT ok, error FROM mcp_oauth.login('acct_ghost', 'guess', NULL);
 SELECT ok, error FROM mcp_oauth.login('acct_ghost', 'guess', NULL);
 SELECT ok, error FROM mcp_oauth.login(repeat('g', 1000), 'guess', '198.51.100.7');
 SELECT length(bucket) AS clipped_bucket_len FROM mcp_oauth.rate_limits WHERE bucket LIKE 'login-user:ggg%';
--- the next window releases them
-UPDATE mcp_oauth.rate_limits SET window_start = window_start - interval '15 minutes'
+-- the window slides: a window boundary hands out no fresh allowance (the
+-- three failures, now 15 minutes old, still count in full)...
+UPDATE mcp_oauth.rate_limits SET window_start = now() - interval '15 minutes'
  WHERE bucket IN ('login-user:acct_thr', 'login-addr:203.0.113.7');
 SELECT ok, error FROM mcp_oauth.login('acct_thr', 'throttle pass 1', '198.51.100.4');
 SELECT ok, error FROM mcp_oauth.login('acct_spray3', 'guess', '203.0.113.7');
+SELECT bucket, hits, prev_hits, window_start = now() AS rolled
+  FROM mcp_oauth.rate_limits WHERE bucket IN ('login-user:acct_thr', 'login-addr:203.0.113.7')
+ ORDER BY bucket;
+-- ... half of the previous window later they count half (1.5 of 3): one
+-- more attempt is checked, the next is not
+UPDATE mcp_oauth.rate_limits SET window_start = now() - interval '450 seconds'
+ WHERE bucket = 'login-user:acct_thr';
+SELECT ok, error FROM mcp_oauth.login('acct_thr', 'wrong guess 4', '198.51.100.4');
+SELECT ok, error FROM mcp_oauth.login('acct_thr', 'throttle pass 1', '198.51.100.4');
+-- ... and after a whole window more, nothing is left of them
+UPDATE mcp_oauth.rate_limits SET window_start = now() - interval '30 minutes'
+ WHERE bucket IN ('login-user:acct_thr', 'login-addr:203.0.113.7');
+SELECT ok, error FROM mcp_oauth.login('acct_thr', 'throttle pass 1', '198.51.100.4');
+SELECT ok, error FROM mcp_oauth.login('acct_spray3', 'guess', '203.0.113.7');
+SELECT bucket, hits, prev_hits FROM mcp_oauth.rate_limits
+ WHERE bucket IN ('login-user:acct_thr', 'login-addr:203.0.113.7') ORDER BY bucket;
 -- the audit trail says who was throttled from where, never a password
 SELECT event, subject, client_addr FROM mcp_oauth.audit_log
  WHERE audit_id > (SELECT id FROM thr_mark) AND event = 'login_throttled' ORDER BY audit_id;

@@ -242,12 +242,16 @@ CREATE TABLE signing_keys (
 	retired_at timestamptz
 );
 
--- Registration rate limiting, per client address and per client identity.
+-- Sliding-window counters (ratelimit.c): sign-ins per username and per
+-- client address, registrations per client address and per client
+-- identity.  One row per bucket, locked by each count until its transaction
+-- ends, so that concurrent attempts are counted one after the other.
 CREATE TABLE rate_limits (
 	bucket text NOT NULL,
-	window_start timestamptz NOT NULL,
-	hits integer NOT NULL,
-	PRIMARY KEY (bucket, window_start)
+	window_start timestamptz NOT NULL,	-- start of the current window
+	hits integer NOT NULL,		-- attempts counted in the current window
+	prev_hits integer NOT NULL DEFAULT 0,	-- and in the window before it
+	PRIMARY KEY (bucket)
 );
 
 -- Who did what.
