@@ -4,12 +4,12 @@
  *		sign-in throttle (accounts.c) and the registration limit
  *		(register.c).
  *
- * A bucket is one row: the start of its current window, the attempts
- * counted in it (hits) and in the window before (prev_hits).  The count an
- * attempt is judged by is hits + prev_hits weighted by the share of the
- * previous window still inside the last window_secs, so that a window
- * boundary does not hand out a fresh allowance: a burst at the end of one
- * window still counts in full at the start of the next.
+ * A bucket is one row holding the times of the attempts it counted within
+ * the last window (at most the limit of them: a refused attempt is not
+ * kept).  An attempt is allowed when, with it, no more than the limit fall
+ * within the window_secs before it: so no span of window_secs ever holds
+ * more than the limit, whatever the clock says, and a bucket at its limit
+ * opens again when its oldest attempt leaves the window.
  *
  * An attempt is counted before it is decided, by one INSERT ... ON CONFLICT
  * DO UPDATE ... RETURNING: the row lock it takes is held until the
@@ -26,36 +26,25 @@
 #include "utils/builtins.h"
 
 /*
- * Count one attempt in bucket $1 (window $2 seconds) and say whether the
- * weighted count is over $3.  The window rolls on when it has ended: the
- * one just ended becomes the previous one, or, after a whole idle window,
- * counting starts afresh.  A transaction that started before another one
- * rolled the row sees a window that starts after its now(): the previous
- * window then counts in full.
+ * Count one attempt in bucket $1 (window $2 seconds): the attempts older
+ * than the window go, this one is added last; whether there are now more
+ * than $3.
  */
 #define RATE_TAKE_SQL \
-	"INSERT INTO mcp_oauth.rate_limits AS r (bucket, window_start, hits, prev_hits)" \
-	" VALUES ($1, now(), 1, 0)" \
-	" ON CONFLICT (bucket) DO UPDATE SET" \
-	"  window_start = CASE" \
-	"   WHEN now() < r.window_start + make_interval(secs => $2) THEN r.window_start" \
-	"   WHEN now() < r.window_start + make_interval(secs => 2 * $2)" \
-	"    THEN r.window_start + make_interval(secs => $2)" \
-	"   ELSE now() END," \
-	"  prev_hits = CASE" \
-	"   WHEN now() < r.window_start + make_interval(secs => $2) THEN r.prev_hits" \
-	"   WHEN now() < r.window_start + make_interval(secs => 2 * $2) THEN r.hits" \
-	"   ELSE 0 END," \
-	"  hits = CASE" \
-	"   WHEN now() < r.window_start + make_interval(secs => $2) THEN r.hits" \
-	"   ELSE 0 END + 1" \
-	" RETURNING prev_hits * (1 - least(1, greatest(0," \
-	"  extract(epoch FROM now() - window_start) / $2))) + hits > $3"
+	"INSERT INTO mcp_oauth.rate_limits AS r (bucket, attempts)" \
+	" VALUES ($1, ARRAY[now()])" \
+	" ON CONFLICT (bucket) DO UPDATE SET attempts =" \
+	"  (SELECT coalesce(array_agg(a ORDER BY a), '{}') FROM unnest(r.attempts) a" \
+	"   WHERE a > now() - make_interval(secs => $2)) || now()" \
+	" RETURNING cardinality(attempts) > $3"
 
-/* Take back one attempt counted in bucket $1 by this transaction. */
+/*
+ * Take back the attempt counted in bucket $1 by this transaction: the last
+ * one (the row has been locked since it was added).
+ */
 #define RATE_RETURN_SQL \
-	"UPDATE mcp_oauth.rate_limits SET hits = hits - 1" \
-	" WHERE bucket = $1 AND hits > 0"
+	"UPDATE mcp_oauth.rate_limits SET attempts = attempts[1:cardinality(attempts) - 1]" \
+	" WHERE bucket = $1"
 
 /* Raise for a count that changed no row: only an operator's trigger or rule does that. */
 static void

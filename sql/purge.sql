@@ -74,9 +74,9 @@ UPDATE mcp_oauth.login_sessions SET expires_at = now() - interval '1 second'
 						WHERE a.username = 'purge_user' ORDER BY session_hash LIMIT 1);
 
 -- rate limit buckets: last counted two days ago (purged), and now
-INSERT INTO mcp_oauth.rate_limits (bucket, window_start, hits) VALUES
-	('purge-test-old', now() - interval '2 days', 3),
-	('purge-test', now(), 1);
+INSERT INTO mcp_oauth.rate_limits (bucket, attempts) VALUES
+	('purge-test-old', ARRAY[now() - interval '3 days', now() - interval '2 days']),
+	('purge-test', ARRAY[now() - interval '2 days', now()]);
 
 -- audit rows: past mcp_oauth.audit_retention (90 days; purged) and within it
 INSERT INTO mcp_oauth.audit_log (at, event, subject) VALUES

@@ -244,14 +244,13 @@ CREATE TABLE signing_keys (
 
 -- Sliding-window counters (ratelimit.c): sign-ins per username and per
 -- client address, registrations per client address and per client
--- identity.  One row per bucket, locked by each count until its transaction
--- ends, so that concurrent attempts are counted one after the other.
+-- identity.  One row per bucket with the times of its attempts within the
+-- window (at most the limit of them), locked by each count until its
+-- transaction ends, so that concurrent attempts are counted one after the
+-- other.
 CREATE TABLE rate_limits (
-	bucket text NOT NULL,
-	window_start timestamptz NOT NULL,	-- start of the current window
-	hits integer NOT NULL,		-- attempts counted in the current window
-	prev_hits integer NOT NULL DEFAULT 0,	-- and in the window before it
-	PRIMARY KEY (bucket)
+	bucket text PRIMARY KEY,
+	attempts timestamptz[] NOT NULL
 );
 
 -- Who did what.

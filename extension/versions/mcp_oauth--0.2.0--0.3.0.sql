@@ -7,12 +7,23 @@
 \echo Use "ALTER EXTENSION mcp_oauth UPDATE TO '0.3.0'" to load this file. \quit
 
 -- Finding 2 (login throttling is check-then-act) and finding 4 (growth an
--- attacker controls): rate_limits holds one row per bucket with the counts
--- of its current and previous window (ratelimit.c), counted before the
--- attempt is decided.  Each bucket keeps the count of its latest window.
-DELETE FROM rate_limits r
- WHERE EXISTS (SELECT FROM rate_limits n
-				WHERE n.bucket = r.bucket AND n.window_start > r.window_start);
-ALTER TABLE rate_limits DROP CONSTRAINT rate_limits_pkey;
-ALTER TABLE rate_limits ADD PRIMARY KEY (bucket),
-	ADD COLUMN prev_hits integer NOT NULL DEFAULT 0;
+-- attacker controls): rate_limits holds one row per bucket with the times
+-- of the attempts it counted within its window (ratelimit.c), counted
+-- before the attempt is decided.  A fixed window's count becomes that many
+-- attempts at the window's start, so what was counted lately still counts
+-- until it leaves the window.
+ALTER TABLE rate_limits RENAME TO rate_limits_0_2;
+ALTER INDEX rate_limits_pkey RENAME TO rate_limits_0_2_pkey;
+CREATE TABLE rate_limits (
+	bucket text PRIMARY KEY,
+	attempts timestamptz[] NOT NULL
+);
+INSERT INTO rate_limits (bucket, attempts)
+SELECT bucket, array_agg(window_start ORDER BY window_start)
+  FROM rate_limits_0_2, generate_series(1, least(hits, 1000))
+ WHERE window_start > now() - interval '1 day'
+ GROUP BY bucket;
+ALTER EXTENSION mcp_oauth DROP TABLE rate_limits_0_2;
+DROP TABLE rate_limits_0_2;
+REVOKE ALL ON rate_limits FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('rate_limits', '');
