@@ -345,7 +345,7 @@ extern void mo_audit(const char *event, const char *subject,
  * Count one attempt in each bucket (NULL entries skipped), in order, before
  * the attempt is made: true if none then holds more than limit attempts
  * within the last window_secs.  Concurrent attempts on a bucket are counted
- * one after the other (a row lock until the transaction ends).  A refused
+ * one after the other (an advisory lock until the transaction ends).  A refused
  * attempt is counted in none of the buckets.  Inside SPI.
  */
 extern bool mo_rate_limit_take(const char *const *buckets, int nbuckets,

@@ -107,11 +107,10 @@ static const PurgeStep purge_steps[] = {
 	"WITH d AS (DELETE FROM mcp_oauth.login_sessions"
 	" WHERE expires_at < now() RETURNING 1) SELECT count(*) FROM d"},
 
-	/* rate limit buckets that counted nothing in the last day */
+	/* attempts counted over a day ago: past every window */
 	{{PURGE_RATE_LIMITS, -1},
-	"WITH d AS (DELETE FROM mcp_oauth.rate_limits r"
-	" WHERE NOT EXISTS (SELECT FROM unnest(r.attempts) a"
-	"  WHERE a >= now() - interval '1 day') RETURNING 1)"
+	"WITH d AS (DELETE FROM mcp_oauth.rate_limits"
+	" WHERE window_start < now() - interval '1 day' RETURNING 1)"
 	" SELECT count(*) FROM d"},
 
 	/* retired keys stay published until every token they signed expired */

@@ -4,20 +4,24 @@
  *		sign-in throttle (accounts.c) and the registration limit
  *		(register.c).
  *
- * A bucket is one row holding the times of the attempts it counted within
- * the last window (at most the limit of them: a refused attempt is not
- * kept).  An attempt is allowed when, with it, no more than the limit fall
- * within the window_secs before it: so no span of window_secs ever holds
- * more than the limit, whatever the clock says, and a bucket at its limit
- * opens again when its oldest attempt leaves the window.
+ * A row counts the attempts of one bucket made at one time (window_start
+ * is the transaction's now()).  An attempt is allowed when, with it, no
+ * more than the limit fall within the window_secs before it: no span of
+ * window_secs ever holds more than the limit, whatever the clock says, and
+ * a bucket at its limit opens again as its oldest attempts leave the
+ * window.  A refused attempt is not kept, so a bucket holds at most the
+ * limit of attempts per window.  (The table is 0.2.0's, whose rows counted
+ * a fixed window from its start: they read the same, so the library works
+ * before and after ALTER EXTENSION UPDATE.)
  *
- * An attempt is counted before it is decided, by one INSERT ... ON CONFLICT
- * DO UPDATE ... RETURNING: the row lock it takes is held until the
- * transaction ends, so concurrent attempts on one bucket are counted one
- * after the other and each sees every attempt before it, committed or
- * not.  (The price: they wait for each other, a sign-in for as long as a
- * bcrypt computation.)  An attempt refused by any of its buckets is
- * counted in none of them.
+ * An attempt is counted before it is decided: a transaction-scoped
+ * advisory lock on the bucket serializes its attempts, then one statement
+ * adds this one (INSERT ... ON CONFLICT DO UPDATE ... RETURNING) and sums
+ * the window.  The lock is held until the transaction ends, so each
+ * attempt sees every attempt before it, and concurrent attempts on one
+ * bucket wait for each other (a sign-in for as long as a bcrypt
+ * computation).  An attempt refused by any of its buckets is counted in
+ * none of them.
  */
 #include "mcp_oauth.h"
 
@@ -25,26 +29,34 @@
 #include "executor/spi.h"
 #include "utils/builtins.h"
 
-/*
- * Count one attempt in bucket $1 (window $2 seconds): the attempts older
- * than the window go, this one is added last; whether there are now more
- * than $3.
- */
-#define RATE_TAKE_SQL \
-	"INSERT INTO mcp_oauth.rate_limits AS r (bucket, attempts)" \
-	" VALUES ($1, ARRAY[now()])" \
-	" ON CONFLICT (bucket) DO UPDATE SET attempts =" \
-	"  (SELECT coalesce(array_agg(a ORDER BY a), '{}') FROM unnest(r.attempts) a" \
-	"   WHERE a > now() - make_interval(secs => $2)) || now()" \
-	" RETURNING cardinality(attempts) > $3"
+/* Seed of the advisory lock keys of buckets (register.c's locks use 7591). */
+#define RATE_LOCK_SEED "6585"
+
+/* Serialize the attempts on bucket $1 until the transaction ends. */
+#define RATE_LOCK_SQL \
+	"SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended($1, " RATE_LOCK_SEED "))"
 
 /*
- * Take back the attempt counted in bucket $1 by this transaction: the last
- * one (the row has been locked since it was added).
+ * Count one attempt in bucket $1 and say whether the attempts within the
+ * last $2 seconds, this one included, are more than $3.  The sum leaves
+ * out the row this statement writes (it sees the table as before the
+ * statement) and adds that row's new count.
  */
+#define RATE_TAKE_SQL \
+	"WITH c AS (INSERT INTO mcp_oauth.rate_limits AS r (bucket, window_start, hits)" \
+	"  VALUES ($1, now(), 1)" \
+	"  ON CONFLICT (bucket, window_start) DO UPDATE SET hits = r.hits + 1" \
+	"  RETURNING hits)" \
+	" SELECT (SELECT hits FROM c) + coalesce((SELECT sum(hits) FROM mcp_oauth.rate_limits" \
+	"  WHERE bucket = $1 AND window_start <> now()" \
+	"  AND window_start > now() - make_interval(secs => $2)), 0) > $3"
+
+/* Take back one attempt counted in bucket $1 by this transaction. */
 #define RATE_RETURN_SQL \
-	"UPDATE mcp_oauth.rate_limits SET attempts = attempts[1:cardinality(attempts) - 1]" \
-	" WHERE bucket = $1"
+	"WITH d AS (DELETE FROM mcp_oauth.rate_limits" \
+	"  WHERE bucket = $1 AND window_start = now() AND hits = 1)" \
+	" UPDATE mcp_oauth.rate_limits SET hits = hits - 1" \
+	" WHERE bucket = $1 AND window_start = now() AND hits > 1"
 
 /* Raise for a count that changed no row: only an operator's trigger or rule does that. */
 static void
@@ -61,20 +73,24 @@ raise_not_counted(void)
 static bool
 rate_take_one(const char *bucket, int window_secs, int limit)
 {
+	static SPIPlanPtr lock_plan = NULL;
 	static SPIPlanPtr plan = NULL;
 	Oid			types[3] = {TEXTOID, INT4OID, INT4OID};
 	Datum		values[3];
 	bool		isnull;
+	bool		over;
 
 	values[0] = CStringGetTextDatum(bucket);
 	values[1] = Int32GetDatum(window_secs);
 	values[2] = Int32GetDatum(limit);
-	mo_spi_check_write(SPI_execute_plan(mo_spi_plan(&plan, RATE_TAKE_SQL, 3, types),
-										values, NULL, false, 1),
-					   SPI_OK_INSERT_RETURNING, "rate_limits");
+	mo_spi_run(mo_spi_plan(&lock_plan, RATE_LOCK_SQL, 1, types), values, 0);
+	mo_spi_run(mo_spi_plan(&plan, RATE_TAKE_SQL, 3, types), values, 0);
 	if (SPI_processed != 1)
 		raise_not_counted();
-	return DatumGetBool(mo_spi_datum(1, &isnull)) && !isnull;
+	over = DatumGetBool(mo_spi_datum(1, &isnull));
+	if (isnull)
+		raise_not_counted();
+	return over;
 }
 
 /* Take back one attempt counted in bucket by this transaction (inside SPI). */

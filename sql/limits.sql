@@ -19,23 +19,23 @@ SELECT pg_temp.reg('Limits ' || i, '198.51.100.40') AS outcome, count(*)
   FROM generate_series(1, 25) i GROUP BY 1 ORDER BY 1;
 SHOW mcp_oauth.registration_rate_limit;
 -- a refused registration is not counted, and made no client
-SELECT cardinality(attempts) AS hits FROM mcp_oauth.rate_limits WHERE bucket = 'register:addr:198.51.100.40';
+SELECT sum(hits) AS hits FROM mcp_oauth.rate_limits WHERE bucket = 'register:addr:198.51.100.40';
 SELECT count(*) AS clients_made FROM mcp_oauth.clients WHERE client_name LIKE 'Limits %';
 -- another address is not affected
 SELECT pg_temp.reg('Limits other', '198.51.100.41') AS other_address;
 -- 59 minutes later the 20 still count (the hour slides) ...
-UPDATE mcp_oauth.rate_limits
-   SET attempts = array_fill(now() - interval '59 minutes', ARRAY[20])
+UPDATE mcp_oauth.rate_limits SET window_start = now() - interval '59 minutes'
  WHERE bucket = 'register:addr:198.51.100.40';
 SELECT pg_temp.reg('Limits sliding', '198.51.100.40') AS within_the_hour;
 -- ... and when 5 of them are over an hour old, 5 more are allowed
-UPDATE mcp_oauth.rate_limits
-   SET attempts = array_fill(now() - interval '61 minutes', ARRAY[5])
-			   || array_fill(now() - interval '30 minutes', ARRAY[15])
- WHERE bucket = 'register:addr:198.51.100.40';
+DELETE FROM mcp_oauth.rate_limits WHERE bucket = 'register:addr:198.51.100.40';
+INSERT INTO mcp_oauth.rate_limits (bucket, window_start, hits) VALUES
+	('register:addr:198.51.100.40', now() - interval '61 minutes', 5),
+	('register:addr:198.51.100.40', now() - interval '30 minutes', 15);
 SELECT pg_temp.reg('Limits later ' || i, '198.51.100.40') AS outcome, count(*)
   FROM generate_series(1, 7) i GROUP BY 1 ORDER BY 1;
-SELECT cardinality(attempts) AS hits FROM mcp_oauth.rate_limits WHERE bucket = 'register:addr:198.51.100.40';
+SELECT hits FROM mcp_oauth.rate_limits
+ WHERE bucket = 'register:addr:198.51.100.40' AND window_start = now();
 ROLLBACK;
 
 -- 2. The per-identity limit holds from many addresses (the same

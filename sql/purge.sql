@@ -73,10 +73,10 @@ UPDATE mcp_oauth.login_sessions SET expires_at = now() - interval '1 second'
 						 JOIN mcp_oauth.accounts a USING (account_id)
 						WHERE a.username = 'purge_user' ORDER BY session_hash LIMIT 1);
 
--- rate limit buckets: last counted two days ago (purged), and now
-INSERT INTO mcp_oauth.rate_limits (bucket, attempts) VALUES
-	('purge-test-old', ARRAY[now() - interval '3 days', now() - interval '2 days']),
-	('purge-test', ARRAY[now() - interval '2 days', now()]);
+-- rate limit counts: two days old (purged) and current
+INSERT INTO mcp_oauth.rate_limits (bucket, window_start, hits) VALUES
+	('purge-test', now() - interval '2 days', 3),
+	('purge-test', now(), 1);
 
 -- audit rows: past mcp_oauth.audit_retention (90 days; purged) and within it
 INSERT INTO mcp_oauth.audit_log (at, event, subject) VALUES
@@ -117,7 +117,8 @@ SELECT array_agg(r.k ORDER BY r.k) AS used_requests_kept
 SELECT count(*) AS sessions_left, bool_and(l.expires_at > now()) AS live
   FROM mcp_oauth.login_sessions l JOIN mcp_oauth.accounts a USING (account_id)
  WHERE a.username = 'purge_user';
-SELECT bucket FROM mcp_oauth.rate_limits WHERE bucket LIKE 'purge-test%';
+SELECT window_start > now() - interval '1 day' AS current
+  FROM mcp_oauth.rate_limits WHERE bucket = 'purge-test';
 SELECT subject FROM mcp_oauth.audit_log WHERE event = 'purge_test';
 SELECT kid FROM mcp_oauth.signing_keys WHERE kid LIKE 'purge-%';
 -- a second run finds none of this file's rows to purge, and the audit log is kept

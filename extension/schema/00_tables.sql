@@ -244,13 +244,14 @@ CREATE TABLE signing_keys (
 
 -- Sliding-window counters (ratelimit.c): sign-ins per username and per
 -- client address, registrations per client address and per client
--- identity.  One row per bucket with the times of its attempts within the
--- window (at most the limit of them), locked by each count until its
--- transaction ends, so that concurrent attempts are counted one after the
--- other.
+-- identity.  A row counts the attempts of one bucket made at one time
+-- (window_start: the transaction's now(); 0.2.0 counted fixed windows from
+-- their start, which reads the same).
 CREATE TABLE rate_limits (
-	bucket text PRIMARY KEY,
-	attempts timestamptz[] NOT NULL
+	bucket text NOT NULL,
+	window_start timestamptz NOT NULL,
+	hits integer NOT NULL,
+	PRIMARY KEY (bucket, window_start)
 );
 
 -- Who did what.
