@@ -31,11 +31,7 @@
 #define MIN_PASSWORD_CHARS 8
 #define MAX_PASSWORD_BYTES 72	/* bcrypt ignores what follows */
 #define MAX_USERNAME_LEN 64
-#define LOGIN_WINDOW_SECS 900	/* failed logins are counted per 15 minutes */
-/* SQL: the start of the current counting window, on 15-minute boundaries */
-#define LOGIN_WINDOW_START \
-	"date_bin('" CppAsString2(LOGIN_WINDOW_SECS) " seconds', now()," \
-	" timestamptz '2000-01-01 00:00:00+00')"
+#define LOGIN_WINDOW_SECS 900	/* sign-ins are counted per sliding 15 minutes */
 
 /*
  * A bcrypt hash of the same cost as real ones (gen_salt('bf', 10)), checked
@@ -420,67 +416,45 @@ login_result(FunctionCallInfo fcinfo, const char *token, const char *subject,
 }
 
 /*
- * The rate_limits buckets of failed logins for username and client_addr
- * (NULL when the value is NULL).  A name longer than any account name is
+ * The rate_limits buckets of sign-ins for username and client_addr (NULL
+ * when the value is NULL).  A name longer than any account name is
  * clipped: it cannot sign in anyway, and the bucket stays small.
  */
 static void
 login_buckets(const char *username, const char *client_addr,
-			  Datum *values, char *nulls)
+			  const char **buckets)
 {
-	nulls[0] = nulls[1] = 'n';
+	buckets[0] = buckets[1] = NULL;
 	if (username != NULL)
 	{
 		int			len = pg_mbcliplen(username, strlen(username),
 									   MAX_USERNAME_LEN + 1);
 
-		values[0] = CStringGetTextDatum(psprintf("login-user:%.*s", len, username));
-		nulls[0] = ' ';
+		buckets[0] = psprintf("login-user:%.*s", len, username);
 	}
 	if (client_addr != NULL)
-	{
-		values[1] = CStringGetTextDatum(psprintf("login-addr:%s", client_addr));
-		nulls[1] = ' ';
-	}
+		buckets[1] = psprintf("login-addr:%s", client_addr);
 }
 
-/* Whether either bucket is at mcp_oauth.login_attempt_limit (inside SPI). */
+/*
+ * Count a sign-in in both buckets before its password is checked; false if
+ * either is at mcp_oauth.login_attempt_limit, and then it is counted in
+ * neither (inside SPI).
+ */
 static bool
-login_throttled(Datum *buckets, const char *nulls)
+login_take(const char **buckets)
 {
-	static SPIPlanPtr plan = NULL;
-	Oid			types[3] = {TEXTOID, TEXTOID, INT4OID};
-	Datum		values[3] = {buckets[0], buckets[1], Int32GetDatum(mo_login_attempt_limit)};
-	char		n[3] = {nulls[0], nulls[1], ' '};
-
 	if (mo_login_attempt_limit <= 0)
-		return false;
-	plan_run(mo_spi_plan(&plan,
-						 "SELECT coalesce(max(hits), 0) >= $3 FROM mcp_oauth.rate_limits"
-						 " WHERE bucket IN ($1, $2) AND window_start = " LOGIN_WINDOW_START,
-						 3, types), values, n);
-	return result_bool(1);
+		return true;
+	return mo_rate_limit_take(buckets, 2, LOGIN_WINDOW_SECS, mo_login_attempt_limit);
 }
 
-/* Count one failed login in both buckets of this window (inside SPI). */
+/* A sign-in succeeded: only failures count, take it back (inside SPI). */
 static void
-login_count_failure(Datum *buckets, const char *nulls)
+login_give_back(const char **buckets)
 {
-	static SPIPlanPtr plan = NULL;
-	Oid			types[1] = {TEXTOID};
-
-	if (mo_login_attempt_limit <= 0)
-		return;
-	for (int i = 0; i < 2; i++)
-	{
-		if (nulls[i] == 'n')
-			continue;
-		plan_run(mo_spi_plan(&plan,
-							 "INSERT INTO mcp_oauth.rate_limits AS r (bucket, window_start, hits)"
-							 " VALUES ($1, " LOGIN_WINDOW_START ", 1)"
-							 " ON CONFLICT (bucket, window_start) DO UPDATE SET hits = r.hits + 1",
-							 1, types), &buckets[i], NULL);
-	}
+	if (mo_login_attempt_limit > 0)
+		mo_rate_limit_return(buckets, 2);
 }
 
 /*
@@ -509,9 +483,10 @@ end_session(const char *token, const char *client_addr, const char *detail)
  * login(username, password, client_addr, previous_session) -> login_result.
  * The same answer for an unknown user, a wrong password and a disabled
  * account.  A success ends previous_session (the browser's earlier session,
- * if any) in the same transaction.  Past
- * mcp_oauth.login_attempt_limit failures per 15 minutes for the username or
- * for the address, too_many_attempts without looking at the password.
+ * if any) in the same transaction.  The attempt is counted per username and
+ * per address first; past mcp_oauth.login_attempt_limit failures in the
+ * sliding 15 minutes of either, too_many_attempts without looking at the
+ * password (the right one too).  A success is taken back from the counts.
  */
 Datum
 mcp_oauth_login(PG_FUNCTION_ARGS)
@@ -520,30 +495,27 @@ mcp_oauth_login(PG_FUNCTION_ARGS)
 	char	   *client_addr = mo_arg_addr(fcinfo, 2);
 	char	   *previous = PG_NARGS() > 3 ? mo_arg_cstring(fcinfo, 3) : NULL;
 	char	   *token = mo_random_token("");
-	Datum		buckets[2];
-	char		nulls[2];
+	const char *buckets[2];
 	int64		account_id = 0;
 	const char *error = "invalid_credentials";
 
-	login_buckets(username, client_addr, buckets, nulls);
+	login_buckets(username, client_addr, buckets);
 	SPI_connect();
-	if (login_throttled(buckets, nulls))
+	if (!login_take(buckets))
 	{
 		error = "too_many_attempts";
 		mo_audit("login_throttled", username, NULL, client_addr, 0, NULL);
 	}
 	else if ((account_id = check_credentials(username, mo_arg_cstring(fcinfo, 1))) != 0)
 	{
+		login_give_back(buckets);
 		if (previous != NULL)
 			end_session(previous, client_addr, "{\"reason\":\"signed_in_again\"}");
 		session_create(token, account_id, client_addr);
 		mo_audit("login_succeeded", username, NULL, client_addr, 0, NULL);
 	}
 	else
-	{
-		login_count_failure(buckets, nulls);
 		mo_audit("login_failed", username, NULL, client_addr, 0, NULL);
-	}
 	SPI_finish();
 	return login_result(fcinfo, account_id != 0 ? token : NULL, username, error);
 }

@@ -16,7 +16,6 @@
 
 #define BASIC_CHALLENGE "Basic realm=\"mcp_oauth\""
 #define TOUCH_INTERVAL	((TimestampTz) 3600 * USECS_PER_SEC)	/* last_used_at: hourly */
-#define CLIENT_ID_AUDIT_MAX 255	/* bytes of an unauthenticated client_id audited */
 
 /* How the client presented itself. */
 typedef struct ClientCredentials
@@ -79,20 +78,6 @@ parse_basic(const char *authorization, ClientCredentials *creds)
 	return true;
 }
 
-/*
- * A client_id as the request sent it, clipped to CLIENT_ID_AUDIT_MAX bytes
- * (no registered one is longer): the audit keeps no more of an attacker's
- * text than that.
- */
-static char *
-clipped_client_id(const char *client_id)
-{
-	if (client_id == NULL)
-		return NULL;
-	return pnstrdup(client_id, pg_mbcliplen(client_id, strlen(client_id),
-											CLIENT_ID_AUDIT_MAX));
-}
-
 /* Audit a failed authentication answered with error (never the secret). */
 static void
 audit_failure(const ClientCredentials *creds, const char *client_addr,
@@ -106,7 +91,7 @@ audit_failure(const ClientCredentials *creds, const char *client_addr,
 	mo_json_string(&detail, "method", creds->method);
 	mo_json_string(&detail, "error", error);
 	appendStringInfoChar(&detail, '}');
-	mo_audit("client_auth_failed", NULL, clipped_client_id(creds->client_id),
+	mo_audit("client_auth_failed", NULL, creds->client_id,
 			 client_addr, 0, detail.data);
 }
 

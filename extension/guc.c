@@ -28,7 +28,8 @@ int			mo_session_lifetime = 12 * 3600;
 int			mo_clock_leeway = 60;
 int			mo_signing_alg = MO_ALG_ES256;
 int			mo_registration = MO_REGISTRATION_OPEN;
-int			mo_registration_rate_limit = 0;
+int			mo_registration_rate_limit = 20;
+int			mo_audit_retention = 90 * 86400;
 char	   *mo_registration_allowlist = NULL;
 bool		mo_refuse_admin_consent = false;
 bool		mo_durable_consent = false;
@@ -149,8 +150,9 @@ _PG_init(void)
 							 NULL, &mo_registration, MO_REGISTRATION_OPEN, registration_options,
 							 PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("mcp_oauth.registration_rate_limit",
-							"Registrations per hour per client address and per client identity; 0 turns it off.",
-							NULL, &mo_registration_rate_limit, 0, 0, 1000000,
+							"Registrations per sliding hour per client address and per client identity; 0 turns it off.",
+							"Addresses in mcp_oauth.registration_allowlist are exempt from the per-address count.",
+							&mo_registration_rate_limit, 20, 0, 1000000,
 							PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomStringVariable("mcp_oauth.registration_allowlist",
 							   "Client address ranges (CIDR, comma-separated) exempt from the per-address limit.",
@@ -174,9 +176,12 @@ _PG_init(void)
 							NULL, &mo_grant_cache_size, 10000, 0, 1000000,
 							PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("mcp_oauth.login_attempt_limit",
-							"Failed sign-ins allowed per 15 minutes per username and per client address; 0 turns it off.",
+							"Failed sign-ins allowed per sliding 15 minutes per username and per client address; 0 turns it off.",
 							NULL, &mo_login_attempt_limit, 10, 0, 1000000,
 							PGC_SUSET, 0, NULL, NULL, NULL);
+	define_seconds("mcp_oauth.audit_retention",
+				   "Audit rows older than this are deleted by purge_expired(); 0 keeps them forever.",
+				   &mo_audit_retention, 90 * 86400, 0, 3650 * 86400);
 	MarkGUCPrefixReserved("mcp_oauth");
 
 	mo_spi_init();

@@ -65,8 +65,9 @@ extern int	mo_session_lifetime;	/* seconds, login sessions */
 extern int	mo_clock_leeway;	/* seconds, nbf/iat (not exp) */
 extern int	mo_signing_alg;		/* MoSigningAlg */
 extern int	mo_registration;	/* MoRegistration */
-extern int	mo_login_attempt_limit;	/* failed logins per 15 min per user and address; 0 = off */
+extern int	mo_login_attempt_limit;	/* failed logins per sliding 15 min per user and address; 0 = off */
 extern int	mo_registration_rate_limit;	/* per address and identity per hour; 0 = off */
+extern int	mo_audit_retention;	/* seconds audit rows are kept; 0 = forever */
 extern char *mo_registration_allowlist;	/* CIDRs exempt from the per-address limit */
 extern bool mo_refuse_admin_consent;
 extern bool mo_durable_consent;	/* approvals wait for their WAL flush */
@@ -324,7 +325,15 @@ extern void mo_token_cache_invalidate(void);
 
 /* ---- audit (audit.c) ---- */
 
-/* Insert an audit_log row in the current transaction; detail_json may be NULL. */
+/*
+ * Insert an audit_log row in the current transaction; detail_json may be
+ * NULL.  subject and client_id are clipped to MO_AUDIT_MAX_TEXT bytes, and
+ * a detail longer than MO_AUDIT_MAX_DETAIL is replaced by its clipped head:
+ * an attacker who fails to sign in or to authenticate a client cannot make
+ * a row larger than that.
+ */
+#define MO_AUDIT_MAX_TEXT	256
+#define MO_AUDIT_MAX_DETAIL	2048
 extern void mo_audit(const char *event, const char *subject,
 					 const char *client_id, const char *client_addr,
 					 int64 grant_id, const char *detail_json);
@@ -339,6 +348,21 @@ extern void mo_audit(const char *event, const char *subject,
 	" (event, subject, client_id, client_addr, grant_id, detail)" \
 	" VALUES (" event ", " subject ", " client_id ", " client_addr "::inet, " \
 	grant_id ", " detail "::jsonb)"
+
+/* ---- rate limits (ratelimit.c): sliding-window counters in rate_limits ---- */
+
+/*
+ * Count one attempt in each bucket (NULL entries skipped), in order, before
+ * the attempt is made: true if none then holds more than limit attempts
+ * within the last window_secs.  Concurrent attempts on a bucket are counted
+ * one after the other (an advisory lock until the transaction ends).  A refused
+ * attempt is counted in none of the buckets.  Inside SPI.
+ */
+extern bool mo_rate_limit_take(const char *const *buckets, int nbuckets,
+							   int window_secs, int limit);
+
+/* Take back the attempt mo_rate_limit_take counted in these buckets. */
+extern void mo_rate_limit_return(const char *const *buckets, int nbuckets);
 
 /* ---- grants (revoke.c) ---- */
 

@@ -1,8 +1,8 @@
 /*
  * purge.c
  *		purge_expired(): delete what can no longer be used, one kind at a
- *		time, and say how many rows of each kind went.  The audit log is
- *		kept.
+ *		time, and say how many rows of each kind went.  Audit rows are kept
+ *		for mcp_oauth.audit_retention (0: forever).
  */
 #include "mcp_oauth.h"
 
@@ -25,6 +25,7 @@ typedef enum PurgeKind
 	PURGE_RATE_LIMITS,
 	PURGE_SIGNING_KEYS,
 	PURGE_CLIENTS,
+	PURGE_AUDIT,
 	PURGE_NKINDS
 } PurgeKind;
 
@@ -38,12 +39,14 @@ static const char *const purge_kind_names[PURGE_NKINDS] = {
 	"rate_limits",
 	"signing_keys",
 	"clients",
+	"audit_log",
 };
 
 /*
  * One DELETE, run in this order.  Each returns one row of counts, added to
  * the kinds in counts_to (the second is -1 when there is one count).
- * Parameters: $1 clock leeway, $2 access token lifetime, in seconds.
+ * Parameters: $1 clock leeway, $2 access token lifetime, $3 audit
+ * retention (0: forever), in seconds.
  */
 typedef struct PurgeStep
 {
@@ -104,6 +107,7 @@ static const PurgeStep purge_steps[] = {
 	"WITH d AS (DELETE FROM mcp_oauth.login_sessions"
 	" WHERE expires_at < now() RETURNING 1) SELECT count(*) FROM d"},
 
+	/* attempts counted over a day ago: past every window */
 	{{PURGE_RATE_LIMITS, -1},
 	"WITH d AS (DELETE FROM mcp_oauth.rate_limits"
 	" WHERE window_start < now() - interval '1 day' RETURNING 1)"
@@ -122,6 +126,15 @@ static const PurgeStep purge_steps[] = {
 	" AND coalesce(c.last_used_at, c.created_at) < now() - interval '30 days'"
 	" AND NOT EXISTS (SELECT FROM mcp_oauth.grants g WHERE g.client_id = c.client_id)"
 	" RETURNING 1) SELECT count(*) FROM d"},
+
+	/*
+	 * audit rows past their retention, found by the BRIN index on at (a
+	 * retention of 0 is a one-time filter: nothing is scanned)
+	 */
+	{{PURGE_AUDIT, -1},
+	"WITH d AS (DELETE FROM mcp_oauth.audit_log"
+	" WHERE $3 > 0 AND at < now() - make_interval(secs => $3) RETURNING 1)"
+	" SELECT count(*) FROM d"},
 };
 
 #define PURGE_NSTEPS lengthof(purge_steps)
@@ -134,11 +147,12 @@ purge_step(int i, int64 *counts)
 {
 	static SPIPlanPtr plans[PURGE_NSTEPS];
 	const PurgeStep *step = &purge_steps[i];
-	Datum		values[2] = {Int32GetDatum(mo_clock_leeway),
-	Int32GetDatum(mo_access_token_lifetime)};
-	Oid			types[2] = {INT4OID, INT4OID};
+	Datum		values[3] = {Int32GetDatum(mo_clock_leeway),
+		Int32GetDatum(mo_access_token_lifetime),
+	Int32GetDatum(mo_audit_retention)};
+	Oid			types[3] = {INT4OID, INT4OID, INT4OID};
 
-	mo_spi_run(mo_spi_plan(&plans[i], step->sql, 2, types), values, 0);
+	mo_spi_run(mo_spi_plan(&plans[i], step->sql, 3, types), values, 0);
 	if (SPI_processed != 1)
 		elog(ERROR, "could not purge %s", purge_kind_names[step->counts_to[0]]);
 	for (int c = 0; c < 2 && step->counts_to[c] >= 0; c++)

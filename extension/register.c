@@ -16,9 +16,9 @@
  *	  http is allowed too, because MCP clients do it.
  *	- mcp_oauth.registration = closed answers 403 access_denied (RFC 7591
  *	  has no code for it).
- *	- Over mcp_oauth.registration_rate_limit (per hour, per client address
- *	  unless allow-listed, and per client identity) answers 429
- *	  temporarily_unavailable (RFC 7591 has no code for it).
+ *	- Over mcp_oauth.registration_rate_limit (per sliding hour, per client
+ *	  address unless allow-listed, and per client identity; ratelimit.c)
+ *	  answers 429 temporarily_unavailable (RFC 7591 has no code for it).
  *	- A public client that registers again with metadata identical to an
  *	  existing dynamic public client gets that client_id again instead of a
  *	  new row (clients re-register on every connect); this is not counted
@@ -46,6 +46,7 @@ PG_FUNCTION_INFO_V1(delete_client);
 #define REG_MAX_URIS		16		/* redirect URIs per client */
 #define REG_MAX_TEXT		256		/* bytes of a name, id or version */
 #define REG_MAX_CONTACTS	8
+#define REG_RATE_WINDOW_SECS 3600	/* registrations are counted per sliding hour */
 
 #define ERR_METADATA		"invalid_client_metadata"
 #define ERR_REDIRECT		"invalid_redirect_uri"
@@ -565,29 +566,6 @@ client_identity(const ClientMeta *m)
 	return buf.data;
 }
 
-/* Count one registration in bucket for this hour; true if over the limit. */
-static bool
-rate_limit_exceeded(const char *bucket)
-{
-	static SPIPlanPtr plan = NULL;
-	Oid			types[1] = {TEXTOID};
-	Datum		values[1];
-	bool		isnull;
-
-	mo_spi_plan(&plan,
-				"INSERT INTO rate_limits AS r (bucket, window_start, hits)"
-				" VALUES ($1, date_trunc('hour', now()), 1)"
-				" ON CONFLICT (bucket, window_start)"
-				" DO UPDATE SET hits = r.hits + 1 RETURNING hits",
-				1, types);
-	values[0] = CStringGetTextDatum(bucket);
-	if (SPI_execute_plan(plan, values, NULL, false, 1) != SPI_OK_INSERT_RETURNING)
-		elog(ERROR, "could not count a registration");
-	if (SPI_processed != 1)
-		raise_no_row("count a client registration", "rate_limits");
-	return DatumGetInt32(mo_spi_datum(1, &isnull)) > mo_registration_rate_limit;
-}
-
 /* Whether addr is inside one of the CIDRs of mcp_oauth.registration_allowlist. */
 static bool
 address_allowlisted(const char *addr)
@@ -621,24 +599,26 @@ sha256_hex(const char *s)
 	return out;
 }
 
-/* Apply the registration rate limits; false with a 429 in r when over. */
+/*
+ * Apply the registration rate limits (per client address unless
+ * allow-listed, and per client identity; a sliding hour); false with a 429
+ * in r when over.  A refused registration is counted in neither.
+ */
 static bool
 rate_limit_check(const ClientMeta *m, const char *addr, MoResponse *r)
 {
-	bool		over = false;
+	const char *buckets[2] = {NULL, NULL};
 
 	if (mo_registration_rate_limit <= 0)
 		return true;
 	if (addr && !address_allowlisted(addr))
-		over = rate_limit_exceeded(psprintf("register:addr:%s", addr));
-	/* count the identity even when the address is over, so both limits hold */
-	if (rate_limit_exceeded(psprintf("register:client:%s",
-									 sha256_hex(client_identity(m)))))
-		over = true;
-	if (over)
-		mo_error_response(r, 429, "temporarily_unavailable",
-						  "too many client registrations; retry in an hour");
-	return !over;
+		buckets[0] = psprintf("register:addr:%s", addr);
+	buckets[1] = psprintf("register:client:%s", sha256_hex(client_identity(m)));
+	if (mo_rate_limit_take(buckets, 2, REG_RATE_WINDOW_SECS, mo_registration_rate_limit))
+		return true;
+	mo_error_response(r, 429, "temporarily_unavailable",
+					  "too many client registrations; retry later");
+	return false;
 }
 
 /*

@@ -178,8 +178,9 @@ SELECT count(*) AS secrets_in_audit FROM mcp_oauth.audit_log a
  WHERE audit_id > (SELECT id FROM mark) AND (a::text ~ '(horse|password 1|password 2|admin password|password123|xxxxxxxx|éééé)'
     OR EXISTS (SELECT FROM sess s WHERE strpos(a::text, s.session_token) > 0));
 
--- login throttling: mcp_oauth.login_attempt_limit failed logins per 15 minutes,
--- counted per username (known or not) and per client address
+-- login throttling: mcp_oauth.login_attempt_limit failed logins per sliding
+-- 15 minutes, counted per username (known or not) and per client address,
+-- before the password is checked
 SET mcp_oauth.login_attempt_limit = 3;
 -- one transaction, so that now() and with it the 15-minute window cannot
 -- move on between two attempts
@@ -191,15 +192,16 @@ CREATE TEMP TABLE thr_mark AS SELECT coalesce(max(audit_id), 0) AS id FROM mcp_o
 SELECT ok, error FROM mcp_oauth.login('acct_thr', 'wrong guess 1', '198.51.100.1');
 SELECT ok, error FROM mcp_oauth.login('acct_thr', 'wrong guess 2', '198.51.100.2');
 SELECT ok, error FROM mcp_oauth.login('acct_thr', 'wrong guess 3', '198.51.100.3');
-SELECT bucket, hits, window_start = date_bin('15 minutes', now(), timestamptz '2000-01-01 00:00:00+00') AS this_window,
-       extract(epoch FROM window_start)::bigint % 900 AS off_boundary
+-- (a row counts the attempts of one bucket made at one time)
+SELECT bucket, hits, window_start = now() AS counted_now
   FROM mcp_oauth.rate_limits WHERE bucket ~ '^login-(user:acct_thr|addr:198\.51\.100\.)' ORDER BY bucket;
 -- the 4th attempt, even with the right password, is refused, and not counted
 SELECT ok, session_token IS NULL AS no_session, subject, error
   FROM mcp_oauth.login('acct_thr', 'throttle pass 1', '198.51.100.4');
-SELECT hits FROM mcp_oauth.rate_limits WHERE bucket = 'login-user:acct_thr';
+SELECT sum(hits) AS hits FROM mcp_oauth.rate_limits WHERE bucket = 'login-user:acct_thr';
 SELECT mcp_oauth.authenticate('acct_thr', 'throttle pass 1') AS password_still_right;
--- another user from another address still signs in; a success adds nothing
+-- another user from another address still signs in; a success is counted
+-- first and taken back: it adds nothing
 SELECT ok, error FROM mcp_oauth.login('acct_thr2', 'throttle pass 2', '198.51.100.5');
 SELECT count(*) AS success_counted FROM mcp_oauth.rate_limits
  WHERE bucket IN ('login-user:acct_thr2', 'login-addr:198.51.100.5');
@@ -213,7 +215,7 @@ SELECT ok, error FROM mcp_oauth.login('acct_thr2', 'throttle pass 2', '198.51.10
 -- a success does not reset the per-address count
 SELECT ok, error FROM mcp_oauth.login('acct_thr2', 'guess', '198.51.100.6');
 SELECT ok, error FROM mcp_oauth.login('acct_thr2', 'throttle pass 2', '198.51.100.6');
-SELECT hits FROM mcp_oauth.rate_limits WHERE bucket = 'login-addr:198.51.100.6';
+SELECT sum(hits) AS hits FROM mcp_oauth.rate_limits WHERE bucket = 'login-addr:198.51.100.6';
 -- unknown and over-long usernames are counted too
 SELECT ok, error FROM mcp_oauth.login('acct_ghost', 'guess', NULL);
 SELECT ok, error FROM mcp_oauth.login('acct_ghost', 'guess', NULL);
@@ -221,11 +223,30 @@ SELECT ok, error FROM mcp_oauth.login('acct_ghost', 'guess', NULL);
 SELECT ok, error FROM mcp_oauth.login('acct_ghost', 'guess', NULL);
 SELECT ok, error FROM mcp_oauth.login(repeat('g', 1000), 'guess', '198.51.100.7');
 SELECT length(bucket) AS clipped_bucket_len FROM mcp_oauth.rate_limits WHERE bucket LIKE 'login-user:ggg%';
--- the next window releases them
-UPDATE mcp_oauth.rate_limits SET window_start = window_start - interval '15 minutes'
+-- the window slides with the clock: no boundary hands out a fresh
+-- allowance (the three failures, now 14 minutes old, still count) ...
+UPDATE mcp_oauth.rate_limits SET window_start = now() - interval '14 minutes'
  WHERE bucket IN ('login-user:acct_thr', 'login-addr:203.0.113.7');
 SELECT ok, error FROM mcp_oauth.login('acct_thr', 'throttle pass 1', '198.51.100.4');
 SELECT ok, error FROM mcp_oauth.login('acct_spray3', 'guess', '203.0.113.7');
+-- ... once the oldest is over 15 minutes old, one more attempt is checked,
+-- and the next is not ...
+DELETE FROM mcp_oauth.rate_limits WHERE bucket = 'login-user:acct_thr';
+INSERT INTO mcp_oauth.rate_limits (bucket, window_start, hits) VALUES
+	('login-user:acct_thr', now() - interval '16 minutes', 1),
+	('login-user:acct_thr', now() - interval '10 minutes', 1),
+	('login-user:acct_thr', now() - interval '5 minutes', 1);
+SELECT ok, error FROM mcp_oauth.login('acct_thr', 'wrong guess 4', '198.51.100.4');
+SELECT ok, error FROM mcp_oauth.login('acct_thr', 'throttle pass 1', '198.51.100.4');
+SELECT round(extract(epoch FROM now() - window_start) / 60) AS minutes_ago, hits
+  FROM mcp_oauth.rate_limits WHERE bucket = 'login-user:acct_thr' ORDER BY window_start;
+-- ... and when all are, the bucket is open again
+UPDATE mcp_oauth.rate_limits SET window_start = window_start - interval '15 minutes 1 second'
+ WHERE bucket IN ('login-user:acct_thr', 'login-addr:203.0.113.7');
+SELECT ok, error FROM mcp_oauth.login('acct_thr', 'throttle pass 1', '198.51.100.4');
+SELECT ok, error FROM mcp_oauth.login('acct_spray3', 'guess', '203.0.113.7');
+SELECT bucket, sum(hits) FILTER (WHERE window_start = now()) AS hits_now FROM mcp_oauth.rate_limits
+ WHERE bucket IN ('login-user:acct_thr', 'login-addr:203.0.113.7') GROUP BY bucket ORDER BY bucket;
 -- the audit trail says who was throttled from where, never a password
 SELECT event, subject, client_addr FROM mcp_oauth.audit_log
  WHERE audit_id > (SELECT id FROM thr_mark) AND event = 'login_throttled' ORDER BY audit_id;
@@ -234,7 +255,7 @@ SELECT count(*) AS secrets_in_audit FROM mcp_oauth.audit_log a
 -- 0 turns it off: no refusal, nothing counted
 SET mcp_oauth.login_attempt_limit = 0;
 SELECT ok, error FROM mcp_oauth.login('acct_ghost', 'guess', NULL);
-SELECT hits FROM mcp_oauth.rate_limits WHERE bucket = 'login-user:acct_ghost';
+SELECT sum(hits) AS hits FROM mcp_oauth.rate_limits WHERE bucket = 'login-user:acct_ghost';
 SELECT ok, error FROM mcp_oauth.login('acct_thr2', 'throttle pass 2', '203.0.113.7');
 COMMIT;
 RESET mcp_oauth.login_attempt_limit;

@@ -183,11 +183,12 @@ INSERT INTO token_cases (label, ct, auth, body) VALUES
 	('short verifier', 'application/x-www-form-urlencoded', NULL, 'client_id=hostile-public&grant_type=authorization_code&code=abc&code_verifier=short'),
 	('verifier bad chars', 'application/x-www-form-urlencoded', NULL, 'client_id=hostile-public&grant_type=authorization_code&code=abc&code_verifier=' || repeat('%21', 43)),
 	('unknown code', 'application/x-www-form-urlencoded', NULL, 'client_id=hostile-public&grant_type=authorization_code&code=abc&code_verifier=' || repeat('v', 43)),
+	('huge client_id', 'application/x-www-form-urlencoded', NULL, 'grant_type=refresh_token&refresh_token=x&client_secret=s&client_id=' || repeat('i', 60000)),
 	('huge code', 'application/x-www-form-urlencoded', NULL, 'client_id=hostile-public&grant_type=authorization_code&code=' || repeat('c', 60000) || '&code_verifier=' || repeat('v', 43)),
 	('no refresh_token', 'application/x-www-form-urlencoded', NULL, 'client_id=hostile-public&grant_type=refresh_token'),
 	('unknown refresh_token', 'application/x-www-form-urlencoded', NULL, 'client_id=hostile-public&grant_type=refresh_token&refresh_token=mcp_rt_nope'),
 	('bad refresh scope', 'application/x-www-form-urlencoded', NULL, 'client_id=hostile-public&grant_type=refresh_token&refresh_token=mcp_rt_nope&scope=%20'),
-	('huge client_id', 'application/x-www-form-urlencoded', NULL, 'grant_type=refresh_token&client_id=' || repeat('i', 60000));
+	('huge public client_id', 'application/x-www-form-urlencoded', NULL, 'grant_type=refresh_token&client_id=' || repeat('i', 60000));
 SELECT n, label, pg_temp.try(format('mcp_oauth.token(%L, %L, %L, %L)', ct, auth, body, '192.0.2.1')) AS result
   FROM token_cases ORDER BY n;
 -- nothing that is not text reached the audit trail, no attacker's client_id
@@ -227,6 +228,10 @@ SELECT label, pg_temp.try(format('mcp_oauth.token(%L, NULL, %L, NULL)',
 			   (5, 'replay with the proof', :'proof')) v(n, label, extra)
  ORDER BY n;
 SELECT revoked_reason FROM mcp_oauth.grants WHERE grant_id = :used_grant;
+-- and no audit row keeps more than a few hundred bytes of what was sent
+SELECT max(octet_length(client_id)) <= 256 AS client_id_clipped,
+	   max(octet_length(detail::text)) <= 2048 AS detail_bounded
+  FROM mcp_oauth.audit_log WHERE client_addr = '192.0.2.1';
 
 -- 5. revoke and introspect(content_type, authorization, body, client_addr)
 CREATE TEMP TABLE rev_cases (n serial, label text, fn text, auth text, body text);
@@ -299,6 +304,9 @@ SELECT label, ok, session_token IS NULL AS no_session, subject, error
 			   (4, 'quote and control', E'a''\x01b', E'\x01')) v(n, label, u, p),
 	   LATERAL mcp_oauth.login(u, p, '192.0.2.1')
  ORDER BY n;
+-- the huge username's audit row keeps a clipped head of it
+SELECT event, octet_length(subject) AS subject_bytes FROM mcp_oauth.audit_log
+ WHERE subject LIKE 'uuu%' AND client_addr = '192.0.2.1' ORDER BY audit_id;
 SELECT label, pg_temp.try_any(stmt) AS result
   FROM (VALUES (1, 'session_subject null', 'SELECT * FROM mcp_oauth.session_subject(NULL)'),
 			   (2, 'session_subject empty', $$SELECT * FROM mcp_oauth.session_subject('')$$),

@@ -73,10 +73,15 @@ UPDATE mcp_oauth.login_sessions SET expires_at = now() - interval '1 second'
 						 JOIN mcp_oauth.accounts a USING (account_id)
 						WHERE a.username = 'purge_user' ORDER BY session_hash LIMIT 1);
 
--- rate limit windows: two days old (purged) and current
+-- rate limit counts: two days old (purged) and current
 INSERT INTO mcp_oauth.rate_limits (bucket, window_start, hits) VALUES
 	('purge-test', now() - interval '2 days', 3),
-	('purge-test', date_trunc('hour', now()), 1);
+	('purge-test', now(), 1);
+
+-- audit rows: past mcp_oauth.audit_retention (90 days; purged) and within it
+INSERT INTO mcp_oauth.audit_log (at, event, subject) VALUES
+	(now() - interval '91 days', 'purge_test', 'purge-audit-old'),
+	(now() - interval '89 days', 'purge_test', 'purge-audit-recent');
 
 -- signing keys: retired long enough ago that no token they signed can be
 -- alive (purged), and retired just now (still published)
@@ -93,7 +98,7 @@ SELECT p.what, p.deleted >= v.n AS purged_enough
   LEFT JOIN (VALUES ('used_requests', 1), ('authorization_codes', 2),
 			   ('refresh_tokens', 1), ('revoked_access_tokens', 1), ('grants', 4),
 			   ('login_sessions', 1), ('rate_limits', 1), ('signing_keys', 1),
-			   ('clients', 2)) v(w, n) ON p.what = v.w
+			   ('clients', 2), ('audit_log', 1)) v(w, n) ON p.what = v.w
  ORDER BY p.i;
 
 -- what is left of this file's rows
@@ -114,6 +119,7 @@ SELECT count(*) AS sessions_left, bool_and(l.expires_at > now()) AS live
  WHERE a.username = 'purge_user';
 SELECT window_start > now() - interval '1 day' AS current
   FROM mcp_oauth.rate_limits WHERE bucket = 'purge-test';
+SELECT subject FROM mcp_oauth.audit_log WHERE event = 'purge_test';
 SELECT kid FROM mcp_oauth.signing_keys WHERE kid LIKE 'purge-%';
 -- a second run finds none of this file's rows to purge, and the audit log is kept
 SELECT count(*) AS audit_rows_kept FROM mcp_oauth.audit_log WHERE subject = 'purge_user';
@@ -121,7 +127,7 @@ SELECT count(*) AS runs FROM mcp_oauth.purge_expired() WHERE what = 'clients';
 SELECT client_id FROM mcp_oauth.clients WHERE client_id LIKE 'purge-%' ORDER BY client_id;
 SELECT detail ?& ARRAY['used_requests', 'authorization_codes', 'refresh_tokens',
 					   'revoked_access_tokens', 'grants', 'login_sessions', 'rate_limits',
-					   'signing_keys', 'clients'] AS audited
+					   'signing_keys', 'clients', 'audit_log'] AS audited
   FROM mcp_oauth.audit_log WHERE event = 'purged' ORDER BY audit_id DESC LIMIT 1;
 
 -- leave nothing behind that could disturb later files
@@ -129,3 +135,19 @@ DELETE FROM mcp_oauth.signing_keys WHERE kid LIKE 'purge-%';
 SELECT mcp_oauth.delete_client(client_id) FROM mcp_oauth.clients
  WHERE client_id LIKE 'purge-%' ORDER BY client_id;
 DELETE FROM mcp_oauth.rate_limits WHERE bucket = 'purge-test';
+
+-- audit retention: 0 keeps every row; the setting is superuser-only
+SHOW mcp_oauth.audit_retention;
+INSERT INTO mcp_oauth.audit_log (at, event, subject) VALUES
+	(now() - interval '20 years', 'purge_test', 'purge-audit-ancient');
+SET mcp_oauth.audit_retention = 0;
+SELECT deleted FROM mcp_oauth.purge_expired() WHERE what = 'audit_log';
+SET mcp_oauth.audit_retention = '30d';
+SELECT deleted >= 2 AS purged FROM mcp_oauth.purge_expired() WHERE what = 'audit_log';
+SELECT count(*) AS left_of_test FROM mcp_oauth.audit_log WHERE event = 'purge_test';
+RESET mcp_oauth.audit_retention;
+CREATE ROLE regress_mo_retention NOLOGIN;
+SET ROLE regress_mo_retention;
+SET mcp_oauth.audit_retention = 0;
+RESET ROLE;
+DROP ROLE regress_mo_retention;

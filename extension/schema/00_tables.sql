@@ -250,7 +250,11 @@ CREATE TABLE signing_keys (
 	retired_at timestamptz
 );
 
--- Registration rate limiting, per client address and per client identity.
+-- Sliding-window counters (ratelimit.c): sign-ins per username and per
+-- client address, registrations per client address and per client
+-- identity.  A row counts the attempts of one bucket made at one time
+-- (window_start: the transaction's now(); 0.2.0 counted fixed windows from
+-- their start, which reads the same).
 CREATE TABLE rate_limits (
 	bucket text NOT NULL,
 	window_start timestamptz NOT NULL,

@@ -137,6 +137,8 @@ setup_database() {
 		ALTER DATABASE $db SET mcp_oauth.issuer = '$issuer';
 		ALTER DATABASE $db SET mcp_oauth.resources = '$resource';
 		ALTER DATABASE $db SET mcp_oauth.login_attempt_limit = $login_limit;
+		-- every registration of both suites comes from 127.0.0.1
+		ALTER DATABASE $db SET mcp_oauth.registration_rate_limit = 100000;
 		\\pset format unaligned
 		\\pset tuples_only on
 		\\o $work/pat_tools
@@ -469,13 +471,49 @@ retry_after_ok() {
 		{ echo "Retry-After '$1'"; return 1; }
 }
 
+# audit_counts MARK: "checked throttled" of alice's sign-ins audited after
+# audit_id MARK (a checked one is login_failed or login_succeeded).
+audit_counts() {
+	psql -X -q -tA -F ' ' -d "$db" -c "
+		SELECT count(*) FILTER (WHERE event IN ('login_failed', 'login_succeeded')),
+			   count(*) FILTER (WHERE event = 'login_throttled')
+		  FROM mcp_oauth.audit_log WHERE audit_id > $1 AND subject = 'alice'"
+}
+
+# 40 sign-ins for one username at once: login() counts each attempt before
+# it checks the password, so at most login_attempt_limit passwords are
+# checked, however the requests interleave.
+test_login_race() {
+	local lc i mark pids=() n403 n429
+	check "race: counts forgotten" forget_login_failures
+	req GET "$base/login"
+	lc=$(cookie __Host-mcp_oauth_login)
+	mark=$(psql -X -q -tA -d "$db" -c "SELECT coalesce(max(audit_id), 0) FROM mcp_oauth.audit_log")
+	for i in $(seq 1 40); do
+		curl -s -o /dev/null -w '%{http_code}\n' --max-time 30 -X POST "$base/login" \
+			-H "Cookie: __Host-mcp_oauth_login=$lc" \
+			--data-urlencode "csrf=$lc" --data-urlencode "return_to=" \
+			--data-urlencode "username=alice" --data-urlencode "password=wrong race $i" \
+			>"$work/race.$i" 2>&1 &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	n403=$(cat "$work"/race.* | grep -c '^403$')
+	n429=$(cat "$work"/race.* | grep -c '^429$')
+	check "race: $login_limit of 40 concurrent wrong passwords refused as wrong" eq "$n403" "$login_limit"
+	check "race: the other $((40 - login_limit)) throttled" eq "$n429" "$((40 - login_limit))"
+	check "race: audit says $login_limit passwords checked, $((40 - login_limit)) throttled" \
+		eq "$(audit_counts "$mark")" "$login_limit $((40 - login_limit))"
+	req POST "$base/login" -H "Cookie: __Host-mcp_oauth_login=$lc" \
+		--data-urlencode "csrf=$lc" --data-urlencode "return_to=" \
+		--data-urlencode "username=alice" --data-urlencode "password=$password"
+	check "race: then even the right password 429" eq "$status" 429
+	check "race: counts forgotten after" forget_login_failures
+}
+
 # mcp_oauth.login_attempt_limit: repeated wrong passwords get a 429.
 test_login_throttle() {
-	local lc i left
-	# The counts live in 15-minute windows of the clock: start well inside
-	# one, so that no boundary passes during the few seconds this takes.
-	left=$((900 - $(date +%s) % 900))
-	[ "$left" -lt 60 ] && sleep $((left + 1))
+	local lc i
 	check "throttle: counts forgotten" forget_login_failures
 	req GET "$base/login"
 	lc=$(cookie __Host-mcp_oauth_login)
@@ -1229,6 +1267,7 @@ extra_database() {
 		SELECT mcp_oauth.create_account('alice', '$password');
 		ALTER DATABASE $1 SET mcp_oauth.issuer = '$2';
 		ALTER DATABASE $1 SET mcp_oauth.resources = '$3';
+		ALTER DATABASE $1 SET mcp_oauth.registration_rate_limit = 100000;
 		SQL
 }
 
@@ -1391,6 +1430,7 @@ run_suite() {
 	test_trusted_proxies "$binary"
 	test_pages
 	test_login_throttle
+	test_login_race
 	test_gateway
 	test_allowed_origins "$binary"
 	test_resilience

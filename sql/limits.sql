@@ -1,0 +1,66 @@
+-- Growth an attacker controls (issue 12, finding 4): registration is
+-- limited by default, and a failed request keeps at most a few hundred
+-- bytes of attacker text in its audit row.  (Audit retention: purge.sql.)
+SET mcp_oauth.issuer = 'https://as.example.com';
+SET mcp_oauth.resources = 'https://mcp.example.com/mcp';
+SET client_min_messages = warning;
+
+CREATE FUNCTION pg_temp.reg(name text, addr inet) RETURNS text LANGUAGE sql AS $$
+	SELECT r.status || ' ' || coalesce(r.body::json->>'error', 'ok')
+	  FROM mcp_oauth.register('application/json', NULL,
+		format('{"client_name": %s, "redirect_uris": ["https://limits.example.com/cb"]}',
+			   to_json(name)), addr) r
+$$;
+
+-- 1. The registration limit is on by default: 20 per sliding hour per
+--    address (one transaction: now() stays put; rolled back at the end).
+BEGIN;
+SELECT pg_temp.reg('Limits ' || i, '198.51.100.40') AS outcome, count(*)
+  FROM generate_series(1, 25) i GROUP BY 1 ORDER BY 1;
+SHOW mcp_oauth.registration_rate_limit;
+-- a refused registration is not counted, and made no client
+SELECT sum(hits) AS hits FROM mcp_oauth.rate_limits WHERE bucket = 'register:addr:198.51.100.40';
+SELECT count(*) AS clients_made FROM mcp_oauth.clients WHERE client_name LIKE 'Limits %';
+-- another address is not affected
+SELECT pg_temp.reg('Limits other', '198.51.100.41') AS other_address;
+-- 59 minutes later the 20 still count (the hour slides) ...
+UPDATE mcp_oauth.rate_limits SET window_start = now() - interval '59 minutes'
+ WHERE bucket = 'register:addr:198.51.100.40';
+SELECT pg_temp.reg('Limits sliding', '198.51.100.40') AS within_the_hour;
+-- ... and when 5 of them are over an hour old, 5 more are allowed
+DELETE FROM mcp_oauth.rate_limits WHERE bucket = 'register:addr:198.51.100.40';
+INSERT INTO mcp_oauth.rate_limits (bucket, window_start, hits) VALUES
+	('register:addr:198.51.100.40', now() - interval '61 minutes', 5),
+	('register:addr:198.51.100.40', now() - interval '30 minutes', 15);
+SELECT pg_temp.reg('Limits later ' || i, '198.51.100.40') AS outcome, count(*)
+  FROM generate_series(1, 7) i GROUP BY 1 ORDER BY 1;
+SELECT hits FROM mcp_oauth.rate_limits
+ WHERE bucket = 'register:addr:198.51.100.40' AND window_start = now();
+ROLLBACK;
+
+-- 2. The per-identity limit holds from many addresses (the same
+--    software_id), and the allow-list exempts only the address.
+BEGIN;
+SET LOCAL mcp_oauth.registration_allowlist = '203.0.113.0/24';
+SELECT (mcp_oauth.register('application/json', NULL,
+		'{"software_id": "limits-same", "redirect_uris": ["https://limits.example.com/cb"]}',
+		('203.0.113.' || i)::inet)).status, count(*)
+  FROM generate_series(1, 22) i GROUP BY 1 ORDER BY 1;
+SELECT count(*) AS addr_buckets FROM mcp_oauth.rate_limits WHERE bucket LIKE 'register:addr:203.0.113.%';
+ROLLBACK;
+
+-- 3. Attacker text in the audit log is clipped at a character boundary:
+--    a 60 KB username of a failed sign-in (two-byte characters), a 60 KB
+--    client_id of a failed client authentication.
+SELECT ok, error FROM mcp_oauth.login(repeat('é', 30000), 'a wrong password', '192.0.2.60');
+SELECT octet_length(subject) AS bytes, subject LIKE 'ééé%é...' AS clipped_whole_chars
+  FROM mcp_oauth.audit_log WHERE event = 'login_failed' AND client_addr = '192.0.2.60';
+SELECT (mcp_oauth.token('application/x-www-form-urlencoded', NULL,
+		'grant_type=refresh_token&refresh_token=x&client_secret=s&client_id=' || repeat('c', 60000),
+		'192.0.2.61')).status;
+SELECT octet_length(client_id) AS bytes, client_id = repeat('c', 253) || '...' AS clipped
+  FROM mcp_oauth.audit_log WHERE event = 'client_auth_failed' AND client_addr = '192.0.2.61';
+-- short values are kept as they are
+SELECT ok FROM mcp_oauth.login('limits-nobody', 'a wrong password', '192.0.2.62');
+SELECT subject FROM mcp_oauth.audit_log WHERE client_addr = '192.0.2.62';
+DELETE FROM mcp_oauth.rate_limits WHERE bucket ~ '^login-(addr:192\.0\.2\.6|user:(é|limits-nobody))';
