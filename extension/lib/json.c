@@ -9,11 +9,10 @@
  * all their elements are strings (the "aud" claim, "redirect_uris") and
  * their elements as documents, NULL where not an object (the "scopes" of a
  * consent descriptor).  Other nested values are checked and skipped.
- * Refused: anything RFC 8259
- * refuses, invalid UTF-8, lone surrogates, "\u0000" (strings are C
- * strings), a member name twice in the top-level object (in any object
- * under limits that say so), nesting and input beyond the caller's limits,
- * and numbers that overflow a double.
+ * Refused: anything RFC 8259 refuses, invalid UTF-8, lone surrogates,
+ * "\u0000" (strings are C strings), a member name twice in the top-level
+ * object (in any object under limits that say so), nesting and input
+ * beyond the caller's limits, and numbers that overflow a double.
  *
  * The reader does not recurse: the open arrays and objects are a stack of
  * frames from alloc, so nesting costs memory bounded by the limits, not C
@@ -401,8 +400,8 @@ pop_frame(json_parser *ps)
 
 /*
  * Begin the value at ps->p, into m: a scalar is read whole, an array or
- * object opens a frame.  An object is kept into doc, an array for m if
- * keep (doc and keep: where the value is kept).
+ * object opens a frame.  An object is kept into doc (unless NULL), an
+ * array for m if keep.
  */
 static bool
 begin_value(json_parser *ps, json_member *m, json_doc *doc, bool keep)
