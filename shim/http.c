@@ -374,12 +374,20 @@ http_form_parse(h2o_req_t *req, const char *s, size_t len, form *out)
 bool
 http_json_parse(h2o_req_t *req, const char *s, json_doc *out)
 {
+	return http_json_read(req, s, &json_strict_limits, out);
+}
+
+/* Parse a JSON object within limits with req->pool memory; false if not one. */
+bool
+http_json_read(h2o_req_t *req, const char *s, const json_limits *limits,
+			   json_doc *out)
+{
 	bool		ok;
 
 	if (s == NULL)
 		return false;
 	lib_pool = &req->pool;
-	ok = json_parse_object(s, strlen(s), lib_pool_alloc, out);
+	ok = json_read_object(s, strlen(s), limits, lib_pool_alloc, out) == JSON_OK;
 	lib_pool = NULL;
 	return ok;
 }

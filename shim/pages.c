@@ -338,314 +338,28 @@ db_failure_page(h2o_req_t *req, const db_result *res)
 }
 
 
-/* ---- a small JSON reader for the SQL answers (descriptor, errors) ---- */
+/* ---- the SQL answers (consent descriptor, errors) ---- */
 
-typedef struct jval
-{
-	char		type;			/* 'o' object, 'a' array, 's' string, 'n'
-								 * number, 't' true, 'f' false, 'z' null */
-	char	   *str;			/* string value or number text */
-	int			n;				/* members or elements */
-	char	  **keys;			/* object member names */
-	struct jval *items;			/* members or elements */
-} jval;
+/*
+ * authorize()'s JSON answers, read by lib/json.c: our own database's
+ * output, so as long as it sends; nested no deeper than a JWT.
+ */
+static const json_limits answer_limits = {SIZE_MAX, JSON_MAX_DEPTH, true};
 
-typedef struct jcur
-{
-	const char *p;
-	const char *end;
-	h2o_mem_pool_t *pool;
-} jcur;
-
-static bool j_value(jcur *c, jval *out, int depth);
-
-/* Skip whitespace; the next byte, or 0 at the end. */
-static char
-j_peek(jcur *c)
-{
-	while (c->p < c->end && strchr(" \t\r\n", *c->p) != NULL)
-		c->p++;
-	return c->p < c->end ? *c->p : '\0';
-}
-
-/* Four hex digits at p, or -1. */
-static long
-j_hex4(const char *p, const char *end)
-{
-	char		buf[5];
-
-	if (end - p < 4)
-		return -1;
-	memcpy(buf, p, 4);
-	buf[4] = '\0';
-	if (strspn(buf, "0123456789abcdefABCDEF") != 4)
-		return -1;
-	return strtol(buf, NULL, 16);
-}
-
-/* Append code point cp as UTF-8; the new end. */
-static char *
-j_utf8(char *o, unsigned long cp)
-{
-	if (cp < 0x80)
-		*o++ = (char) cp;
-	else if (cp < 0x800)
-	{
-		*o++ = (char) (0xC0 | (cp >> 6));
-		*o++ = (char) (0x80 | (cp & 0x3F));
-	}
-	else if (cp < 0x10000)
-	{
-		*o++ = (char) (0xE0 | (cp >> 12));
-		*o++ = (char) (0x80 | ((cp >> 6) & 0x3F));
-		*o++ = (char) (0x80 | (cp & 0x3F));
-	}
-	else
-	{
-		*o++ = (char) (0xF0 | (cp >> 18));
-		*o++ = (char) (0x80 | ((cp >> 12) & 0x3F));
-		*o++ = (char) (0x80 | ((cp >> 6) & 0x3F));
-		*o++ = (char) (0x80 | (cp & 0x3F));
-	}
-	return o;
-}
-
-/* A \u escape (c->p just after the 'u') written to o; the new o, or NULL. */
-static char *
-j_unicode(jcur *c, char *o)
-{
-	long		hi = j_hex4(c->p, c->end);
-	long		lo;
-
-	if (hi <= 0)				/* malformed, or a NUL we cannot carry */
-		return NULL;
-	c->p += 4;
-	if (hi < 0xD800 || hi > 0xDFFF)
-		return j_utf8(o, (unsigned long) hi);
-	if (hi > 0xDBFF || c->end - c->p < 6 || c->p[0] != '\\' || c->p[1] != 'u')
-		return NULL;
-	lo = j_hex4(c->p + 2, c->end);
-	if (lo < 0xDC00 || lo > 0xDFFF)
-		return NULL;
-	c->p += 6;
-	return j_utf8(o, 0x10000 + (((unsigned long) hi - 0xD800) << 10) +
-				  ((unsigned long) lo - 0xDC00));
-}
-
-/* The byte a one-character escape stands for, or 0. */
-static char
-j_escape(char ch)
-{
-	switch (ch)
-	{
-		case '"':
-		case '\\':
-		case '/':
-			return ch;
-		case 'b':
-			return '\b';
-		case 'f':
-			return '\f';
-		case 'n':
-			return '\n';
-		case 'r':
-			return '\r';
-		case 't':
-			return '\t';
-		default:
-			return 0;
-	}
-}
-
-/* The raw length of the string token at c->p (after its opening quote). */
-static size_t
-j_raw_length(const jcur *c)
-{
-	const char *q = c->p + 1;
-
-	while (q < c->end && *q != '"')
-		q += (*q == '\\' && q + 1 < c->end) ? 2 : 1;
-	return (size_t) (q - c->p);
-}
-
-/* A string token (c->p at its opening quote), decoded; NULL if malformed. */
-static char *
-j_string(jcur *c)
-{
-	/* decoding never lengthens: room for this string only, not the rest */
-	char	   *out = h2o_mem_alloc_pool(c->pool, j_raw_length(c) + 1);
-	char	   *o = out;
-
-	c->p++;
-	while (c->p < c->end && *c->p != '"')
-	{
-		unsigned char ch = (unsigned char) *c->p++;
-
-		if (ch < 0x20)
-			return NULL;
-		if (ch != '\\')
-			*o++ = (char) ch;
-		else if (c->p < c->end && *c->p == 'u')
-		{
-			c->p++;
-			if ((o = j_unicode(c, o)) == NULL)
-				return NULL;
-		}
-		else if (c->p < c->end && (*o = j_escape(*c->p)) != 0)
-		{
-			o++;
-			c->p++;
-		}
-		else
-			return NULL;
-	}
-	if (c->p >= c->end)
-		return NULL;
-	c->p++;
-	*o = '\0';
-	return out;
-}
-
-/* Room for one more element in out (capacity *cap). */
-static void
-j_grow(jcur *c, jval *out, int *cap)
-{
-	jval	   *items;
-	char	  **keys;
-
-	if (out->n < *cap)
-		return;
-	*cap = *cap ? *cap * 2 : 8;
-	items = h2o_mem_alloc_pool(c->pool, sizeof(jval) * *cap);
-	keys = h2o_mem_alloc_pool(c->pool, sizeof(char *) * *cap);
-	if (out->n > 0)
-	{
-		memcpy(items, out->items, sizeof(jval) * out->n);
-		memcpy(keys, out->keys, sizeof(char *) * out->n);
-	}
-	out->items = items;
-	out->keys = keys;
-}
-
-/* An object or array (c->p at its opening bracket) into out. */
+/* Parse text (NULL: none) as one JSON object with req->pool memory. */
 static bool
-j_container(jcur *c, jval *out, int depth)
+answer_parse(h2o_req_t *req, const char *text, json_doc *out)
 {
-	char		close = *c->p == '{' ? '}' : ']';
-	int			cap = 0;
-
-	out->type = close == '}' ? 'o' : 'a';
-	c->p++;
-	if (j_peek(c) == close)
-	{
-		c->p++;
-		return true;
-	}
-	for (;;)
-	{
-		j_grow(c, out, &cap);
-		out->keys[out->n] = NULL;
-		if (close == '}')
-		{
-			if (j_peek(c) != '"' || (out->keys[out->n] = j_string(c)) == NULL ||
-				j_peek(c) != ':')
-				return false;
-			c->p++;
-		}
-		if (!j_value(c, &out->items[out->n++], depth + 1))
-			return false;
-		if (j_peek(c) == close)
-		{
-			c->p++;
-			return true;
-		}
-		if (j_peek(c) != ',')
-			return false;
-		c->p++;
-	}
+	return http_json_read(req, text, &answer_limits, out);
 }
 
-/* A literal (true, false, null) or a number into out. */
+/* Whether the member key of object o is true. */
 static bool
-j_scalar(jcur *c, jval *out)
+answer_true(const json_doc *o, const char *key)
 {
-	static const char *const words[] = {"true", "false", "null"};
-	static const char types[] = {'t', 'f', 'z'};
-	size_t		n;
-	int			i;
+	const json_member *m = json_get(o, key);
 
-	for (i = 0; i < 3; i++)
-	{
-		n = strlen(words[i]);
-		if ((size_t) (c->end - c->p) >= n && memcmp(c->p, words[i], n) == 0)
-		{
-			out->type = types[i];
-			c->p += n;
-			return true;
-		}
-	}
-	for (n = 0; c->p + n < c->end && strchr("-+0123456789.eE", c->p[n]) != NULL; n++)
-		;
-	if (n == 0)
-		return false;
-	out->type = 'n';
-	out->str = h2o_strdup(c->pool, c->p, n).base;
-	c->p += n;
-	return true;
-}
-
-/* Any value into out; false if malformed or nested too deep. */
-static bool
-j_value(jcur *c, jval *out, int depth)
-{
-	char		ch = j_peek(c);
-
-	memset(out, 0, sizeof(*out));
-	if (depth > JSON_MAX_DEPTH)
-		return false;
-	if (ch == '{' || ch == '[')
-		return j_container(c, out, depth);
-	if (ch == '"')
-	{
-		out->type = 's';
-		return (out->str = j_string(c)) != NULL;
-	}
-	return j_scalar(c, out);
-}
-
-/* Parse text as one JSON object. */
-static bool
-j_parse_object(h2o_req_t *req, const char *text, jval *out)
-{
-	jcur		c;
-
-	if (text == NULL)
-		return false;
-	c.p = text;
-	c.end = text + strlen(text);
-	c.pool = &req->pool;
-	return j_value(&c, out, 0) && out->type == 'o' && j_peek(&c) == '\0';
-}
-
-/* Member key of object o, or NULL. */
-static const jval *
-j_get(const jval *o, const char *key)
-{
-	int			i;
-
-	for (i = 0; o != NULL && o->type == 'o' && i < o->n; i++)
-		if (strcmp(o->keys[i], key) == 0)
-			return &o->items[i];
-	return NULL;
-}
-
-/* String member key of object o, or NULL. */
-static const char *
-j_str(const jval *o, const char *key)
-{
-	const jval *v = j_get(o, key);
-
-	return v != NULL && v->type == 's' ? v->str : NULL;
+	return m != NULL && m->type == JSON_BOOL && m->boolean;
 }
 
 /* ---- cookies, CSRF, forms ---- */
@@ -929,14 +643,14 @@ static const char *
 validated_redirect(h2o_req_t *req, const db_result *res)
 {
 	const char *status = db_value(res, "status");
-	jval		d;
+	json_doc	d;
 
 	if (res->status != DB_OK || status == NULL)
 		return NULL;
 	if (strcmp(status, "302") == 0)
 		return db_value(res, "location");
-	if (strcmp(status, "200") == 0 && j_parse_object(req, db_value(res, "body"), &d))
-		return j_str(&d, "redirect_uri");
+	if (strcmp(status, "200") == 0 && answer_parse(req, db_value(res, "body"), &d))
+		return json_get_string(&d, "redirect_uri");
 	return NULL;
 }
 
@@ -1134,15 +848,15 @@ pages_login(h2o_req_t *req)
 static void
 oauth_error_page(h2o_req_t *req, int status, const char *json)
 {
-	jval		o;
+	json_doc	o;
 	const char *description = NULL;
 	const char *code = NULL;
 	page_buf	pb;
 
-	if (j_parse_object(req, json, &o))
+	if (answer_parse(req, json, &o))
 	{
-		code = j_str(&o, "error");
-		description = j_str(&o, "error_description");
+		code = json_get_string(&o, "error");
+		description = json_get_string(&o, "error_description");
 	}
 	pb_init(&pb, req);
 	pb_add(&pb, "<h1>This request cannot continue</h1>\n<p class=\"error\">");
@@ -1179,15 +893,16 @@ redirect_or_error(h2o_req_t *req, const db_result *res)
 
 /* The list of scopes of the descriptor, each in plain words. */
 static void
-consent_scopes(page_buf *pb, const jval *scopes)
+consent_scopes(page_buf *pb, const json_member *scopes)
 {
+	int			n = scopes != NULL && scopes->type == JSON_ARRAY ? scopes->nobjects : 0;
 	int			i;
 
 	pb_add(pb, "<p>It will be able to:</p>\n<ul>\n");
-	for (i = 0; scopes != NULL && scopes->type == 'a' && i < scopes->n; i++)
+	for (i = 0; i < n; i++)
 	{
-		const char *name = j_str(&scopes->items[i], "name");
-		const char *description = j_str(&scopes->items[i], "description");
+		const char *name = json_get_string(scopes->objects[i], "name");
+		const char *description = json_get_string(scopes->objects[i], "description");
 
 		pb_add(pb, "<li>");
 		pb_text(pb, description ? description : name);
@@ -1195,7 +910,7 @@ consent_scopes(page_buf *pb, const jval *scopes)
 		pb_text(pb, name);
 		pb_add(pb, "</code>)</span></li>\n");
 	}
-	if (scopes == NULL || scopes->type != 'a' || scopes->n == 0)
+	if (n == 0)
 		pb_add(pb, "<li>Connect to your account, with no other permission</li>\n");
 	pb_add(pb, "</ul>\n");
 }
@@ -1231,30 +946,21 @@ is_loopback_host(const char *host)
 	return false;
 }
 
-/* Whether the member key of object o is true. */
-static bool
-j_true(const jval *o, const char *key)
-{
-	const jval *v = j_get(o, key);
-
-	return v != NULL && v->type == 't';
-}
-
 /*
  * The heading: the client's name, marked as its own claim unless an
  * administrator chose it (a built-in or pre-registered client); the
  * redirect host below is what tells who it is.
  */
 static void
-consent_heading(page_buf *pb, const jval *d)
+consent_heading(page_buf *pb, const json_doc *d)
 {
-	const char *client_name = j_str(d, "client_name");
-	const char *kind = j_str(d, "client_kind");
+	const char *client_name = json_get_string(d, "client_name");
+	const char *kind = json_get_string(d, "client_kind");
 	bool		vouched = kind != NULL &&
 		(strcmp(kind, "builtin") == 0 || strcmp(kind, "static") == 0);
 
 	if (client_name == NULL || *client_name == '\0')
-		client_name = j_str(d, "client_id");
+		client_name = json_get_string(d, "client_id");
 	pb_add(pb, vouched ? "<h1>Allow <strong>" :
 		   "<h1>Allow an application that calls itself <strong>");
 	pb_text(pb, client_name);
@@ -1271,9 +977,9 @@ consent_heading(page_buf *pb, const jval *d)
  * on this computer, so only the person who started the tool may approve.
  */
 static void
-consent_local_warning(page_buf *pb, const jval *d)
+consent_local_warning(page_buf *pb, const json_doc *d)
 {
-	if (!j_true(d, "loopback_only"))
+	if (!answer_true(d, "loopback_only"))
 		return;
 	pb_add(pb, "<p class=\"error\"><strong>Approve only if you started a tool "
 		   "on this computer yourself just now</strong> (a command-line tool, an "
@@ -1287,19 +993,19 @@ consent_local_warning(page_buf *pb, const jval *d)
 static void
 consent_page(h2o_req_t *req, page_state *ps, const char *json)
 {
-	jval		d;
+	json_doc	d;
 	const char *redirect_uri,
 			   *host;
 	page_buf	pb;
 
-	if (!j_parse_object(req, json, &d) || j_str(&d, "request_id") == NULL)
+	if (!answer_parse(req, json, &d) || json_get_string(&d, "request_id") == NULL)
 	{
 		LOG_ERROR(req, "authorize() returned a consent descriptor that cannot be read");
 		message_page(req, 500, "Something went wrong", "Please try again.");
 		return;
 	}
-	redirect_uri = j_str(&d, "redirect_uri");
-	host = j_str(&d, "redirect_host");
+	redirect_uri = json_get_string(&d, "redirect_uri");
+	host = json_get_string(&d, "redirect_host");
 	pb_init(&pb, req);
 	consent_heading(&pb, &d);
 	consent_local_warning(&pb, &d);
@@ -1310,15 +1016,15 @@ consent_page(h2o_req_t *req, page_state *ps, const char *json)
 	pb_add(&pb, "</p>\n<p class=\"muted\">");
 	pb_text(&pb, redirect_uri);
 	pb_add(&pb, "</p>\n<p class=\"muted\">Client ID: <code>");
-	pb_text(&pb, j_str(&d, "client_id"));
+	pb_text(&pb, json_get_string(&d, "client_id"));
 	pb_add(&pb, "</code></p>\n");
-	consent_scopes(&pb, j_get(&d, "scopes"));
+	consent_scopes(&pb, json_get(&d, "scopes"));
 	pb_add(&pb, "<p>on <strong>");
-	pb_text(&pb, j_str(&d, "resource"));
+	pb_text(&pb, json_get_string(&d, "resource"));
 	pb_add(&pb, "</strong></p>\n<p class=\"muted\">Only allow this if you trust "
 		   "the application and started this connection yourself.</p>\n");
 	pb_form(&pb, "/consent");
-	pb_hidden(&pb, "request_id", j_str(&d, "request_id"));
+	pb_hidden(&pb, "request_id", json_get_string(&d, "request_id"));
 	pb_hidden(&pb, "csrf", ps->csrf);
 	pb_add(&pb, "\n<div class=\"actions\">"
 		   "<button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button>"

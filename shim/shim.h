@@ -252,6 +252,9 @@ extern form_status http_form_parse(h2o_req_t *req, const char *s, size_t len,
 								   form *out);
 /* Parse a JSON object (lib/json.h, strict limits) with req->pool memory. */
 extern bool http_json_parse(h2o_req_t *req, const char *s, json_doc *out);
+/* The same within the given limits. */
+extern bool http_json_read(h2o_req_t *req, const char *s,
+						   const json_limits *limits, json_doc *out);
 /*
  * Whether the Accept header ranks text/html above application/json (a
  * browser navigating); false without one or on a tie ("*" "/" "*").

@@ -1,15 +1,18 @@
 /*
  * json.c
  *		A small strict JSON reader (RFC 8259) for JWT headers and claim sets,
- *		sealed authorization requests and client registration requests.
+ *		sealed authorization requests, client registration requests and the
+ *		consent descriptor the shim shows.
  *
- * Only the members of the top-level object are kept; nested values are
- * checked and skipped, except arrays that are member values, whose strings
- * are kept (the "aud" claim, "redirect_uris").  Refused: anything RFC 8259
- * refuses, invalid UTF-8, lone surrogates, "\u0000" (strings are C
- * strings), a member name twice in the top-level object (in any object
- * under limits that say so), nesting and input beyond the caller's limits,
- * and numbers that overflow a double.
+ * Kept objects are the top-level one and the elements of kept arrays; kept
+ * arrays are the member values of kept objects, and keep their strings if
+ * all their elements are strings (the "aud" claim, "redirect_uris") and
+ * their elements as documents, NULL where not an object (the "scopes" of a
+ * consent descriptor).  Other nested values are checked and skipped.
+ * Refused: anything RFC 8259 refuses, invalid UTF-8, lone surrogates,
+ * "\u0000" (strings are C strings), a member name twice in the top-level
+ * object (in any object under limits that say so), nesting and input
+ * beyond the caller's limits, and numbers that overflow a double.
  *
  * The reader does not recurse: the open arrays and objects are a stack of
  * frames from alloc, so nesting costs memory bounded by the limits, not C
@@ -32,10 +35,13 @@ typedef struct json_frame
 	bool		is_object;
 	bool		all_strings;	/* every element so far is a string */
 	int			count;			/* elements (members) read or begun */
-	int			cap;			/* room in items */
-	char	  **items;			/* an object's member names (if checked), or
-								 * a kept array's strings */
-	json_member *owner;			/* a top-level member whose array this is */
+	int			cap;			/* room in items, or in doc's members */
+	char	  **items;			/* an object's member names (if checked and
+								 * not kept), or a kept array's strings */
+	json_doc   *doc;			/* a kept object's members */
+	json_member *owner;			/* the kept member whose array this is */
+	json_doc  **objects;		/* a kept array's elements as documents */
+	int			objects_cap;
 } json_frame;
 
 typedef struct json_parser
@@ -48,7 +54,6 @@ typedef struct json_parser
 	int			depth;
 	int			stack_cap;
 	json_doc	doc;			/* the top-level object's members */
-	int			doc_cap;
 	bool		is_object;		/* the top-level value is an object */
 	bool		duplicate;		/* an object has a member name twice */
 } json_parser;
@@ -315,13 +320,14 @@ parse_number(json_parser *ps, double *result)
 
 /*
  * arr (count used of *cap elements of size bytes) with room for one more:
- * arr itself, or a copy twice as large.  NULL if out of memory.
+ * arr itself, or a copy twice as large (room for one at first: most kept
+ * objects are small).  NULL if out of memory.
  */
 static void *
 grow(json_parser *ps, void *arr, int *cap, int count, size_t size)
 {
 	void	   *bigger;
-	int			new_cap = *cap > 0 ? *cap * 2 : 4;
+	int			new_cap = *cap > 0 ? *cap * 2 : 1;
 
 	if (count < *cap)
 		return arr;
@@ -344,12 +350,12 @@ name_seen(char **names, int n, const char *name)
 }
 
 /*
- * Open an array or object (its bracket consumed) as the innermost frame;
- * owner, for an array that is a top-level member's value, keeps its
- * strings.  False if that is too deep.
+ * Open an array or object (its bracket consumed) as the innermost frame:
+ * an object kept into doc, an array kept for its member owner (either
+ * NULL if not kept).  False if that is too deep.
  */
 static bool
-push_frame(json_parser *ps, bool is_object, json_member *owner)
+push_frame(json_parser *ps, bool is_object, json_doc *doc, json_member *owner)
 {
 	json_frame *f;
 
@@ -362,20 +368,28 @@ push_frame(json_parser *ps, bool is_object, json_member *owner)
 	memset(f, 0, sizeof(*f));
 	f->is_object = is_object;
 	f->all_strings = true;
+	f->doc = doc;
 	f->owner = owner;
 	return true;
 }
 
 /*
- * Close the innermost frame (its bracket consumed).  A kept array whose
- * elements are all strings gives them to its member, an empty list too.
+ * Close the innermost frame (its bracket consumed).  A kept array gives
+ * its member its elements, and its strings if all are strings (an empty
+ * array has no element and all its elements are strings).
  */
 static bool
 pop_frame(json_parser *ps)
 {
 	json_frame *f = &ps->stack[--ps->depth];
 
-	if (f->owner == NULL || !f->all_strings)
+	if (f->owner == NULL)
+		return true;
+	if (f->objects == NULL && (f->objects = ps->alloc(sizeof(json_doc *))) == NULL)
+		return false;
+	f->owner->objects = f->objects;
+	f->owner->nobjects = f->count;
+	if (!f->all_strings)
 		return true;
 	if (f->items == NULL && (f->items = ps->alloc(sizeof(char *))) == NULL)
 		return false;
@@ -386,10 +400,11 @@ pop_frame(json_parser *ps)
 
 /*
  * Begin the value at ps->p, into m: a scalar is read whole, an array or
- * object opens a frame.  keep: m is a top-level member.
+ * object opens a frame.  An object is kept into doc (unless NULL), an
+ * array for m if keep.
  */
 static bool
-begin_value(json_parser *ps, json_member *m, bool keep)
+begin_value(json_parser *ps, json_member *m, json_doc *doc, bool keep)
 {
 	if (ps->p >= ps->end)
 		return false;
@@ -398,11 +413,11 @@ begin_value(json_parser *ps, json_member *m, bool keep)
 		case '{':
 			ps->p++;
 			m->type = JSON_OBJECT;
-			return push_frame(ps, true, NULL);
+			return push_frame(ps, true, doc, NULL);
 		case '[':
 			ps->p++;
 			m->type = JSON_ARRAY;
-			return push_frame(ps, false, keep ? m : NULL);
+			return push_frame(ps, false, NULL, keep ? m : NULL);
 		case '"':
 			m->type = JSON_STRING;
 			return parse_string(ps, &m->string);
@@ -434,8 +449,11 @@ read_name(json_parser *ps, json_frame *f, char **name)
 {
 	if (!parse_string(ps, name))
 		return false;
-	if (ps->depth == 1)
-		ps->duplicate |= json_get(&ps->doc, *name) != NULL;
+	if (f->doc != NULL)
+	{
+		if (ps->depth == 1 || ps->limits->unique_nested)
+			ps->duplicate |= json_get(f->doc, *name) != NULL;
+	}
 	else if (ps->limits->unique_nested)
 	{
 		ps->duplicate |= name_seen(f->items, f->count, *name);
@@ -451,26 +469,46 @@ read_name(json_parser *ps, json_frame *f, char **name)
 	return true;
 }
 
-/* A new top-level member called name; NULL if out of memory. */
+/* A new member called name of kept object f; NULL if out of memory. */
 static json_member *
-new_member(json_parser *ps, char *name)
+new_member(json_parser *ps, json_frame *f, char *name)
 {
+	json_doc   *doc = f->doc;
 	json_member *m;
 
-	/* no deeper frame is open: no owner points into the old array */
-	ps->doc.members = grow(ps, ps->doc.members, &ps->doc_cap, ps->doc.count,
-						   sizeof(json_member));
-	if (ps->doc.members == NULL)
+	/* f is innermost: no owner points into the old array */
+	doc->members = grow(ps, doc->members, &f->cap, doc->count, sizeof(json_member));
+	if (doc->members == NULL)
 		return NULL;
-	m = &ps->doc.members[ps->doc.count++];
+	m = &doc->members[doc->count++];
 	memset(m, 0, sizeof(*m));
 	m->name = name;
 	return m;
 }
 
-/* An element of a kept array was begun: keep it while all are strings. */
+/*
+ * Room for the next element of kept array f, and the document it is kept
+ * into if the value at ps->p is an object (*doc NULL if it is not).
+ */
 static bool
-keep_element(json_parser *ps, json_frame *f, const json_member *m)
+new_element(json_parser *ps, json_frame *f, json_doc **doc)
+{
+	*doc = NULL;
+	f->objects = grow(ps, f->objects, &f->objects_cap, f->count, sizeof(json_doc *));
+	if (f->objects == NULL)
+		return false;
+	if (ps->p < ps->end && *ps->p == '{' &&
+		(*doc = ps->alloc(sizeof(json_doc))) == NULL)
+		return false;
+	if (*doc != NULL)
+		memset(*doc, 0, sizeof(json_doc));
+	f->objects[f->count] = *doc;
+	return true;
+}
+
+/* An element of a kept array was begun: keep its string while all are. */
+static bool
+keep_string(json_parser *ps, json_frame *f, const json_member *m)
 {
 	if (m->type != JSON_STRING)
 		f->all_strings = false;
@@ -490,17 +528,20 @@ begin_element(json_parser *ps)
 	json_frame *f = &ps->stack[level];
 	json_member scratch;
 	json_member *m = &scratch;
+	json_doc   *doc = NULL;
 	char	   *name = NULL;
 
 	memset(&scratch, 0, sizeof(scratch));
 	if (f->is_object && !read_name(ps, f, &name))
 		return false;
-	if (level == 0 && f->is_object && (m = new_member(ps, name)) == NULL)
+	if (f->doc != NULL && (m = new_member(ps, f, name)) == NULL)
 		return false;
-	if (!begin_value(ps, m, m != &scratch))
+	if (f->owner != NULL && !new_element(ps, f, &doc))
+		return false;
+	if (!begin_value(ps, m, doc, m != &scratch))
 		return false;
 	f = &ps->stack[level];		/* a frame pushed may have moved the stack */
-	if (f->owner != NULL && !keep_element(ps, f, m))
+	if (f->owner != NULL && !keep_string(ps, f, m))
 		return false;
 	f->count++;
 	return true;
@@ -539,7 +580,7 @@ parse_text(json_parser *ps)
 	memset(&top, 0, sizeof(top));
 	skip_ws(ps);
 	ps->is_object = ps->p < ps->end && *ps->p == '{';
-	if (!begin_value(ps, &top, false))
+	if (!begin_value(ps, &top, &ps->doc, false))
 		return false;
 	while (ps->depth > 0)
 	{
@@ -591,6 +632,15 @@ json_get(const json_doc *o, const char *name)
 		if (strcmp(o->members[i].name, name) == 0)
 			return &o->members[i];
 	return NULL;
+}
+
+/* The value of the string member called name; NULL if none (or o is NULL). */
+const char *
+json_get_string(const json_doc *o, const char *name)
+{
+	const json_member *m = o != NULL ? json_get(o, name) : NULL;
+
+	return m != NULL && m->type == JSON_STRING ? m->string : NULL;
 }
 
 #ifdef POSTGRES_H

@@ -1,13 +1,16 @@
 /*
  * json.h
  *		A small strict JSON reader for JWT headers and claim sets, sealed
- *		authorization requests and client registration requests: one
- *		top-level object whose members are looked up by name.
+ *		authorization requests, client registration requests and the
+ *		server's consent descriptor: one top-level object whose members are
+ *		looked up by name.
  *
  * Pure C: no PostgreSQL headers.  Rejects anything RFC 8259 rejects, a
  * member name twice in the top-level object (RFC 7515 section 5.2, RFC 7519
  * section 4, RFC 7591 section 2: one value per metadata field), and input
- * beyond the caller's json_limits.
+ * beyond the caller's json_limits.  Kept: the top-level object's members;
+ * of a member that is an array, its strings if all its elements are
+ * strings, and its objects, each read as a document the same way.
  */
 #ifndef MCP_OAUTH_JSON_H
 #define MCP_OAUTH_JSON_H
@@ -23,6 +26,8 @@
 
 typedef void *(*json_alloc_fn) (size_t size);
 
+typedef struct json_doc json_doc;
+
 typedef enum json_type
 {
 	JSON_NULL, JSON_BOOL, JSON_NUMBER, JSON_STRING, JSON_ARRAY, JSON_OBJECT
@@ -37,13 +42,20 @@ typedef struct json_member
 	bool		boolean;		/* for JSON_BOOL */
 	char	  **strings;		/* for JSON_ARRAY of strings only; else NULL */
 	int			nstrings;
+	json_doc  **objects;		/* for JSON_ARRAY: its elements, each an object
+								 * read as a document or NULL if not one */
+	int			nobjects;		/* elements, for JSON_ARRAY */
 } json_member;
 
-typedef struct json_doc
+/*
+ * An object: the top-level one, or an element of an array that is a member
+ * of one (read the same way, the "scopes" of a consent descriptor).
+ */
+struct json_doc
 {
 	json_member *members;
 	int			count;
-} json_doc;
+};
 
 /* What a document may be, beyond RFC 8259's grammar. */
 typedef struct json_limits
@@ -79,5 +91,8 @@ extern bool json_parse_object(const char *text, size_t len, json_alloc_fn alloc,
 
 /* The member called name, or NULL. */
 extern const json_member *json_get(const json_doc *o, const char *name);
+
+/* The value of the string member called name; NULL if none (or o is NULL). */
+extern const char *json_get_string(const json_doc *o, const char *name);
 
 #endif

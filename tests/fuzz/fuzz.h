@@ -86,6 +86,21 @@ fuzz_same_strings(char **a, int na, char **b, int nb)
 	return 1;
 }
 
+static inline int fuzz_same_doc(const json_doc *a, const json_doc *b);
+
+/* Whether two possibly-NULL lists of possibly-NULL documents are equal. */
+static inline int
+fuzz_same_objects(json_doc **a, int na, json_doc **b, int nb)
+{
+	if ((a == NULL) != (b == NULL) || na != nb)
+		return 0;
+	for (int i = 0; i < na; i++)
+		if ((a[i] == NULL) != (b[i] == NULL) ||
+			(a[i] != NULL && !fuzz_same_doc(a[i], b[i])))
+			return 0;
+	return 1;
+}
+
 /* Whether two members have the same name, type and kept value. */
 static inline int
 fuzz_same_member(const json_member *a, const json_member *b)
@@ -101,7 +116,8 @@ fuzz_same_member(const json_member *a, const json_member *b)
 		case JSON_BOOL:
 			return a->boolean == b->boolean;
 		case JSON_ARRAY:
-			return fuzz_same_strings(a->strings, a->nstrings, b->strings, b->nstrings);
+			return fuzz_same_strings(a->strings, a->nstrings, b->strings, b->nstrings) &&
+				fuzz_same_objects(a->objects, a->nobjects, b->objects, b->nobjects);
 		default:
 			return 1;
 	}

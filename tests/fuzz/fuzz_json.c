@@ -1,19 +1,20 @@
 /*
  * fuzz_json.c
  *		libFuzzer harness for lib/json.c through each entry point the
- *		extension uses: json_parse_object (JWT headers and claim sets, sealed
- *		requests), json_read_object under a registration request's limits
- *		(register.c), and json_get.
+ *		extension and the shim use: json_parse_object (JWT headers and claim
+ *		sets, sealed requests), json_read_object under a registration
+ *		request's limits (register.c), json_get and json_get_string.
  *
  * The input is read two ways.  As a document: it is read only within its
  * length; the two entry points agree; what is refused leaves the document
  * empty; the strict limits accept nothing the registration limits refuse,
  * and read it the same; an accepted document written out again reads back
- * the same; a value that is JSON but not an object is accepted as a
- * member's value.  As choices that write a valid document (escapes, UTF-8,
- * numbers, whitespace and nesting of their choosing) while noting what a
- * reader must keep of it: it is accepted and read as noted, or refused as a
- * duplicate exactly when two top-level names are equal.
+ * the same (arrays of objects kept as documents, all the way down); a value
+ * that is JSON but not an object is accepted as a member's value.  As
+ * choices that write a valid document (escapes, UTF-8, numbers, whitespace
+ * and nesting of their choosing) while noting what a reader must keep of
+ * it, the objects in arrays too: it is accepted and read as noted, or
+ * refused as a duplicate exactly when two top-level names are equal.
  */
 #include <stdio.h>
 
@@ -22,8 +23,11 @@
 /* register.c's reg_json_limits. */
 static const json_limits reg_limits = {8192, 8192 / 2, false};
 
-/* Room enough for what write_doc writes again. */
-static const json_limits reread_limits = {1 << 20, 2, true};
+/*
+ * Room enough for what write_doc writes again: kept objects nest as deep as
+ * the registration limits let them, and repeat names below the top level.
+ */
+static const json_limits reread_limits = {1 << 20, 8192 / 2, false};
 
 /* A growing text from fuzz_alloc. */
 typedef struct text_buf
@@ -72,10 +76,28 @@ put_string(text_buf *b, const char *s)
 	put(b, "\"", 1);
 }
 
-/*
- * Append a member's value: what is kept of it (an object as {}, an array
- * that is not all strings as [null]).
- */
+static void put_doc(text_buf *b, const json_doc *doc);
+
+/* Append what is kept of an array: its strings, or its objects (else null). */
+static void
+put_array(text_buf *b, const json_member *m)
+{
+	put(b, "[", 1);
+	for (int i = 0; i < m->nobjects; i++)
+	{
+		if (i > 0)
+			put(b, ",", 1);
+		if (m->strings != NULL)
+			put_string(b, m->strings[i]);
+		else if (m->objects[i] != NULL)
+			put_doc(b, m->objects[i]);
+		else
+			put(b, "null", 4);
+	}
+	put(b, "]", 1);
+}
+
+/* Append a member's value: what is kept of it (an object as {}). */
 static void
 put_value(text_buf *b, const json_member *m)
 {
@@ -96,24 +118,30 @@ put_value(text_buf *b, const json_member *m)
 			put_string(b, m->string);
 			break;
 		case JSON_ARRAY:
-			if (m->strings == NULL)
-				put(b, "[null]", 6);
-			else
-			{
-				put(b, "[", 1);
-				for (int i = 0; i < m->nstrings; i++)
-				{
-					if (i > 0)
-						put(b, ",", 1);
-					put_string(b, m->strings[i]);
-				}
-				put(b, "]", 1);
-			}
+			if (m->objects == NULL || (m->strings != NULL && m->nstrings != m->nobjects))
+				abort();		/* a kept array has its elements */
+			put_array(b, m);
 			break;
 		case JSON_OBJECT:
 			put(b, "{}", 2);
 			break;
 	}
+}
+
+/* Append a document as JSON text. */
+static void
+put_doc(text_buf *b, const json_doc *doc)
+{
+	put(b, "{", 1);
+	for (int i = 0; i < doc->count; i++)
+	{
+		if (i > 0)
+			put(b, ",", 1);
+		put_string(b, doc->members[i].name);
+		put(b, ":", 1);
+		put_value(b, &doc->members[i]);
+	}
+	put(b, "}", 1);
 }
 
 /* The document written out again as JSON text. */
@@ -122,16 +150,7 @@ write_doc(const json_doc *doc)
 {
 	text_buf	b = {0};
 
-	put(&b, "{", 1);
-	for (int i = 0; i < doc->count; i++)
-	{
-		if (i > 0)
-			put(&b, ",", 1);
-		put_string(&b, doc->members[i].name);
-		put(&b, ":", 1);
-		put_value(&b, &doc->members[i]);
-	}
-	put(&b, "}", 1);
+	put_doc(&b, doc);
 	return b;
 }
 
@@ -158,8 +177,13 @@ check_accepted(const json_doc *doc)
 	json_doc	reread;
 
 	for (int i = 0; i < doc->count; i++)
-		if (json_get(doc, doc->members[i].name) != &doc->members[i])
+	{
+		const json_member *m = &doc->members[i];
+
+		if (json_get(doc, m->name) != m ||
+			json_get_string(doc, m->name) != (m->type == JSON_STRING ? m->string : NULL))
 			abort();
+	}
 	if (read_doc(again.data, again.len, &reread_limits, &reread) != JSON_OK ||
 		!fuzz_same_doc(doc, &reread))
 		abort();
@@ -361,9 +385,13 @@ gen_number(choices *c, text_buf *b, double *value)
 	put(b, num, (size_t) snprintf(num, sizeof(num), forms[choose(c, 5)], i));
 }
 
-static void gen_value(choices *c, text_buf *b, json_member *m, int depth);
+static void gen_value(choices *c, text_buf *b, json_member *m, json_doc *keep,
+					  int depth);
 
-/* An array of chosen values; m keeps its strings if all are strings. */
+/*
+ * An array of chosen values; m keeps its elements, each object as a
+ * document, and its strings if all are strings.
+ */
 static void
 gen_array(choices *c, text_buf *b, json_member *m, int depth)
 {
@@ -371,16 +399,20 @@ gen_array(choices *c, text_buf *b, json_member *m, int depth)
 
 	m->type = JSON_ARRAY;
 	m->strings = fuzz_alloc(sizeof(char *) * (size_t) (n + 1));
+	m->objects = fuzz_alloc(sizeof(json_doc *) * (size_t) (n + 1));
+	m->nobjects = n;
 	put(b, "[", 1);
 	for (int i = 0; i < n; i++)
 	{
 		json_member e = {0};
+		json_doc   *d = fuzz_alloc(sizeof(json_doc));
 
 		gen_space(c, b);
-		gen_value(c, b, &e, depth + 1);
+		gen_value(c, b, &e, d, depth + 1);
 		gen_space(c, b);
 		if (i < n - 1)
 			put(b, ",", 1);
+		m->objects[i] = e.type == JSON_OBJECT ? d : NULL;
 		if (e.type != JSON_STRING)
 			m->strings = NULL;
 		if (m->strings != NULL)
@@ -391,23 +423,33 @@ gen_array(choices *c, text_buf *b, json_member *m, int depth)
 	put(b, "]", 1);
 }
 
-/* An object of chosen members (names may repeat: it is not kept). */
+/*
+ * An object of chosen members, noted into keep unless NULL (names may
+ * repeat: the generated limits check them only at the top level).
+ */
 static void
-gen_object(choices *c, text_buf *b, int depth)
+gen_object(choices *c, text_buf *b, json_doc *keep, int depth)
 {
 	int			n = (int) choose(c, 4);
+	json_member scratch;
 
+	if (keep != NULL)
+	{
+		keep->members = fuzz_alloc(sizeof(json_member) * (size_t) (n + 1));
+		keep->count = 0;
+	}
 	put(b, "{", 1);
 	for (int i = 0; i < n; i++)
 	{
-		json_member e = {0};
+		json_member *e = keep != NULL ? &keep->members[keep->count++] : &scratch;
 
+		memset(e, 0, sizeof(*e));
 		gen_space(c, b);
-		gen_string(c, b, &e.name);
+		gen_string(c, b, &e->name);
 		gen_space(c, b);
 		put(b, ":", 1);
 		gen_space(c, b);
-		gen_value(c, b, &e, depth + 1);
+		gen_value(c, b, e, NULL, depth + 1);
 		gen_space(c, b);
 		if (i < n - 1)
 			put(b, ",", 1);
@@ -415,9 +457,12 @@ gen_object(choices *c, text_buf *b, int depth)
 	put(b, "}", 1);
 }
 
-/* A chosen value: its text into b, what a reader keeps of it into m. */
+/*
+ * A chosen value: its text into b, what a reader keeps of it into m (an
+ * object's members into keep, if it is kept).
+ */
 static void
-gen_value(choices *c, text_buf *b, json_member *m, int depth)
+gen_value(choices *c, text_buf *b, json_member *m, json_doc *keep, int depth)
 {
 	switch (choose(c, depth < gen_limits.max_depth ? 7 : 5))
 	{
@@ -444,7 +489,7 @@ gen_value(choices *c, text_buf *b, json_member *m, int depth)
 			break;
 		default:
 			m->type = JSON_OBJECT;
-			gen_object(c, b, depth);
+			gen_object(c, b, keep, depth);
 			break;
 	}
 }
@@ -476,7 +521,7 @@ check_generated(const uint8_t *data, size_t size)
 		repeated |= json_get(&noted, m->name) != NULL;
 		put(&b, ":", 1);
 		gen_space(&c, &b);
-		gen_value(&c, &b, m, 2);
+		gen_value(&c, &b, m, NULL, 2);
 		if (noted.count < n - 1)
 			put(&b, ",", 1);
 	}

@@ -70,7 +70,10 @@ hostile_setup() {
 				'scopes', json_build_array(json_build_object('name', 's',
 					'description', E'Read \u2067files\u2069\u061C')))::text),
 			('mode=consent-badjson', 200, 'application/json', NULL, NULL, NULL, '[1,2'),
-			('mode=consent-noid', 200, 'application/json', NULL, NULL, NULL, '{"client_name":"x"}')
+			('mode=consent-noid', 200, 'application/json', NULL, NULL, NULL, '{"client_name":"x"}'),
+			('mode=consent-dup', 200, 'application/json', NULL, NULL, NULL,
+				'{"request_id":"r","redirect_uri":"https://app.example/cb",'
+				'"redirect_uri":"https://evil.example/cb","scopes":[]}')
 			) AS v(q, status, content_type, location, www_authenticate, cache_control, body)
 			WHERE q = query \$\$;
 		CREATE FUNCTION mcp_oauth.session_subject(token text)
@@ -163,7 +166,7 @@ test_hostile() {
 	check "error page: code escaped" has "$(cat "$B")" "&lt;b&gt;bad&lt;/b&gt;"
 	check "error page: no markup from the database" hasnt "$(cat "$B")" "<img"
 	check "error page: page headers" page_headers_ok
-	for m in badjson deepjson nullstatus consent-badjson consent-noid; do
+	for m in badjson deepjson nullstatus consent-badjson consent-noid consent-dup; do
 		req GET "$hb/authorize?mode=$m" -H "Cookie: __Host-mcp_oauth_session=good"
 		check "$m: an HTML page, no crash" page_headers_ok
 	done
@@ -204,6 +207,11 @@ test_hostile() {
 	check "hostile consent: no markup from the database" hasnt "$(cat "$B")" "<i>cid"
 	check "hostile consent: client name escaped" has "$(cat "$B")" "&lt;script&gt;alert(&quot;name&quot;)&lt;/script&gt;"
 	check "hostile consent: scope description escaped" has "$(cat "$B")" "&lt;/li&gt;&lt;script&gt;"
+	check "hostile consent: a scope, its description then its name" has "$(cat "$B")" \
+		'<li>&lt;/li&gt;&lt;script&gt;alert(2)&lt;/script&gt; <span class="muted">(<code>&lt;em&gt;s&lt;/em&gt;</code>)</span></li>'
+	check "hostile consent: elements without a name listed empty, in place" \
+		eq "$(grep -c '^<li> <span class="muted">(<code></code>)</span></li>$' "$B")" 3
+	check "hostile consent: scopes never shown as none" hasnt "$(cat "$B")" "with no other permission"
 	check "hostile consent: subject escaped" has "$(cat "$B")" "&lt;b&gt;mallory&lt;/b&gt;&quot;"
 	check "hostile consent: request_id round-trips" eq "$(field request_id)" '"><script>alert(1)</script>'
 
@@ -217,6 +225,17 @@ test_hostile() {
 	check "bidi consent: a dynamic client 'calls itself'" has "$(cat "$B")" "calls itself"
 	check "bidi consent: the local-tool warning" has "$(cat "$B")" "Approve only if you started a tool"
 	check "bidi consent: hidden field values kept" eq "$(field request_id)" r1
+	check "bidi consent: the scope, cleaned" has "$(cat "$B")" \
+		'<li>Read files <span class="muted">(<code>s</code>)</span></li>'
+	req GET "$hb/authorize?mode=consent-csp" -H "Cookie: __Host-mcp_oauth_session=good"
+	check "consent without scopes: no other permission" has "$(cat "$B")" \
+		'<ul>
+<li>Connect to your account, with no other permission</li>
+</ul>'
+	# A name twice is no descriptor: which redirect URI would the page show?
+	req GET "$hb/authorize?mode=consent-dup" -H "Cookie: __Host-mcp_oauth_session=good"
+	check "a descriptor with redirect_uri twice: the error page" eq "$status" 500
+	check "a descriptor with redirect_uri twice: neither shown" hasnt "$(cat "$B")" "example/cb"
 	req GET "$hb/authorize?mode=consent" -H "Cookie: __Host-mcp_oauth_session=good"
 	check "consent without client_kind: the name is the client's own claim" has "$(cat "$B")" "calls itself"
 

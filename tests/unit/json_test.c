@@ -1,7 +1,7 @@
 /*
  * json_test.c
  *		Unit tests of lib/json.c: strict RFC 8259 objects, member lookup,
- *		arrays of strings, escapes, what must be refused, and
+ *		arrays of strings and of objects, escapes, what must be refused, and
  *		json_read_object: its outcomes, the caller's limits, deep nesting
  *		without recursion, and memory in proportion to the input.
  */
@@ -246,6 +246,73 @@ test_kept_arrays(void)
 	CHECK(json_get(&o, "s") == &o.members[1], "json_get gives the member");
 }
 
+/* A consent descriptor's scopes: an array of objects, each kept as a document. */
+static void
+test_object_arrays(void)
+{
+	json_doc	o;
+	const json_member *m;
+	const json_doc *e;
+
+	CHECK(parses("{\"request_id\":\"r\",\"loopback_only\":true,\"scopes\":"
+				 "[{\"name\":\"mcp:tools\",\"description\":\"Use tools\"},"
+				 "{\"name\":\"b\",\"n\":1,\"l\":[\"x\"],\"o\":{\"k\":\"v\"}},{}]}", &o),
+		  "descriptor refused");
+	m = json_get(&o, "scopes");
+	CHECK(m && m->type == JSON_ARRAY && m->strings == NULL && m->nobjects == 3 &&
+		  m->objects && m->objects[0] && m->objects[1] && m->objects[2],
+		  "three objects kept");
+	e = m ? m->objects[0] : NULL;
+	CHECK(e && e->count == 2 && unit_streq(json_get_string(e, "name"), "mcp:tools") &&
+		  unit_streq(json_get_string(e, "description"), "Use tools"), "first scope");
+	e = m ? m->objects[1] : NULL;
+	CHECK(e && e->count == 4 && json_get_string(e, "n") == NULL &&
+		  json_get(e, "n")->number == 1.0, "a number in an element");
+	CHECK(e && json_get(e, "l")->nstrings == 1 &&
+		  unit_streq(json_get(e, "l")->strings[0], "x"), "an element's array kept");
+	CHECK(e && json_get(e, "o")->type == JSON_OBJECT &&
+		  json_get(e, "o")->objects == NULL, "an element's object only typed");
+	CHECK(m && m->objects[2]->count == 0, "empty object element");
+	CHECK(unit_streq(json_get_string(&o, "request_id"), "r") &&
+		  json_get_string(&o, "loopback_only") == NULL &&
+		  json_get_string(&o, "missing") == NULL &&
+		  json_get_string(NULL, "name") == NULL, "json_get_string");
+
+	/* mixed: each element in its place, NULL where it is not an object */
+	CHECK(parses("{\"s\":[{\"name\":\"a\"},{\"name\":42},\"x\",null,[{\"name\":\"n\"}]]}", &o),
+		  "mixed array refused");
+	m = json_get(&o, "s");
+	CHECK(m && m->nobjects == 5 && m->strings == NULL && m->objects[0] &&
+		  m->objects[1] && !m->objects[2] && !m->objects[3] && !m->objects[4],
+		  "mixed array: objects in place");
+	CHECK(m && json_get_string(m->objects[1], "name") == NULL &&
+		  json_get_string(m->objects[2], "name") == NULL, "mixed array: no name");
+
+	/* arrays of strings, and empty arrays, have their elements too */
+	CHECK(parses("{\"s\":[\"a\",\"b\"],\"e\":[],\"n\":{\"s\":[{}]}}", &o), "arrays refused");
+	m = json_get(&o, "s");
+	CHECK(m && m->nstrings == 2 && m->nobjects == 2 && !m->objects[0] && !m->objects[1],
+		  "strings are no objects");
+	m = json_get(&o, "e");
+	CHECK(m && m->objects != NULL && m->nobjects == 0 && m->strings != NULL,
+		  "an empty array is both");
+	m = json_get(&o, "n");
+	CHECK(m && m->type == JSON_OBJECT && m->objects == NULL, "nested object not kept");
+
+	/* names repeat in an element as in any nested object */
+	CHECK(reads("{\"s\":[{\"a\":1,\"a\":2}]}", &json_strict_limits, &o) == JSON_DUPLICATE,
+		  "repeated name in an element, strict");
+	CHECK(reads("{\"s\":[{\"a\":1,\"a\":2}]}", &loose, &o) == JSON_OK &&
+		  o.members[0].objects[0]->count == 2, "repeated name in an element, loose");
+	CHECK(reads("{\"s\":[{\"a\":1},{\"a\":2}]}", &json_strict_limits, &o) == JSON_OK,
+		  "the same name in two elements");
+	/* kept all the way down, within the depth limit */
+	CHECK(parses("{\"a\":[{\"b\":[{\"c\":[\"d\"]}]}]}", &o) &&
+		  unit_streq(json_get(json_get(o.members[0].objects[0], "b")->objects[0], "c")->strings[0],
+					 "d"), "nested arrays of objects");
+	CHECK(!parses("{\"s\":[{\"name\":\"a\"},{\"name\":\"b\",}]}", &o), "trailing comma accepted");
+}
+
 /* The caller's limits: length, and depth as deep as a registration body nests. */
 static void
 test_caller_limits(void)
@@ -313,6 +380,14 @@ test_memory(void)
 		  o.members[0].nstrings == 1501, "many strings refused");
 	CHECK(allocated < 16 * len, "%zu bytes allocated for %zu of input", allocated, len);
 	free(strings);
+
+	strings = repeat("{\"a\":[{\"name\":\"x\"}", ",{\"name\":\"x\"}", 500, "]}");
+	len = strlen(strings);
+	allocated = 0;
+	CHECK(json_read_object(strings, len, &loose, counting_alloc, &o) == JSON_OK &&
+		  o.members[0].nobjects == 501, "many objects refused");
+	CHECK(allocated < 16 * len, "%zu bytes allocated for %zu of objects", allocated, len);
+	free(strings);
 }
 
 int
@@ -325,6 +400,7 @@ main(void)
 	test_status();
 	test_refusal_leaves_nothing();
 	test_kept_arrays();
+	test_object_arrays();
 	test_caller_limits();
 	test_numbers();
 	test_memory();
