@@ -147,7 +147,11 @@ SELECT pg_temp.show(pg_temp.az(:'loop', 'http://127.0.0.1:5001/cb', '&response_t
 SELECT pg_temp.code(:'loop', 'http://127.0.0.1:5001/cb') IS NOT NULL AS approved;
 SELECT pg_temp.code(:'loop', 'http://127.0.0.1:5002/cb') IS NOT NULL AS approved_other_port;
 SELECT approved_redirect_uris FROM mcp_oauth.clients WHERE client_id = :'loop';
-SELECT pg_temp.show(pg_temp.az(:'loop', 'http://127.0.0.1:5003/cb', '&response_type=x')) AS third_port;
+SELECT 'third port' AS what, pg_temp.show(pg_temp.az(:'loop', 'http://127.0.0.1:5003/cb', '&response_type=x'))
+UNION ALL
+-- the effective redirect URI of a request without one: the registered one
+SELECT 'no redirect_uri', pg_temp.show(mcp_oauth.authorize('client_id=' || :'loop'
+	|| '&response_type=x', '192.0.2.70'));
 -- an approval of a static client writes nothing to its row
 SELECT pg_temp.code('tr-static', 'https://static.example.com/cb') IS NOT NULL AS static_approved;
 SELECT approved_redirect_uris IS NULL AS static_row_untouched
