@@ -27,6 +27,7 @@
 
 #include "client_auth.h"
 #include "lib/base64url.h"
+#include "pending.h"
 
 #define MIN_PASSWORD_CHARS 8
 #define MAX_PASSWORD_BYTES 72	/* bcrypt ignores what follows */
@@ -417,23 +418,35 @@ login_result(FunctionCallInfo fcinfo, const char *token, const char *subject,
 
 /*
  * The rate_limits buckets of sign-ins for username and client_addr (NULL
- * when the value is NULL).  A name longer than any account name is
- * clipped: it cannot sign in anyway, and the bucket stays small.
+ * when the value is NULL), inside SPI.  An account's bucket is named after
+ * it; the bucket of a username that names no account (maybe a password
+ * typed in the wrong field) is named by mo_secret_digest of it, so the
+ * text is kept nowhere.
  */
 static void
-login_buckets(const char *username, const char *client_addr,
+login_buckets(const char *username, bool known, const char *client_addr,
 			  const char **buckets)
 {
 	buckets[0] = buckets[1] = NULL;
 	if (username != NULL)
-	{
-		int			len = pg_mbcliplen(username, strlen(username),
-									   MAX_USERNAME_LEN + 1);
-
-		buckets[0] = psprintf("login-user:%.*s", len, username);
-	}
+		buckets[0] = known ? psprintf("login-user:%s", username) :
+			psprintf("login-unknown:%s",
+					 mo_secret_digest("mcp_oauth login bucket", username));
 	if (client_addr != NULL)
 		buckets[1] = psprintf("login-addr:%s", client_addr);
+}
+
+/*
+ * Audit a sign-in event of username from client_addr: the username is the
+ * subject only when it names an account (known); other text typed there,
+ * maybe a password, is not kept.
+ */
+static void
+audit_login(const char *event, const char *username, bool known,
+			const char *client_addr)
+{
+	mo_audit(event, known ? username : NULL, NULL, client_addr, 0,
+			 known ? NULL : "{\"unknown_user\":true}");
 }
 
 /*
@@ -487,6 +500,8 @@ end_session(const char *token, const char *client_addr, const char *detail)
  * per address first; past mcp_oauth.login_attempt_limit failures in the
  * sliding 15 minutes of either, too_many_attempts without looking at the
  * password (the right one too).  A success is taken back from the counts.
+ * Text typed as username that names no account is kept neither in the
+ * audit nor in rate_limits (login_buckets, audit_login).
  */
 Datum
 mcp_oauth_login(PG_FUNCTION_ARGS)
@@ -498,13 +513,15 @@ mcp_oauth_login(PG_FUNCTION_ARGS)
 	const char *buckets[2];
 	int64		account_id = 0;
 	const char *error = "invalid_credentials";
+	bool		known;
 
-	login_buckets(username, client_addr, buckets);
 	SPI_connect();
+	known = account_lookup(username).found;
+	login_buckets(username, known, client_addr, buckets);
 	if (!login_take(buckets))
 	{
 		error = "too_many_attempts";
-		mo_audit("login_throttled", username, NULL, client_addr, 0, NULL);
+		audit_login("login_throttled", username, known, client_addr);
 	}
 	else if ((account_id = check_credentials(username, mo_arg_cstring(fcinfo, 1))) != 0)
 	{
@@ -512,10 +529,10 @@ mcp_oauth_login(PG_FUNCTION_ARGS)
 		if (previous != NULL)
 			end_session(previous, client_addr, "{\"reason\":\"signed_in_again\"}");
 		session_create(token, account_id, client_addr);
-		mo_audit("login_succeeded", username, NULL, client_addr, 0, NULL);
+		audit_login("login_succeeded", username, true, client_addr);
 	}
 	else
-		mo_audit("login_failed", username, NULL, client_addr, 0, NULL);
+		audit_login("login_failed", username, known, client_addr);
 	SPI_finish();
 	return login_result(fcinfo, account_id != 0 ? token : NULL, username, error);
 }

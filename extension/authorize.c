@@ -8,8 +8,8 @@
  * person as a 400 page and are never redirected; then everything else,
  * whose errors go back to the client by redirect (with state and iss,
  * RFC 9207) when its redirect URI is trusted: the client was made by an
- * administrator, or a person approved one of its requests before (RFC 9700
- * section 4.11.2); otherwise they too go to the person.  A valid request
+ * administrator, or a person approved a request of it to this redirect URI
+ * before (RFC 9700 section 4.11.2); otherwise they too go to the person.  A valid request
  * is sealed into a single-use handle (pending.c), so the endpoint writes
  * nothing, and the consent page gets a JSON descriptor.
  *
@@ -210,7 +210,7 @@ establish_client(AuthzRequest *q, MoResponse *r)
 static bool
 reject(AuthzRequest *q, MoResponse *r, const char *error, const char *description)
 {
-	if (!mo_client_redirects_errors(&q->client))
+	if (!mo_client_redirects_errors(&q->client, q->redirect_uri))
 		return person_error(r, error, description);
 	redirect_error(r, q->redirect_uri, q->state, error, description);
 	return false;
@@ -604,16 +604,17 @@ approval_insert(const MoPending *p, const char *subject, List *scopes,
 }
 
 /*
- * Record the client's first approval, which lets its errors be redirected
+ * Record the first approval of a request of the client to this redirect
+ * URI, which lets its errors be redirected there
  * (mo_client_redirects_errors); nothing to write once it is known.
  */
 static void
-mark_consented(const char *client_id)
+mark_consented(const char *client_id, const char *redirect_uri)
 {
 	MoClientRow c;
 
-	if (mo_client_get(client_id, &c) && !mo_client_redirects_errors(&c))
-		mo_client_consented(&c);
+	if (mo_client_get(client_id, &c))
+		mo_client_consented(&c, redirect_uri);
 }
 
 /* Approve: grant, code, redirect with code, state and iss; audit. */
@@ -636,7 +637,7 @@ approve(const MoPending *p, const char *subject, List *scopes,
 		person_error(r, "invalid_request", reason);
 		return;
 	}
-	mark_consented(p->client_id);
+	mark_consented(p->client_id, p->redirect_uri);
 	MemoryContextSwitchTo(cxt);
 	if (alone)
 		mo_approval_commit_async();

@@ -11,9 +11,10 @@
  * caller, since callers get their own copy.  A new client needs none (no
  * absence is remembered), nor does the hourly last_used_at touch: the
  * backend that touches remembers it (mo_client_touched), and another one
- * tries once more at most, finding the row already touched.  A client's
- * first consent (first_consent_at) changes its row once, so it empties
- * the copies once per client.  The table holds only registered clients
+ * tries once more at most, finding the row already touched.  A person's
+ * first approval of a request to one of a client's redirect URIs
+ * (approved_redirect_uris) changes its row once, so it empties the copies
+ * once per client and redirect URI.  The table holds only registered clients
  * and is emptied when it reaches CLIENT_CACHE_MAX entries.
  */
 #include "postgres.h"
@@ -25,6 +26,7 @@
 #include "utils/memutils.h"
 
 #include "clients.h"
+#include "lib/uri.h"
 
 #define CLIENT_CACHE_MAX	4096
 
@@ -103,6 +105,17 @@ row_time(int col)
 #define OPTIONAL_COLUMN(name) \
 	" CAST(pg_catalog.to_jsonb(c) OPERATOR(pg_catalog.->) '" name "' AS pg_catalog.text)"
 
+/*
+ * A text[] column added in 0.3.0, as two columns: whether the schema has
+ * it, and its elements (empty for SQL NULL and while the schema has not).
+ */
+#define OPTIONAL_TEXT_ARRAY(name) \
+	" pg_catalog.to_jsonb(c) OPERATOR(pg_catalog.?) '" name "'," \
+	" ARRAY(SELECT pg_catalog.jsonb_array_elements_text(" \
+	"  pg_catalog.to_jsonb(c) OPERATOR(pg_catalog.->) '" name "')" \
+	"  WHERE pg_catalog.jsonb_typeof(pg_catalog.to_jsonb(c) OPERATOR(pg_catalog.->) '" name "')" \
+	"  OPERATOR(pg_catalog.=) 'array')"
+
 /* Read client_id's row into out (in the current context); false if none. */
 static bool
 fetch(const char *client_id, MoClientRow *out)
@@ -119,7 +132,7 @@ fetch(const char *client_id, MoClientRow *out)
 				"SELECT client_name, client_secret_hash, token_endpoint_auth_method,"
 				" redirect_uris, grant_types, scope, loopback_only, created_at,"
 				" last_used_at, kind," OPTIONAL_COLUMN("introspection_allowed") ","
-				OPTIONAL_COLUMN("first_consent_at")
+				OPTIONAL_TEXT_ARRAY("approved_redirect_uris")
 				" FROM mcp_oauth.clients c"
 				" WHERE client_id OPERATOR(pg_catalog.=) $1",
 				1, (Oid[]) {TEXTOID});
@@ -144,9 +157,8 @@ fetch(const char *client_id, MoClientRow *out)
 		out->kind = mo_spi_text(10);
 		optional = mo_spi_text(11);
 		out->introspection_allowed = optional && strcmp(optional, "true") == 0;
-		optional = mo_spi_text(12);
-		out->records_consent = optional != NULL;
-		out->consented = optional && strcmp(optional, "null") != 0;
+		out->records_consent = DatumGetBool(mo_spi_datum(12, &isnull));
+		out->approved_redirect_uris = text_list(13);
 		MemoryContextSwitchTo(old);
 	}
 	mo_spi_finish();
@@ -174,7 +186,7 @@ copy_row(const MoClientRow *src, MoClientRow *dst)
 	dst->created_at = src->created_at;
 	dst->last_used_at = src->last_used_at;
 	dst->introspection_allowed = src->introspection_allowed;
-	dst->consented = src->consented;
+	dst->approved_redirect_uris = mo_string_list_copy(src->approved_redirect_uris);
 	dst->records_consent = src->records_consent;
 }
 
@@ -224,36 +236,62 @@ mo_client_get(const char *client_id, MoClientRow *out)
 	return true;
 }
 
-/*
- * Whether the errors of c's authorization requests may be redirected to its
- * redirect URI, with no person involved (RFC 9700 section 4.11.2: redirect
- * only to a URI the server trusts).  An administrator made the builtin and
- * static clients; any other (dynamic) client is trusted once a person
- * approved one of its requests.  Until then anyone could register a
- * redirect URI and use our 302 to send people there.
- */
-bool
-mo_client_redirects_errors(const MoClientRow *c)
+/* The entry of uris that redirect_uri matches (uri_redirect_matches), or NULL. */
+static const char *
+matching_uri(List *uris, const char *redirect_uri)
 {
-	return strcmp(c->kind, "builtin") == 0 || strcmp(c->kind, "static") == 0 ||
-		c->consented;
+	ListCell   *lc;
+
+	foreach(lc, uris)
+	{
+		if (uri_redirect_matches((char *) lfirst(lc), redirect_uri))
+			return (char *) lfirst(lc);
+	}
+	return NULL;
 }
 
 /*
- * Record that a person approved a request of c, once: the first time
- * changes the row, which empties every backend's copy (once per client;
- * later approvals find it set and change nothing).  Nothing is recorded
- * while the schema is older than the library.
+ * Whether an error of c's authorization request to redirect_uri may be
+ * redirected there, with no person involved (RFC 9700 section 4.11.2:
+ * redirect only to a URI the server trusts).  An administrator made the
+ * builtin and static clients; a dynamic client's redirect URI is trusted
+ * once a person approved a request to it: until then anyone could register
+ * a redirect URI and use our 302 to send people there.  It matches as at
+ * the request (a loopback URI on another port is the same URI).
+ */
+bool
+mo_client_redirects_errors(const MoClientRow *c, const char *redirect_uri)
+{
+	return strcmp(c->kind, "builtin") == 0 || strcmp(c->kind, "static") == 0 ||
+		matching_uri(c->approved_redirect_uris, redirect_uri) != NULL;
+}
+
+/*
+ * Record that a person approved a request of c to redirect_uri: the
+ * registered URI it matched joins approved_redirect_uris, once.  The first
+ * time changes the row, which empties every backend's copy (once per
+ * client and URI; later approvals find it there and change nothing).
+ * Nothing is recorded while the schema is older than the library.
  */
 void
-mo_client_consented(const MoClientRow *c)
+mo_client_consented(const MoClientRow *c, const char *redirect_uri)
 {
 	static SPIPlanPtr plan = NULL;
+	const char *registered = matching_uri(c->redirect_uris, redirect_uri);
+	Datum		values[2];
 
-	if (c->consented || !c->records_consent)
+	if (!c->records_consent || registered == NULL ||
+		mo_client_redirects_errors(c, redirect_uri))
 		return;
-	mo_spi_exec1(&plan,
-				 "UPDATE mcp_oauth.clients SET first_consent_at = now()"
-				 " WHERE client_id = $1 AND first_consent_at IS NULL",
-				 TEXTOID, CStringGetTextDatum(c->client_id), 0);
+	mo_spi_plan(&plan,
+				"UPDATE mcp_oauth.clients"
+				" SET approved_redirect_uris"
+				" = pg_catalog.array_append(coalesce(approved_redirect_uris, '{}'), $2)"
+				" WHERE client_id = $1"
+				" AND NOT $2 = ANY (coalesce(approved_redirect_uris, '{}'))",
+				2, (Oid[]) {TEXTOID, TEXTOID});
+	values[0] = CStringGetTextDatum(c->client_id);
+	values[1] = CStringGetTextDatum(registered);
+	mo_spi_check_write(SPI_execute_plan(plan, values, NULL, false, 0),
+					   SPI_OK_UPDATE, "clients");
 }

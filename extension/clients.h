@@ -22,14 +22,15 @@ typedef struct MoClientRow
 	TimestampTz created_at;
 	TimestampTz last_used_at;	/* DT_NOBEGIN when never used */
 	bool		introspection_allowed;	/* other clients' tokens too */
-	bool		consented;		/* a person approved a request of it */
-	bool		records_consent;	/* the schema has first_consent_at (0.3.0) */
+	List	   *approved_redirect_uris;	/* registered URIs a person approved */
+	bool		records_consent;	/* the schema has approved_redirect_uris (0.3.0) */
 } MoClientRow;
 
 extern void mo_clients_init(void);
 extern bool mo_client_get(const char *client_id, MoClientRow *out);
 extern void mo_client_touched(const char *client_id);
-extern bool mo_client_redirects_errors(const MoClientRow *c);
-extern void mo_client_consented(const MoClientRow *c);
+extern bool mo_client_redirects_errors(const MoClientRow *c,
+									   const char *redirect_uri);
+extern void mo_client_consented(const MoClientRow *c, const char *redirect_uri);
 
 #endif

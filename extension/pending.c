@@ -15,6 +15,9 @@
  */
 #include "postgres.h"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "access/xact.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
@@ -99,6 +102,33 @@ secret(void)
 	explicit_bzero(s, strlen(s));
 	mo_spi_finish();
 	return request_secret;
+}
+
+/*
+ * A name for data that only this server can compute: the first
+ * MO_SECRET_DIGEST_LEN hex digits of HMAC-SHA256 keyed by the request_key
+ * secret over label, a newline and data.  Unlike a plain hash, it is no
+ * aid to guessing data (a password typed as a username) for whoever reads
+ * a table or a backup without the secret.
+ */
+char *
+mo_secret_digest(const char *label, const char *data)
+{
+	const char *key = secret();
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int maclen = 0;
+	char	   *msg = psprintf("%s\n%s", label, data);
+	char	   *out = palloc(MO_SECRET_DIGEST_LEN + 1);
+
+	if (HMAC(EVP_sha256(), key, (int) strlen(key), (unsigned char *) msg,
+			 strlen(msg), mac, &maclen) == NULL || maclen * 2 < MO_SECRET_DIGEST_LEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_MO_SERVER_ERROR),
+				 errmsg("could not compute an HMAC")));
+	explicit_bzero(msg, strlen(msg));
+	for (int i = 0; i < MO_SECRET_DIGEST_LEN / 2; i++)
+		snprintf(out + i * 2, 3, "%02x", mac[i]);
+	return out;
 }
 
 /* The key material of one handle: the secret, a label and the handle's salt. */

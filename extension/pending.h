@@ -26,4 +26,9 @@ extern void mo_pending_init(void);
 extern char *mo_pending_seal(const MoPending *p);
 extern bool mo_pending_open(const char *handle, MoPending *p);
 
+/* Hex digits of mo_secret_digest (128 bits). */
+#define MO_SECRET_DIGEST_LEN 32
+
+extern char *mo_secret_digest(const char *label, const char *data);
+
 #endif

@@ -13,6 +13,13 @@ EXCEPTION WHEN OTHERS THEN
 END
 $$;
 
+-- The rate_limits bucket of sign-ins with a username that names no
+-- account: an HMAC of it keyed by the request_key secret (accounts.c).
+CREATE FUNCTION pg_temp.unknown_bucket(username text) RETURNS text LANGUAGE sql AS $$
+	SELECT 'login-unknown:' || left(encode(hmac(convert_to('mcp_oauth login bucket' || E'\n' || username, 'UTF8'),
+		convert_to((SELECT secret FROM mcp_oauth.request_key), 'UTF8'), 'sha256'), 'hex'), 32)
+$$;
+
 -- audit rows written from here on
 CREATE TEMP TABLE mark AS SELECT coalesce(max(audit_id), 0) AS id FROM mcp_oauth.audit_log;
 
@@ -222,7 +229,11 @@ SELECT ok, error FROM mcp_oauth.login('acct_ghost', 'guess', NULL);
 SELECT ok, error FROM mcp_oauth.login('acct_ghost', 'guess', NULL);
 SELECT ok, error FROM mcp_oauth.login('acct_ghost', 'guess', NULL);
 SELECT ok, error FROM mcp_oauth.login(repeat('g', 1000), 'guess', '198.51.100.7');
-SELECT length(bucket) AS clipped_bucket_len FROM mcp_oauth.rate_limits WHERE bucket LIKE 'login-user:ggg%';
+-- (their buckets are named by an HMAC of the text, not the text)
+SELECT bucket = pg_temp.unknown_bucket('acct_ghost') AS ghost_bucket, hits
+  FROM mcp_oauth.rate_limits WHERE bucket LIKE 'login-unknown:%' AND hits = 3;
+SELECT length(bucket) AS long_name_bucket_len FROM mcp_oauth.rate_limits
+ WHERE bucket = pg_temp.unknown_bucket(repeat('g', 1000));
 -- the window slides with the clock: no boundary hands out a fresh
 -- allowance (the three failures, now 14 minutes old, still count) ...
 UPDATE mcp_oauth.rate_limits SET window_start = now() - interval '14 minutes'
@@ -255,7 +266,7 @@ SELECT count(*) AS secrets_in_audit FROM mcp_oauth.audit_log a
 -- 0 turns it off: no refusal, nothing counted
 SET mcp_oauth.login_attempt_limit = 0;
 SELECT ok, error FROM mcp_oauth.login('acct_ghost', 'guess', NULL);
-SELECT sum(hits) AS hits FROM mcp_oauth.rate_limits WHERE bucket = 'login-user:acct_ghost';
+SELECT sum(hits) AS hits FROM mcp_oauth.rate_limits WHERE bucket = pg_temp.unknown_bucket('acct_ghost');
 SELECT ok, error FROM mcp_oauth.login('acct_thr2', 'throttle pass 2', '203.0.113.7');
 COMMIT;
 RESET mcp_oauth.login_attempt_limit;
@@ -266,3 +277,26 @@ SET ROLE regress_mo_thr;
 SELECT pg_temp.err($$SET mcp_oauth.login_attempt_limit = 0$$);
 RESET ROLE;
 DROP ROLE regress_mo_thr;
+
+-- A password typed into the username field (issue 12): a failed or
+-- throttled sign-in with a username that names no account keeps that text
+-- neither in the audit (subject NULL, {"unknown_user": true}) nor in
+-- rate_limits (the bucket is an HMAC of it).  An account's name is kept.
+SET mcp_oauth.login_attempt_limit = 1;
+TRUNCATE thr_mark;
+INSERT INTO thr_mark SELECT coalesce(max(audit_id), 0) FROM mcp_oauth.audit_log;
+SELECT ok, error FROM mcp_oauth.login('Tr0ub4dor&3-typed-here', 'acct_alice', '198.51.100.40');
+SELECT ok, error FROM mcp_oauth.login('Tr0ub4dor&3-typed-here', 'acct_alice', '198.51.100.41');
+SET mcp_oauth.login_attempt_limit = 0;
+SELECT ok, error FROM mcp_oauth.login('acct_alice', 'a wrong password', '198.51.100.42');
+SELECT event, subject, detail FROM mcp_oauth.audit_log
+ WHERE audit_id > (SELECT id FROM thr_mark) ORDER BY audit_id;
+SELECT count(*) AS typed_text_kept
+  FROM (SELECT a::text AS t FROM mcp_oauth.audit_log a WHERE audit_id > (SELECT id FROM thr_mark)
+		UNION ALL SELECT bucket FROM mcp_oauth.rate_limits) x
+ WHERE strpos(t, 'Tr0ub4dor') > 0;
+SELECT hits FROM mcp_oauth.rate_limits
+ WHERE bucket = pg_temp.unknown_bucket('Tr0ub4dor&3-typed-here');
+DELETE FROM mcp_oauth.rate_limits WHERE bucket ~ '^login-addr:198\.51\.100\.4'
+   OR bucket = pg_temp.unknown_bucket('Tr0ub4dor&3-typed-here');
+RESET mcp_oauth.login_attempt_limit;

@@ -304,9 +304,14 @@ SELECT label, ok, session_token IS NULL AS no_session, subject, error
 			   (4, 'quote and control', E'a''\x01b', E'\x01')) v(n, label, u, p),
 	   LATERAL mcp_oauth.login(u, p, '192.0.2.1')
  ORDER BY n;
--- the huge username's audit row keeps a clipped head of it
-SELECT event, octet_length(subject) AS subject_bytes FROM mcp_oauth.audit_log
- WHERE subject LIKE 'uuu%' AND client_addr = '192.0.2.1' ORDER BY audit_id;
+-- none names an account: their audit rows and rate_limits buckets keep
+-- nothing of what was typed (it might be a password typed in the wrong
+-- field), only that the user was unknown
+SELECT event, subject, detail FROM mcp_oauth.audit_log
+ WHERE event LIKE 'login%' AND client_addr = '192.0.2.1' ORDER BY audit_id;
+SELECT count(*) AS typed_text_kept
+  FROM (SELECT a::text AS t FROM mcp_oauth.audit_log a UNION ALL SELECT bucket FROM mcp_oauth.rate_limits) x
+ WHERE strpos(t, 'uuuuuuuu') > 0 OR strpos(t, E'a''\x01b') > 0;
 SELECT label, pg_temp.try_any(stmt) AS result
   FROM (VALUES (1, 'session_subject null', 'SELECT * FROM mcp_oauth.session_subject(NULL)'),
 			   (2, 'session_subject empty', $$SELECT * FROM mcp_oauth.session_subject('')$$),

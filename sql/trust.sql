@@ -80,11 +80,12 @@ AS '$libdir/mcp_oauth_test', 'mcp_oauth_sign_claims_for_test' LANGUAGE C STRICT;
 -- ---- Finding 3: no open redirector through registration (RFC 9700 4.11.2)
 
 -- 1. A self-registered client's redirect URI is not trusted before a
---    person approved one of its requests: its errors are a 400 for the
---    person, never a 302 there.
-SELECT pg_temp.reg('{"client_name":"Trust Phish","redirect_uris":["https://evil.example/phish"],'
-	'"token_endpoint_auth_method":"none"}', '192.0.2.60')->>'client_id' AS phish \gset
-SELECT kind, first_consent_at IS NULL AS never_consented
+--    person approved a request to it: its errors are a 400 for the
+--    person, never a 302 there.  (An insider registers a harmless URI and
+--    a phishing page, and approves a request to the harmless one.)
+SELECT pg_temp.reg('{"client_name":"Trust Phish","redirect_uris":["https://ok.example/cb",'
+	'"https://evil.example/phish"],"token_endpoint_auth_method":"none"}', '192.0.2.60')->>'client_id' AS phish \gset
+SELECT kind, approved_redirect_uris IS NULL AS never_approved
 FROM mcp_oauth.clients WHERE client_id = :'phish';
 SELECT 'response_type=x' AS what, pg_temp.show(pg_temp.az(:'phish', 'https://evil.example/phish', '&response_type=x'))
 UNION ALL
@@ -95,6 +96,8 @@ SELECT 'unknown scope', pg_temp.show(pg_temp.az(:'phish', 'https://evil.example/
 UNION ALL
 SELECT 'no redirect_uri', pg_temp.show(mcp_oauth.authorize('client_id=' || :'phish'
 	|| '&response_type=x', '192.0.2.70'))
+UNION ALL
+SELECT 'the harmless URI', pg_temp.show(pg_temp.az(:'phish', 'https://ok.example/cb', '&response_type=x'))
 UNION ALL
 SELECT 'valid request', pg_temp.show(pg_temp.az(:'phish', 'https://evil.example/phish',
 	'&response_type=code'));
@@ -114,20 +117,44 @@ SELECT pg_temp.show(mcp_oauth.authorize_decision(
 	'tr-alice', false, NULL, '192.0.2.70')) AS denied;
 SELECT pg_temp.show(pg_temp.az(:'phish', 'https://evil.example/phish', '&response_type=x')) AS after_denial;
 
--- 4. After a person approved one request, the client's errors are
---    redirected as for any client (this backend's copy of the row was
---    emptied by the change); later approvals do not change the row again.
-SELECT pg_temp.code(:'phish', 'https://evil.example/phish') IS NOT NULL AS approved;
-SELECT first_consent_at IS NOT NULL AS consented, xmin AS consent_xmin
+-- 4. Trust is per redirect URI: after a person approved a request to the
+--    harmless URI, errors to it are redirected (this backend's copy of the
+--    row was emptied by the change), errors to the phishing page, which
+--    no person ever saw, are still the person's 400; later approvals to a
+--    known URI do not change the row again.
+SELECT pg_temp.code(:'phish', 'https://ok.example/cb') IS NOT NULL AS approved;
+SELECT approved_redirect_uris, xmin AS consent_xmin
 FROM mcp_oauth.clients WHERE client_id = :'phish' \gset
-SELECT :'consented' AS consented;
-SELECT pg_temp.show(pg_temp.az(:'phish', 'https://evil.example/phish', '&response_type=x')) AS after_approval;
-SELECT pg_temp.code(:'phish', 'https://evil.example/phish') IS NOT NULL AS approved_again;
+SELECT :'approved_redirect_uris' AS approved_redirect_uris;
+SELECT 'approved URI' AS what, pg_temp.show(pg_temp.az(:'phish', 'https://ok.example/cb', '&response_type=x'))
+UNION ALL
+SELECT 'never approved URI', pg_temp.show(pg_temp.az(:'phish', 'https://evil.example/phish', '&response_type=x'))
+UNION ALL
+SELECT 'no redirect_uri', pg_temp.show(mcp_oauth.authorize('client_id=' || :'phish'
+	|| '&response_type=x', '192.0.2.70'));
+SELECT pg_temp.code(:'phish', 'https://ok.example/cb') IS NOT NULL AS approved_again;
 SELECT xmin = :'consent_xmin'::xid AS row_unchanged
 FROM mcp_oauth.clients WHERE client_id = :'phish';
+-- a person approving a request to the second URI trusts it too
+SELECT pg_temp.code(:'phish', 'https://evil.example/phish') IS NOT NULL AS approved_second;
+SELECT approved_redirect_uris FROM mcp_oauth.clients WHERE client_id = :'phish';
+SELECT pg_temp.show(pg_temp.az(:'phish', 'https://evil.example/phish', '&response_type=x')) AS after_approval;
+-- a loopback redirect URI is one URI on any port (RFC 8252 section 7.3),
+-- as when the request is checked: the registered form is recorded once
+SELECT pg_temp.reg('{"client_name":"Trust Loop","redirect_uris":["http://127.0.0.1/cb"],'
+	'"token_endpoint_auth_method":"none"}', '192.0.2.62')->>'client_id' AS loop \gset
+SELECT pg_temp.show(pg_temp.az(:'loop', 'http://127.0.0.1:5001/cb', '&response_type=x')) AS before_approval;
+SELECT pg_temp.code(:'loop', 'http://127.0.0.1:5001/cb') IS NOT NULL AS approved;
+SELECT pg_temp.code(:'loop', 'http://127.0.0.1:5002/cb') IS NOT NULL AS approved_other_port;
+SELECT approved_redirect_uris FROM mcp_oauth.clients WHERE client_id = :'loop';
+SELECT 'third port' AS what, pg_temp.show(pg_temp.az(:'loop', 'http://127.0.0.1:5003/cb', '&response_type=x'))
+UNION ALL
+-- the effective redirect URI of a request without one: the registered one
+SELECT 'no redirect_uri', pg_temp.show(mcp_oauth.authorize('client_id=' || :'loop'
+	|| '&response_type=x', '192.0.2.70'));
 -- an approval of a static client writes nothing to its row
 SELECT pg_temp.code('tr-static', 'https://static.example.com/cb') IS NOT NULL AS static_approved;
-SELECT first_consent_at IS NULL AS static_row_untouched
+SELECT approved_redirect_uris IS NULL AS static_row_untouched
 FROM mcp_oauth.clients WHERE client_id = 'tr-static';
 
 -- ---- Finding 5: a replayed code revokes only with the PKCE proof

@@ -118,10 +118,11 @@ CREATE TABLE clients (
 	-- set_client_introspection()); any confidential client may introspect
 	-- its own
 	introspection_allowed boolean NOT NULL DEFAULT false,
-	-- when a person first approved a request of this client: until then an
-	-- error of a dynamic client's authorization request is shown to the
-	-- person, not redirected (authorize.c, RFC 9700 section 4.11.2)
-	first_consent_at timestamptz
+	-- the redirect URIs (as registered) a person approved a request to: an
+	-- error of a dynamic client's authorization request is redirected only
+	-- to one of them, else shown to the person (clients.c, RFC 9700 section
+	-- 4.11.2); NULL or empty: none yet
+	approved_redirect_uris text[]
 );
 
 -- The built-in public client for local tools: any loopback redirect URI.

@@ -6,16 +6,16 @@
 
 \echo Use "ALTER EXTENSION mcp_oauth UPDATE TO '0.3.0'" to load this file. \quit
 
--- Finding 6 (introspection rights) and finding 3 (no redirect of a
--- dynamic client's errors before a person approved it): two columns of
--- clients, and the admin function that sets the first.
+-- Finding 6 (introspection rights) and finding 3 (a dynamic client's
+-- errors are redirected only to a redirect URI a person approved): two
+-- columns of clients, and the admin function that sets the first.
 -- (the default is set after the rows are filled, not in ADD COLUMN, whose
 -- stored "missing value" a fresh install does not have)
 ALTER TABLE clients ADD COLUMN introspection_allowed boolean;
 UPDATE clients SET introspection_allowed = false;
 ALTER TABLE clients ALTER COLUMN introspection_allowed SET DEFAULT false,
 	ALTER COLUMN introspection_allowed SET NOT NULL;
-ALTER TABLE clients ADD COLUMN first_consent_at timestamptz;
+ALTER TABLE clients ADD COLUMN approved_redirect_uris text[];
 
 CREATE FUNCTION set_client_introspection(client_id text, allowed boolean)
 	RETURNS void

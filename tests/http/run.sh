@@ -842,16 +842,34 @@ test_pages() {
 
 	# A self-registered client no person approved: its errors are a page for
 	# the person, never a 302 to its redirect URI (open redirector, RFC 9700
-	# 4.11.2).
-	local phish
+	# 4.11.2).  Trust is per redirect URI: an insider registers a harmless
+	# URI and a phishing page and approves a request to the harmless one;
+	# the phishing page, which no person approved, stays untrusted.
+	local phish ok_uri=https://ok.example/cb evil_uri=https://evil.example/phish
 	req POST "$base/register" -H "Content-Type: application/json" \
-		-d "{\"redirect_uris\":[\"https://evil.example/phish\"],\"token_endpoint_auth_method\":\"none\",\"client_name\":\"phish $$\"}"
+		-d "{\"redirect_uris\":[\"$ok_uri\",\"$evil_uri\"],\"token_endpoint_auth_method\":\"none\",\"client_name\":\"phish $$\"}"
 	phish=$(j .client_id)
 	check "phishing client registered" eq "$status" 201
-	req GET "$base/authorize?response_type=x&client_id=$phish&redirect_uri=$(enc https://evil.example/phish)" \
+	req GET "$base/authorize?response_type=x&client_id=$phish&redirect_uri=$(enc "$evil_uri")" \
 		-H "Cookie: __Host-mcp_oauth_session=$session"
 	check "unapproved client's error 400 page" eq "$status" 400
 	check "unapproved client's error not redirected" eq "$(hdr location)" ""
+	req GET "$base/authorize?response_type=code&client_id=$phish&redirect_uri=$(enc "$ok_uri")&code_challenge=$challenge&code_challenge_method=S256&state=s" \
+		-H "Cookie: __Host-mcp_oauth_session=$session"
+	check "phishing client: consent page for the harmless URI" eq "$status" 200
+	req POST "$base/consent" -H "Cookie: __Host-mcp_oauth_session=$session" \
+		--data-urlencode "request_id=$(field request_id)" --data-urlencode "csrf=$(field csrf)" \
+		--data-urlencode "decision=approve"
+	check "phishing client: approved with the harmless URI" has "$(hdr location)" "$ok_uri?code="
+	secret "$(util param "$(hdr location)" code)"
+	req GET "$base/authorize?response_type=x&client_id=$phish&redirect_uri=$(enc "$evil_uri")" \
+		-H "Cookie: __Host-mcp_oauth_session=$session"
+	check "never approved URI: error 400 page" eq "$status" 400
+	check "never approved URI: not redirected" eq "$(hdr location)" ""
+	req GET "$base/authorize?response_type=x&client_id=$phish&redirect_uri=$(enc "$ok_uri")" \
+		-H "Cookie: __Host-mcp_oauth_session=$session"
+	check "approved URI: error redirected" eq "$status" 302
+	check "approved URI: error to it" has "$(hdr location)" "$ok_uri?error=unsupported_response_type"
 
 	# A request the client may hear about: redirected with the error.
 	authorize_query pkce-$RANDOM
