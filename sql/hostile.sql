@@ -89,6 +89,10 @@ INSERT INTO reg_cases (label, ct, body) VALUES
 	('redirect_uri chrome-extension', 'application/json', '{"redirect_uris":["chrome-extension://abcdef/cb"]}'),
 	('redirect_uri http+unix', 'application/json', '{"redirect_uris":["http+unix://%2Fvar%2Frun%2Fdocker.sock/cb"]}'),
 	('redirect_uri planted code', 'application/json', '{"redirect_uris":["https://a.example.com/cb?code=planted&iss=https://evil.example"]}'),
+	('redirect_uri planted ;code', 'application/json', '{"redirect_uris":["https://a.example.com/cb?x=1;code=planted"]}'),
+	('redirect_uri googlechrome', 'application/json', '{"redirect_uris":["googlechrome://evil.example/cb"]}'),
+	('redirect_uri zoommtg', 'application/json', '{"redirect_uris":["zoommtg://zoom.us/join?confno=1"]}'),
+	('redirect_uri windows camera', 'application/json', '{"redirect_uris":["microsoft.windows.camera:/cb"]}'),
 	('client_name RLO', 'application/json', '{"redirect_uris":["https://a.example.com/cb"],"client_name":"Goo\u202eelg"}'),
 	('client_name LS', 'application/json', '{"redirect_uris":["https://a.example.com/cb"],"client_name":"a\u2028Verified"}'),
 	('fine, charset', 'application/json; charset=utf-8', '{"redirect_uris":["https://hostile.example.com/cb"],"token_endpoint_auth_method":"none"}');

@@ -99,7 +99,14 @@ FROM (VALUES
 	('http://127.0.0.1:8000/cb?iss=x'),
 	('com.example.rr:/cb?code=x'),
 	('https://app.example.com/cb?codes=1&x=code&mode=state&statement=1&iss_x=1'),
-	('https://app.example.com/cb?tenant=a&&=b')
+	('https://app.example.com/cb?tenant=a&&=b'),
+	-- ';' separates parameters too, as older parsers read a query
+	('https://app.example.com/cb?x=1;code=evil'),
+	('https://app.example.com/cb?a=1&b=2;iss=https://evil.example'),
+	('https://app.example.com/cb?;St%61te=x'),
+	('http://127.0.0.1:8000/cb?x=1;error=x'),
+	('https://app.example.com/cb?x=1;y=2'),
+	('https://app.example.com/cb?x=1%3Bcode=evil')
 ) AS v(uri);
 SELECT pg_temp.err($$SELECT mcp_oauth.create_client('RR planted', ARRAY['https://app.example.com/cb?iss=x'])$$);
 SELECT pg_temp.err($$SELECT mcp_oauth.create_client('RR planted', ARRAY['https://app.example.com/ok', 'https://app.example.com/cb?state=1'])$$);
@@ -161,7 +168,30 @@ FROM (VALUES
 	('com..example:/cb'),
 	('com.-example:/cb'),
 	('.com.example:/cb'),
-	('com.example.:/cb')
+	('com.example.:/cb'),
+	--  handlers that open a browser, a store, a call or a meeting, a file
+	--  share or a repository, or run something, by name and by family
+	('itms-appss://apps.apple.com/app/id1'),
+	('googlechrome://evil.example/cb'),
+	('x-safari-https://evil.example/cb'),
+	('shortcuts://run-shortcut?name=x'),
+	('zoommtg://zoom.us/join?confno=1'),
+	('msteams://teams.microsoft.com/l/meetup-join/x'),
+	('skype://evil.example/call'),
+	('git://evil.example/repo.git'),
+	('smb://evil.example/share'),
+	('teamviewer10://control/x'),
+	('windowsdefender://threat'),
+	--  reverse domain names in an OS or browser vendor's namespace
+	('microsoft.windows.camera:/cb'),
+	('Microsoft.Windows.Camera://host/cb'),
+	('com.apple.preferences:/cb'),
+	('com.google.android.apps.maps:/cb'),
+	('org.mozilla.firefox:/cb'),
+	--  and near them, an app's own
+	('com.googleusercontent.apps.123-abc:/oauth2redirect'),
+	('com.microsoftx.rr:/cb'),
+	('slack://rr.example/cb')
 ) AS v(uri);
 --    the redirect URIs of the clients people use register as before
 SELECT v.client, pg_temp.outcome(pg_temp.reg(json_build_object('redirect_uris', v.uris,

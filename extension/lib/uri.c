@@ -39,29 +39,81 @@ typedef struct uri_parts
 } uri_parts;
 
 /*
- * Schemes that the browser, the operating system or a program every
- * computer has handles itself: never an app's own redirect target (a code
- * sent there goes to whoever handles it, or makes it do something).
+ * Schemes whose handler is the browser, the operating system, or a program
+ * other than the client that acts on the URI it is given (opens it as a web
+ * page, connects to its host, calls, sends, joins, installs, changes
+ * settings): never an app's own redirect target, since a code sent there
+ * goes to whoever that program sends it to (RFC 8252 section 7.1: an app
+ * uses a scheme of its own).  Exact names, any case; families below.
+ * Apps that merely open themselves and could be an MCP client (slack,
+ * discord, notion, ...) are not listed: a client may use its own scheme.
  */
 static const char *const uri_system_schemes[] = {
-	"about", "blob", "callto", "content", "data", "facetime", "facetime-audio",
-	"feed", "file", "filesystem", "ftp", "ftps", "gopher", "im", "intent",
-	"irc", "ircs", "itms", "itms-apps", "itms-services", "jar", "javascript",
-	"jnlp", "ldap", "ldaps", "magnet", "mailto", "market", "mms", "news",
-	"nntp", "res", "resource", "rtsp", "search", "sftp", "shell", "sip", "sips",
-	"skype", "smb", "sms", "snews", "ssh", "steam", "tel", "telnet", "vbscript",
-	"view-source", "webcal", "ws", "wss", "xmpp",
-	"brave", "edge", "firefox", "opera", "vivaldi", NULL
+	/* the browser runs or shows these itself */
+	"about", "blob", "data", "filesystem", "jar", "javascript", "mhtml",
+	"read", "res", "resource", "vbscript", "view-source", "ws", "wss",
+	/* browsers that open the rest of the URI as a web page */
+	"brave", "ddgquicklink", "duckduckgo", "edge", "opera", "samsunginternet",
+	"vivaldi",
+	/*
+	 * clients of files, shares, feeds and remote sessions: they connect to
+	 * the host in the URI (smb:// also sends the person's NTLM hash)
+	 */
+	"afp", "cifs", "dav", "davs", "ed2k", "feed", "file", "ftp", "ftps",
+	"git", "gopher", "irc", "ircs", "ldap", "ldaps", "magnet", "mms", "news",
+	"nfs", "nntp", "rdp", "rlogin", "rtsp", "sftp", "smb", "snews", "spice",
+	"ssh", "svn", "telnet", "tn3270", "vnc", "webcal", "webdav",
+	/* calls, messages and meetings: they call, send or join */
+	"callto", "im", "imessage", "mailto", "message", "msteams", "sip", "sips",
+	"sms", "smsto", "tel", "wbx", "webex", "whatsapp", "xmpp",
+	/* stores and installers, launchers, repository clients */
+	"appstream", "apt", "github-mac", "github-windows", "intent", "jnlp",
+	"market", "snap", "sourcetree", "steam", "x-github-client",
+	/* the operating system: shell, search, settings, automation, help */
+	"app-prefs", "content", "ghelp", "hcp", "help", "its", "prefs", "search",
+	"shell", "shortcuts", "workflow", "x-man-page", "x-web-search",
+	NULL
 };
 
-/* Scheme prefixes of such handlers (Windows settings, browsers, Apple's). */
+/* Scheme prefixes of such families, any case. */
 static const char *const uri_system_prefixes[] = {
-	"ms-", "microsoft-", "search-ms", "chrome", "edge-", "opera-", "moz-",
-	"safari-", "x-apple", "apple-", "android-", NULL
+	/* Windows: settings, Office, Store, installer, search */
+	"ms-", "microsoft-", "search-ms", "windows",
+	/* browsers and their internal pages */
+	"chrome", "googlechrome", "edge-", "firefox", "moz-", "opera-",
+	"safari-", "x-safari", "yandexbrowser",
+	/*
+	 * Apple: App Store, iTunes, TestFlight (itms, itmss, itms-appss, ...),
+	 * Mac App Store, FaceTime, system handlers
+	 */
+	"itms", "macappstore", "facetime", "x-apple", "apple-",
+	/* Android */
+	"android-",
+	/* calls, meetings, remote control (zoommtg, zoomus, skype, lync15, ...) */
+	"lync", "skype", "teamviewer", "zoom",
+	NULL
 };
 
 /* Scheme suffixes of such handlers (browser extensions). */
 static const char *const uri_system_suffixes[] = {"-extension", NULL};
+
+/*
+ * Reverse domain names of the makers of operating systems and browsers
+ * (.microsoft, .apple, .google, .android are their own top-level domains;
+ * windows.* is refused above by prefix), where Windows'
+ * "microsoft.windows.camera:" and Apple's and Google's system apps live.  A
+ * scheme equal to one or below it ("com.apple.x") is theirs, not a
+ * client's; their own clients use https or loopback.  Matched on whole
+ * labels: com.googleusercontent.apps.* (Google's iOS client ids) is not
+ * below com.google.
+ */
+static const char *const uri_vendor_namespaces[] = {
+	"microsoft", "com.microsoft",
+	"apple", "com.apple",
+	"google", "android", "com.google", "com.android",
+	"mozilla", "org.mozilla",
+	NULL
+};
 
 /*
  * Authorization response parameters (RFC 6749 sections 4.1.2 and 4.1.2.1,
@@ -393,6 +445,23 @@ uri_is_system_scheme(const uri_parts *p)
 	return false;
 }
 
+/* Whether p's scheme is a vendor's namespace or below it (list above). */
+static bool
+uri_is_vendor_scheme(const uri_parts *p)
+{
+	int			i;
+
+	for (i = 0; uri_vendor_namespaces[i] != NULL; i++)
+	{
+		size_t		n = strlen(uri_vendor_namespaces[i]);
+
+		if (uri_scheme_affix(p, uri_vendor_namespaces[i], false) &&
+			(p->scheme_len == n || p->scheme[n] == '.'))
+			return true;
+	}
+	return false;
+}
+
 /*
  * Whether the n bytes at s are a label of a domain name: 1 to 63 letters,
  * digits and '-', not beginning or ending with '-'.
@@ -467,7 +536,26 @@ uri_decoded_is(const char *s, size_t n, const char *name)
 	return *name == '\0';
 }
 
-/* Whether p's query names an authorization response parameter. */
+/* The length of the query parameter at s, up to end or a separator. */
+static size_t
+uri_param_len(const char *s, const char *end)
+{
+	const char *c;
+
+	for (c = s; c < end; c++)
+	{
+		if (*c == '&' || *c == ';')
+			break;
+	}
+	return (size_t) (c - s);
+}
+
+/*
+ * Whether p's query names an authorization response parameter.  Parameters
+ * are separated by '&' and also by ';', as older parsers read them (HTML
+ * 4, Python's parse_qs before 3.9.2, Go's before 1.17), so "?x=1;code=a"
+ * names code for such a client.
+ */
 static bool
 uri_query_names_response_param(const uri_parts *p)
 {
@@ -479,8 +567,7 @@ uri_query_names_response_param(const uri_parts *p)
 	end = s + p->query_len;
 	while (s <= end)
 	{
-		const char *amp = memchr(s, '&', (size_t) (end - s));
-		size_t		n = amp ? (size_t) (amp - s) : (size_t) (end - s);
+		size_t		n = uri_param_len(s, end);
 		const char *eq = memchr(s, '=', n);
 		size_t		name_len = eq ? (size_t) (eq - s) : n;
 		int			i;
@@ -514,6 +601,8 @@ uri_private_problem(const uri_parts *p)
 {
 	if (uri_is_system_scheme(p))
 		return "redirect URI scheme is not allowed";
+	if (uri_is_vendor_scheme(p))
+		return "redirect URI scheme is in the namespace of an operating system or browser vendor";
 	if (!uri_app_scheme_ok(p))
 		return "a private-use redirect URI scheme must be a reverse domain name "
 			"(com.example.app:/callback) or one word followed by a host (app://host/callback)";

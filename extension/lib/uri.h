@@ -27,17 +27,22 @@
  * ("cursor://anysphere.cursor-mcp/oauth/callback", "vscode://...").
  * Refused: relative URIs, fragments, wildcards ('*'), user info, other
  * http, a query naming an authorization response parameter (code, state,
- * iss, error, error_description, error_uri; %-decoded, any case), schemes
- * the browser or system handles (javascript, data, file, vbscript, blob,
- * about, mailto, tel, sms, ftp, ws, wss, intent, ms-*, chrome*,
- * *-extension, x-apple*, ...; any case), other private-use schemes (one word
- * without a host, '+' or '_' in them), control characters, spaces,
- * non-ASCII, characters RFC 3986 does not allow ('\\', '"', '<', '>', '{',
- * '}', '|', '^', '`'), bad or NUL %-escapes, ports outside 1..65535 or with
- * leading zeros, malformed IPv6 literals (zone IDs too), longer than
- * URI_MAX_LEN.  Schemes and loopback host names are compared
- * case-insensitively.  Returns NULL when allowed, else a short English
- * reason for error_description (no trailing period).
+ * iss, error, error_description, error_uri; %-decoded, any case; parameters
+ * separated by '&' or ';'), schemes whose handler is the browser, the system
+ * or another program that acts on the URI (javascript, data, file, mailto,
+ * tel, sms, ftp, smb, git, ws, intent, shortcuts, msteams, ms-*, windows*,
+ * chrome*, googlechrome*, itms*, zoom*, skype*, *-extension, x-apple*, ...;
+ * any case), reverse domain names in an operating system or browser
+ * vendor's namespace (microsoft.*, com.microsoft.*, apple.*, com.apple.*,
+ * google.*, com.google.*, android.*, com.android.*, mozilla.*,
+ * org.mozilla.*), other private-use schemes (one word without a host, '+'
+ * or '_' in them), control characters, spaces, non-ASCII, characters RFC
+ * 3986 does not allow ('\\', '"', '<', '>', '{', '}', '|', '^', '`'),
+ * bad or NUL %-escapes, ports outside 1..65535 or with leading zeros,
+ * malformed IPv6 literals (zone IDs too), longer than URI_MAX_LEN.
+ * Schemes and loopback host names are compared case-insensitively.  Returns
+ * NULL when allowed, else a short English reason for error_description (no
+ * trailing period).
  */
 extern const char *uri_redirect_problem(const char *uri);
 
