@@ -417,8 +417,9 @@ login_result(FunctionCallInfo fcinfo, const char *token, const char *subject,
 
 /*
  * The rate_limits buckets of sign-ins for username and client_addr (NULL
- * when the value is NULL).  A name longer than any account name is
- * clipped: it cannot sign in anyway, and the bucket stays small.
+ * when the value is NULL; an address as mo_rate_limit_addr counts it).  A
+ * name longer than any account name is clipped: it cannot sign in anyway,
+ * and the bucket stays small.
  */
 static void
 login_buckets(const char *username, const char *client_addr,
@@ -433,7 +434,7 @@ login_buckets(const char *username, const char *client_addr,
 		buckets[0] = psprintf("login-user:%.*s", len, username);
 	}
 	if (client_addr != NULL)
-		buckets[1] = psprintf("login-addr:%s", client_addr);
+		buckets[1] = psprintf("login-addr:%s", mo_rate_limit_addr(client_addr));
 }
 
 /*

@@ -22,12 +22,21 @@
  * bucket wait for each other (a sign-in for as long as a bcrypt
  * computation).  An attempt refused by any of its buckets is counted in
  * none of them.
+ *
+ * A client address is counted by what its owner can change cheaply: an
+ * IPv4 address alone, an IPv6 address by its /64 (the least a site or a
+ * home is given; rotating through it is free), and an IPv4-mapped IPv6
+ * address (::ffff:a.b.c.d, a dual-stack socket's IPv4 peer) as its IPv4
+ * address.
  */
 #include "mcp_oauth.h"
+
+#include <sys/socket.h>
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
+#include "utils/inet.h"
 
 /* Seed of the advisory lock keys of buckets (register.c's locks use 7591). */
 #define RATE_LOCK_SEED "6585"
@@ -134,4 +143,32 @@ mo_rate_limit_return(const char *const *buckets, int nbuckets)
 		if (buckets[i] != NULL)
 			rate_return_one(buckets[i]);
 	}
+}
+
+/* Whether the IPv6 address a (16 bytes) is IPv4-mapped, ::ffff:a.b.c.d. */
+static bool
+ipv4_mapped(const unsigned char *a)
+{
+	static const unsigned char prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+	return memcmp(a, prefix, sizeof(prefix)) == 0;
+}
+
+/*
+ * The client a rate limit counts for addr (inet text): an IPv4 address as
+ * it is, an IPv4-mapped IPv6 address as its IPv4 address, another IPv6
+ * address as its /64.
+ */
+char *
+mo_rate_limit_addr(const char *addr)
+{
+	inet	   *ip = DatumGetInetPP(DirectFunctionCall1(inet_in, CStringGetDatum(addr)));
+	const unsigned char *a = ip_addr(ip);
+
+	if (ip_family(ip) == PGSQL_AF_INET)
+		return pstrdup(addr);
+	if (ipv4_mapped(a))
+		return psprintf("%u.%u.%u.%u", a[12], a[13], a[14], a[15]);
+	return DatumGetCString(DirectFunctionCall1(cidr_out,
+											   InetPGetDatum(cidr_set_masklen_internal(ip, 64))));
 }

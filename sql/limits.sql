@@ -64,3 +64,48 @@ SELECT octet_length(client_id) AS bytes, client_id = repeat('c', 253) || '...' A
 SELECT ok FROM mcp_oauth.login('limits-nobody', 'a wrong password', '192.0.2.62');
 SELECT subject FROM mcp_oauth.audit_log WHERE client_addr = '192.0.2.62';
 DELETE FROM mcp_oauth.rate_limits WHERE bucket ~ '^login-(addr:192\.0\.2\.6|user:(é|limits-nobody))';
+
+-- 4. Issue 12 follow-up A: an IPv6 address counts by its /64, so rotating
+--    addresses within it (and client names with them) does not reset the
+--    registration limit; another /64 is another bucket.  An IPv4-mapped
+--    address (a dual-stack socket's IPv4 peer) is its IPv4 address.
+BEGIN;
+SET LOCAL mcp_oauth.registration_rate_limit = 2;
+SELECT pg_temp.reg('Limits v6 one', '2001:db8::1') AS first_in_64;
+SELECT pg_temp.reg('Limits v6 two', '2001:db8::2') AS second_in_64;
+SELECT pg_temp.reg('Limits v6 three', '2001:db8::ffff:ffff:ffff:ffff') AS third_in_64;
+SELECT pg_temp.reg('Limits v6 four', '2001:db8:0:1::1') AS next_64;
+SELECT pg_temp.reg('Limits v4 one', '::ffff:192.0.2.1') AS mapped;
+SELECT pg_temp.reg('Limits v4 two', '192.0.2.1') AS same_ipv4;
+SELECT pg_temp.reg('Limits v4 three', '::ffff:192.0.2.1') AS mapped_again;
+SELECT pg_temp.reg('Limits v4 four', '192.0.2.2') AS next_ipv4;
+SELECT bucket, sum(hits) AS hits FROM mcp_oauth.rate_limits
+ WHERE bucket LIKE 'register:addr:%' GROUP BY 1 ORDER BY 1;
+ROLLBACK;
+
+-- 5. The allow-list exempts an address it holds, a mapped address by its
+--    IPv4 form, and an IPv6 one whether it holds the address or its /64;
+--    an allow-listed address does not exempt the rest of its /64.
+BEGIN;
+SET LOCAL mcp_oauth.registration_rate_limit = 1;
+SET LOCAL mcp_oauth.registration_allowlist = '192.0.2.0/24, 2001:db8:0:2::/64, 2001:db8:0:3::7/128';
+SELECT pg_temp.reg('Limits allow ' || a || ' ' || i, a) AS outcome, count(*)
+  FROM unnest(ARRAY['::ffff:192.0.2.9', '2001:db8:0:2::1', '2001:db8:0:3::7']::inet[]) a,
+	   generate_series(1, 3) i GROUP BY 1 ORDER BY 1;
+SELECT pg_temp.reg('Limits allow next ' || i, '2001:db8:0:3::8') AS outcome, count(*)
+  FROM generate_series(1, 3) i GROUP BY 1 ORDER BY 1;
+SELECT bucket, sum(hits) AS hits FROM mcp_oauth.rate_limits
+ WHERE bucket LIKE 'register:addr:%' GROUP BY 1 ORDER BY 1;
+ROLLBACK;
+
+-- 6. The sign-in throttle counts addresses the same way (login-addr:).
+BEGIN;
+SET LOCAL mcp_oauth.login_attempt_limit = 2;
+SELECT i, error FROM unnest(ARRAY['2001:db8::1', '2001:db8::2', '2001:db8::3',
+								  '2001:db8:0:1::1', '::ffff:192.0.2.71', '192.0.2.71',
+								  '::ffff:192.0.2.71']::inet[]) WITH ORDINALITY AS t(a, i),
+	   LATERAL mcp_oauth.login('limits-v6-' || i, 'a wrong password', a)
+ ORDER BY i;
+SELECT bucket, sum(hits) AS hits FROM mcp_oauth.rate_limits
+ WHERE bucket ~ '^login-addr:(2001:|192\.0\.2\.71)' GROUP BY 1 ORDER BY 1;
+ROLLBACK;
