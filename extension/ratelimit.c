@@ -23,6 +23,12 @@
  * computation).  An attempt refused by any of its buckets is counted in
  * none of them.
  *
+ * The counts are only right at READ COMMITTED, where each statement after
+ * the lock takes a snapshot that sees the attempts before it.  At
+ * REPEATABLE READ or SERIALIZABLE the transaction's snapshot is taken
+ * before the lock is waited for, and overlapping attempts would miss each
+ * other: there an attempt is refused with an error (fail closed).
+ *
  * A client address is counted by what its owner can change cheaply: an
  * IPv4 address alone, an IPv6 address by its /64 (the least a site or a
  * home is given; rotating through it is free), and an IPv4-mapped IPv6
@@ -33,6 +39,7 @@
 
 #include <sys/socket.h>
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
@@ -115,15 +122,29 @@ rate_return_one(const char *bucket)
 					   SPI_OK_UPDATE, "rate_limits");
 }
 
+/* Refuse to count at an isolation level whose snapshot predates the bucket lock. */
+static void
+require_read_committed(void)
+{
+	if (!IsolationUsesXactSnapshot())
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TRANSACTION_STATE),
+			 errmsg("rate limits need READ COMMITTED isolation"),
+			 errdetail("At REPEATABLE READ or SERIALIZABLE, an attempt would not see the attempts that committed while it waited for its turn."),
+			 errhint("Set default_transaction_isolation to \"read committed\" for the server's role and database.")));
+}
+
 /*
  * Count one attempt in each bucket, in order (NULL entries skipped); true
  * if none is over limit attempts per window_secs.  A refused attempt is
- * counted in none of them.  Inside SPI.
+ * counted in none of them.  Raises unless at READ COMMITTED.  Inside SPI.
  */
 bool
 mo_rate_limit_take(const char *const *buckets, int nbuckets,
 				   int window_secs, int limit)
 {
+	require_read_committed();
 	for (int i = 0; i < nbuckets; i++)
 	{
 		if (buckets[i] == NULL || !rate_take_one(buckets[i], window_secs, limit))

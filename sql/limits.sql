@@ -109,3 +109,31 @@ SELECT i, error FROM unnest(ARRAY['2001:db8::1', '2001:db8::2', '2001:db8::3',
 SELECT bucket, sum(hits) AS hits FROM mcp_oauth.rate_limits
  WHERE bucket ~ '^login-addr:(2001:|192\.0\.2\.71)' GROUP BY 1 ORDER BY 1;
 ROLLBACK;
+
+-- 7. Issue 12 follow-up B: the counts need READ COMMITTED (at REPEATABLE
+--    READ the snapshot is older than the wait for the bucket's lock, and
+--    overlapping attempts would miss each other).  At REPEATABLE READ or
+--    SERIALIZABLE a sign-in or a registration is refused with an error,
+--    before any password is checked: the right one does not sign in.
+SELECT mcp_oauth.create_account('limits-rr', 'limits right password') > 0 AS made;
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT ok, error FROM mcp_oauth.login('limits-rr', 'limits right password', '192.0.2.90');
+ROLLBACK;
+BEGIN ISOLATION LEVEL SERIALIZABLE;
+SELECT pg_temp.reg('Limits serializable', '192.0.2.91') AS serializable;
+ROLLBACK;
+SET default_transaction_isolation = 'repeatable read';
+SELECT ok, error FROM mcp_oauth.login('limits-rr', 'a wrong password', '192.0.2.90');
+-- with the limit off there is nothing to count, and a sign-in works
+SET mcp_oauth.login_attempt_limit = 0;
+SELECT ok, error FROM mcp_oauth.login('limits-rr', 'limits right password', '192.0.2.90');
+RESET mcp_oauth.login_attempt_limit;
+RESET default_transaction_isolation;
+SELECT event, count(*) FROM mcp_oauth.audit_log WHERE subject = 'limits-rr' GROUP BY 1 ORDER BY 1;
+SELECT count(*) AS counted FROM mcp_oauth.rate_limits WHERE bucket IN ('login-user:limits-rr', 'login-addr:192.0.2.90');
+-- and at READ COMMITTED the same sign-in is counted and checked
+SELECT ok, error FROM mcp_oauth.login('limits-rr', 'a wrong password', '192.0.2.90');
+DELETE FROM mcp_oauth.login_sessions WHERE account_id = (SELECT account_id FROM mcp_oauth.accounts WHERE username = 'limits-rr');
+DELETE FROM mcp_oauth.audit_log WHERE subject = 'limits-rr';
+DELETE FROM mcp_oauth.rate_limits WHERE bucket IN ('login-user:limits-rr', 'login-addr:192.0.2.90');
+DELETE FROM mcp_oauth.accounts WHERE username = 'limits-rr';
