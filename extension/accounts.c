@@ -418,10 +418,10 @@ login_result(FunctionCallInfo fcinfo, const char *token, const char *subject,
 
 /*
  * The rate_limits buckets of sign-ins for username and client_addr (NULL
- * when the value is NULL), inside SPI.  An account's bucket is named after
- * it; the bucket of a username that names no account (maybe a password
- * typed in the wrong field) is named by mo_secret_digest of it, so the
- * text is kept nowhere.
+ * when the value is NULL; an address as mo_rate_limit_addr counts it),
+ * inside SPI.  An account's bucket is named after it; the bucket of a
+ * username that names no account (maybe a password typed in the wrong
+ * field) is named by mo_secret_digest of it, so the text is kept nowhere.
  */
 static void
 login_buckets(const char *username, bool known, const char *client_addr,
@@ -433,7 +433,7 @@ login_buckets(const char *username, bool known, const char *client_addr,
 			psprintf("login-unknown:%s",
 					 mo_secret_digest("mcp_oauth login bucket", username));
 	if (client_addr != NULL)
-		buckets[1] = psprintf("login-addr:%s", client_addr);
+		buckets[1] = psprintf("login-addr:%s", mo_rate_limit_addr(client_addr));
 }
 
 /*

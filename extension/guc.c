@@ -151,7 +151,7 @@ _PG_init(void)
 							 PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("mcp_oauth.registration_rate_limit",
 							"Registrations per sliding hour per client address and per client identity; 0 turns it off.",
-							"Addresses in mcp_oauth.registration_allowlist are exempt from the per-address count.",
+							"An IPv6 address counts by its /64, an IPv4-mapped one as its IPv4 address.  Addresses in mcp_oauth.registration_allowlist are exempt from the per-address count.",
 							&mo_registration_rate_limit, 20, 0, 1000000,
 							PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomStringVariable("mcp_oauth.registration_allowlist",
@@ -177,7 +177,7 @@ _PG_init(void)
 							PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("mcp_oauth.login_attempt_limit",
 							"Failed sign-ins allowed per sliding 15 minutes per username and per client address; 0 turns it off.",
-							NULL, &mo_login_attempt_limit, 10, 0, 1000000,
+							"An IPv6 address counts by its /64, an IPv4-mapped one as its IPv4 address.", &mo_login_attempt_limit, 10, 0, 1000000,
 							PGC_SUSET, 0, NULL, NULL, NULL);
 	define_seconds("mcp_oauth.audit_retention",
 				   "Audit rows older than this are deleted by purge_expired(); 0 keeps them forever.",

@@ -364,6 +364,13 @@ extern bool mo_rate_limit_take(const char *const *buckets, int nbuckets,
 /* Take back the attempt mo_rate_limit_take counted in these buckets. */
 extern void mo_rate_limit_return(const char *const *buckets, int nbuckets);
 
+/*
+ * The client a rate limit counts for an address (inet text): an IPv4
+ * address, the IPv4 address of an IPv4-mapped IPv6 one, the /64 of
+ * another IPv6 address ("2001:db8::/64").
+ */
+extern char *mo_rate_limit_addr(const char *addr);
+
 /* ---- grants (revoke.c) ---- */
 
 /*

@@ -22,12 +22,28 @@
  * bucket wait for each other (a sign-in for as long as a bcrypt
  * computation).  An attempt refused by any of its buckets is counted in
  * none of them.
+ *
+ * The counts are only right at READ COMMITTED, where each statement after
+ * the lock takes a snapshot that sees the attempts before it.  At
+ * REPEATABLE READ or SERIALIZABLE the transaction's snapshot is taken
+ * before the lock is waited for, and overlapping attempts would miss each
+ * other: there an attempt is refused with an error (fail closed).
+ *
+ * A client address is counted by what its owner can change cheaply: an
+ * IPv4 address alone, an IPv6 address by its /64 (the least a site or a
+ * home is given; rotating through it is free), and an IPv4-mapped IPv6
+ * address (::ffff:a.b.c.d, a dual-stack socket's IPv4 peer) as its IPv4
+ * address.
  */
 #include "mcp_oauth.h"
 
+#include <sys/socket.h>
+
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
+#include "utils/inet.h"
 
 /* Seed of the advisory lock keys of buckets (register.c's locks use 7591). */
 #define RATE_LOCK_SEED "6585"
@@ -106,15 +122,29 @@ rate_return_one(const char *bucket)
 					   SPI_OK_UPDATE, "rate_limits");
 }
 
+/* Refuse to count at an isolation level whose snapshot predates the bucket lock. */
+static void
+require_read_committed(void)
+{
+	if (!IsolationUsesXactSnapshot())
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TRANSACTION_STATE),
+			 errmsg("rate limits need READ COMMITTED isolation"),
+			 errdetail("At REPEATABLE READ or SERIALIZABLE, an attempt would not see the attempts that committed while it waited for its turn."),
+			 errhint("Set default_transaction_isolation to \"read committed\" for the server's role and database.")));
+}
+
 /*
  * Count one attempt in each bucket, in order (NULL entries skipped); true
  * if none is over limit attempts per window_secs.  A refused attempt is
- * counted in none of them.  Inside SPI.
+ * counted in none of them.  Raises unless at READ COMMITTED.  Inside SPI.
  */
 bool
 mo_rate_limit_take(const char *const *buckets, int nbuckets,
 				   int window_secs, int limit)
 {
+	require_read_committed();
 	for (int i = 0; i < nbuckets; i++)
 	{
 		if (buckets[i] == NULL || !rate_take_one(buckets[i], window_secs, limit))
@@ -134,4 +164,32 @@ mo_rate_limit_return(const char *const *buckets, int nbuckets)
 		if (buckets[i] != NULL)
 			rate_return_one(buckets[i]);
 	}
+}
+
+/* Whether the IPv6 address a (16 bytes) is IPv4-mapped, ::ffff:a.b.c.d. */
+static bool
+ipv4_mapped(const unsigned char *a)
+{
+	static const unsigned char prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+	return memcmp(a, prefix, sizeof(prefix)) == 0;
+}
+
+/*
+ * The client a rate limit counts for addr (inet text): an IPv4 address as
+ * it is, an IPv4-mapped IPv6 address as its IPv4 address, another IPv6
+ * address as its /64.
+ */
+char *
+mo_rate_limit_addr(const char *addr)
+{
+	inet	   *ip = DatumGetInetPP(DirectFunctionCall1(inet_in, CStringGetDatum(addr)));
+	const unsigned char *a = ip_addr(ip);
+
+	if (ip_family(ip) == PGSQL_AF_INET)
+		return pstrdup(addr);
+	if (ipv4_mapped(a))
+		return psprintf("%u.%u.%u.%u", a[12], a[13], a[14], a[15]);
+	return DatumGetCString(DirectFunctionCall1(cidr_out,
+											   InetPGetDatum(cidr_set_masklen_internal(ip, 64))));
 }

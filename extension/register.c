@@ -566,23 +566,28 @@ client_identity(const ClientMeta *m)
 	return buf.data;
 }
 
-/* Whether addr is inside one of the CIDRs of mcp_oauth.registration_allowlist. */
+/*
+ * Whether addr, or the client the limit counts for it (key: its IPv4
+ * address if IPv4-mapped, its /64 if IPv6), is inside one of the CIDRs of
+ * mcp_oauth.registration_allowlist.
+ */
 static bool
-address_allowlisted(const char *addr)
+address_allowlisted(const char *addr, const char *key)
 {
 	static SPIPlanPtr plan = NULL;
-	Oid			types[2] = {TEXTOID, TEXTOID};
-	Datum		values[2];
+	Oid			types[3] = {TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[3];
 	bool		isnull;
 
 	if (mo_registration_allowlist == NULL || mo_registration_allowlist[0] == '\0')
 		return false;
 	mo_spi_plan(&plan,
-				"SELECT $1::inet <<= ANY (string_to_array("
-				"regexp_replace($2, '\\s+', '', 'g'), ',')::cidr[])",
-				2, types);
+				"SELECT bool_or($1::inet <<= c OR $3::inet <<= c) FROM unnest(string_to_array("
+				"regexp_replace($2, '\\s+', '', 'g'), ',')::cidr[]) c",
+				3, types);
 	values[0] = CStringGetTextDatum(addr);
 	values[1] = CStringGetTextDatum(mo_registration_allowlist);
+	values[2] = CStringGetTextDatum(key);
 	if (SPI_execute_plan(plan, values, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not check the registration allow-list");
 	return DatumGetBool(mo_spi_datum(1, &isnull)) && !isnull;
@@ -601,18 +606,21 @@ sha256_hex(const char *s)
 
 /*
  * Apply the registration rate limits (per client address unless
- * allow-listed, and per client identity; a sliding hour); false with a 429
- * in r when over.  A refused registration is counted in neither.
+ * allow-listed, an IPv6 one per /64, and per client identity; a sliding
+ * hour); false with a 429 in r when over.  A refused registration is
+ * counted in neither.
  */
 static bool
 rate_limit_check(const ClientMeta *m, const char *addr, MoResponse *r)
 {
 	const char *buckets[2] = {NULL, NULL};
+	char	   *key;
 
 	if (mo_registration_rate_limit <= 0)
 		return true;
-	if (addr && !address_allowlisted(addr))
-		buckets[0] = psprintf("register:addr:%s", addr);
+	key = addr ? mo_rate_limit_addr(addr) : NULL;
+	if (addr && !address_allowlisted(addr, key))
+		buckets[0] = psprintf("register:addr:%s", key);
 	buckets[1] = psprintf("register:client:%s", sha256_hex(client_identity(m)));
 	if (mo_rate_limit_take(buckets, 2, REG_RATE_WINDOW_SECS, mo_registration_rate_limit))
 		return true;

@@ -338,3 +338,21 @@ SELECT label, pg_temp.try(call) AS result
 			   (8, 'resource uppercase', $$mcp_oauth.protected_resource_metadata('HTTPS://MCP.EXAMPLE.COM/mcp')$$),
 			   (9, 'resource control', $$mcp_oauth.protected_resource_metadata(E'https://mcp.example.com/m\x01cp')$$)) v(n, label, call)
  ORDER BY n;
+
+-- 9. Rotating addresses inside one IPv6 /64 (and names with them) does
+--    not reset the limits: 10 registrations and 10 sign-ins, each from
+--    another address of 2001:db8:4::/64 under another name, against a
+--    limit of 3.
+BEGIN;
+SET LOCAL mcp_oauth.registration_rate_limit = 3;
+SET LOCAL mcp_oauth.login_attempt_limit = 3;
+SELECT (mcp_oauth.register('application/json', NULL,
+		format('{"client_name": "rotator %s", "redirect_uris": ["https://rotate.example.com/cb"]}', i),
+		('2001:db8:4::' || to_hex(i * 4099))::inet)).status, count(*)
+  FROM generate_series(1, 10) i GROUP BY 1 ORDER BY 1;
+SELECT l.error, count(*)
+  FROM generate_series(1, 10) i,
+	   LATERAL mcp_oauth.login('rotator-' || i, 'a wrong password',
+							   ('2001:db8:4:0:' || to_hex(i) || '::1')::inet) l
+ GROUP BY 1 ORDER BY 1;
+ROLLBACK;

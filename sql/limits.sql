@@ -71,3 +71,76 @@ SELECT octet_length(client_id) AS bytes, client_id LIKE 'ééé%é...' AS clippe
 SELECT ok FROM mcp_oauth.login('limits-nobody', 'a wrong password', '192.0.2.62');
 SELECT subject, detail FROM mcp_oauth.audit_log WHERE client_addr = '192.0.2.62';
 DELETE FROM mcp_oauth.rate_limits WHERE bucket ~ '^login-(addr:192\.0\.2\.6|unknown:)';
+
+-- 4. Issue 12 follow-up A: an IPv6 address counts by its /64, so rotating
+--    addresses within it (and client names with them) does not reset the
+--    registration limit; another /64 is another bucket.  An IPv4-mapped
+--    address (a dual-stack socket's IPv4 peer) is its IPv4 address.
+BEGIN;
+SET LOCAL mcp_oauth.registration_rate_limit = 2;
+SELECT pg_temp.reg('Limits v6 one', '2001:db8::1') AS first_in_64;
+SELECT pg_temp.reg('Limits v6 two', '2001:db8::2') AS second_in_64;
+SELECT pg_temp.reg('Limits v6 three', '2001:db8::ffff:ffff:ffff:ffff') AS third_in_64;
+SELECT pg_temp.reg('Limits v6 four', '2001:db8:0:1::1') AS next_64;
+SELECT pg_temp.reg('Limits v4 one', '::ffff:192.0.2.1') AS mapped;
+SELECT pg_temp.reg('Limits v4 two', '192.0.2.1') AS same_ipv4;
+SELECT pg_temp.reg('Limits v4 three', '::ffff:192.0.2.1') AS mapped_again;
+SELECT pg_temp.reg('Limits v4 four', '192.0.2.2') AS next_ipv4;
+SELECT bucket, sum(hits) AS hits FROM mcp_oauth.rate_limits
+ WHERE bucket LIKE 'register:addr:%' GROUP BY 1 ORDER BY 1;
+ROLLBACK;
+
+-- 5. The allow-list exempts an address it holds, a mapped address by its
+--    IPv4 form, and an IPv6 one whether it holds the address or its /64;
+--    an allow-listed address does not exempt the rest of its /64.
+BEGIN;
+SET LOCAL mcp_oauth.registration_rate_limit = 1;
+SET LOCAL mcp_oauth.registration_allowlist = '192.0.2.0/24, 2001:db8:0:2::/64, 2001:db8:0:3::7/128';
+SELECT pg_temp.reg('Limits allow ' || a || ' ' || i, a) AS outcome, count(*)
+  FROM unnest(ARRAY['::ffff:192.0.2.9', '2001:db8:0:2::1', '2001:db8:0:3::7']::inet[]) a,
+	   generate_series(1, 3) i GROUP BY 1 ORDER BY 1;
+SELECT pg_temp.reg('Limits allow next ' || i, '2001:db8:0:3::8') AS outcome, count(*)
+  FROM generate_series(1, 3) i GROUP BY 1 ORDER BY 1;
+SELECT bucket, sum(hits) AS hits FROM mcp_oauth.rate_limits
+ WHERE bucket LIKE 'register:addr:%' GROUP BY 1 ORDER BY 1;
+ROLLBACK;
+
+-- 6. The sign-in throttle counts addresses the same way (login-addr:).
+BEGIN;
+SET LOCAL mcp_oauth.login_attempt_limit = 2;
+SELECT i, error FROM unnest(ARRAY['2001:db8::1', '2001:db8::2', '2001:db8::3',
+								  '2001:db8:0:1::1', '::ffff:192.0.2.71', '192.0.2.71',
+								  '::ffff:192.0.2.71']::inet[]) WITH ORDINALITY AS t(a, i),
+	   LATERAL mcp_oauth.login('limits-v6-' || i, 'a wrong password', a)
+ ORDER BY i;
+SELECT bucket, sum(hits) AS hits FROM mcp_oauth.rate_limits
+ WHERE bucket ~ '^login-addr:(2001:|192\.0\.2\.71)' GROUP BY 1 ORDER BY 1;
+ROLLBACK;
+
+-- 7. Issue 12 follow-up B: the counts need READ COMMITTED (at REPEATABLE
+--    READ the snapshot is older than the wait for the bucket's lock, and
+--    overlapping attempts would miss each other).  At REPEATABLE READ or
+--    SERIALIZABLE a sign-in or a registration is refused with an error,
+--    before any password is checked: the right one does not sign in.
+SELECT mcp_oauth.create_account('limits-rr', 'limits right password') > 0 AS made;
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT ok, error FROM mcp_oauth.login('limits-rr', 'limits right password', '192.0.2.90');
+ROLLBACK;
+BEGIN ISOLATION LEVEL SERIALIZABLE;
+SELECT pg_temp.reg('Limits serializable', '192.0.2.91') AS serializable;
+ROLLBACK;
+SET default_transaction_isolation = 'repeatable read';
+SELECT ok, error FROM mcp_oauth.login('limits-rr', 'a wrong password', '192.0.2.90');
+-- with the limit off there is nothing to count, and a sign-in works
+SET mcp_oauth.login_attempt_limit = 0;
+SELECT ok, error FROM mcp_oauth.login('limits-rr', 'limits right password', '192.0.2.90');
+RESET mcp_oauth.login_attempt_limit;
+RESET default_transaction_isolation;
+SELECT event, count(*) FROM mcp_oauth.audit_log WHERE subject = 'limits-rr' GROUP BY 1 ORDER BY 1;
+SELECT count(*) AS counted FROM mcp_oauth.rate_limits WHERE bucket IN ('login-user:limits-rr', 'login-addr:192.0.2.90');
+-- and at READ COMMITTED the same sign-in is counted and checked
+SELECT ok, error FROM mcp_oauth.login('limits-rr', 'a wrong password', '192.0.2.90');
+DELETE FROM mcp_oauth.login_sessions WHERE account_id = (SELECT account_id FROM mcp_oauth.accounts WHERE username = 'limits-rr');
+DELETE FROM mcp_oauth.audit_log WHERE subject = 'limits-rr';
+DELETE FROM mcp_oauth.rate_limits WHERE bucket IN ('login-user:limits-rr', 'login-addr:192.0.2.90');
+DELETE FROM mcp_oauth.accounts WHERE username = 'limits-rr';

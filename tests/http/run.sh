@@ -1342,6 +1342,42 @@ test_issuer_path() {
 
 # ---- --trusted-proxies: the client address behind a reverse proxy ----
 
+# start_proxied BINARY PORT LOG [CONNINFO...]: a server on PORT that trusts
+# 127.0.0.1 as a proxy, its database connections with CONNINFO added;
+# sets proxied_pid.
+start_proxied() {
+	local binary=$1 p=$2 log=$3; shift 3
+	"$binary" --listen "127.0.0.1:$p" --issuer "$issuer" --threads 1 \
+		--trusted-proxies 127.0.0.1/32 \
+		--database "host=$PGHOST port=$PGPORT dbname=$db user=$role $*" \
+		--upstream "http://127.0.0.1:$up_port/mcp" >>"$log" 2>&1 &
+	proxied_pid=$!
+	wait_ready "http://127.0.0.1:$p" && return 0
+	kill "$proxied_pid"; wait "$proxied_pid"; return 1
+}
+
+# proxy_login BASE ADDR USER PASSWORD: a sign-in through BASE from the
+# client ADDR (X-Forwarded-For); sets status.
+proxy_login() {
+	local lc
+	req GET "$1/login"
+	lc=$(cookie __Host-mcp_oauth_login)
+	req POST "$1/login" -H "Cookie: __Host-mcp_oauth_login=$lc" -H "X-Forwarded-For: $2" \
+		--data-urlencode "csrf=$lc" --data-urlencode "return_to=" \
+		--data-urlencode "username=$3" --data-urlencode "password=$4"
+}
+
+# Stop the server of start_proxied; check it exits 0 (and, under ASan, clean).
+stop_proxied() {
+	local rc
+	kill -TERM "$proxied_pid" 2>/dev/null
+	wait "$proxied_pid"; rc=$?
+	check "$1: server exits 0" eq "$rc" 0
+	if [ "$suite_name" = asan ]; then
+		check "$1: no sanitizer report" sanitizer_clean "$2"
+	fi
+}
+
 # xff_register BASE NAME [curl args...]: register a client through BASE and
 # print the client_addr of its newest 'client_registered' audit row.
 xff_register() {
@@ -1356,15 +1392,10 @@ xff_register() {
 }
 
 test_trusted_proxies() {
-	local binary=$1 pt bt pid rc log=$work/server.$suite_name.trusted.log
+	local binary=$1 pt bt log=$work/server.$suite_name.trusted.log
 	pt=$(free_port) || return
 	bt=http://127.0.0.1:$pt
-	"$binary" --listen "127.0.0.1:$pt" --issuer "$issuer" --threads 1 \
-		--trusted-proxies 127.0.0.1/32 \
-		--database "host=$PGHOST port=$PGPORT dbname=$db user=$role" \
-		--upstream "http://127.0.0.1:$up_port/mcp" >>"$log" 2>&1 &
-	pid=$!
-	wait_ready "$bt" || { check "trusted proxies: server starts" false; kill "$pid"; wait "$pid"; return; }
+	start_proxied "$binary" "$pt" "$log" || { check "trusted proxies: server starts" false; return; }
 
 	check "trusted proxies: X-Forwarded-For of a trusted peer names the client" eq \
 		"$(xff_register "$bt" one -H 'X-Forwarded-For: 203.0.113.9')" 203.0.113.9
@@ -1385,13 +1416,43 @@ test_trusted_proxies() {
 	check "trusted proxies: no header, the peer address" eq "$(xff_register "$bt" nine)" 127.0.0.1
 	check "trusted proxies: untrusted peer's X-Forwarded-For ignored" eq \
 		"$(xff_register "$base" ten -H 'X-Forwarded-For: 203.0.113.9')" 127.0.0.1
+	stop_proxied "trusted proxies" "$log"
+}
 
-	kill -TERM "$pid" 2>/dev/null
-	wait "$pid"; rc=$?
-	check "trusted proxies: server exits 0" eq "$rc" 0
-	if [ "$suite_name" = asan ]; then
-		check "trusted proxies: no sanitizer report" sanitizer_clean "$log"
-	fi
+# ---- rate limits: an IPv6 client counts by its /64; READ COMMITTED only ----
+
+# Sign-ins rotating through one IPv6 /64, under a new username each time,
+# share the address's count; at REPEATABLE READ or SERIALIZABLE, where the
+# counts could not see concurrent attempts, a sign-in fails with a 500
+# before its password is checked (issue 12 follow-ups A and B).
+test_rate_limit_addresses() {
+	local binary=$1 pt bt i n403=0 mark log=$work/server.$suite_name.ratelimit.log
+	pt=$(free_port) || return
+	bt=http://127.0.0.1:$pt
+	psql -X -q -d "$db" -c "DELETE FROM mcp_oauth.rate_limits WHERE bucket ~ '^login-(addr:2001:db8:|user:rotator-)'"
+	start_proxied "$binary" "$pt" "$log" || { check "rate limits: server starts" false; return; }
+	for i in $(seq 1 "$login_limit"); do
+		proxy_login "$bt" "2001:db8:5::$i" "rotator-$i" "wrong $i"
+		[ "$status" = 403 ] && n403=$((n403 + 1))
+	done
+	check "rate limits: $login_limit wrong sign-ins from addresses of one /64 are checked" eq "$n403" "$login_limit"
+	proxy_login "$bt" "2001:db8:5::ffff" rotator-next "wrong next"
+	check "rate limits: the next from another address of the /64 is 429" eq "$status" 429
+	proxy_login "$bt" "2001:db8:5:1::1" rotator-other "wrong other"
+	check "rate limits: another /64 is not throttled" eq "$status" 403
+	psql -X -q -d "$db" -c "DELETE FROM mcp_oauth.rate_limits WHERE bucket ~ '^login-(addr:2001:db8:|user:rotator-)'"
+	stop_proxied "rate limits" "$log"
+
+	start_proxied "$binary" "$pt" "$log" "options=-cdefault_transaction_isolation=serializable" ||
+		{ check "serializable: server starts" false; return; }
+	mark=$(psql -X -q -tA -d "$db" -c "SELECT coalesce(max(audit_id), 0) FROM mcp_oauth.audit_log")
+	proxy_login "$bt" 192.0.2.77 bob "$password"
+	check "serializable: the right password is not checked, 500" eq "$status" 500
+	check "serializable: no session cookie" eq "$(cookie __Host-mcp_oauth_session)" ""
+	check "serializable: no sign-in audited" eq \
+		"$(psql -X -q -tA -d "$db" -c "SELECT count(*) FROM mcp_oauth.audit_log WHERE audit_id > $mark AND subject = 'bob'")" 0
+	check "serializable: the log names the cause" grep -q "rate limits need READ COMMITTED isolation" "$log"
+	stop_proxied "serializable" "$log"
 }
 
 # ---- --allowed-origins: browser origins /mcp accepts ----
@@ -1446,6 +1507,7 @@ run_suite() {
 	test_discovery
 	test_routes
 	test_trusted_proxies "$binary"
+	test_rate_limit_addresses "$binary"
 	test_pages
 	test_login_throttle
 	test_login_race
