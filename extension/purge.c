@@ -46,7 +46,9 @@ static const char *const purge_kind_names[PURGE_NKINDS] = {
  * One DELETE, run in this order.  Each returns one row of counts, added to
  * the kinds in counts_to (the second is -1 when there is one count).
  * Parameters: $1 clock leeway, $2 access token lifetime, $3 audit
- * retention (0: forever), in seconds.
+ * retention (0: forever), in seconds; $4 the most rows of its kind a step
+ * deletes (0: no limit).  Each step picks its rows by an index on the
+ * column that ends them, so a batch reads about as many rows as it deletes.
  */
 typedef struct PurgeStep
 {
@@ -60,14 +62,17 @@ static const PurgeStep purge_steps[] = {
 	 * checks the expiry on the clock when it inserts)
 	 */
 	{{PURGE_REQUESTS, -1},
-	"WITH d AS (DELETE FROM mcp_oauth.used_requests"
-	" WHERE expires_at < now() - interval '1 hour' RETURNING 1)"
+	"WITH d AS (DELETE FROM mcp_oauth.used_requests WHERE nonce_hash IN"
+	" (SELECT nonce_hash FROM mcp_oauth.used_requests"
+	"  WHERE expires_at < now() - interval '1 hour' LIMIT nullif($4, 0)) RETURNING 1)"
 	" SELECT count(*) FROM d"},
 
 	/* expired codes, and the grants of unredeemed ones that issued nothing */
 	{{PURGE_CODES, PURGE_GRANTS},
-	"WITH c AS (DELETE FROM mcp_oauth.authorization_codes"
-	"  WHERE expires_at < now() RETURNING grant_id, redeemed_at IS NULL AS unused),"
+	"WITH c AS (DELETE FROM mcp_oauth.authorization_codes WHERE code_hash IN"
+	"  (SELECT code_hash FROM mcp_oauth.authorization_codes"
+	"   WHERE expires_at < now() LIMIT nullif($4, 0))"
+	"  RETURNING grant_id, redeemed_at IS NULL AS unused),"
 	" g AS (DELETE FROM mcp_oauth.grants g"
 	"  WHERE g.grant_id IN (SELECT grant_id FROM c WHERE unused)"
 	"  AND NOT EXISTS (SELECT FROM mcp_oauth.authorization_codes x"
@@ -77,13 +82,17 @@ static const PurgeStep purge_steps[] = {
 	" SELECT (SELECT count(*) FROM c), (SELECT count(*) FROM g)"},
 
 	{{PURGE_REFRESH_TOKENS, -1},
-	"WITH d AS (DELETE FROM mcp_oauth.refresh_tokens"
-	" WHERE expires_at < now() RETURNING 1) SELECT count(*) FROM d"},
+	"WITH d AS (DELETE FROM mcp_oauth.refresh_tokens WHERE token_hash IN"
+	" (SELECT token_hash FROM mcp_oauth.refresh_tokens"
+	"  WHERE expires_at < now() LIMIT nullif($4, 0)) RETURNING 1)"
+	" SELECT count(*) FROM d"},
 
 	/* denied access tokens past their expiry (and the leeway) */
 	{{PURGE_ACCESS_TOKENS, -1},
-	"WITH d AS (DELETE FROM mcp_oauth.revoked_access_tokens"
-	" WHERE expires_at < now() - make_interval(secs => $1) RETURNING 1)"
+	"WITH d AS (DELETE FROM mcp_oauth.revoked_access_tokens WHERE jti IN"
+	" (SELECT jti FROM mcp_oauth.revoked_access_tokens"
+	"  WHERE expires_at < now() - make_interval(secs => $1) LIMIT nullif($4, 0))"
+	" RETURNING 1)"
 	" SELECT count(*) FROM d"},
 
 	/*
@@ -93,24 +102,29 @@ static const PurgeStep purge_steps[] = {
 	 * the denied access tokens of those grants
 	 */
 	{{PURGE_GRANTS, -1},
-	"WITH d AS (DELETE FROM mcp_oauth.grants g"
-	" WHERE (g.revoked_at IS NOT NULL"
-	"  OR g.expires_at < now() - make_interval(secs => $1 + $2))"
-	" AND NOT EXISTS (SELECT FROM mcp_oauth.authorization_codes c WHERE c.grant_id = g.grant_id)"
-	" AND NOT EXISTS (SELECT FROM mcp_oauth.refresh_tokens r WHERE r.grant_id = g.grant_id)"
-	" RETURNING g.grant_id),"
+	"WITH d AS (DELETE FROM mcp_oauth.grants WHERE grant_id IN"
+	" (SELECT grant_id FROM mcp_oauth.grants g"
+	"  WHERE (g.revoked_at IS NOT NULL"
+	"   OR g.expires_at < now() - make_interval(secs => $1 + $2))"
+	"  AND NOT EXISTS (SELECT FROM mcp_oauth.authorization_codes c WHERE c.grant_id = g.grant_id)"
+	"  AND NOT EXISTS (SELECT FROM mcp_oauth.refresh_tokens r WHERE r.grant_id = g.grant_id)"
+	"  LIMIT nullif($4, 0))"
+	" RETURNING grant_id),"
 	" a AS (DELETE FROM mcp_oauth.revoked_access_tokens a"
 	"  WHERE a.grant_id IN (SELECT grant_id FROM d))"
 	" SELECT count(*) FROM d"},
 
 	{{PURGE_SESSIONS, -1},
-	"WITH d AS (DELETE FROM mcp_oauth.login_sessions"
-	" WHERE expires_at < now() RETURNING 1) SELECT count(*) FROM d"},
+	"WITH d AS (DELETE FROM mcp_oauth.login_sessions WHERE session_hash IN"
+	" (SELECT session_hash FROM mcp_oauth.login_sessions"
+	"  WHERE expires_at < now() LIMIT nullif($4, 0)) RETURNING 1)"
+	" SELECT count(*) FROM d"},
 
 	/* attempts counted over a day ago: past every window */
 	{{PURGE_RATE_LIMITS, -1},
-	"WITH d AS (DELETE FROM mcp_oauth.rate_limits"
-	" WHERE window_start < now() - interval '1 day' RETURNING 1)"
+	"WITH d AS (DELETE FROM mcp_oauth.rate_limits WHERE (bucket, window_start) IN"
+	" (SELECT bucket, window_start FROM mcp_oauth.rate_limits"
+	"  WHERE window_start < now() - interval '1 day' LIMIT nullif($4, 0)) RETURNING 1)"
 	" SELECT count(*) FROM d"},
 
 	/* retired keys stay published until every token they signed expired */
@@ -121,19 +135,22 @@ static const PurgeStep purge_steps[] = {
 
 	/* dynamically registered clients unused for 30 days, with no grant */
 	{{PURGE_CLIENTS, -1},
-	"WITH d AS (DELETE FROM mcp_oauth.clients c"
-	" WHERE c.kind = 'dynamic'"
-	" AND coalesce(c.last_used_at, c.created_at) < now() - interval '30 days'"
-	" AND NOT EXISTS (SELECT FROM mcp_oauth.grants g WHERE g.client_id = c.client_id)"
-	" RETURNING 1) SELECT count(*) FROM d"},
+	"WITH d AS (DELETE FROM mcp_oauth.clients WHERE client_id IN"
+	" (SELECT client_id FROM mcp_oauth.clients c"
+	"  WHERE c.kind = 'dynamic'"
+	"  AND coalesce(c.last_used_at, c.created_at) < now() - interval '30 days'"
+	"  AND NOT EXISTS (SELECT FROM mcp_oauth.grants g WHERE g.client_id = c.client_id)"
+	"  LIMIT nullif($4, 0)) RETURNING 1) SELECT count(*) FROM d"},
 
 	/*
-	 * audit rows past their retention, found by the BRIN index on at (a
+	 * audit rows past their retention, oldest first by the index on at (a
 	 * retention of 0 is a one-time filter: nothing is scanned)
 	 */
 	{{PURGE_AUDIT, -1},
-	"WITH d AS (DELETE FROM mcp_oauth.audit_log"
-	" WHERE $3 > 0 AND at < now() - make_interval(secs => $3) RETURNING 1)"
+	"WITH d AS (DELETE FROM mcp_oauth.audit_log WHERE audit_id IN"
+	" (SELECT audit_id FROM mcp_oauth.audit_log"
+	"  WHERE $3 > 0 AND at < now() - make_interval(secs => $3)"
+	"  ORDER BY at LIMIT nullif($4, 0)) RETURNING 1)"
 	" SELECT count(*) FROM d"},
 };
 
@@ -141,18 +158,22 @@ static const PurgeStep purge_steps[] = {
 
 PG_FUNCTION_INFO_V1(purge_expired);
 
-/* Run step i and add its counts to counts (inside SPI). */
+/*
+ * Run step i, deleting at most limit rows of its kind (0: no limit), and add
+ * its counts to counts (inside SPI).
+ */
 static void
-purge_step(int i, int64 *counts)
+purge_step(int i, int32 limit, int64 *counts)
 {
 	static SPIPlanPtr plans[PURGE_NSTEPS];
 	const PurgeStep *step = &purge_steps[i];
-	Datum		values[3] = {Int32GetDatum(mo_clock_leeway),
+	Datum		values[4] = {Int32GetDatum(mo_clock_leeway),
 		Int32GetDatum(mo_access_token_lifetime),
-	Int32GetDatum(mo_audit_retention)};
-	Oid			types[3] = {INT4OID, INT4OID, INT4OID};
+		Int32GetDatum(mo_audit_retention),
+	Int64GetDatum(limit)};
+	Oid			types[4] = {INT4OID, INT4OID, INT4OID, INT8OID};
 
-	mo_spi_run(mo_spi_plan(&plans[i], step->sql, 3, types), values, 0);
+	mo_spi_run(mo_spi_plan(&plans[i], step->sql, 4, types), values, 0);
 	if (SPI_processed != 1)
 		elog(ERROR, "could not purge %s", purge_kind_names[step->counts_to[0]]);
 	for (int c = 0; c < 2 && step->counts_to[c] >= 0; c++)
@@ -177,17 +198,41 @@ purge_detail(const int64 *counts)
 	return buf.data;
 }
 
-/* purge_expired() -> one (what, deleted) row per kind. */
+/*
+ * The batch size argument: 0 (everything) when absent or null, as the 0.2.0
+ * schema declares no argument.
+ */
+static int32
+purge_batch_size(FunctionCallInfo fcinfo)
+{
+	int32		batch_size;
+
+	if (PG_NARGS() < 1 || PG_ARGISNULL(0))
+		return 0;
+	batch_size = PG_GETARG_INT32(0);
+	if (batch_size < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_MO_INVALID_REQUEST),
+				 errmsg("batch size must not be negative"),
+				 errdetail("A batch size of 0 purges everything at once.")));
+	return batch_size;
+}
+
+/*
+ * purge_expired(batch_size) -> one (what, deleted) row per kind; at most
+ * batch_size rows of each kind (0: all of them).
+ */
 Datum
 purge_expired(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	int64		counts[PURGE_NKINDS] = {0};
+	int32		batch_size = purge_batch_size(fcinfo);
 
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
 	for (int i = 0; i < (int) PURGE_NSTEPS; i++)
-		purge_step(i, counts);
+		purge_step(i, batch_size, counts);
 	mo_audit("purged", NULL, NULL, NULL, 0, purge_detail(counts));
 	SPI_finish();
 

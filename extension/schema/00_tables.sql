@@ -88,6 +88,10 @@ CREATE TABLE login_sessions (
 	created_at timestamptz NOT NULL DEFAULT now(),
 	expires_at timestamptz NOT NULL
 );
+-- purge_expired() finds expired sessions, and ending a person's sessions
+-- finds theirs, by index.
+CREATE INDEX login_sessions_expires_idx ON login_sessions (expires_at);
+CREATE INDEX login_sessions_account_idx ON login_sessions (account_id);
 
 -- OAuth clients: built-in, pre-registered by an admin, or registered
 -- dynamically (RFC 7591).
@@ -124,6 +128,9 @@ CREATE TABLE clients (
 	-- 4.11.2); NULL or empty: none yet
 	approved_redirect_uris text[]
 );
+-- purge_expired() finds dynamic clients unused for 30 days by index
+CREATE INDEX clients_dynamic_unused_idx ON clients (coalesce(last_used_at, created_at))
+	WHERE kind = 'dynamic';
 
 -- The built-in public client for local tools: any loopback redirect URI.
 INSERT INTO clients (client_id, client_name, application_type, kind,
@@ -141,6 +148,7 @@ CREATE TABLE used_requests (
 	nonce_hash bytea PRIMARY KEY,
 	expires_at timestamptz NOT NULL
 );
+CREATE INDEX used_requests_expires_idx ON used_requests (expires_at);
 
 -- pgcrypto's gen_random_bytes(), bound by C symbol (see _crypt in part 40).
 CREATE FUNCTION _random_bytes(integer) RETURNS bytea
@@ -179,6 +187,9 @@ CREATE TABLE grants (
 );
 CREATE INDEX grants_subject_idx ON grants (subject);
 CREATE INDEX grants_client_idx ON grants (client_id);
+-- purge_expired() finds expired and revoked grants by index
+CREATE INDEX grants_expires_idx ON grants (expires_at);
+CREATE INDEX grants_revoked_idx ON grants (revoked_at) WHERE revoked_at IS NOT NULL;
 
 -- Authorization codes (hash only), single use, bound to everything the
 -- token request must repeat.
@@ -194,6 +205,7 @@ CREATE TABLE authorization_codes (
 	redeemed_at timestamptz
 );
 CREATE INDEX authorization_codes_grant_idx ON authorization_codes (grant_id);
+CREATE INDEX authorization_codes_expires_idx ON authorization_codes (expires_at);
 
 -- Refresh tokens (hash only), rotated on every use.  A rotated token keeps
 -- its successor sealed (AES-256-GCM) under a key derived from the rotated
@@ -210,6 +222,7 @@ CREATE TABLE refresh_tokens (
 	revoked_at timestamptz
 );
 CREATE INDEX refresh_tokens_grant_idx ON refresh_tokens (grant_id);
+CREATE INDEX refresh_tokens_expires_idx ON refresh_tokens (expires_at);
 
 -- Access tokens are JWTs that name their grant (claim grant_id): revoking
 -- the grant ends every one of them, so no row is kept per token.  Only an
@@ -222,6 +235,8 @@ CREATE TABLE revoked_access_tokens (
 	revoked_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX revoked_access_tokens_grant_idx ON revoked_access_tokens (grant_id);
+-- purge_expired() and the deny list's live rows, by expiry
+CREATE INDEX revoked_access_tokens_expires_idx ON revoked_access_tokens (expires_at);
 
 -- Personal access tokens (hash only).
 CREATE TABLE personal_access_tokens (
@@ -262,6 +277,7 @@ CREATE TABLE rate_limits (
 	hits integer NOT NULL,
 	PRIMARY KEY (bucket, window_start)
 );
+CREATE INDEX rate_limits_window_idx ON rate_limits (window_start);
 
 -- Who did what.
 CREATE TABLE audit_log (
@@ -274,10 +290,12 @@ CREATE TABLE audit_log (
 	grant_id bigint,
 	detail jsonb
 );
--- Rows arrive in time order: a BRIN index serves time ranges and costs an
--- insert almost nothing (a btree adds an index entry to every audit row);
--- each filled range is summarized by autovacuum.
-CREATE INDEX audit_log_at_idx ON audit_log USING brin (at) WITH (autosummarize = on);
+-- The latest rows, a subject's and a client's rows, newest first, and
+-- retention's oldest rows, each by a btree (a BRIN index on at cannot give
+-- rows in order, so "the latest 20" read the whole table).
+CREATE INDEX audit_log_at_idx ON audit_log (at);
+CREATE INDEX audit_log_subject_idx ON audit_log (subject, at) WHERE subject IS NOT NULL;
+CREATE INDEX audit_log_client_idx ON audit_log (client_id, at) WHERE client_id IS NOT NULL;
 
 REVOKE ALL ON ALL TABLES IN SCHEMA mcp_oauth FROM PUBLIC;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA mcp_oauth FROM PUBLIC;

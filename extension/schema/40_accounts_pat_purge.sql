@@ -106,8 +106,37 @@ CREATE FUNCTION revoke_personal_access_token(pat_id bigint)
 
 -- Admin API: housekeeping.
 
-CREATE FUNCTION purge_expired()
+-- purge_expired(batch_size): at most batch_size rows of each kind (0, the
+-- default: everything, in one transaction).
+CREATE FUNCTION purge_expired(batch_size integer DEFAULT 0)
 	RETURNS TABLE (what text, deleted bigint)
 	AS 'MODULE_PATHNAME', 'purge_expired'
 	LANGUAGE C VOLATILE SECURITY DEFINER
 	SET search_path = mcp_oauth, pg_catalog, pg_temp;
+
+-- purge_expired_all(batch_size): purge_expired(batch_size) until a batch
+-- finds nothing, committing after each, so no transaction holds more than
+-- one batch (CALL it outside a transaction block).  A procedure that
+-- commits may be neither SECURITY DEFINER nor carry a SET clause: it runs
+-- with its caller's rights (who needs EXECUTE on purge_expired too) and
+-- qualifies every name it uses.
+CREATE PROCEDURE purge_expired_all(batch_size integer DEFAULT 10000)
+	LANGUAGE plpgsql
+	AS $$
+DECLARE
+	n bigint;
+BEGIN
+	IF batch_size IS NULL OR batch_size OPERATOR(pg_catalog.<=) 0 THEN
+		RAISE EXCEPTION USING ERRCODE = 'MO001',
+			MESSAGE = 'batch size must be positive';
+	END IF;
+	LOOP
+		SELECT pg_catalog.sum(p.deleted) INTO n
+		  FROM mcp_oauth.purge_expired(batch_size) p;
+		COMMIT;
+		EXIT WHEN n OPERATOR(pg_catalog.=) 0;
+	END LOOP;
+END
+$$;
+-- (REVOKE ... ON ALL FUNCTIONS in part 90 does not cover procedures)
+REVOKE EXECUTE ON PROCEDURE purge_expired_all(integer) FROM PUBLIC;
