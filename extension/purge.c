@@ -48,7 +48,9 @@ static const char *const purge_kind_names[PURGE_NKINDS] = {
  * Parameters: $1 clock leeway, $2 access token lifetime, $3 audit
  * retention (0: forever), in seconds; $4 the most rows of its kind a step
  * deletes (0: no limit).  Each step picks its rows by an index on the
- * column that ends them, so a batch reads about as many rows as it deletes.
+ * column that ends them and deletes them by key (= ANY (ARRAY(...)), an
+ * index lookup per row, where IN (...) may hash-join against a scan of the
+ * whole table), so a batch reads about as many rows as it deletes.
  */
 typedef struct PurgeStep
 {
@@ -62,16 +64,16 @@ static const PurgeStep purge_steps[] = {
 	 * checks the expiry on the clock when it inserts)
 	 */
 	{{PURGE_REQUESTS, -1},
-	"WITH d AS (DELETE FROM mcp_oauth.used_requests WHERE nonce_hash IN"
+	"WITH d AS (DELETE FROM mcp_oauth.used_requests WHERE nonce_hash = ANY (ARRAY"
 	" (SELECT nonce_hash FROM mcp_oauth.used_requests"
-	"  WHERE expires_at < now() - interval '1 hour' LIMIT nullif($4, 0)) RETURNING 1)"
+	"  WHERE expires_at < now() - interval '1 hour' LIMIT nullif($4, 0))) RETURNING 1)"
 	" SELECT count(*) FROM d"},
 
 	/* expired codes, and the grants of unredeemed ones that issued nothing */
 	{{PURGE_CODES, PURGE_GRANTS},
-	"WITH c AS (DELETE FROM mcp_oauth.authorization_codes WHERE code_hash IN"
+	"WITH c AS (DELETE FROM mcp_oauth.authorization_codes WHERE code_hash = ANY (ARRAY"
 	"  (SELECT code_hash FROM mcp_oauth.authorization_codes"
-	"   WHERE expires_at < now() LIMIT nullif($4, 0))"
+	"   WHERE expires_at < now() LIMIT nullif($4, 0)))"
 	"  RETURNING grant_id, redeemed_at IS NULL AS unused),"
 	" g AS (DELETE FROM mcp_oauth.grants g"
 	"  WHERE g.grant_id IN (SELECT grant_id FROM c WHERE unused)"
@@ -82,16 +84,16 @@ static const PurgeStep purge_steps[] = {
 	" SELECT (SELECT count(*) FROM c), (SELECT count(*) FROM g)"},
 
 	{{PURGE_REFRESH_TOKENS, -1},
-	"WITH d AS (DELETE FROM mcp_oauth.refresh_tokens WHERE token_hash IN"
+	"WITH d AS (DELETE FROM mcp_oauth.refresh_tokens WHERE token_hash = ANY (ARRAY"
 	" (SELECT token_hash FROM mcp_oauth.refresh_tokens"
-	"  WHERE expires_at < now() LIMIT nullif($4, 0)) RETURNING 1)"
+	"  WHERE expires_at < now() LIMIT nullif($4, 0))) RETURNING 1)"
 	" SELECT count(*) FROM d"},
 
 	/* denied access tokens past their expiry (and the leeway) */
 	{{PURGE_ACCESS_TOKENS, -1},
-	"WITH d AS (DELETE FROM mcp_oauth.revoked_access_tokens WHERE jti IN"
+	"WITH d AS (DELETE FROM mcp_oauth.revoked_access_tokens WHERE jti = ANY (ARRAY"
 	" (SELECT jti FROM mcp_oauth.revoked_access_tokens"
-	"  WHERE expires_at < now() - make_interval(secs => $1) LIMIT nullif($4, 0))"
+	"  WHERE expires_at < now() - make_interval(secs => $1) LIMIT nullif($4, 0)))"
 	" RETURNING 1)"
 	" SELECT count(*) FROM d"},
 
@@ -102,29 +104,29 @@ static const PurgeStep purge_steps[] = {
 	 * the denied access tokens of those grants
 	 */
 	{{PURGE_GRANTS, -1},
-	"WITH d AS (DELETE FROM mcp_oauth.grants WHERE grant_id IN"
+	"WITH d AS (DELETE FROM mcp_oauth.grants WHERE grant_id = ANY (ARRAY"
 	" (SELECT grant_id FROM mcp_oauth.grants g"
 	"  WHERE (g.revoked_at IS NOT NULL"
 	"   OR g.expires_at < now() - make_interval(secs => $1 + $2))"
 	"  AND NOT EXISTS (SELECT FROM mcp_oauth.authorization_codes c WHERE c.grant_id = g.grant_id)"
 	"  AND NOT EXISTS (SELECT FROM mcp_oauth.refresh_tokens r WHERE r.grant_id = g.grant_id)"
-	"  LIMIT nullif($4, 0))"
+	"  LIMIT nullif($4, 0)))"
 	" RETURNING grant_id),"
 	" a AS (DELETE FROM mcp_oauth.revoked_access_tokens a"
 	"  WHERE a.grant_id IN (SELECT grant_id FROM d))"
 	" SELECT count(*) FROM d"},
 
 	{{PURGE_SESSIONS, -1},
-	"WITH d AS (DELETE FROM mcp_oauth.login_sessions WHERE session_hash IN"
+	"WITH d AS (DELETE FROM mcp_oauth.login_sessions WHERE session_hash = ANY (ARRAY"
 	" (SELECT session_hash FROM mcp_oauth.login_sessions"
-	"  WHERE expires_at < now() LIMIT nullif($4, 0)) RETURNING 1)"
+	"  WHERE expires_at < now() LIMIT nullif($4, 0))) RETURNING 1)"
 	" SELECT count(*) FROM d"},
 
 	/* attempts counted over a day ago: past every window */
 	{{PURGE_RATE_LIMITS, -1},
-	"WITH d AS (DELETE FROM mcp_oauth.rate_limits WHERE (bucket, window_start) IN"
-	" (SELECT bucket, window_start FROM mcp_oauth.rate_limits"
-	"  WHERE window_start < now() - interval '1 day' LIMIT nullif($4, 0)) RETURNING 1)"
+	"WITH d AS (DELETE FROM mcp_oauth.rate_limits WHERE ctid = ANY (ARRAY"
+	" (SELECT ctid FROM mcp_oauth.rate_limits"
+	"  WHERE window_start < now() - interval '1 day' LIMIT nullif($4, 0))) RETURNING 1)"
 	" SELECT count(*) FROM d"},
 
 	/* retired keys stay published until every token they signed expired */
@@ -135,22 +137,22 @@ static const PurgeStep purge_steps[] = {
 
 	/* dynamically registered clients unused for 30 days, with no grant */
 	{{PURGE_CLIENTS, -1},
-	"WITH d AS (DELETE FROM mcp_oauth.clients WHERE client_id IN"
+	"WITH d AS (DELETE FROM mcp_oauth.clients WHERE client_id = ANY (ARRAY"
 	" (SELECT client_id FROM mcp_oauth.clients c"
 	"  WHERE c.kind = 'dynamic'"
 	"  AND coalesce(c.last_used_at, c.created_at) < now() - interval '30 days'"
 	"  AND NOT EXISTS (SELECT FROM mcp_oauth.grants g WHERE g.client_id = c.client_id)"
-	"  LIMIT nullif($4, 0)) RETURNING 1) SELECT count(*) FROM d"},
+	"  LIMIT nullif($4, 0))) RETURNING 1) SELECT count(*) FROM d"},
 
 	/*
 	 * audit rows past their retention, oldest first by the index on at (a
 	 * retention of 0 is a one-time filter: nothing is scanned)
 	 */
 	{{PURGE_AUDIT, -1},
-	"WITH d AS (DELETE FROM mcp_oauth.audit_log WHERE audit_id IN"
+	"WITH d AS (DELETE FROM mcp_oauth.audit_log WHERE audit_id = ANY (ARRAY"
 	" (SELECT audit_id FROM mcp_oauth.audit_log"
 	"  WHERE $3 > 0 AND at < now() - make_interval(secs => $3)"
-	"  ORDER BY at LIMIT nullif($4, 0)) RETURNING 1)"
+	"  ORDER BY at LIMIT nullif($4, 0))) RETURNING 1)"
 	" SELECT count(*) FROM d"},
 };
 
