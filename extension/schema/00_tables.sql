@@ -222,6 +222,7 @@ CREATE TABLE revoked_access_tokens (
 	revoked_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX revoked_access_tokens_grant_idx ON revoked_access_tokens (grant_id);
+CREATE INDEX revoked_access_tokens_expires_at_idx ON revoked_access_tokens (expires_at);
 
 -- Personal access tokens (hash only).
 CREATE TABLE personal_access_tokens (

@@ -23,3 +23,7 @@ CREATE FUNCTION set_client_introspection(client_id text, allowed boolean)
 	LANGUAGE C VOLATILE STRICT SECURITY DEFINER
 	SET search_path = mcp_oauth, pg_catalog, pg_temp;
 REVOKE EXECUTE ON FUNCTION set_client_introspection(text, boolean) FROM PUBLIC;
+
+-- Issue 13, caches that degrade gently: the live single revocations are
+-- read by expiry (verify.c loads their ids into memory).
+CREATE INDEX revoked_access_tokens_expires_at_idx ON revoked_access_tokens (expires_at);
