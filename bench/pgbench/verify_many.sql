@@ -2,5 +2,5 @@
 -- random (-D n=... -D resource=...); an inactive answer fails the
 -- transaction (division by zero)
 \set i random(1, :n)
-SELECT 1 / (mcp_oauth.verify_access_token(t, :'resource', '{mcp:tools}')).active::int AS ok
+SELECT 1 / (mcp_oauth.verify_access_token(t, :resource, '{mcp:tools}')).active::int AS ok
   FROM bench_jwts WHERE id = :i;
