@@ -44,6 +44,7 @@ BEGIN
 END $$;
 SQL
 done
+psql -X -tA -c "SELECT 'tokens minted: ' || count(t) || ' of ' || count(*) FROM bench_jwts"
 
 declare -A r
 best() { awk -v a="$1" -v b="${2:-0}" 'BEGIN { print (a > b) ? a : b }'; }
@@ -53,7 +54,7 @@ measure() {		# name, then PGOPTIONS and pgbench arguments
 	for round in $(seq 1 "$rounds"); do
 		for which in base current; do
 			use "$which"
-			t=$(PGOPTIONS="$opts" tps verify_many.sql -D resource="$resource" "$@")
+			t=$(PGOPTIONS="$opts" tps verify_many.sql -D resource="$resource" -D need="{mcp:tools}" "$@")
 			r[$which,$name]=$(best "$t" "${r[$which,$name]:-0}")
 		done
 	done

@@ -1,6 +1,6 @@
 -- verify_access_token of one of the first :n tokens of bench_jwts, drawn at
--- random (-D n=... -D resource=...); an inactive answer fails the
+-- random (-D n=... -D resource=... -D need=...); an inactive answer fails the
 -- transaction (division by zero)
 \set i random(1, :n)
-SELECT 1 / (mcp_oauth.verify_access_token(t, :resource, '{mcp:tools}')).active::int AS ok
+SELECT 1 / (mcp_oauth.verify_access_token(t, :resource, :need)).active::int AS ok
   FROM bench_jwts WHERE id = :i;
