@@ -21,23 +21,7 @@ rounds=${BENCH_ROUNDS:-3}
 clients=${BENCH_CLIENTS:-4}
 runs=1
 
-bash scripts/deps.sh
-libdir=$(pg_config --pkglibdir)
-libs=$(mktemp -d /tmp/mcp_oauth_compare.XXXXXX)
-git worktree add -q --detach "$libs/base" "$base"
-make -s -C "$libs/base" >/dev/null
-cp "$libs/base/mcp_oauth.so" "$libs/base.so"
-git worktree remove --force "$libs/base"
-make -s >/dev/null && make -s install >/dev/null
-cp mcp_oauth.so "$libs/current.so"
-
-# Install library $1 as $libdir/mcp_oauth.so (a rename: running backends
-# keep the file they loaded).
-use() {
-	cp "$libs/$1.so" "$libdir/.mcp_oauth.so.new"
-	mv -f "$libdir/.mcp_oauth.so.new" "$libdir/mcp_oauth.so"
-}
-
+. bench/libs.sh
 . bench/lib.sh
 trap 'use current; cluster_stop "$tmp"; rm -rf "$tmp" "$libs"' EXIT
 

@@ -14,9 +14,15 @@
  * next lookup.
  *
  * A second cache, under the same invalidation, keeps the grants JWTs named
- * that were found unrevoked (subject and client), and whether any access
- * token is revoked by itself (revoked_access_tokens), so that a JWT seen
- * for the first time, of a grant seen before, is verified without a query.
+ * that were found unrevoked (subject and client), and the ids of the access
+ * tokens revoked by themselves and not yet expired (revoked_access_tokens,
+ * at most grant_cache_size of them; more, and every first-seen JWT is
+ * looked up), so that a JWT seen for the first time, of a grant seen
+ * before, is verified without a query.
+ *
+ * Both caches are bounded by their size setting; when full, an entry is
+ * evicted by the clock (second chance): a hand sweeps the slots, sparing
+ * once each entry used since it last passed.
  */
 #include "mcp_oauth.h"
 
@@ -72,6 +78,7 @@ typedef struct CacheEntry
 	int64		pat_id;
 	TimestampTz last_used;
 	HeapTupleHeader active_row; /* the answer with no scope missing, once made */
+	int			slot;			/* in token_clock */
 } CacheEntry;
 
 /* A grant known unrevoked: what a JWT naming it must agree with. */
@@ -81,20 +88,43 @@ typedef struct GrantEntry
 	char	   *subject;
 	char	   *client_id;
 	TimestampTz created_at;
+	int			slot;			/* in grant_clock */
 } GrantEntry;
 
-/* Whether revoked_access_tokens holds live rows, as last read. */
+/* The slots of a cache, for eviction by the clock; in the cache's context. */
+typedef struct Clock
+{
+	void	  **entries;		/* each slot's hash entry, NULL when free */
+	bool	   *used;			/* looked up since the hand last passed */
+	int			size;
+	int			hand;
+} Clock;
+
+/*
+ * What revoked_access_tokens holds live, as last read: nothing, the ids
+ * (in deny_set), or more than grant_cache_size ids (each JWT looked up).
+ */
 typedef enum DenyList
 {
-	DENY_UNKNOWN, DENY_EMPTY, DENY_SOME
+	DENY_UNKNOWN, DENY_EMPTY, DENY_SET, DENY_SOME
 } DenyList;
+
+/* What the deny list says of one token id. */
+typedef enum DenyAnswer
+{
+	DENY_REVOKED, DENY_NOT_REVOKED, DENY_ASK	/* ask: query the table */
+} DenyAnswer;
 
 #define DENY_RECHECK_US	(60 * USECS_PER_SEC)	/* DENY_SOME: rows may have expired */
 
 static HTAB *token_cache = NULL;
 static MemoryContext cache_cxt = NULL;
+static Clock token_clock;
 static HTAB *grant_cache = NULL;
 static MemoryContext grant_cxt = NULL;
+static Clock grant_clock;
+static HTAB *deny_set = NULL;
+static MemoryContext deny_cxt = NULL;
 static DenyList deny_list = DENY_UNKNOWN;
 static TimestampTz deny_checked_at = 0;
 static uint64 cache_generation = 0;
@@ -147,6 +177,7 @@ cache_reset(void)
 	if (cache_cxt != NULL)
 		MemoryContextReset(cache_cxt);	/* the table lives in a child context */
 	token_cache = NULL;
+	memset(&token_clock, 0, sizeof(token_clock));
 }
 
 /* Forget every grant. */
@@ -156,6 +187,17 @@ grant_entries_reset(void)
 	if (grant_cxt != NULL)
 		MemoryContextReset(grant_cxt);	/* the table lives in a child context */
 	grant_cache = NULL;
+	memset(&grant_clock, 0, sizeof(grant_clock));
+}
+
+/* Forget what the deny list held. */
+static void
+deny_set_reset(void)
+{
+	if (deny_cxt != NULL)
+		MemoryContextReset(deny_cxt);
+	deny_set = NULL;
+	deny_list = DENY_UNKNOWN;
 }
 
 /* Forget every grant, and what the deny list held. */
@@ -163,7 +205,7 @@ static void
 grant_cache_reset(void)
 {
 	grant_entries_reset();
-	deny_list = DENY_UNKNOWN;
+	deny_set_reset();
 }
 
 /* Empty both caches if a revocation (any change to grants) arrived. */
@@ -212,17 +254,55 @@ table_made(MemoryContext *cxt, HTAB **table, const char *name,
 	return *table;
 }
 
+/* Give *clock size free slots in cxt. */
+static void
+clock_made(Clock *clock, MemoryContext cxt, int size)
+{
+	clock->entries = MemoryContextAllocZero(cxt, sizeof(void *) * size);
+	clock->used = MemoryContextAllocZero(cxt, sizeof(bool) * size);
+	clock->size = size;
+	clock->hand = 0;
+}
+
+/*
+ * A slot for a new entry: a free one, or the first the hand finds unused
+ * since it last passed (sparing, and marking unused, those it passes).
+ * *victim is the entry in it, for the caller to remove, or NULL.
+ */
+static int
+clock_slot(Clock *clock, void **victim)
+{
+	for (;;)
+	{
+		int			slot = clock->hand;
+
+		clock->hand = (clock->hand + 1) % clock->size;
+		if (clock->entries[slot] == NULL || !clock->used[slot])
+		{
+			*victim = clock->entries[slot];
+			clock->used[slot] = false;
+			return slot;
+		}
+		clock->used[slot] = false;
+	}
+}
+
 /* The cache table, created (or emptied) as needed; NULL when the cache is off. */
 static HTAB *
 cache_table(void)
 {
 	caches_check();
-	if (mo_token_cache_size == 0 && token_cache != NULL)
-		cache_reset();
+	if (token_cache != NULL && token_clock.size != mo_token_cache_size)
+		cache_reset();			/* resized (or turned off): start over */
 	if (mo_token_cache_size == 0)
 		return NULL;
-	return table_made(&cache_cxt, &token_cache, "mcp_oauth verified tokens",
-					  SHA256_DIGEST_LENGTH, sizeof(CacheEntry));
+	if (token_cache == NULL)
+	{
+		table_made(&cache_cxt, &token_cache, "mcp_oauth verified tokens",
+				   SHA256_DIGEST_LENGTH, sizeof(CacheEntry));
+		clock_made(&token_clock, cache_cxt, mo_token_cache_size);
+	}
+	return token_cache;
 }
 
 /*
@@ -291,6 +371,7 @@ cache_entry(const unsigned char *key)
 		return NULL;
 	if (e->kind == 'p' && now_ts() - e->last_used >= PAT_TOUCH_INTERVAL)
 		return NULL;
+	token_clock.used[e->slot] = true;
 	return e;
 }
 
@@ -320,6 +401,22 @@ entry_free_parts(CacheEntry *e)
 		pfree(e->active_row);
 }
 
+/* A slot for a new token, evicting the entry in it. */
+static int
+cache_evict(void)
+{
+	CacheEntry *victim;
+	int			slot = clock_slot(&token_clock, (void **) &victim);
+
+	if (victim != NULL)
+	{
+		entry_free_parts(victim);
+		hash_search(token_cache, victim->key, HASH_REMOVE, NULL);
+		token_clock.entries[slot] = NULL;
+	}
+	return slot;
+}
+
 /* Remember v under key, unless a revocation arrived since generation. */
 static void
 cache_store(const unsigned char *key, const Verified *v, uint64 generation)
@@ -328,16 +425,10 @@ cache_store(const unsigned char *key, const Verified *v, uint64 generation)
 	CacheEntry	copy;
 	CacheEntry *e;
 	MemoryContext old;
-	bool		found;
 
 	if (generation != cache_generation || !snapshot_is_fresh() ||
 		(table = cache_table()) == NULL)
 		return;
-	if (hash_get_num_entries(table) >= mo_token_cache_size)
-	{
-		cache_reset();
-		table = cache_table();
-	}
 	/* copy first: an error while copying must not leave a half-made entry */
 	memcpy(copy.key, key, SHA256_DIGEST_LENGTH);
 	copy.kind = v->kind;
@@ -351,10 +442,18 @@ cache_store(const unsigned char *key, const Verified *v, uint64 generation)
 	copy.pat_id = v->pat_id;
 	copy.last_used = v->last_used;
 	copy.active_row = NULL;
-	e = hash_search(table, key, HASH_ENTER, &found);
-	if (found)
-		entry_free_parts(e);	/* a PAT stored again after its touch */
+	e = hash_search(table, key, HASH_FIND, NULL);
+	if (e != NULL)
+	{
+		copy.slot = e->slot;	/* a PAT stored again after its touch */
+		entry_free_parts(e);
+		*e = copy;
+		return;
+	}
+	copy.slot = cache_evict();
+	e = hash_search(table, key, HASH_ENTER, NULL);
 	*e = copy;
+	token_clock.entries[copy.slot] = e;
 }
 
 /* Whether uri names the configured resource (canonical comparison). */
@@ -460,40 +559,113 @@ static HTAB *
 grant_table(void)
 {
 	caches_check();
+	if (grant_cache != NULL && grant_clock.size != mo_grant_cache_size)
+		grant_cache_reset();	/* resized (or turned off): start over */
 	if (mo_grant_cache_size == 0)
 		return NULL;
-	return table_made(&grant_cxt, &grant_cache, "mcp_oauth grants",
-					  sizeof(int64), sizeof(GrantEntry));
+	if (grant_cache == NULL)
+	{
+		table_made(&grant_cxt, &grant_cache, "mcp_oauth grants",
+				   sizeof(int64), sizeof(GrantEntry));
+		clock_made(&grant_clock, grant_cxt, mo_grant_cache_size);
+	}
+	return grant_cache;
 }
 
-/* Whether some access token is revoked by itself and not yet expired. */
+/* deny_set made from the ids SPI just read. */
+static void
+deny_set_fill(void)
+{
+	HTAB	   *set = table_made(&deny_cxt, &deny_set, "mcp_oauth revoked tokens",
+								 UUID_LEN, UUID_LEN);
+
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		Datum		jti = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
+										1, &isnull);
+
+		hash_search(set, DatumGetUUIDP(jti)->data, HASH_ENTER, NULL);
+	}
+}
+
+/*
+ * Read the ids of the live single revocations, at most grant_cache_size
+ * (one more tells there are too many) into deny_set and deny_list.  Kept
+ * only when no revocation arrived meanwhile; false when not kept.
+ */
 static bool
-deny_list_live(void)
+deny_list_load(void)
 {
 	static SPIPlanPtr plan = NULL;
 	uint64		generation = cache_generation;
 	TimestampTz now = now_ts();
-	Datum		values[1];
-	bool		isnull;
-	bool		live;
+	Datum		values[2];
+	uint64		n;
 
-	if (deny_list == DENY_EMPTY ||
-		(deny_list == DENY_SOME && now - deny_checked_at < DENY_RECHECK_US))
-		return deny_list == DENY_SOME;
 	mo_spi_connect();
-	mo_spi_plan(&plan, "SELECT EXISTS (SELECT FROM mcp_oauth.revoked_access_tokens r"
-				" WHERE r.expires_at OPERATOR(pg_catalog.>) $1)",
-				1, (Oid[]) {TIMESTAMPTZOID});
+	mo_spi_plan(&plan, "SELECT r.jti FROM mcp_oauth.revoked_access_tokens r"
+				" WHERE r.expires_at OPERATOR(pg_catalog.>) $1 LIMIT $2",
+				2, (Oid[]) {TIMESTAMPTZOID, INT8OID});
 	values[0] = TimestampTzGetDatum(now - leeway_us());
-	mo_spi_run(plan, values, 1);
-	live = DatumGetBool(mo_spi_datum(1, &isnull));
-	mo_spi_finish();
-	if (generation == cache_generation && snapshot_is_fresh())	/* no revocation meanwhile */
+	values[1] = Int64GetDatum((int64) mo_grant_cache_size + 1);
+	/* not read-only: a snapshot taken now, after generation */
+	if (SPI_execute_plan(plan, values, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the revoked access tokens");
+	n = SPI_processed;
+	if (generation != cache_generation || !snapshot_is_fresh())
 	{
-		deny_list = live ? DENY_SOME : DENY_EMPTY;
-		deny_checked_at = now;
+		mo_spi_finish();		/* a revocation meanwhile: this call asks */
+		return false;
 	}
-	return live;
+	deny_set_reset();
+	if (n > 0 && n <= (uint64) mo_grant_cache_size)
+		deny_set_fill();
+	deny_list = n == 0 ? DENY_EMPTY : (deny_set != NULL ? DENY_SET : DENY_SOME);
+	deny_checked_at = now;
+	mo_spi_finish();
+	return true;
+}
+
+/*
+ * Whether the token jti is revoked by itself, from memory; DENY_ASK when
+ * memory cannot tell (too many revoked, or a revocation came in while the
+ * ids were read).  With too many, they are read again after a while, as
+ * rows expire.
+ */
+static DenyAnswer
+deny_check(const char *jti)
+{
+	pg_uuid_t  *id;
+
+	if ((deny_list == DENY_UNKNOWN ||
+		 (deny_list == DENY_SOME && now_ts() - deny_checked_at >= DENY_RECHECK_US)) &&
+		!deny_list_load())
+		return DENY_ASK;
+	if (deny_list == DENY_EMPTY)
+		return DENY_NOT_REVOKED;
+	if (deny_list == DENY_SOME)
+		return DENY_ASK;
+	id = DatumGetUUIDP(DirectFunctionCall1(uuid_in, CStringGetDatum(jti)));
+	return hash_search(deny_set, id->data, HASH_FIND, NULL) != NULL ?
+		DENY_REVOKED : DENY_NOT_REVOKED;
+}
+
+/* A slot for a new grant, evicting the entry in it. */
+static int
+grant_evict(void)
+{
+	GrantEntry *victim;
+	int			slot = clock_slot(&grant_clock, (void **) &victim);
+
+	if (victim != NULL)
+	{
+		pfree(victim->subject);
+		pfree(victim->client_id);
+		hash_search(grant_cache, &victim->grant_id, HASH_REMOVE, NULL);
+		grant_clock.entries[slot] = NULL;
+	}
+	return slot;
 }
 
 /* Remember grant_id as unrevoked, unless a revocation arrived since generation. */
@@ -504,23 +676,21 @@ grant_store(int64 grant_id, const char *subject, const char *client_id,
 	HTAB	   *table;
 	GrantEntry	copy;
 
+	GrantEntry *e;
+
 	if (generation != cache_generation || !snapshot_is_fresh() ||
 		(table = grant_table()) == NULL ||
 		hash_search(table, &grant_id, HASH_FIND, NULL) != NULL)
 		return;
-	if (hash_get_num_entries(table) >= mo_grant_cache_size)
-	{
-		/* full: start over (what the deny list holds stays known) */
-		grant_entries_reset();
-		if ((table = grant_table()) == NULL)
-			return;
-	}
 	/* copy first: an error while copying must not leave a half-made entry */
 	copy.grant_id = grant_id;
 	copy.subject = MemoryContextStrdup(grant_cxt, subject);
 	copy.client_id = MemoryContextStrdup(grant_cxt, client_id);
 	copy.created_at = created_at;
-	*(GrantEntry *) hash_search(table, &grant_id, HASH_ENTER, NULL) = copy;
+	copy.slot = grant_evict();
+	e = hash_search(table, &grant_id, HASH_ENTER, NULL);
+	*e = copy;
+	grant_clock.entries[copy.slot] = e;
 }
 
 /*
@@ -594,7 +764,7 @@ grant_lookup(int64 grant_id, const char *jti, const Verified *v)
 /*
  * The token's grant: present, unrevoked, same subject and client; and the
  * token not revoked by itself (revoked_access_tokens).  Without a query
- * when the grant is cached and no access token is revoked by itself.
+ * when the grant is cached and the revoked ids are known in memory.
  */
 static const char *
 check_grant(const json_doc *claims, const char *jti, const Verified *v)
@@ -602,16 +772,24 @@ check_grant(const json_doc *claims, const char *jti, const Verified *v)
 	HTAB	   *table;
 	GrantEntry *e;
 	int64		grant_id;
+	DenyAnswer	deny;
 
 	if (!uuid_shaped(jti))
 		return "malformed jti";
 	if (!claim_grant_id(claims, &grant_id))
 		return "missing or malformed grant_id";
+	if (mo_grant_cache_size == 0 || grant_table() == NULL)
+		return grant_lookup(grant_id, jti, v);
 	/* the deny list first: its query may take in a revocation, emptying the table */
-	if (mo_grant_cache_size > 0 && !deny_list_live() &&
-		(table = grant_table()) != NULL &&
+	deny = deny_check(jti);
+	if (deny == DENY_REVOKED)
+		return "token revoked";
+	if (deny == DENY_NOT_REVOKED && (table = grant_table()) != NULL &&
 		(e = hash_search(table, &grant_id, HASH_FIND, NULL)) != NULL)
+	{
+		grant_clock.used[e->slot] = true;
 		return grant_matches(e->subject, e->client_id, e->created_at, v);
+	}
 	return grant_lookup(grant_id, jti, v);
 }
 
