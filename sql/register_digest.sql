@@ -69,8 +69,8 @@ SELECT pg_temp.reg_id('{"client_name": "Digest C",
 	"redirect_uris": ["https://digest.example.com/cb"]}') AS c \gset
 SELECT registration_digest IS NULL AS confidential_no_digest
 FROM mcp_oauth.clients WHERE client_id = :'c';
-SELECT mcp_oauth.create_client('Digest S', ARRAY['http://127.0.0.1:5003/cb'],
-							   false, NULL, 'digest-static') = 'digest-static' AS created;
+SELECT (mcp_oauth.create_client('Digest S', ARRAY['http://127.0.0.1:5003/cb'],
+							   false, NULL, 'digest-static')).client_id = 'digest-static' AS created;
 SELECT kind, registration_digest IS NULL AS static_no_digest
 FROM mcp_oauth.clients WHERE client_id = 'digest-static';
 SELECT pg_temp.reg_id('{"client_name": "Digest S",
