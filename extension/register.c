@@ -697,7 +697,12 @@ find_identical_public_client(const ClientMeta *m, char **client_id)
 		plan = mo_spi_plan(&plan_digest,
 						   "SELECT client_id, metadata::text FROM clients"
 						   " WHERE registration_digest = " REG_DIGEST("$2::jsonb")
-						   " AND" IDENTICAL_PUBLIC_CLIENT,
+						   " AND $1 IS NOT NULL"	/* the same redirect URIs: in metadata */
+						   " AND kind = 'dynamic' AND client_secret_hash IS NULL"
+						   " AND token_endpoint_auth_method = 'none'"
+						   " AND metadata - 'client_id' - 'client_id_issued_at'"
+						   "   = $2::jsonb - 'client_id' - 'client_id_issued_at'"
+						   " ORDER BY created_at, client_id LIMIT 1",
 						   2, types);
 	else
 		plan = mo_spi_plan(&plan_old,
