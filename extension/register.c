@@ -27,11 +27,13 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 
 #include "client_auth.h"
 #include "lib/json.h"
@@ -476,25 +478,62 @@ client_json(const ClientMeta *m, const char *client_id, int64 issued_at,
 	return buf.data;
 }
 
+/*
+ * The registration digest of metadata (jsonb): SHA-256 of its text without
+ * client_id and client_id_issued_at.  jsonb's text has its members in one
+ * order, so metadata equal as jsonb (what "identical" has always meant)
+ * has one digest.  The upgrade script fills old rows with the same SQL.
+ */
+#define REG_DIGEST(metadata) \
+	"sha256(convert_to((" metadata " - 'client_id' - 'client_id_issued_at')::text, 'UTF8'))"
+
+/*
+ * Whether clients has registration_digest (0.3.0): the library also serves
+ * older schemas until ALTER EXTENSION UPDATE.  A syscache lookup per call.
+ */
+static bool
+have_registration_digest(void)
+{
+	Oid			relid = RelnameGetRelid("clients");
+
+	return OidIsValid(relid) &&
+		get_attnum(relid, "registration_digest") != InvalidAttrNumber;
+}
+
+#define CLIENT_INSERT_COLUMNS \
+	"INSERT INTO clients (client_id, client_secret_hash," \
+	" token_endpoint_auth_method, client_name, redirect_uris," \
+	" grant_types, response_types, application_type, scope, metadata," \
+	" kind, registered_from"
+#define CLIENT_INSERT_VALUES \
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12::inet"
+
 /* Insert a client row; false if client_id is taken. */
 static bool
 client_insert(const ClientMeta *m, const char *client_id, const char *kind,
 			  const char *secret, const char *metadata, const char *addr)
 {
-	static SPIPlanPtr plan = NULL;
+	static SPIPlanPtr plan_digest = NULL;
+	static SPIPlanPtr plan_old = NULL;
+	SPIPlanPtr	plan;
 	Oid			types[12] = {TEXTOID, BYTEAOID, TEXTOID, TEXTOID, TEXTARRAYOID,
 		TEXTARRAYOID, TEXTARRAYOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
 	Datum		values[12];
 	char		nulls[12];
 
-	mo_spi_plan(&plan,
-				"INSERT INTO clients (client_id, client_secret_hash,"
-				" token_endpoint_auth_method, client_name, redirect_uris,"
-				" grant_types, response_types, application_type, scope, metadata,"
-				" kind, registered_from)"
-				" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12::inet)"
-				" ON CONFLICT (client_id) DO NOTHING",
-				12, types);
+	if (have_registration_digest())
+		plan = mo_spi_plan(&plan_digest,
+						   CLIENT_INSERT_COLUMNS ", registration_digest)"
+						   CLIENT_INSERT_VALUES ", CASE WHEN $11 = 'dynamic'"
+						   " AND $2 IS NULL AND $3 = 'none' THEN "
+						   REG_DIGEST("$10::jsonb") " END)"
+						   " ON CONFLICT (client_id) DO NOTHING",
+						   12, types);
+	else
+		plan = mo_spi_plan(&plan_old,
+						   CLIENT_INSERT_COLUMNS ")" CLIENT_INSERT_VALUES ")"
+						   " ON CONFLICT (client_id) DO NOTHING",
+						   12, types);
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = CStringGetTextDatum(client_id);
 	nulls[1] = secret ? ' ' : 'n';
@@ -629,30 +668,50 @@ rate_limit_check(const ClientMeta *m, const char *addr, MoResponse *r)
 	return false;
 }
 
+#define IDENTICAL_PUBLIC_CLIENT \
+	" kind = 'dynamic' AND client_secret_hash IS NULL" \
+	" AND token_endpoint_auth_method = 'none' AND redirect_uris = $1" \
+	" AND metadata - 'client_id' - 'client_id_issued_at'" \
+	"   = $2::jsonb - 'client_id' - 'client_id_issued_at'" \
+	" ORDER BY created_at, client_id LIMIT 1"
+
 /*
  * An existing dynamic public client whose metadata equals m's (apart from
- * client_id and client_id_issued_at): its stored metadata, or NULL.  The
- * caller holds the advisory lock of this identity, so two identical
- * registrations at once create one client.
+ * client_id and client_id_issued_at): its stored metadata, or NULL.  Found
+ * through the indexed registration digest (before 0.3.0's schema: among
+ * the clients with the same redirect URIs).  The caller holds the advisory
+ * lock of this identity, and the lookup takes a new snapshot (read_only
+ * false), so it sees a client that an identical registration committed
+ * while this one waited for the lock: two at once create one client.
  */
 static char *
 find_identical_public_client(const ClientMeta *m, char **client_id)
 {
-	static SPIPlanPtr plan = NULL;
+	static SPIPlanPtr plan_digest = NULL;
+	static SPIPlanPtr plan_old = NULL;
+	SPIPlanPtr	plan;
 	Oid			types[2] = {TEXTARRAYOID, TEXTOID};
 	Datum		values[2];
 
-	mo_spi_plan(&plan,
-				"SELECT client_id, metadata::text FROM clients"
-				" WHERE kind = 'dynamic' AND client_secret_hash IS NULL"
-				" AND token_endpoint_auth_method = 'none' AND redirect_uris = $1"
-				" AND metadata - 'client_id' - 'client_id_issued_at'"
-				"   = $2::jsonb - 'client_id' - 'client_id_issued_at'"
-				" ORDER BY created_at, client_id LIMIT 1",
-				2, types);
+	if (have_registration_digest())
+		plan = mo_spi_plan(&plan_digest,
+						   "SELECT client_id, metadata::text FROM clients"
+						   " WHERE registration_digest = " REG_DIGEST("$2::jsonb")
+						   " AND $1 IS NOT NULL"	/* the same redirect URIs: in metadata */
+						   " AND kind = 'dynamic' AND client_secret_hash IS NULL"
+						   " AND token_endpoint_auth_method = 'none'"
+						   " AND metadata - 'client_id' - 'client_id_issued_at'"
+						   "   = $2::jsonb - 'client_id' - 'client_id_issued_at'"
+						   " ORDER BY created_at, client_id LIMIT 1",
+						   2, types);
+	else
+		plan = mo_spi_plan(&plan_old,
+						   "SELECT client_id, metadata::text FROM clients"
+						   " WHERE" IDENTICAL_PUBLIC_CLIENT,
+						   2, types);
 	values[0] = mo_list_to_text_array(m->redirect_uris);
 	values[1] = CStringGetTextDatum(client_json(m, "", 0, NULL));
-	if (SPI_execute_plan(plan, values, NULL, true, 1) != SPI_OK_SELECT)
+	if (SPI_execute_plan(plan, values, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up clients");
 	*client_id = spi_text(1);
 	return spi_text(2);

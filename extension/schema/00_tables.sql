@@ -126,7 +126,12 @@ CREATE TABLE clients (
 	-- error of a dynamic client's authorization request is redirected only
 	-- to one of them, else shown to the person (clients.c, RFC 9700 section
 	-- 4.11.2); NULL or empty: none yet
-	approved_redirect_uris text[]
+	approved_redirect_uris text[],
+	-- a dynamic public client's SHA-256 of its metadata as jsonb text
+	-- without client_id and client_id_issued_at (register.c): a client
+	-- re-registering identical metadata is found by one index lookup;
+	-- NULL for every other client
+	registration_digest bytea
 );
 -- purge_expired() finds dynamic clients unused for 30 days by index
 CREATE INDEX clients_dynamic_unused_idx ON clients (coalesce(last_used_at, created_at))

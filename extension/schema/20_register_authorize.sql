@@ -6,6 +6,8 @@
 -- (register.c); hash, because redirect URI arrays may be long.
 CREATE INDEX clients_dynamic_redirect_uris_idx ON clients
 	USING hash (redirect_uris) WHERE kind = 'dynamic';
+CREATE INDEX clients_registration_digest_idx ON clients (registration_digest)
+	WHERE registration_digest IS NOT NULL;
 
 -- RFC 7591 dynamic client registration.  authorization (an initial access
 -- token) is accepted for the HTTP server's uniform calling convention but

@@ -78,3 +78,16 @@ END
 $$;
 REVOKE EXECUTE ON FUNCTION purge_expired(integer) FROM PUBLIC;
 REVOKE EXECUTE ON PROCEDURE purge_expired_all(integer) FROM PUBLIC;
+
+-- Issue 13 item 3 (registration by index): the digest of a dynamic public
+-- client's metadata, indexed, so re-registration finds an identical client
+-- with one lookup.  Existing dynamic public clients get theirs computed by
+-- the same expression register.c uses, so they are still deduplicated.
+ALTER TABLE clients ADD COLUMN registration_digest bytea;
+UPDATE clients
+	SET registration_digest = sha256(convert_to(
+		(metadata - 'client_id' - 'client_id_issued_at')::text, 'UTF8'))
+	WHERE kind = 'dynamic' AND client_secret_hash IS NULL
+		AND token_endpoint_auth_method = 'none';
+CREATE INDEX clients_registration_digest_idx ON clients (registration_digest)
+	WHERE registration_digest IS NOT NULL;

@@ -87,6 +87,11 @@ SELECT pg_temp.ck('authorize: a new request for a kept client',
 		|| '&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&state=s2'
 		|| '&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM'
 		|| '&code_challenge_method=S256', '192.0.2.2')).body::json->>'request_id' IS NOT NULL);
+SELECT pg_temp.ck('register: the kept public client, registered again (members reordered), is reused',
+	(mcp_oauth.register('application/json', NULL,
+		'{"token_endpoint_auth_method":"none","client_name":"State test",'
+		'"redirect_uris":["https://app.example.com/cb"]}', '192.0.2.3')).body::json->>'client_id'
+	= pg_temp.kept('public_client'));
 SELECT pg_temp.ck('register: a new client',
 	(mcp_oauth.register('application/json', NULL,
 		'{"client_name":"After","redirect_uris":["https://app.example.com/cb"],'
