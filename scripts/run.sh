@@ -134,9 +134,11 @@ ready "$demo_pid" 100 curl -s -o /dev/null "http://127.0.0.1:$upstream_port/" ||
 	die "the demo MCP server did not start (node demo/whoami_mcp_server.mjs; log: $run/demo-mcp.log):
 $(tail -n 5 "$run/demo-mcp.log")"
 
-# The HTTP server, ready (its database reachable) within 20 s.
+# The HTTP server, ready (its database reachable) within 20 s.  MCP
+# Inspector's page (http://localhost:6274) may call /mcp from the browser.
 shim/mcp-oauth-server --listen "127.0.0.1:$port" --issuer "$issuer" \
 	--database "host=$run port=$pgport dbname=mcp_oauth user=mcp_oauth_shim" \
+	--allowed-origins "http://localhost:6274,http://127.0.0.1:6274" \
 	--mcp-path /mcp --upstream "http://127.0.0.1:$upstream_port/mcp" &
 srv_pid=$!
 started "$srv_pid" "HTTP server (shim/mcp-oauth-server)"
