@@ -150,6 +150,11 @@ check "1.0 make run starts" true
 password=$(cat "$dir/demo-password")
 pgport=$(cat "$dir/pgport")
 check "1.1 the server is ready" eq "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz")" 200
+# /mcp from MCP Inspector's page is let through to the token check (401),
+# from any other page refused (403)
+mcp_status() { curl -s -o /dev/null -w '%{http_code}' -X POST -H "Origin: $1" "http://127.0.0.1:$port/mcp"; }
+check "1.1a MCP Inspector's origin reaches /mcp's token check" eq "$(mcp_status http://localhost:6274)" 401
+check "1.1b another page's origin is refused at /mcp" eq "$(mcp_status http://evil.example)" 403
 check "1.2 the user who ran make run connects as postgres by peer" eq "$(sql postgres -c 'SELECT current_user')" postgres
 check "1.3 every pg_hba.conf rule is peer (local) or reject" eq \
 	"$(sql postgres -c "SELECT string_agg(type || ' ' || auth_method || coalesce(' ' || error, ''), ', ' ORDER BY line_number) FROM pg_hba_file_rules")" \
