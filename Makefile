@@ -8,7 +8,7 @@
 #   make bench-compare BASE=COMMIT   refresh and verification against COMMIT
 
 EXTENSION = mcp_oauth
-EXTVERSION = 0.3.0
+EXTVERSION = 0.4.0
 
 MODULE_big = mcp_oauth
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard extension/*.c extension/lib/*.c)))

@@ -24,6 +24,7 @@ int			mo_access_token_lifetime = 900;
 int			mo_refresh_idle_lifetime = 30 * 86400;
 int			mo_refresh_absolute_lifetime = 90 * 86400;
 int			mo_refresh_grace_period = 30;
+int			mo_refresh_reuse_window = 3 * 86400;
 int			mo_session_lifetime = 12 * 3600;
 int			mo_clock_leeway = 60;
 int			mo_signing_alg = MO_ALG_ES256;
@@ -139,6 +140,8 @@ _PG_init(void)
 				   &mo_refresh_absolute_lifetime, 90 * 86400, 60, 3650 * 86400);
 	define_seconds("mcp_oauth.refresh_grace_period", "A just-rotated refresh token may be retried for this long.",
 				   &mo_refresh_grace_period, 30, 0, 300);
+	define_seconds("mcp_oauth.refresh_reuse_window", "A rotated refresh token is remembered this long: its reuse revokes the grant.",
+				   &mo_refresh_reuse_window, 3 * 86400, 60, 365 * 86400);
 	define_seconds("mcp_oauth.session_lifetime", "Lifetime of login sessions of the consent pages.",
 				   &mo_session_lifetime, 12 * 3600, 60, 30 * 86400);
 	define_seconds("mcp_oauth.clock_leeway", "Clock skew tolerated on nbf and iat of access tokens.",

@@ -96,7 +96,8 @@ VALUES ('purge-kid-old', 'ES256', 'none', '{}', now() - interval '10 days',
 SELECT p.what, p.deleted >= v.n AS purged_enough
   FROM mcp_oauth.purge_expired() WITH ORDINALITY p(what, deleted, i)
   LEFT JOIN (VALUES ('used_requests', 1), ('authorization_codes', 2),
-			   ('refresh_tokens', 1), ('revoked_access_tokens', 1), ('grants', 4),
+			   ('refresh_tokens', 1), ('refresh_rotations', 0), ('sealed_successors', 0),
+			   ('revoked_access_tokens', 1), ('grants', 4),
 			   ('login_sessions', 1), ('rate_limits', 1), ('signing_keys', 1),
 			   ('clients', 2), ('audit_log', 1)) v(w, n) ON p.what = v.w
  ORDER BY p.i;
