@@ -31,6 +31,7 @@ int			mo_signing_alg = MO_ALG_ES256;
 int			mo_registration = MO_REGISTRATION_OPEN;
 int			mo_registration_rate_limit = 20;
 int			mo_audit_retention = 90 * 86400;
+int			mo_unused_client_ttl = 86400;
 char	   *mo_registration_allowlist = NULL;
 bool		mo_refuse_admin_consent = false;
 bool		mo_durable_consent = false;
@@ -185,6 +186,9 @@ _PG_init(void)
 	define_seconds("mcp_oauth.audit_retention",
 				   "Audit rows older than this are deleted by purge_expired(); 0 keeps them forever.",
 				   &mo_audit_retention, 90 * 86400, 0, 3650 * 86400);
+	define_seconds("mcp_oauth.unused_client_ttl",
+				   "purge_expired() deletes a dynamically registered client never used for a token after this long.",
+				   &mo_unused_client_ttl, 86400, 60, 30 * 86400);
 	MarkGUCPrefixReserved("mcp_oauth");
 
 	mo_spi_init();

@@ -52,7 +52,7 @@ static const char *const purge_kind_names[PURGE_NKINDS] = {
  * Parameters: $1 clock leeway, $2 access token lifetime, $3 audit
  * retention (0: forever), in seconds; $4 the most rows of its kind a step
  * deletes (0: no limit); $5 the refresh token reuse window, $6 the grace
- * period, in seconds.  A step that names a table is skipped when the
+ * period, $7 the time a dynamic client may stay unused, in seconds.  A step that names a table is skipped when the
  * schema has no such table (before 0.4.0).  Each step picks its rows by an index on the
  * column that ends them and deletes them by key (= ANY (ARRAY(...)), an
  * index lookup per row, where IN (...) may hash-join against a scan of the
@@ -166,6 +166,20 @@ static const PurgeStep purge_steps[] = {
 	" WHERE retired_at < now() - make_interval(secs => $1 + $2) RETURNING 1)"
 	" SELECT count(*) FROM d"},
 
+	/*
+	 * dynamically registered clients never used (at the token, revocation
+	 * or introspection endpoint) since mcp_oauth.unused_client_ttl, with no
+	 * grant: a client that registers again at every connection leaves no
+	 * pile behind
+	 */
+	{{PURGE_CLIENTS, -1},
+	"WITH d AS (DELETE FROM mcp_oauth.clients WHERE client_id = ANY (ARRAY"
+	" (SELECT client_id FROM mcp_oauth.clients c"
+	"  WHERE c.kind = 'dynamic' AND c.last_used_at IS NULL"
+	"  AND c.created_at < now() - make_interval(secs => $7)"
+	"  AND NOT EXISTS (SELECT FROM mcp_oauth.grants g WHERE g.client_id = c.client_id)"
+	"  LIMIT nullif($4, 0))) RETURNING 1) SELECT count(*) FROM d"},
+
 	/* dynamically registered clients unused for 30 days, with no grant */
 	{{PURGE_CLIENTS, -1},
 	"WITH d AS (DELETE FROM mcp_oauth.clients WHERE client_id = ANY (ARRAY"
@@ -200,17 +214,18 @@ purge_step(int i, int32 limit, int64 *counts)
 {
 	static SPIPlanPtr plans[PURGE_NSTEPS];
 	const PurgeStep *step = &purge_steps[i];
-	Datum		values[6] = {Int32GetDatum(mo_clock_leeway),
+	Datum		values[7] = {Int32GetDatum(mo_clock_leeway),
 		Int32GetDatum(mo_access_token_lifetime),
 		Int32GetDatum(mo_audit_retention),
 		Int64GetDatum(limit),
 		Int32GetDatum(Max(mo_refresh_reuse_window, mo_refresh_grace_period)),
-	Int32GetDatum(mo_refresh_grace_period)};
-	Oid			types[6] = {INT4OID, INT4OID, INT4OID, INT8OID, INT4OID, INT4OID};
+		Int32GetDatum(mo_refresh_grace_period),
+	Int32GetDatum(mo_unused_client_ttl)};
+	Oid			types[7] = {INT4OID, INT4OID, INT4OID, INT8OID, INT4OID, INT4OID, INT4OID};
 
 	if (step->needs != NULL && !OidIsValid(mo_relid(step->needs)))
 		return;
-	mo_spi_run(mo_spi_plan(&plans[i], step->sql, 6, types), values, 0);
+	mo_spi_run(mo_spi_plan(&plans[i], step->sql, 7, types), values, 0);
 	if (SPI_processed != 1)
 		elog(ERROR, "could not purge %s", purge_kind_names[step->counts_to[0]]);
 	for (int c = 0; c < 2 && step->counts_to[c] >= 0; c++)

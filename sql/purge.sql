@@ -6,8 +6,14 @@ SET mcp_oauth.clock_leeway = 60;
 SET mcp_oauth.access_token_lifetime = 900;
 
 -- clients: dynamic and unused for 40 days (purged), dynamic but used
--- yesterday, dynamic with a grant, static and old (all kept)
+-- yesterday, dynamic with a grant, static and old (all kept); dynamic and
+-- never used for a token since mcp_oauth.unused_client_ttl (24 hours:
+-- purged), registered an hour ago (kept), used once (kept)
 INSERT INTO mcp_oauth.clients (client_id, kind, created_at, last_used_at) VALUES
+	('purge-new-unused', 'dynamic', now() - interval '25 hours', NULL),
+	('purge-new-recent', 'dynamic', now() - interval '1 hour', NULL),
+	('purge-new-used', 'dynamic', now() - interval '25 hours', now() - interval '24 hours'),
+	('purge-new-static', 'static', now() - interval '25 hours', NULL),
 	('purge-dyn-unused', 'dynamic', now() - interval '40 days', NULL),
 	('purge-dyn-stale', 'dynamic', now() - interval '60 days', now() - interval '31 days'),
 	('purge-dyn-used', 'dynamic', now() - interval '40 days', now() - interval '1 day'),
@@ -99,7 +105,7 @@ SELECT p.what, p.deleted >= v.n AS purged_enough
 			   ('refresh_tokens', 1), ('refresh_rotations', 0), ('sealed_successors', 0),
 			   ('revoked_access_tokens', 1), ('grants', 4),
 			   ('login_sessions', 1), ('rate_limits', 1), ('signing_keys', 1),
-			   ('clients', 2), ('audit_log', 1)) v(w, n) ON p.what = v.w
+			   ('clients', 3), ('audit_log', 1)) v(w, n) ON p.what = v.w
  ORDER BY p.i;
 
 -- what is left of this file's rows

@@ -136,6 +136,9 @@ CREATE TABLE clients (
 -- purge_expired() finds dynamic clients unused for 30 days by index
 CREATE INDEX clients_dynamic_unused_idx ON clients (coalesce(last_used_at, created_at))
 	WHERE kind = 'dynamic';
+-- ... and those never used since mcp_oauth.unused_client_ttl
+CREATE INDEX clients_dynamic_new_idx ON clients (created_at)
+	WHERE kind = 'dynamic' AND last_used_at IS NULL;
 
 -- The built-in public client for local tools: any loopback redirect URI.
 INSERT INTO clients (client_id, client_name, application_type, kind,

@@ -44,3 +44,8 @@ UPDATE refresh_tokens SET successor_sealed = NULL
 -- as the install script leaves every table (a no-op on the rights, but
 -- recorded as the tables' initial privileges, as a fresh install records)
 REVOKE ALL ON refresh_rotations, refresh_grace FROM PUBLIC;
+
+-- Dynamic clients never used for a token go after mcp_oauth.unused_client_ttl
+-- (issue 14): the purge finds them by index.
+CREATE INDEX clients_dynamic_new_idx ON clients (created_at)
+	WHERE kind = 'dynamic' AND last_used_at IS NULL;
