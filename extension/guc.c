@@ -188,7 +188,7 @@ _PG_init(void)
 				   &mo_audit_retention, 90 * 86400, 0, 3650 * 86400);
 	define_seconds("mcp_oauth.unused_client_ttl",
 				   "purge_expired() deletes a dynamically registered client never used for a token after this long.",
-				   &mo_unused_client_ttl, 86400, 60, 30 * 86400);
+				   &mo_unused_client_ttl, 86400, 3600, 30 * 86400);
 	MarkGUCPrefixReserved("mcp_oauth");
 
 	mo_spi_init();

@@ -107,7 +107,7 @@ static const PurgeStep purge_steps[] = {
 	"   ORDER BY rotated_at LIMIT nullif($4, 0))) RETURNING token_hash),"
 	" d AS (DELETE FROM mcp_oauth.refresh_tokens"
 	"  WHERE token_hash = ANY (ARRAY (SELECT token_hash FROM r))"
-	"  AND rotated_at IS NOT NULL RETURNING 1)"
+	"  AND rotated_at < now() - make_interval(secs => $5) RETURNING 1)"
 	" SELECT (SELECT count(*) FROM r), (SELECT count(*) FROM d)",
 	"refresh_rotations"},
 
@@ -178,7 +178,7 @@ static const PurgeStep purge_steps[] = {
 	"  WHERE c.kind = 'dynamic' AND c.last_used_at IS NULL"
 	"  AND c.created_at < now() - make_interval(secs => $7)"
 	"  AND NOT EXISTS (SELECT FROM mcp_oauth.grants g WHERE g.client_id = c.client_id)"
-	"  LIMIT nullif($4, 0))) RETURNING 1) SELECT count(*) FROM d"},
+	"  LIMIT nullif($4, 0) FOR UPDATE SKIP LOCKED)) RETURNING 1) SELECT count(*) FROM d"},
 
 	/* dynamically registered clients unused for 30 days, with no grant */
 	{{PURGE_CLIENTS, -1},
@@ -187,7 +187,7 @@ static const PurgeStep purge_steps[] = {
 	"  WHERE c.kind = 'dynamic'"
 	"  AND coalesce(c.last_used_at, c.created_at) < now() - interval '30 days'"
 	"  AND NOT EXISTS (SELECT FROM mcp_oauth.grants g WHERE g.client_id = c.client_id)"
-	"  LIMIT nullif($4, 0))) RETURNING 1) SELECT count(*) FROM d"},
+	"  LIMIT nullif($4, 0) FOR UPDATE SKIP LOCKED)) RETURNING 1) SELECT count(*) FROM d"},
 
 	/*
 	 * audit rows past their retention, oldest first by the index on at (a
@@ -218,7 +218,7 @@ purge_step(int i, int32 limit, int64 *counts)
 		Int32GetDatum(mo_access_token_lifetime),
 		Int32GetDatum(mo_audit_retention),
 		Int64GetDatum(limit),
-		Int32GetDatum(Max(mo_refresh_reuse_window, mo_refresh_grace_period)),
+		Int32GetDatum(MO_REUSE_WINDOW),
 		Int32GetDatum(mo_refresh_grace_period),
 	Int32GetDatum(mo_unused_client_ttl)};
 	Oid			types[7] = {INT4OID, INT4OID, INT4OID, INT8OID, INT4OID, INT4OID, INT4OID};

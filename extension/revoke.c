@@ -89,13 +89,34 @@ audit_revoked(const MoGrant *g, const char *client_addr, const char *token_type)
 			 g->grant_id, detail_json("token_type", token_type));
 }
 
+/*
+ * Whether the refresh token whose hash is hash was rotated longer than the
+ * reuse window ago: unknown, as after the purge deleted its row.
+ */
+static bool
+refresh_forgotten(bytea *hash)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			types[2] = {BYTEAOID, INT4OID};
+	Datum		values[2] = {PointerGetDatum(hash), Int32GetDatum(MO_REUSE_WINDOW)};
+
+	mo_spi_plan(&plan,
+				"SELECT FROM mcp_oauth.refresh_tokens WHERE token_hash = $1"
+				" AND rotated_at < now() - make_interval(secs => $2)",
+				2, types);
+	mo_spi_run(plan, values, 1);
+	return SPI_processed == 1;
+}
+
 /* A refresh token of the client: revoke its grant. */
 static void
 revoke_refresh(const char *token, const MoClient *client, const char *client_addr)
 {
 	MoGrant		g;
+	bytea	   *hash = mo_sha256(token);
 
-	if (!mo_lock_grant_of(MO_GRANT_OF_REFRESH, mo_sha256(token), &g) ||
+	if (refresh_forgotten(hash) ||
+		!mo_lock_grant_of(MO_GRANT_OF_REFRESH, hash, &g) ||
 		strcmp(g.client_id, client->client_id) != 0 || g.revoked)
 		return;
 	mo_revoke_grant(g.grant_id, "client_revoked");

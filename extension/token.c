@@ -519,7 +519,7 @@ lock_refresh(bytea *token_hash, MoGrant *g, RefreshRow *t)
 	t->in_grace = t->rotated &&
 		since(t->rotated_at, mo_refresh_grace_period);
 	t->forgotten = t->rotated &&
-		!since(t->rotated_at, Max(mo_refresh_reuse_window, mo_refresh_grace_period));
+		!since(t->rotated_at, MO_REUSE_WINDOW);
 	v = mo_spi_datum(6, &isnull);
 	t->successor_sealed = isnull ? NULL : DatumGetByteaPCopy(v);
 	return true;

@@ -158,3 +158,23 @@ SET ROLE regress_mo_retention;
 SET mcp_oauth.audit_retention = 0;
 RESET ROLE;
 DROP ROLE regress_mo_retention;
+
+-- Registration does not hand out a client never used for a token once it
+-- is within an hour of mcp_oauth.unused_client_ttl (the purge may delete
+-- it): an identical registration gets a new client instead.
+CREATE FUNCTION pg_temp.register() RETURNS text
+LANGUAGE sql AS $$
+	SELECT (mcp_oauth.register('application/json', NULL,
+		'{"client_name": "purge-reg", "redirect_uris": ["https://purge-reg.example.com/cb"],'
+		' "token_endpoint_auth_method": "none"}', '192.0.2.40')).body::json->>'client_id'
+$$;
+SELECT pg_temp.register() AS first_id \gset
+SELECT pg_temp.register() = :'first_id' AS reused_when_new;
+UPDATE mcp_oauth.clients SET created_at = now() - interval '23 hours 30 minutes'
+ WHERE client_id = :'first_id';
+SELECT pg_temp.register() <> :'first_id' AS new_one_near_the_ttl;
+-- a client used once is handed out at any age
+UPDATE mcp_oauth.clients SET created_at = now() - interval '40 days', last_used_at = now() - interval '1 day'
+ WHERE client_id = :'first_id';
+DELETE FROM mcp_oauth.clients WHERE client_id <> :'first_id' AND client_name = 'purge-reg';
+SELECT pg_temp.register() = :'first_id' AS reused_once_used;

@@ -178,3 +178,44 @@ SELECT mcp_oauth.revoke_grant(pg_temp.gid(tok)) FROM rt WHERE name = 'g0';
 SELECT count(*) AS family, count(*) FILTER (WHERE t.xmin::text = b.x AND t.ctid = b.c) AS untouched
   FROM before b JOIN mcp_oauth.refresh_tokens t USING (token_hash);
 SELECT pg_temp.said(pg_temp.refresh(tok)) FROM rt WHERE name = 'g2';
+
+-- 9. A grace retry after the grant was revoked: refused like any token of
+-- a revoked grant (the grant check comes first; no token row says so).
+INSERT INTO rt VALUES ('h0', pg_temp.new_refresh());
+INSERT INTO rt SELECT 'h1', pg_temp.rt(pg_temp.refresh(tok)) FROM rt WHERE name = 'h0';
+SELECT mcp_oauth.revoke_grant(pg_temp.gid(tok)) FROM rt WHERE name = 'h0';
+SELECT pg_temp.said(pg_temp.refresh(tok)) FROM rt WHERE name = 'h0';
+
+-- 10. The revocation endpoint treats a token past the window as unknown:
+-- 200, and the grant lives on; one inside the window revokes the grant.
+CREATE FUNCTION pg_temp.revoke(tok text) RETURNS int
+LANGUAGE sql AS $$
+	SELECT (mcp_oauth.revoke('application/x-www-form-urlencoded', NULL,
+		'client_id=rw-public&token=' || tok, '192.0.2.30')).status
+$$;
+INSERT INTO rt VALUES ('i0', pg_temp.new_refresh());
+INSERT INTO rt SELECT 'i1', pg_temp.rt(pg_temp.refresh(tok)) FROM rt WHERE name = 'i0';
+INSERT INTO rt SELECT 'i2', pg_temp.rt(pg_temp.refresh(tok)) FROM rt WHERE name = 'i1';
+SELECT pg_temp.rotated_ago(tok, interval '4 days') FROM rt WHERE name = 'i0';
+SELECT pg_temp.revoke(tok) AS status FROM rt WHERE name = 'i0';
+SELECT g.revoked_at IS NULL AS grant_alive
+  FROM mcp_oauth.grants g, rt WHERE rt.name = 'i0' AND g.grant_id = pg_temp.gid(rt.tok);
+SELECT pg_temp.revoke(tok) AS status FROM rt WHERE name = 'i1';
+SELECT g.revoked_reason
+  FROM mcp_oauth.grants g, rt WHERE rt.name = 'i0' AND g.grant_id = pg_temp.gid(rt.tok);
+
+-- 11. The purge keeps a rotated row inside the grace period even when the
+-- window is set shorter, and deletes by the row's own rotation time: a log
+-- row left over for the same hash (here a made-up one) deletes nothing newer.
+SET mcp_oauth.refresh_grace_period = 300;
+SET mcp_oauth.refresh_reuse_window = 60;
+INSERT INTO rt VALUES ('j0', pg_temp.new_refresh());
+INSERT INTO rt SELECT 'j1', pg_temp.rt(pg_temp.refresh(tok)) FROM rt WHERE name = 'j0';
+SELECT pg_temp.rotated_ago(tok, interval '2 minutes') FROM rt WHERE name = 'j0';
+INSERT INTO mcp_oauth.refresh_rotations (rotated_at, token_hash)
+SELECT now() - interval '10 days', pg_temp.h(tok) FROM rt WHERE name = 'j0';
+SELECT count(*) AS kinds FROM mcp_oauth.purge_expired();
+SELECT count(*) AS row_kept FROM mcp_oauth.refresh_tokens t, rt
+ WHERE rt.name = 'j0' AND t.token_hash = pg_temp.h(rt.tok);
+RESET mcp_oauth.refresh_reuse_window;
+SET mcp_oauth.refresh_grace_period = 30;

@@ -221,7 +221,9 @@ CREATE INDEX authorization_codes_expires_idx ON authorization_codes (expires_at)
 -- row stays for mcp_oauth.refresh_reuse_window, so that its reuse revokes
 -- the grant; after that it is unknown.  A token is usable only while its
 -- grant is: revoking the grant writes no token row.  successor_sealed and
--- revoked_at are written by 0.3.0 and earlier only (NULL from 0.4.0 on).
+-- revoked_at were written by 0.3.0 and earlier (and successor_sealed by
+-- this library on a 0.3.0 schema): such a row's sealed successor is still
+-- opened by a grace retry, and goes with the row.
 CREATE TABLE refresh_tokens (
 	token_hash bytea PRIMARY KEY,
 	grant_id bigint NOT NULL,		-- its grant (no foreign key: see grants)

@@ -3,10 +3,13 @@
 -- Rotation keeps what reuse detection needs, not the whole history
 -- (issue 13): rotation is an in-place update of rotated_at, the rotations
 -- are logged in time order for the purge, the sealed successor of a
--- just-rotated token moves to a table of its own that the purge empties
+-- just-rotated token is kept in a table of its own that the purge empties
 -- once the grace period is over, and revoking a grant writes no token row.
 
 \echo Use "ALTER EXTENSION mcp_oauth UPDATE TO '0.4.0'" to load this file. \quit
+
+-- no rotation commits between the logging below and the end of the update
+LOCK TABLE refresh_tokens IN SHARE ROW EXCLUSIVE MODE;
 
 -- rotation as a HOT update: room on the page for the new row version
 -- (pages written from now on; VACUUM FULL would apply it to the old ones)
@@ -29,17 +32,13 @@ SELECT pg_catalog.pg_extension_config_dump('refresh_rotations', '');
 SELECT pg_catalog.pg_extension_config_dump('refresh_grace', '');
 
 -- the tokens rotated before the update: logged, so that the purge ends
--- them after the reuse window as it ends those rotated from now on; the
--- successors sealed under them move (those past the longest grace period
--- are useless and go)
+-- them after the reuse window as it ends those rotated from now on.  The
+-- successors sealed in their rows stay there (a grace retry still opens
+-- them; nothing opens them after the grace period) and go with the rows:
+-- clearing them here would rewrite every rotated row in this transaction.
 INSERT INTO refresh_rotations (rotated_at, token_hash)
 SELECT rotated_at, token_hash FROM refresh_tokens
  WHERE rotated_at IS NOT NULL;
-INSERT INTO refresh_grace (rotated_at, token_hash, successor_sealed)
-SELECT rotated_at, token_hash, successor_sealed FROM refresh_tokens
- WHERE successor_sealed IS NOT NULL AND rotated_at > now() - interval '300 seconds';
-UPDATE refresh_tokens SET successor_sealed = NULL
- WHERE successor_sealed IS NOT NULL;
 
 -- as the install script leaves every table (a no-op on the rights, but
 -- recorded as the tables' initial privileges, as a fresh install records)
