@@ -167,13 +167,19 @@ case_refused_names() {
 	return $rc
 }
 
-# 3. Loopback is refused by default, through a name and a literal.
+# 3. Loopback is refused by default, through pinned and resolved names and a literal.
 case_loopback_default() {
 	drive --resolve "$ok:$P:127.0.0.1" "https://$ok:$P/ok.json" "https://127.0.0.1:$P/ok.json" \
 		-- --fetch-ca-file "$work/ca.pem" || return 1
 	has "$(line 0)" 'reason=refused_address status=0 len=0 etag=- lifetime=0 no_store=0 detail=loopback' &&
 	has "$(line 1)" 'reason=refused_address' && has "$(line 1)" 'detail=loopback' &&
-	has "$err" "fetch from $ok:$P: refused_address (loopback)"
+	has "$err" "fetch from $ok:$P: refused_address (loopback)" || return 1
+	# a name libcurl resolves itself (not pinned): refused, then allowed with both loopbacks
+	drive "https://localhost:$P/ok.json" -- --fetch-ca-file "$work/ca.pem" || return 1
+	has "$(line 0)" 'reason=refused_address' && has "$(line 0)" 'detail=loopback' || return 1
+	drive "https://localhost:$P/ok.json" -- --fetch-ca-file "$work/ca.pem" \
+		--fetch-allow-cidrs "127.0.0.0/8,::1" || return 1
+	has "$(line 0)" 'reason=ok status=200'
 }
 
 # 4. Literals: allowed by 127.0.0.0/8 unless IP literals are refused; others refused.
