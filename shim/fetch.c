@@ -23,6 +23,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -892,6 +893,7 @@ fetch_load_cas(const char *file)
 	}
 	while ((x = PEM_read_X509(fp, NULL, NULL, NULL)) != NULL)
 		sk_X509_push(cas, x);
+	ERR_clear_error();			/* the end of the file is queued as an error */
 	fclose(fp);
 	if (sk_X509_num(cas) == 0)
 	{
@@ -900,6 +902,20 @@ fetch_load_cas(const char *file)
 		return NULL;
 	}
 	return cas;
+}
+
+/* Whether settings can make a fetcher: its CA file holds certificates (logged if not). */
+bool
+fetch_settings_ok(const fetch_settings *settings)
+{
+	STACK_OF(X509) *cas;
+
+	if (settings->ca_file == NULL)
+		return true;
+	if ((cas = fetch_load_cas(settings->ca_file)) == NULL)
+		return false;
+	sk_X509_pop_free(cas, X509_free);
+	return true;
 }
 
 /* The libcurl resolve list of the test hook; false on failure. */

@@ -109,6 +109,9 @@ typedef void (*fetch_done_cb) (const fetch_result *res, void *arg);
 extern bool fetch_global_init(void);
 extern void fetch_global_cleanup(void);
 
+/* Whether a fetcher can be made with settings (the CA file is usable); logged if not. */
+extern bool fetch_settings_ok(const fetch_settings *settings);
+
 /* A fetcher on loop with settings (kept by pointer); NULL on failure. */
 extern fetch_ctx *fetch_ctx_create(h2o_evloop_t *loop, const fetch_settings *settings);
 

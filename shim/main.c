@@ -328,6 +328,8 @@ main(int argc, char **argv)
 	config_load(argc, argv);
 	if (!fetch_global_init())
 		startup_fail("could not initialise libcurl", NULL);
+	if (!fetch_settings_ok(&shim_conf.fetch))
+		startup_fail("fetch-ca-file: no usable CA certificate", NULL);
 	db_startup_check();
 	setup_tls();
 	setup_signals();

@@ -437,6 +437,9 @@ server_cases() {
 		--fetch-allow-cidrs "127.0.0.0/8,10.0.0.0/33"
 	check "an unreadable CA file exits 2" server_refuses 'fetch-ca-file: cannot read' \
 		--fetch-ca-file /nonexistent/ca.pem
+	echo "not a certificate" >"$work/junk.pem"
+	check "a CA file without a certificate exits 2" server_refuses 'no usable CA certificate' \
+		--fetch-ca-file "$work/junk.pem"
 	check "min lifetime above max exits 2" server_refuses 'fetch-min-lifetime (100) is above' \
 		--fetch-min-lifetime 100 --fetch-max-lifetime 50
 	check "a lifetime with a suffix exits 2" server_refuses 'not a number of seconds' \
