@@ -16,7 +16,6 @@ SET mcp_oauth.registration = open;
 SET mcp_oauth.registration_rate_limit = 0;
 SET client_min_messages = warning;
 SELECT mcp_oauth.rotate_signing_key(NULL, interval '0') IS NOT NULL AS signing_key;
-\set verifier 'loopback-verifier-abcdefghijklmnopqrstuvwxyz-0123456789'
 
 -- Register a public client with these redirect URIs (a JSON array) and no
 -- application_type; the response body.
@@ -50,6 +49,13 @@ CREATE FUNCTION pg_temp.answer(r mcp_oauth.http_response) RETURNS text LANGUAGE 
 			|| coalesce(' error=' || (regexp_match(r.location, '[?&]error=([^&]*)'))[1], '')
 		ELSE r.status || ' page: ' || (r.body::json->>'error_description')
 	END
+$$;
+
+-- The answer to a request of client c to each of uris, in order.
+CREATE FUNCTION pg_temp.answers(c text, response_type text, VARIADIC uris text[])
+RETURNS TABLE (presented text, answer text) LANGUAGE sql AS $$
+	SELECT u, pg_temp.answer(pg_temp.ask(c, u, response_type))
+	FROM unnest(uris) WITH ORDINALITY AS t(u, i) ORDER BY i
 $$;
 
 -- Approve a request of client c to uri as rl-alice; the code.
@@ -92,67 +98,59 @@ FROM (VALUES
 
 -- 2. Claude Code's client: any port on the host it registered, and the
 --    same URI with no port; nothing that differs in anything but the port.
-SELECT v.presented, pg_temp.answer(pg_temp.ask(:'claude', v.presented))
-FROM (VALUES
-	('http://localhost:54321/callback'),
-	('http://localhost/callback'),
-	('http://localhost:80/callback'),
-	('http://localhost:1/callback'),
-	('http://localhost:65535/callback'),
-	('http://127.0.0.1:54321/callback'),
-	('http://127.0.0.1/callback'),
-	('http://[::1]:54321/callback'),
-	('http://LOCALHOST:54321/callback'),
-	('HTTP://localhost:54321/callback'),
-	('https://localhost:54321/callback'),
-	('http://localhost.:54321/callback'),
-	('http://127.0.0.2:54321/callback'),
-	('http://[::ffff:127.0.0.1]:54321/callback'),
-	('http://localhost:54321/callback/'),
-	('http://localhost:54321/Callback'),
-	('http://localhost:54321/callback?x=1'),
-	('http://localhost:54321/callback?'),
-	('http://localhost:54321/callback#x'),
-	('http://localhost:0/callback'),
-	('http://localhost:65536/callback'),
-	('http://localhost:054321/callback'),
-	('http://localhost:54321@evil.example/callback')
-) AS v(presented);
+SELECT * FROM pg_temp.answers(:'claude', 'code',
+	'http://localhost:54321/callback',
+	'http://localhost/callback',
+	'http://localhost:80/callback',
+	'http://localhost:1/callback',
+	'http://localhost:65535/callback',
+	'http://127.0.0.1:54321/callback',
+	'http://127.0.0.1/callback',
+	'http://[::1]:54321/callback',
+	'http://LOCALHOST:54321/callback',
+	'HTTP://localhost:54321/callback',
+	'https://localhost:54321/callback',
+	'http://localhost.:54321/callback',
+	'http://127.0.0.2:54321/callback',
+	'http://[::ffff:127.0.0.1]:54321/callback',
+	'http://localhost:54321/callback/',
+	'http://localhost:54321/Callback',
+	'http://localhost:54321/callback?x=1',
+	'http://localhost:54321/callback?',
+	'http://localhost:54321/callback#x',
+	'http://localhost:0/callback',
+	'http://localhost:65536/callback',
+	'http://localhost:054321/callback',
+	'http://localhost:54321@evil.example/callback');
 
 -- 3. A registered port is no promise that the client listens there: it
 --    varies too (OAuth 2.1 2.3.1 excepts the port of a loopback URI,
 --    whatever was registered), still on the host it names only.
 SELECT (pg_temp.publish('ported', '["http://127.0.0.1:8080/cb"]'))->>'client_id' AS ported \gset
-SELECT v.presented, pg_temp.answer(pg_temp.ask(:'ported', v.presented))
-FROM (VALUES
-	('http://127.0.0.1:8080/cb'),
-	('http://127.0.0.1:51234/cb'),
-	('http://127.0.0.1/cb'),
-	('http://localhost:8080/cb'),
-	('http://[::1]:8080/cb')
-) AS v(presented);
+SELECT * FROM pg_temp.answers(:'ported', 'code',
+	'http://127.0.0.1:8080/cb',
+	'http://127.0.0.1:51234/cb',
+	'http://127.0.0.1/cb',
+	'http://localhost:8080/cb',
+	'http://[::1]:8080/cb');
 
 -- 4. The query of a loopback URI is exact, byte for byte.
 SELECT (pg_temp.publish('query', '["http://localhost/cb?tenant=a"]'))->>'client_id' AS queried \gset
-SELECT v.presented, pg_temp.answer(pg_temp.ask(:'queried', v.presented))
-FROM (VALUES
-	('http://localhost:5000/cb?tenant=a'),
-	('http://localhost/cb?tenant=a'),
-	('http://localhost:5000/cb?tenant=b'),
-	('http://localhost:5000/cb?tenant=a&x=1'),
-	('http://localhost:5000/cb')
-) AS v(presented);
+SELECT * FROM pg_temp.answers(:'queried', 'code',
+	'http://localhost:5000/cb?tenant=a',
+	'http://localhost/cb?tenant=a',
+	'http://localhost:5000/cb?tenant=b',
+	'http://localhost:5000/cb?tenant=a&x=1',
+	'http://localhost:5000/cb');
 
 -- 5. https on a loopback host is exact: its port is a server's, with a
 --    certificate, not an app's ephemeral listener.
 SELECT client_id AS https_loop FROM mcp_oauth.clients WHERE client_name = 'RL https on a loopback host' \gset
-SELECT v.presented, pg_temp.answer(pg_temp.ask(:'https_loop', v.presented))
-FROM (VALUES
-	('https://localhost:8443/cb'),
-	('https://localhost:9443/cb'),
-	('https://localhost/cb'),
-	('http://localhost:8443/cb')
-) AS v(presented);
+SELECT * FROM pg_temp.answers(:'https_loop', 'code',
+	'https://localhost:8443/cb',
+	'https://localhost:9443/cb',
+	'https://localhost/cb',
+	'http://localhost:8443/cb');
 
 -- 6. Approved on an ephemeral port, the code goes there and is bound to
 --    that URI: the token request names it with the same port, not the
@@ -173,24 +171,20 @@ WHERE code_hash = sha256(convert_to(:'code', 'UTF8'));
 --    later requests there are redirected (the next run of the app has
 --    another port); 127.0.0.1, which no person approved, is not.
 SELECT approved_redirect_uris FROM mcp_oauth.clients WHERE client_id = :'claude';
-SELECT v.presented, pg_temp.answer(pg_temp.ask(:'claude', v.presented, 'token'))
-FROM (VALUES
-	('http://localhost:54321/callback'),
-	('http://localhost:61000/callback'),
-	('http://localhost/callback'),
-	('http://127.0.0.1:61000/callback')
-) AS v(presented);
+SELECT * FROM pg_temp.answers(:'claude', 'token',
+	'http://localhost:54321/callback',
+	'http://localhost:61000/callback',
+	'http://localhost/callback',
+	'http://127.0.0.1:61000/callback');
 
 -- 8. Cursor's per-server URI: exact (a private-use scheme has no port to
 --    vary), approved with the code appended.
 SELECT client_id AS cursor FROM mcp_oauth.clients WHERE client_name = 'RL Cursor' \gset
-SELECT v.presented, pg_temp.answer(pg_temp.ask(:'cursor', v.presented))
-FROM (VALUES
-	('cursor://anysphere.cursor-retrieval/oauth/user-keboola-Data_warehouse/callback'),
-	('cursor://anysphere.cursor-retrieval/oauth/user-keboola-data_warehouse/callback'),
-	('cursor://anysphere.cursor-retrieval/oauth/user-evil/callback'),
-	('cursor://anysphere.cursor-retrieval:5/oauth/user-keboola-Data_warehouse/callback')
-) AS v(presented);
+SELECT * FROM pg_temp.answers(:'cursor', 'code',
+	'cursor://anysphere.cursor-retrieval/oauth/user-keboola-Data_warehouse/callback',
+	'cursor://anysphere.cursor-retrieval/oauth/user-keboola-data_warehouse/callback',
+	'cursor://anysphere.cursor-retrieval/oauth/user-evil/callback',
+	'cursor://anysphere.cursor-retrieval:5/oauth/user-keboola-Data_warehouse/callback');
 SELECT pg_temp.approve(:'cursor',
 	'cursor://anysphere.cursor-retrieval/oauth/user-keboola-Data_warehouse/callback') AS code \gset
 SELECT pg_temp.exchange(:'cursor', :'code',
