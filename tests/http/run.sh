@@ -1425,6 +1425,35 @@ test_trusted_proxies() {
 # share the address's count; at REPEATABLE READ or SERIALIZABLE, where the
 # counts could not see concurrent attempts, a sign-in fails with a 500
 # before its password is checked (issue 12 follow-ups A and B).
+# proxy_register BASE ADDR NAME: register a public loopback client through
+# BASE from the client ADDR (X-Forwarded-For), as a browser page would.
+proxy_register() {
+	req POST "$1/register" -H "Content-Type: application/json" -H "Origin: https://app.example" \
+		-H "X-Forwarded-For: $2" \
+		-d "{\"redirect_uris\":[\"http://127.0.0.1/callback\"],\"token_endpoint_auth_method\":\"none\",\"client_name\":\"$3 $$\"}"
+}
+
+# A registration refused by the limit says when to come back (issue 14):
+# Retry-After, the limit's hour, readable by a page (CORS); the address's
+# bucket is filled up to the test database's limit beforehand.  BASE LOG:
+# a server that trusts 127.0.0.1 as a proxy, and its log.
+test_register_retry_after() {
+	local bucket="register:addr:203.0.113.77"
+	psql -X -q -d "$db" -c "INSERT INTO mcp_oauth.rate_limits (bucket, window_start, hits)
+		VALUES ('$bucket', now(), current_setting('mcp_oauth.registration_rate_limit')::int)"
+	proxy_register "$1" 203.0.113.77 "over the limit"
+	check "registration over the limit: 429" eq "$status" 429
+	check "registration over the limit: temporarily_unavailable" eq "$(j .error)" temporarily_unavailable
+	check "registration over the limit: Retry-After, the limit's hour" eq "$(hdr retry-after)" 3600
+	check "registration over the limit: a page may read Retry-After" \
+		has "$(hdr access-control-expose-headers)" Retry-After
+	check "log: the refused registration" grep -qF 'register: refused 429 error=temporarily_unavailable' "$2"
+	proxy_register "$1" 203.0.113.78 "under the limit"
+	check "registration under the limit: 201" eq "$status" 201
+	check "registration under the limit: no Retry-After" eq "$(hdr retry-after)" ""
+	psql -X -q -d "$db" -c "DELETE FROM mcp_oauth.rate_limits WHERE bucket = '$bucket'"
+}
+
 test_rate_limit_addresses() {
 	local binary=$1 pt bt i n403=0 mark log=$work/server.$suite_name.ratelimit.log
 	pt=$(free_port) || return
@@ -1441,6 +1470,7 @@ test_rate_limit_addresses() {
 	proxy_login "$bt" "2001:db8:5:1::1" rotator-other "wrong other"
 	check "rate limits: another /64 is not throttled" eq "$status" 403
 	psql -X -q -d "$db" -c "DELETE FROM mcp_oauth.rate_limits WHERE bucket ~ '^login-(addr:2001:db8:|user:rotator-)'"
+	test_register_retry_after "$bt" "$log"
 	stop_proxied "rate limits" "$log"
 
 	start_proxied "$binary" "$pt" "$log" "options=-cdefault_transaction_isolation=serializable" ||
