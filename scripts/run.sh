@@ -16,6 +16,10 @@
 #   PORT=8080                       the HTTP server's port
 #   MCP_OAUTH_DEMO_PASSWORD=...     the demo account's password
 #   MCP_OAUTH_RUN_DIR=DIR           the cluster's directory (default ./.run)
+#   MCP_OAUTH_SERVER_ARGS='--f v'   more flags for the HTTP server, after
+#                                   make run's own (a later flag wins), split
+#                                   into words as a shell splits a command
+#                                   line; nothing in it is expanded or run
 #   MCP_OAUTH_RUN_PREBUILT=1        packages, build and install are done
 #                                   (tests/embedded, under make test's lock)
 set -euo pipefail
@@ -30,6 +34,16 @@ die() {
 	echo "make run: $*" >&2
 	exit 1
 }
+
+# The words of MCP_OAUTH_SERVER_ARGS in server_args: split by xargs, whose
+# rules are the shell's ('...' and "..." group, a backslash escapes) without
+# its expansions, so that nothing in the variable is run.
+server_args=()
+if [ -n "${MCP_OAUTH_SERVER_ARGS:-}" ]; then
+	printf '%s' "$MCP_OAUTH_SERVER_ARGS" | xargs -r true 2>/dev/null ||
+		die "MCP_OAUTH_SERVER_ARGS has an unmatched quote: $MCP_OAUTH_SERVER_ARGS"
+	mapfile -d '' -t server_args < <(printf '%s' "$MCP_OAUTH_SERVER_ARGS" | xargs -r printf '%s\0')
+fi
 
 if [ -z "${MCP_OAUTH_RUN_PREBUILT:-}" ]; then
 	bash scripts/deps.sh || die "missing Debian packages (see above)"
@@ -136,10 +150,11 @@ $(tail -n 5 "$run/demo-mcp.log")"
 
 # The HTTP server, ready (its database reachable) within 20 s.  MCP
 # Inspector's page (http://localhost:6274) may call /mcp from the browser.
+# The operator's flags come last: a later flag wins.
 shim/mcp-oauth-server --listen "127.0.0.1:$port" --issuer "$issuer" \
 	--database "host=$run port=$pgport dbname=mcp_oauth user=mcp_oauth_shim" \
 	--allowed-origins "http://localhost:6274,http://127.0.0.1:6274" \
-	--mcp-path /mcp --upstream "http://127.0.0.1:$upstream_port/mcp" &
+	--mcp-path /mcp --upstream "http://127.0.0.1:$upstream_port/mcp" "${server_args[@]}" &
 srv_pid=$!
 started "$srv_pid" "HTTP server (shim/mcp-oauth-server)"
 ready "$srv_pid" 200 answers "$issuer/readyz" ||

@@ -18,7 +18,7 @@
 
 #define CORS_ALLOW_HEADERS \
 	"Authorization, Content-Type, MCP-Protocol-Version, Mcp-Session-Id, Last-Event-ID"
-#define CORS_EXPOSE_HEADERS "WWW-Authenticate, Mcp-Session-Id"
+#define CORS_EXPOSE_HEADERS "WWW-Authenticate, Mcp-Session-Id, Retry-After"
 #define CORS_MAX_AGE "86400"
 
 #define LOG_ID_MAX 64			/* bytes of a client id in a log line */

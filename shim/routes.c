@@ -236,6 +236,15 @@ error_code(h2o_req_t *req, const char *body)
 	return n > 0 && n <= 64 && m->string[n] == '\0' ? m->string : "?";
 }
 
+/*
+ * Retry-After of a registration refused by the rate limit: its window
+ * (register.c REG_RATE_WINDOW_SECS).  The limit counts the registrations
+ * of a sliding hour and not the refused ones, so an hour after a refusal
+ * every registration it counted has left the window.  (The http_response
+ * row has no column for a shorter, exact wait.)
+ */
+#define REGISTER_RETRY_AFTER "3600"
+
 /* db_call callback of a POST endpoint: log a refusal, copy the row out. */
 static void
 on_post_response(h2o_req_t *req, const db_result *res, void *arg)
@@ -245,6 +254,10 @@ on_post_response(h2o_req_t *req, const db_result *res, void *arg)
 
 	if (res->status == DB_OK && status != NULL && atoi(status) >= 400)
 		log_refusal(req, r, atoi(status), error_code(req, db_value(res, "body")));
+	if (res->status == DB_OK && status != NULL && atoi(status) == 429 &&
+		r->kind == R_REGISTER)
+		h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL,
+					   H2O_STRLIT(REGISTER_RETRY_AFTER));
 	http_send_db_response(req, res, r->flags);
 }
 

@@ -89,8 +89,17 @@ extern bool uri_is_private_scheme(const char *uri);
  * Whether presented matches registered: both allowed by
  * uri_redirect_problem() (one registered before the policy refused its kind
  * matches nothing), and byte-exact, except that when both are loopback http
- * URIs (RFC 8252 section 7.3) the port alone may differ (including absent
- * vs present); scheme, host, path and query must match.
+ * URIs the port alone may differ: absent vs present, or two ports (RFC 8252
+ * section 7.3, OAuth 2.1 section 2.3.1: "an exact match is required except
+ * for the port URI component"; a native app listens on whatever port the
+ * system gives it, and a registered port is no promise that it listens
+ * there).  Scheme, host, path and query must match byte for byte, so
+ * localhost, 127.0.0.1 and [::1] never match each other: the client
+ * listens on the one it named, and another program may hold the same port
+ * on another (RFC 8252 section 8.3).  localhost varies its port like the IP
+ * literals although RFC 8252 recommends against it: Claude Code publishes
+ * http://localhost/callback.  https on a loopback host is exact (a server
+ * with a certificate, not an app's ephemeral listener).
  */
 extern bool uri_redirect_matches(const char *registered, const char *presented);
 

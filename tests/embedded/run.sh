@@ -22,6 +22,10 @@
 #   4. make run by an unprivileged user (nobody, from a copy of the
 #      checkout): the cluster runs as that user, who connects as postgres,
 #      and root is refused.
+#   5. MCP_OAUTH_SERVER_ARGS (issue 14): more server flags, split as a
+#      shell splits words (a quoted value with a space stays one), after
+#      make run's own (they win); nothing in it is run; an unmatched quote
+#      or a flag the server refuses ends make run with status 1.
 #
 #   EMBEDDED_KEEP=1   keep the work directory
 #
@@ -323,6 +327,41 @@ if runuser -u nobody -- test -r "$tree/scripts/run.sh" -a -x "$tree/shim/mcp-oau
 else
 	check "4.0 nobody can read a copy of make run's files" false
 fi
+
+# ---- 5. MCP_OAUTH_SERVER_ARGS: the operator's server flags ----
+
+dir=$work/args
+port=$(free_port) || exit 1
+log=$work/run10.log
+start_run "$log" MCP_OAUTH_SERVER_ARGS="--log-level warn  --allowed-origins 'https://one.example, https://two.example' "
+if up "$log"; then
+	check "5.1 make run starts with MCP_OAUTH_SERVER_ARGS" true
+	check "5.2 a quoted value with a space is one flag's: its second origin reaches /mcp" \
+		eq "$(mcp_status https://two.example)" 401
+	check "5.3 the operator's flag wins over make run's own (Inspector's origin replaced)" \
+		eq "$(mcp_status http://localhost:6274)" 403
+	check "5.4 --log-level warn took effect: no access log line of those requests" \
+		fails grep -q "POST /mcp" "$log"
+	check "5.4a ... which make run's default level (info) logs" grep -q "POST /mcp" "$work/run1.log"
+	kill -INT -- -"$rpid"
+	finish
+	check "5.5 Ctrl-C: make run exits 0" eq "$rc" 0
+else
+	check "5.1 make run starts with MCP_OAUTH_SERVER_ARGS" false
+	cat "$log"
+fi
+log=$work/run11.log
+run_to_end "$log" MCP_OAUTH_SERVER_ARGS="--log-level \$(touch $work/ran) \`touch $work/ran2\`"
+check "5.6 a flag the server refuses: make run exits 1" eq "$rc" 1
+check "5.7 ... with the server's reason, the text as it was given" \
+	has "$(cat "$log")" "unexpected argument \"$work/ran)\""
+check "5.8 ... and nothing in it was run" fails test -e "$work/ran" -o -e "$work/ran2"
+check "5.9 ... and the cluster is stopped" down
+log=$work/run12.log
+run_to_end "$log" MCP_OAUTH_SERVER_ARGS="--allowed-origins 'https://one.example"
+check "5.10 an unmatched quote: make run exits 1" eq "$rc" 1
+check "5.11 ... naming the variable" has "$(cat "$log")" "make run: MCP_OAUTH_SERVER_ARGS has an unmatched quote"
+check "5.12 ... before it starts anything" eq "$(grep -c 'extension mcp_oauth' "$log")" 0
 
 echo "embedded: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -899,6 +899,86 @@ test_pages() {
 	check "GET /login page headers" page_headers_ok
 }
 
+# ---- a loopback redirect URI registered without a port (issue 14) ----
+
+# A token request exchanging code for client $1, naming redirect URI $2
+# (verifier $verifier); sets status.
+exchange_code() {
+	req POST "$token_endpoint" -H "Content-Type: application/x-www-form-urlencoded" \
+		--data-urlencode "grant_type=authorization_code" --data-urlencode "code=$code" \
+		--data-urlencode "redirect_uri=$2" --data-urlencode "client_id=$1" \
+		--data-urlencode "code_verifier=$verifier" --data-urlencode "resource=$resource"
+}
+
+# Claude Code registers (and publishes) http://localhost/callback and
+# http://127.0.0.1/callback, without a port or application_type, and
+# listens on the port the system gives it at each sign-in: end to end
+# through the sign-in and consent pages to /mcp, the code sent to that
+# port and exchanged naming it (RFC 8252 7.3).
+test_loopback_ports() {
+	local cid s p other code pair at
+	req POST "$registration_endpoint" -H "Content-Type: application/json" \
+		-d "{\"redirect_uris\":[\"http://localhost/callback\",\"http://127.0.0.1/callback\"],\"token_endpoint_auth_method\":\"none\",\"client_name\":\"Claude Code shaped $$\"}"
+	check "portless loopback: registered" eq "$status" 201
+	check "portless loopback: native" eq "$(j .application_type)" native
+	check "portless loopback: kept without a port" eq "$(j .redirect_uris[0])" http://localhost/callback
+	cid=$(j .client_id)
+	p=$((49152 + RANDOM % 16000))	# the dynamic range, where systems pick ports
+	other=$((p + 1))
+	pair=$(util pkce)
+	verifier=$(echo "$pair" | sed -n 1p)
+	secret "$verifier"
+	query="response_type=code&client_id=$cid&redirect_uri=$(enc "http://localhost:$p/callback")&state=lp"
+	query="$query&code_challenge=$(echo "$pair" | sed -n 2p)&code_challenge_method=S256"
+	query="$query&scope=mcp:tools&resource=$(enc "$resource")"
+	req GET "$base/authorize?$query"
+	check "portless loopback: the sign-in page for port $p" has "$(cat "$B")" 'type="password"'
+	check "portless loopback: sign-in form-action allows that port" \
+		has "$(hdr content-security-policy)" "form-action 'self' http://localhost:$p;"
+	sign_in
+	s=$session
+	secret "$s"
+	check "portless loopback: signed in" eq "$status" 303
+	req GET "$base/authorize?$query" -H "Cookie: __Host-mcp_oauth_session=$s"
+	check "portless loopback: consent page" eq "$status" 200
+	check "portless loopback: consent names the host and port" \
+		has "$(cat "$B")" "<p class=\"host\">localhost:$p <span class=\"muted\">(an application on this computer)"
+	check "portless loopback: consent shows the URI with its port" \
+		has "$(cat "$B")" "http://localhost:$p/callback"
+	req POST "$base/consent" -H "Cookie: __Host-mcp_oauth_session=$s" \
+		--data-urlencode "request_id=$(field request_id)" --data-urlencode "csrf=$(field csrf)" \
+		--data-urlencode "decision=approve"
+	check "portless loopback: approved, 302" eq "$status" 302
+	check "portless loopback: to the port of the request" has "$(hdr location)" "http://localhost:$p/callback?code="
+	code=$(util param "$(hdr location)" code)
+	secret "$code"
+	exchange_code "$cid" http://localhost/callback
+	check "portless loopback: the registered form at the token endpoint: invalid_grant" \
+		eq "$(j .error)" invalid_grant
+	exchange_code "$cid" "http://localhost:$p/callback"
+	check "portless loopback: the URI of the request: tokens" eq "$status" 200
+	at=$(j .access_token)
+	secret "$at" "$(j .refresh_token)"
+	req POST "$base/mcp" -H "Authorization: Bearer $at" -H "Content-Type: application/json" \
+		-H "Accept: application/json, text/event-stream" \
+		-d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami"}}'
+	check "portless loopback: /mcp with the token" eq "$(j .result.structuredContent.client_id)" "$cid"
+
+	# The next run listens on another port: the URI the person approved is
+	# trusted there too, so an error goes back to the app; 127.0.0.1, which
+	# nobody approved, gets the person's page, and [::1] was never registered.
+	req GET "$base/authorize?response_type=token&client_id=$cid&redirect_uri=$(enc "http://localhost:$other/callback")&state=lp" \
+		-H "Cookie: __Host-mcp_oauth_session=$s"
+	check "portless loopback: another port, an error redirected" \
+		has "$(hdr location)" "http://localhost:$other/callback?error=unsupported_response_type"
+	req GET "$base/authorize?response_type=token&client_id=$cid&redirect_uri=$(enc "http://127.0.0.1:$other/callback")&state=lp" \
+		-H "Cookie: __Host-mcp_oauth_session=$s"
+	check "portless loopback: the unapproved host, the person's page" eq "$status" 400
+	check "portless loopback: the unapproved host, not redirected" eq "$(hdr location)" ""
+	req GET "$base/authorize?${query/localhost%3A$p/%5B%3A%3A1%5D%3A$p}" -H "Cookie: __Host-mcp_oauth_session=$s"
+	check "portless loopback: [::1] is not localhost" has "$(cat "$B")" "redirect_uri is not registered for this client"
+}
+
 # ---- the gateway ----
 
 test_gateway() {
@@ -1425,6 +1505,35 @@ test_trusted_proxies() {
 # share the address's count; at REPEATABLE READ or SERIALIZABLE, where the
 # counts could not see concurrent attempts, a sign-in fails with a 500
 # before its password is checked (issue 12 follow-ups A and B).
+# proxy_register BASE ADDR NAME: register a public loopback client through
+# BASE from the client ADDR (X-Forwarded-For), as a browser page would.
+proxy_register() {
+	req POST "$1/register" -H "Content-Type: application/json" -H "Origin: https://app.example" \
+		-H "X-Forwarded-For: $2" \
+		-d "{\"redirect_uris\":[\"http://127.0.0.1/callback\"],\"token_endpoint_auth_method\":\"none\",\"client_name\":\"$3 $$\"}"
+}
+
+# A registration refused by the limit says when to come back (issue 14):
+# Retry-After, the limit's hour, readable by a page (CORS); the address's
+# bucket is filled up to the test database's limit beforehand.  BASE LOG:
+# a server that trusts 127.0.0.1 as a proxy, and its log.
+test_register_retry_after() {
+	local bucket="register:addr:203.0.113.77"
+	psql -X -q -d "$db" -c "INSERT INTO mcp_oauth.rate_limits (bucket, window_start, hits)
+		VALUES ('$bucket', now(), current_setting('mcp_oauth.registration_rate_limit')::int)"
+	proxy_register "$1" 203.0.113.77 "over the limit"
+	check "registration over the limit: 429" eq "$status" 429
+	check "registration over the limit: temporarily_unavailable" eq "$(j .error)" temporarily_unavailable
+	check "registration over the limit: Retry-After, the limit's hour" eq "$(hdr retry-after)" 3600
+	check "registration over the limit: a page may read Retry-After" \
+		has "$(hdr access-control-expose-headers)" Retry-After
+	check "log: the refused registration" grep -qF 'register: refused 429 error=temporarily_unavailable' "$2"
+	proxy_register "$1" 203.0.113.78 "under the limit"
+	check "registration under the limit: 201" eq "$status" 201
+	check "registration under the limit: no Retry-After" eq "$(hdr retry-after)" ""
+	psql -X -q -d "$db" -c "DELETE FROM mcp_oauth.rate_limits WHERE bucket = '$bucket'"
+}
+
 test_rate_limit_addresses() {
 	local binary=$1 pt bt i n403=0 mark log=$work/server.$suite_name.ratelimit.log
 	pt=$(free_port) || return
@@ -1441,6 +1550,7 @@ test_rate_limit_addresses() {
 	proxy_login "$bt" "2001:db8:5:1::1" rotator-other "wrong other"
 	check "rate limits: another /64 is not throttled" eq "$status" 403
 	psql -X -q -d "$db" -c "DELETE FROM mcp_oauth.rate_limits WHERE bucket ~ '^login-(addr:2001:db8:|user:rotator-)'"
+	test_register_retry_after "$bt" "$log"
 	stop_proxied "rate limits" "$log"
 
 	start_proxied "$binary" "$pt" "$log" "options=-cdefault_transaction_isolation=serializable" ||
@@ -1509,6 +1619,7 @@ run_suite() {
 	test_trusted_proxies "$binary"
 	test_rate_limit_addresses "$binary"
 	test_pages
+	test_loopback_ports
 	test_login_throttle
 	test_login_race
 	test_gateway

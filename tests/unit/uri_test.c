@@ -89,6 +89,11 @@ static const policy_case policy[] = {
 	{"http:/localhost/cb", 0},
 	/* private-use schemes of native apps */
 	{"cursor://anysphere.cursor-retrieval/oauth/callback", 1},
+	/* Cursor's per-server form (issue 14): user-<server name from mcp.json> */
+	{"cursor://anysphere.cursor-retrieval/oauth/user-demo/callback", 1},
+	{"cursor://anysphere.cursor-retrieval/oauth/user-keboola-Data_warehouse/callback", 1},
+	{"cursor://anysphere.cursor-retrieval/oauth/user-my%20server/callback", 1},
+	{"cursor://anysphere.cursor-retrieval/oauth/user-my server/callback", 0},
 	{"vscode://vscode.github-authentication/did-authenticate", 1},
 	{"com.example.app:/cb", 1},
 	{"com.example.app:/oauth2redirect?x=1", 1},
@@ -322,6 +327,10 @@ static const class_case classes[] = {
 	{"mailto://host/x", 0, 0},
 	{"chrome-extension://abc/cb", 0, 0},
 	{"vscode://vscode.github-authentication/did-authenticate", 0, 1},
+	{"cursor://anysphere.cursor-retrieval/oauth/user-keboola-Data_warehouse/callback", 0, 1},
+	{"http://localhost/callback", 1, 0},
+	{"http://[::1]/callback", 1, 0},
+	{"http://[0:0:0:0:0:0:0:1]/callback", 0, 0},
 };
 
 /* uri_is_loopback and uri_is_private_scheme. */
@@ -384,10 +393,60 @@ static const match_case matches[] = {
 	{"http://localhost/cb", "http://u@localhost:5000/cb", 0},
 	{"http://localhost/cb", "http://localhost:5000/cb\r\n", 0},
 	{"http://localhost/*", "http://localhost:5000/*", 0},
+	/*
+	 * Issue 14: as clients publish them.  Claude Code's portless
+	 * localhost and 127.0.0.1 URIs take its ephemeral port; each host
+	 * matches only itself; a registered port varies too (OAuth 2.1
+	 * section 2.3.1 excepts the port, whatever was registered).
+	 */
+	{"http://localhost/callback", "http://localhost:54321/callback", 1},
+	{"http://localhost/callback", "http://localhost/callback", 1},
+	{"http://127.0.0.1/callback", "http://127.0.0.1:1/callback", 1},
+	{"http://127.0.0.1/callback", "http://127.0.0.1:65535/callback", 1},
+	{"http://[::1]/callback", "http://[::1]:61023/callback", 1},
+	{"http://localhost:33418/callback", "http://localhost:54321/callback", 1},
+	{"http://localhost:33418/callback", "http://localhost/callback", 1},
+	{"http://localhost:80/callback", "http://localhost:8080/callback", 1},
+	{"http://localhost", "http://localhost:5000", 1},
+	{"http://localhost/callback", "http://127.0.0.1:54321/callback", 0},
+	{"http://127.0.0.1/callback", "http://localhost:54321/callback", 0},
+	{"http://[::1]/callback", "http://localhost:54321/callback", 0},
+	{"http://[::1]/callback", "http://127.0.0.1:54321/callback", 0},
+	{"http://127.0.0.1/callback", "http://127.0.0.2:54321/callback", 0},
+	{"http://[::1]/callback", "http://[0:0:0:0:0:0:0:1]:54321/callback", 0},
+	{"http://[::1]/callback", "http://[::ffff:127.0.0.1]:54321/callback", 0},
+	{"http://localhost/callback", "http://localhost.:54321/callback", 0},
+	{"http://localhost/callback", "http://localhost.example.com:54321/callback", 0},
+	{"http://LOCALHOST/callback", "http://LOCALHOST:54321/callback", 1},
+	{"http://LOCALHOST/callback", "http://localhost:54321/callback", 0},
+	{"http://localhost", "http://localhost:5000/", 0},
+	{"http://localhost/", "http://localhost:5000", 0},
+	{"http://localhost/callback", "http://localhost:54321/Callback", 0},
+	{"http://localhost/callback", "http://localhost:54321/callback/x", 0},
+	{"http://localhost/callback", "http://localhost:54321/callbac", 0},
+	{"http://localhost/callback", "http://localhost:54321/%63allback", 0},
+	{"http://localhost/callback", "http://localhost:54321//callback", 0},
+	{"http://localhost/cb?a=1&b=2", "http://localhost:5/cb?a=1&b=2", 1},
+	{"http://localhost/cb?a=1&b=2", "http://localhost:5/cb?b=2&a=1", 0},
+	{"http://localhost/cb?a=1", "http://localhost:5/cb?a=1&", 0},
+	{"http://localhost/cb?", "http://localhost:5/cb?", 1},
+	{"http://localhost/cb?", "http://localhost:5/cb", 0},
+	{"http://localhost/callback", "http://localhost:054321/callback", 0},
+	{"http://localhost/callback", "http://localhost:-1/callback", 0},
+	{"http://localhost/callback", "http://localhost:5:6/callback", 0},
+	{"http://localhost/callback", "http://localhost:5@evil.example/callback", 0},
 	/* https never port-varies, not even on loopback hosts */
 	{"https://localhost/cb", "https://localhost:5000/cb", 0},
 	{"https://127.0.0.1:443/cb", "https://127.0.0.1:8443/cb", 0},
+	{"https://localhost/callback", "https://localhost:54321/callback", 0},
+	{"http://localhost/callback", "https://localhost/callback", 0},
 	/* private-use schemes are exact */
+	{"cursor://anysphere.cursor-retrieval/oauth/user-keboola-Data_warehouse/callback",
+	"cursor://anysphere.cursor-retrieval/oauth/user-keboola-Data_warehouse/callback", 1},
+	{"cursor://anysphere.cursor-retrieval/oauth/user-keboola-Data_warehouse/callback",
+	"cursor://anysphere.cursor-retrieval/oauth/user-keboola-data_warehouse/callback", 0},
+	{"cursor://anysphere.cursor-retrieval/oauth/user-demo/callback",
+	"cursor://anysphere.cursor-retrieval/oauth/user-evil/callback", 0},
 	{"cursor://anysphere.cursor-retrieval/oauth/callback",
 	"cursor://anysphere.cursor-retrieval/oauth/callback", 1},
 	{"cursor://anysphere.cursor-retrieval/oauth/callback",
