@@ -114,3 +114,11 @@ DROP FUNCTION pb_fail_second();
 DELETE FROM mcp_oauth.revoked_access_tokens WHERE grant_id = -1;
 DELETE FROM mcp_oauth.used_requests
  WHERE nonce_hash IN (SELECT sha256(convert_to('pb-req-' || i, 'UTF8')) FROM generate_series(1, 30) i);
+
+-- 7. The busy share: out of range is refused; 1 never rests.
+\set VERBOSITY terse
+CALL mcp_oauth.purge_expired_all(5, 0);
+CALL mcp_oauth.purge_expired_all(5, 1.5);
+CALL mcp_oauth.purge_expired_all(5, NULL);
+\set VERBOSITY default
+CALL mcp_oauth.purge_expired_all(5, 1);

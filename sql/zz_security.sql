@@ -70,7 +70,7 @@ SELECT p.oid::regprocedure AS unsafe_function, p.prosecdef, p.proconfig FROM pg_
  WHERE p.pronamespace = 'mcp_oauth'::regnamespace
    AND p.oid NOT IN (SELECT fn FROM helpers)
    AND p.oid <> 'mcp_oauth.verify_access_token(text, text, text[])'::regprocedure
-   AND p.oid <> 'mcp_oauth.purge_expired_all(integer)'::regprocedure
+   AND p.oid <> 'mcp_oauth.purge_expired_all(integer, double precision)'::regprocedure
    AND NOT (p.prosecdef AND coalesce(p.proconfig, '{}') @> '{"search_path=mcp_oauth, pg_catalog, pg_temp"}');
 -- verify_access_token runs on every MCP request: it is SECURITY DEFINER with
 -- no SET clause at all, because SET search_path costs a GUC save and restore
@@ -83,7 +83,7 @@ SELECT p.prosecdef, p.proconfig IS NULL AS no_set_clause FROM pg_proc p
 -- routine or one with a SET clause may not: it runs with its caller's
 -- rights (an admin, who may run purge_expired) and qualifies every name.
 SELECT p.prokind, p.prosecdef, p.proconfig IS NULL AS no_set_clause FROM pg_proc p
- WHERE p.oid = 'mcp_oauth.purge_expired_all(integer)'::regprocedure;
+ WHERE p.oid = 'mcp_oauth.purge_expired_all(integer, double precision)'::regprocedure;
 SELECT h.fn::text, p.prosecdef, p.provolatile FROM helpers h JOIN pg_proc p ON p.oid = h.fn ORDER BY 1;
 -- endpoint functions are VOLATILE (they write audit rows, last-use times)
 SELECT e.fn AS not_volatile FROM endpoints e JOIN pg_proc p ON p.oid = e.fn

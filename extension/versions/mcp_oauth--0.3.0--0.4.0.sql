@@ -48,3 +48,48 @@ REVOKE ALL ON refresh_rotations, refresh_grace FROM PUBLIC;
 -- (issue 14): the purge finds them by index.
 CREATE INDEX clients_dynamic_new_idx ON clients (created_at)
 	WHERE kind = 'dynamic' AND last_used_at IS NULL;
+
+-- The batched purge rests between batches (issue 13: the traffic keeps
+-- the machine), in smaller batches by default.
+DROP PROCEDURE purge_expired_all(integer);
+-- purge_expired_all(batch_size, busy_share): purge_expired(batch_size)
+-- until a batch finds nothing, committing after each, so no transaction
+-- holds more than one batch (CALL it outside a transaction block), and
+-- resting after each batch so that the purge works busy_share of the time
+-- at most (a batch of 0.1 s, at 0.25, is followed by 0.3 s of sleep, with
+-- no snapshot held): the traffic keeps the rest of the machine.  A
+-- procedure that commits may be neither SECURITY DEFINER nor carry a SET
+-- clause: it runs with its caller's rights (who needs EXECUTE on
+-- purge_expired too) and qualifies every name and operator it uses.
+CREATE PROCEDURE purge_expired_all(batch_size integer DEFAULT 5000,
+								   busy_share double precision DEFAULT 0.25)
+	LANGUAGE plpgsql
+	AS $$
+DECLARE
+	n bigint;
+	started timestamptz;
+BEGIN
+	IF batch_size IS NULL OR batch_size OPERATOR(pg_catalog.<=) 0 THEN
+		RAISE EXCEPTION USING ERRCODE = 'MO001',
+			MESSAGE = 'batch size must be positive';
+	END IF;
+	IF busy_share IS NULL OR busy_share OPERATOR(pg_catalog.<=) 0
+		OR busy_share OPERATOR(pg_catalog.>) 1 THEN
+		RAISE EXCEPTION USING ERRCODE = 'MO001',
+			MESSAGE = 'busy share must be above 0 and at most 1';
+	END IF;
+	LOOP
+		started := pg_catalog.clock_timestamp();
+		SELECT pg_catalog.sum(p.deleted) INTO n
+		  FROM mcp_oauth.purge_expired(batch_size) p;
+		COMMIT;
+		EXIT WHEN n OPERATOR(pg_catalog.=) 0;
+		PERFORM pg_catalog.pg_sleep(pg_catalog.date_part('epoch',
+			pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) started)
+			OPERATOR(pg_catalog.*) (1 OPERATOR(pg_catalog./) busy_share
+									OPERATOR(pg_catalog.-) 1));
+	END LOOP;
+END
+$$;
+-- (REVOKE ... ON ALL FUNCTIONS in part 90 does not cover procedures)
+REVOKE EXECUTE ON PROCEDURE purge_expired_all(integer, double precision) FROM PUBLIC;
