@@ -9,6 +9,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 
 #include "client_auth.h"
@@ -251,6 +252,40 @@ purge_detail(const int64 *counts)
 }
 
 /*
+ * The kinds argument: which kinds' steps run (a step runs with the kind it
+ * reports first); every kind when absent or null, as schemas before 0.4.0
+ * declare no such argument.  Raises for a name that is no kind.
+ */
+static void
+purge_kinds(FunctionCallInfo fcinfo, bool *run)
+{
+	Datum	   *names;
+	bool	   *nulls;
+	int			n;
+
+	for (int k = 0; k < PURGE_NKINDS; k++)
+		run[k] = (PG_NARGS() < 2 || PG_ARGISNULL(1));
+	if (PG_NARGS() < 2 || PG_ARGISNULL(1))
+		return;
+	deconstruct_array(PG_GETARG_ARRAYTYPE_P(1), TEXTOID, -1, false, TYPALIGN_INT,
+					  &names, &nulls, &n);
+	for (int i = 0; i < n; i++)
+	{
+		char	   *name = nulls[i] ? NULL : TextDatumGetCString(names[i]);
+		int			k = 0;
+
+		while (k < PURGE_NKINDS && (name == NULL || strcmp(name, purge_kind_names[k]) != 0))
+			k++;
+		if (k == PURGE_NKINDS)
+			ereport(ERROR,
+					(errcode(ERRCODE_MO_INVALID_REQUEST),
+					 errmsg("\"%s\" is not a kind of row purge_expired deletes",
+							name ? name : "NULL")));
+		run[k] = true;
+	}
+}
+
+/*
  * The batch size argument: 0 (everything) when absent or null, as the 0.2.0
  * schema declares no argument.
  */
@@ -271,8 +306,9 @@ purge_batch_size(FunctionCallInfo fcinfo)
 }
 
 /*
- * purge_expired(batch_size) -> one (what, deleted) row per kind; at most
- * batch_size rows of each kind (0: all of them).
+ * purge_expired(batch_size, kinds) -> one (what, deleted) row per kind; at
+ * most batch_size rows per step (0: all of them), of the steps of kinds
+ * (NULL: all).  Audited when it ran every step or deleted anything.
  */
 Datum
 purge_expired(PG_FUNCTION_ARGS)
@@ -280,12 +316,20 @@ purge_expired(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	int64		counts[PURGE_NKINDS] = {0};
 	int32		batch_size = purge_batch_size(fcinfo);
+	bool		run[PURGE_NKINDS];
+	bool		every = (PG_NARGS() < 2 || PG_ARGISNULL(1));
+	int64		total = 0;
 
+	purge_kinds(fcinfo, run);
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
 	for (int i = 0; i < (int) PURGE_NSTEPS; i++)
-		purge_step(i, batch_size, counts);
-	mo_audit("purged", NULL, NULL, NULL, 0, purge_detail(counts));
+		if (run[purge_steps[i].counts_to[0]])
+			purge_step(i, batch_size, counts);
+	for (int k = 0; k < PURGE_NKINDS; k++)
+		total += counts[k];
+	if (every || total > 0)
+		mo_audit("purged", NULL, NULL, NULL, 0, purge_detail(counts));
 	SPI_finish();
 
 	for (int k = 0; k < PURGE_NKINDS; k++)

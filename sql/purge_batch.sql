@@ -57,13 +57,14 @@ SELECT (SELECT count(*) FROM mcp_oauth.used_requests
 	   (SELECT count(*) FROM mcp_oauth.audit_log WHERE event = 'pb_old') AS old_audit_left;
 CALL mcp_oauth.purge_expired_all(5);
 DROP TRIGGER pb_fail ON mcp_oauth.audit_log;
--- batches: 1 committed, 2 failed, then 3, 4 (each 5 rows) and 5 (none)
+-- batches that deleted rows (each writes an audit row), kind by kind: 1
+-- committed, 2 failed; the second CALL went on from there, 5 rows a batch
 SELECT last_value AS purge_batches FROM pb_calls;
 SELECT (SELECT count(*) FROM mcp_oauth.used_requests
 		 WHERE nonce_hash IN (SELECT sha256(convert_to('pb-req-' || i, 'UTF8')) FROM generate_series(1, 30) i)) AS requests_left,
 	   (SELECT count(*) FROM mcp_oauth.revoked_access_tokens WHERE grant_id = -1) AS denied_left,
 	   (SELECT count(*) FROM mcp_oauth.audit_log WHERE event = 'pb_old') AS old_audit_left;
--- each batch left its own audit row with its counts
+-- each batch left its own audit row with its counts (the last ones: audit rows)
 SELECT detail->'revoked_access_tokens' AS denied, detail->'audit_log' AS audit
   FROM mcp_oauth.audit_log WHERE event = 'purged' ORDER BY audit_id DESC LIMIT 3;
 
@@ -122,3 +123,19 @@ CALL mcp_oauth.purge_expired_all(5, 1.5);
 CALL mcp_oauth.purge_expired_all(5, NULL);
 \set VERBOSITY default
 CALL mcp_oauth.purge_expired_all(5, 1);
+
+-- 8. Kinds: only the steps of the kinds named run; none named, nothing
+-- runs and no audit row is written; a name that is no kind is refused.
+INSERT INTO mcp_oauth.used_requests (nonce_hash, expires_at)
+VALUES (sha256('kinds-req'), now() - interval '2 hours');
+INSERT INTO mcp_oauth.audit_log (at, event, subject)
+VALUES (now() - interval '400 days', 'purge_test', 'kinds-audit');
+SELECT count(*) AS audit_before FROM mcp_oauth.audit_log WHERE event = 'purged' \gset
+SELECT what, deleted FROM mcp_oauth.purge_expired(0, '{}') WHERE deleted > 0;
+SELECT count(*) - :audit_before AS purged_audit_rows FROM mcp_oauth.audit_log WHERE event = 'purged';
+SELECT what, deleted FROM mcp_oauth.purge_expired(0, ARRAY['audit_log']) WHERE deleted > 0;
+SELECT count(*) AS request_kept FROM mcp_oauth.used_requests WHERE nonce_hash = sha256('kinds-req');
+SELECT what, deleted FROM mcp_oauth.purge_expired(0, ARRAY['used_requests']) WHERE deleted > 0;
+\set VERBOSITY terse
+SELECT * FROM mcp_oauth.purge_expired(0, ARRAY['tokens']);
+\set VERBOSITY default

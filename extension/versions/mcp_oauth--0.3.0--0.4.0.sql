@@ -49,23 +49,37 @@ REVOKE ALL ON refresh_rotations, refresh_grace FROM PUBLIC;
 CREATE INDEX clients_dynamic_new_idx ON clients (created_at)
 	WHERE kind = 'dynamic' AND last_used_at IS NULL;
 
--- The batched purge rests between batches (issue 13: the traffic keeps
--- the machine), in smaller batches by default.
+-- The batched purge goes kind by kind and rests between batches (issue
+-- 13: no step searched again at every batch, no long transaction, the
+-- traffic keeps the machine); purge_expired takes the kinds to purge.
 DROP PROCEDURE purge_expired_all(integer);
--- purge_expired_all(batch_size, busy_share): purge_expired(batch_size)
--- until a batch finds nothing, committing after each, so no transaction
--- holds more than one batch (CALL it outside a transaction block), and
--- resting after each batch so that the purge works busy_share of the time
--- at most (a batch of 0.1 s, at 0.25, is followed by 0.3 s of sleep, with
--- no snapshot held): the traffic keeps the rest of the machine.  A
--- procedure that commits may be neither SECURITY DEFINER nor carry a SET
--- clause: it runs with its caller's rights (who needs EXECUTE on
--- purge_expired too) and qualifies every name and operator it uses.
+DROP FUNCTION purge_expired(integer);
+-- purge_expired(batch_size, kinds): at most batch_size rows per step (0,
+-- the default: everything, in one transaction), of the steps of the kinds
+-- named (NULL, the default: every kind).
+CREATE FUNCTION purge_expired(batch_size integer DEFAULT 0, kinds text[] DEFAULT NULL)
+	RETURNS TABLE (what text, deleted bigint)
+	AS 'MODULE_PATHNAME', 'purge_expired'
+	LANGUAGE C VOLATILE SECURITY DEFINER
+	SET search_path = mcp_oauth, pg_catalog, pg_temp;
+-- purge_expired_all(batch_size, busy_share): each kind of row in turn,
+-- purge_expired(batch_size, that kind) until a batch deletes fewer than
+-- batch_size rows, committing after each, so no transaction holds more
+-- than one step's batch (CALL it outside a transaction block), and a step
+-- whose rows cannot all go yet (clients that still have grants, say) is
+-- searched to its end once per run, not once per batch.  After each batch
+-- it rests so that the purge works busy_share of the time at most (a
+-- batch of 0.1 s, at 0.25, is followed by 0.3 s of sleep, with no snapshot
+-- held): the traffic keeps the rest of the machine.  A procedure that
+-- commits may be neither SECURITY DEFINER nor carry a SET clause: it runs
+-- with its caller's rights (who needs EXECUTE on purge_expired too) and
+-- qualifies every name and operator it uses.
 CREATE PROCEDURE purge_expired_all(batch_size integer DEFAULT 5000,
 								   busy_share double precision DEFAULT 0.25)
 	LANGUAGE plpgsql
 	AS $$
 DECLARE
+	kind text;
 	n bigint;
 	started timestamptz;
 BEGIN
@@ -78,18 +92,23 @@ BEGIN
 		RAISE EXCEPTION USING ERRCODE = 'MO001',
 			MESSAGE = 'busy share must be above 0 and at most 1';
 	END IF;
-	LOOP
-		started := pg_catalog.clock_timestamp();
-		SELECT pg_catalog.sum(p.deleted) INTO n
-		  FROM mcp_oauth.purge_expired(batch_size) p;
-		COMMIT;
-		EXIT WHEN n OPERATOR(pg_catalog.=) 0;
-		PERFORM pg_catalog.pg_sleep(pg_catalog.date_part('epoch',
-			pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) started)
-			OPERATOR(pg_catalog.*) (1 OPERATOR(pg_catalog./) busy_share
-									OPERATOR(pg_catalog.-) 1));
+	FOR kind IN SELECT p.what FROM mcp_oauth.purge_expired(0, '{}') WITH ORDINALITY p
+				 ORDER BY p.ordinality LOOP
+		LOOP
+			started := pg_catalog.clock_timestamp();
+			SELECT p.deleted INTO n
+			  FROM mcp_oauth.purge_expired(batch_size, ARRAY[kind]) p
+			 WHERE p.what OPERATOR(pg_catalog.=) kind;
+			COMMIT;
+			EXIT WHEN n OPERATOR(pg_catalog.<) batch_size;
+			PERFORM pg_catalog.pg_sleep(pg_catalog.date_part('epoch',
+				pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) started)
+				OPERATOR(pg_catalog.*) (1 OPERATOR(pg_catalog./) busy_share
+										OPERATOR(pg_catalog.-) 1));
+		END LOOP;
 	END LOOP;
 END
 $$;
 -- (REVOKE ... ON ALL FUNCTIONS in part 90 does not cover procedures)
 REVOKE EXECUTE ON PROCEDURE purge_expired_all(integer, double precision) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION purge_expired(integer, text[]) FROM PUBLIC;
