@@ -74,14 +74,15 @@ static const PurgeStep purge_steps[] = {
 	{{PURGE_REQUESTS, -1},
 	"WITH d AS (DELETE FROM mcp_oauth.used_requests WHERE nonce_hash = ANY (ARRAY"
 	" (SELECT nonce_hash FROM mcp_oauth.used_requests"
-	"  WHERE expires_at < now() - interval '1 hour' LIMIT nullif($4, 0))) RETURNING 1)"
+	"  WHERE expires_at < now() - interval '1 hour'"
+	"  ORDER BY expires_at LIMIT nullif($4, 0))) RETURNING 1)"
 	" SELECT count(*) FROM d"},
 
 	/* expired codes, and the grants of unredeemed ones that issued nothing */
 	{{PURGE_CODES, PURGE_GRANTS},
 	"WITH c AS (DELETE FROM mcp_oauth.authorization_codes WHERE code_hash = ANY (ARRAY"
 	"  (SELECT code_hash FROM mcp_oauth.authorization_codes"
-	"   WHERE expires_at < now() LIMIT nullif($4, 0)))"
+	"   WHERE expires_at < now() ORDER BY expires_at LIMIT nullif($4, 0)))"
 	"  RETURNING grant_id, redeemed_at IS NULL AS unused),"
 	" g AS (DELETE FROM mcp_oauth.grants g"
 	"  WHERE g.grant_id IN (SELECT grant_id FROM c WHERE unused)"
@@ -94,7 +95,7 @@ static const PurgeStep purge_steps[] = {
 	{{PURGE_REFRESH_TOKENS, -1},
 	"WITH d AS (DELETE FROM mcp_oauth.refresh_tokens WHERE token_hash = ANY (ARRAY"
 	" (SELECT token_hash FROM mcp_oauth.refresh_tokens"
-	"  WHERE expires_at < now() LIMIT nullif($4, 0))) RETURNING 1)"
+	"  WHERE expires_at < now() ORDER BY expires_at LIMIT nullif($4, 0))) RETURNING 1)"
 	" SELECT count(*) FROM d"},
 
 	/*
@@ -125,24 +126,42 @@ static const PurgeStep purge_steps[] = {
 	{{PURGE_ACCESS_TOKENS, -1},
 	"WITH d AS (DELETE FROM mcp_oauth.revoked_access_tokens WHERE jti = ANY (ARRAY"
 	" (SELECT jti FROM mcp_oauth.revoked_access_tokens"
-	"  WHERE expires_at < now() - make_interval(secs => $1) LIMIT nullif($4, 0)))"
+	"  WHERE expires_at < now() - make_interval(secs => $1)"
+	"  ORDER BY expires_at LIMIT nullif($4, 0)))"
 	" RETURNING 1)"
 	" SELECT count(*) FROM d"},
 
 	/*
-	 * revoked grants, and expired ones whose last access tokens have expired
-	 * too (issued until the grant expired; were the lifetime shortened since,
-	 * older tokens only end early), with no code or refresh token left; and
-	 * the denied access tokens of those grants
+	 * revoked grants, oldest revocation first by index, with what is left of
+	 * them (every token of a revoked grant is dead: codes, refresh tokens,
+	 * the denied access tokens; counted with the grants)
+	 */
+	{{PURGE_GRANTS, -1},
+	"WITH g AS (SELECT grant_id FROM mcp_oauth.grants WHERE revoked_at IS NOT NULL"
+	"  ORDER BY revoked_at LIMIT nullif($4, 0)),"
+	" c AS (DELETE FROM mcp_oauth.authorization_codes"
+	"  WHERE grant_id = ANY (ARRAY (SELECT grant_id FROM g))),"
+	" r AS (DELETE FROM mcp_oauth.refresh_tokens"
+	"  WHERE grant_id = ANY (ARRAY (SELECT grant_id FROM g))),"
+	" a AS (DELETE FROM mcp_oauth.revoked_access_tokens"
+	"  WHERE grant_id = ANY (ARRAY (SELECT grant_id FROM g))),"
+	" d AS (DELETE FROM mcp_oauth.grants"
+	"  WHERE grant_id = ANY (ARRAY (SELECT grant_id FROM g)) RETURNING 1)"
+	" SELECT count(*) FROM d"},
+
+	/*
+	 * expired grants whose last access tokens have expired too (issued until
+	 * the grant expired; were the lifetime shortened since, older tokens
+	 * only end early), oldest first by index, with no code or refresh token
+	 * left; and the denied access tokens of those grants
 	 */
 	{{PURGE_GRANTS, -1},
 	"WITH d AS (DELETE FROM mcp_oauth.grants WHERE grant_id = ANY (ARRAY"
 	" (SELECT grant_id FROM mcp_oauth.grants g"
-	"  WHERE (g.revoked_at IS NOT NULL"
-	"   OR g.expires_at < now() - make_interval(secs => $1 + $2))"
+	"  WHERE g.expires_at < now() - make_interval(secs => $1 + $2)"
 	"  AND NOT EXISTS (SELECT FROM mcp_oauth.authorization_codes c WHERE c.grant_id = g.grant_id)"
 	"  AND NOT EXISTS (SELECT FROM mcp_oauth.refresh_tokens r WHERE r.grant_id = g.grant_id)"
-	"  LIMIT nullif($4, 0)))"
+	"  ORDER BY g.expires_at LIMIT nullif($4, 0)))"
 	" RETURNING grant_id),"
 	" a AS (DELETE FROM mcp_oauth.revoked_access_tokens a"
 	"  WHERE a.grant_id IN (SELECT grant_id FROM d))"
@@ -151,14 +170,15 @@ static const PurgeStep purge_steps[] = {
 	{{PURGE_SESSIONS, -1},
 	"WITH d AS (DELETE FROM mcp_oauth.login_sessions WHERE session_hash = ANY (ARRAY"
 	" (SELECT session_hash FROM mcp_oauth.login_sessions"
-	"  WHERE expires_at < now() LIMIT nullif($4, 0))) RETURNING 1)"
+	"  WHERE expires_at < now() ORDER BY expires_at LIMIT nullif($4, 0))) RETURNING 1)"
 	" SELECT count(*) FROM d"},
 
 	/* attempts counted over a day ago: past every window */
 	{{PURGE_RATE_LIMITS, -1},
 	"WITH d AS (DELETE FROM mcp_oauth.rate_limits WHERE ctid = ANY (ARRAY"
 	" (SELECT ctid FROM mcp_oauth.rate_limits"
-	"  WHERE window_start < now() - interval '1 day' LIMIT nullif($4, 0))) RETURNING 1)"
+	"  WHERE window_start < now() - interval '1 day'"
+	"  ORDER BY window_start LIMIT nullif($4, 0))) RETURNING 1)"
 	" SELECT count(*) FROM d"},
 
 	/* retired keys stay published until every token they signed expired */
@@ -179,7 +199,8 @@ static const PurgeStep purge_steps[] = {
 	"  WHERE c.kind = 'dynamic' AND c.last_used_at IS NULL"
 	"  AND c.created_at < now() - make_interval(secs => $7)"
 	"  AND NOT EXISTS (SELECT FROM mcp_oauth.grants g WHERE g.client_id = c.client_id)"
-	"  LIMIT nullif($4, 0) FOR UPDATE SKIP LOCKED)) RETURNING 1) SELECT count(*) FROM d"},
+	"  ORDER BY c.created_at LIMIT nullif($4, 0) FOR UPDATE SKIP LOCKED))"
+	" RETURNING 1) SELECT count(*) FROM d"},
 
 	/* dynamically registered clients unused for 30 days, with no grant */
 	{{PURGE_CLIENTS, -1},
@@ -188,7 +209,8 @@ static const PurgeStep purge_steps[] = {
 	"  WHERE c.kind = 'dynamic'"
 	"  AND coalesce(c.last_used_at, c.created_at) < now() - interval '30 days'"
 	"  AND NOT EXISTS (SELECT FROM mcp_oauth.grants g WHERE g.client_id = c.client_id)"
-	"  LIMIT nullif($4, 0) FOR UPDATE SKIP LOCKED)) RETURNING 1) SELECT count(*) FROM d"},
+	"  ORDER BY coalesce(c.last_used_at, c.created_at) LIMIT nullif($4, 0)"
+	"  FOR UPDATE SKIP LOCKED)) RETURNING 1) SELECT count(*) FROM d"},
 
 	/*
 	 * audit rows past their retention, oldest first by the index on at (a

@@ -219,3 +219,16 @@ SELECT count(*) AS row_kept FROM mcp_oauth.refresh_tokens t, rt
  WHERE rt.name = 'j0' AND t.token_hash = pg_temp.h(rt.tok);
 RESET mcp_oauth.refresh_reuse_window;
 SET mcp_oauth.refresh_grace_period = 30;
+
+-- 12. The purge deletes a revoked grant with every token left of it (a
+-- live row and two rotated ones).
+INSERT INTO rt VALUES ('k0', pg_temp.new_refresh());
+INSERT INTO rt SELECT 'k1', pg_temp.rt(pg_temp.refresh(tok)) FROM rt WHERE name = 'k0';
+INSERT INTO rt SELECT 'k2', pg_temp.rt(pg_temp.refresh(tok)) FROM rt WHERE name = 'k1';
+SELECT pg_temp.gid(tok) AS k_grant FROM rt WHERE name = 'k0' \gset
+SELECT mcp_oauth.revoke_grant(:k_grant);
+SELECT count(*) AS family_before FROM mcp_oauth.refresh_tokens WHERE grant_id = :k_grant;
+SELECT deleted >= 1 AS grants_purged FROM mcp_oauth.purge_expired() WHERE what = 'grants';
+SELECT (SELECT count(*) FROM mcp_oauth.refresh_tokens WHERE grant_id = :k_grant) AS tokens_left,
+	   (SELECT count(*) FROM mcp_oauth.grants WHERE grant_id = :k_grant) AS grant_left;
+SELECT pg_temp.said(pg_temp.refresh(tok)) FROM rt WHERE name = 'k2';
