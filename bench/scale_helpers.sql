@@ -61,13 +61,6 @@ BEGIN
 END
 $$;
 
--- Whether the extension's table tbl has column col.
-CREATE FUNCTION bench_has(tbl text, col text) RETURNS boolean
-	LANGUAGE sql STABLE
-	RETURN EXISTS (SELECT FROM pg_attribute
-				   WHERE attrelid = to_regclass('mcp_oauth.' || tbl)
-					 AND attname = col AND NOT attisdropped);
-
 -- A row for each rotation refresh_tokens holds that refresh_rotations
 -- (0.4.0) lacks, with its rotated_at and token_hash; nothing before 0.4.0.
 CREATE FUNCTION bench_fill_rotations() RETURNS bigint
