@@ -24,12 +24,14 @@ int			mo_access_token_lifetime = 900;
 int			mo_refresh_idle_lifetime = 30 * 86400;
 int			mo_refresh_absolute_lifetime = 90 * 86400;
 int			mo_refresh_grace_period = 30;
+int			mo_refresh_reuse_window = 3 * 86400;
 int			mo_session_lifetime = 12 * 3600;
 int			mo_clock_leeway = 60;
 int			mo_signing_alg = MO_ALG_ES256;
 int			mo_registration = MO_REGISTRATION_OPEN;
 int			mo_registration_rate_limit = 20;
 int			mo_audit_retention = 90 * 86400;
+int			mo_unused_client_ttl = 86400;
 char	   *mo_registration_allowlist = NULL;
 bool		mo_refuse_admin_consent = false;
 bool		mo_durable_consent = false;
@@ -139,6 +141,8 @@ _PG_init(void)
 				   &mo_refresh_absolute_lifetime, 90 * 86400, 60, 3650 * 86400);
 	define_seconds("mcp_oauth.refresh_grace_period", "A just-rotated refresh token may be retried for this long.",
 				   &mo_refresh_grace_period, 30, 0, 300);
+	define_seconds("mcp_oauth.refresh_reuse_window", "A rotated refresh token is remembered this long: its reuse revokes the grant.",
+				   &mo_refresh_reuse_window, 3 * 86400, 60, 365 * 86400);
 	define_seconds("mcp_oauth.session_lifetime", "Lifetime of login sessions of the consent pages.",
 				   &mo_session_lifetime, 12 * 3600, 60, 30 * 86400);
 	define_seconds("mcp_oauth.clock_leeway", "Clock skew tolerated on nbf and iat of access tokens.",
@@ -182,6 +186,9 @@ _PG_init(void)
 	define_seconds("mcp_oauth.audit_retention",
 				   "Audit rows older than this are deleted by purge_expired(); 0 keeps them forever.",
 				   &mo_audit_retention, 90 * 86400, 0, 3650 * 86400);
+	define_seconds("mcp_oauth.unused_client_ttl",
+				   "purge_expired() deletes a dynamically registered client never used for a token after this long.",
+				   &mo_unused_client_ttl, 86400, 3600, 30 * 86400);
 	MarkGUCPrefixReserved("mcp_oauth");
 
 	mo_spi_init();

@@ -61,6 +61,10 @@ extern int	mo_access_token_lifetime;	/* seconds */
 extern int	mo_refresh_idle_lifetime;	/* seconds */
 extern int	mo_refresh_absolute_lifetime;	/* seconds */
 extern int	mo_refresh_grace_period;	/* seconds */
+extern int	mo_unused_client_ttl;	/* seconds */
+extern int	mo_refresh_reuse_window;	/* seconds */
+/* The reuse window in effect: never shorter than the grace period. */
+#define MO_REUSE_WINDOW Max(mo_refresh_reuse_window, mo_refresh_grace_period)
 extern int	mo_session_lifetime;	/* seconds, login sessions */
 extern int	mo_clock_leeway;	/* seconds, nbf/iat (not exp) */
 extern int	mo_signing_alg;		/* MoSigningAlg */

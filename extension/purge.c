@@ -19,6 +19,8 @@ typedef enum PurgeKind
 	PURGE_REQUESTS,
 	PURGE_CODES,
 	PURGE_REFRESH_TOKENS,
+	PURGE_ROTATIONS,
+	PURGE_SEALED,
 	PURGE_ACCESS_TOKENS,
 	PURGE_GRANTS,
 	PURGE_SESSIONS,
@@ -33,6 +35,8 @@ static const char *const purge_kind_names[PURGE_NKINDS] = {
 	"used_requests",
 	"authorization_codes",
 	"refresh_tokens",
+	"refresh_rotations",
+	"sealed_successors",
 	"revoked_access_tokens",
 	"grants",
 	"login_sessions",
@@ -47,7 +51,9 @@ static const char *const purge_kind_names[PURGE_NKINDS] = {
  * the kinds in counts_to (the second is -1 when there is one count).
  * Parameters: $1 clock leeway, $2 access token lifetime, $3 audit
  * retention (0: forever), in seconds; $4 the most rows of its kind a step
- * deletes (0: no limit).  Each step picks its rows by an index on the
+ * deletes (0: no limit); $5 the refresh token reuse window, $6 the grace
+ * period, $7 the time a dynamic client may stay unused, in seconds.  A step that names a table is skipped when the
+ * schema has no such table (before 0.4.0).  Each step picks its rows by an index on the
  * column that ends them and deletes them by key (= ANY (ARRAY(...)), an
  * index lookup per row, where IN (...) may hash-join against a scan of the
  * whole table), so a batch reads about as many rows as it deletes.
@@ -56,6 +62,7 @@ typedef struct PurgeStep
 {
 	int			counts_to[2];	/* PurgeKind, or -1 */
 	const char *sql;
+	const char *needs;			/* a table it needs, or NULL */
 } PurgeStep;
 
 static const PurgeStep purge_steps[] = {
@@ -88,6 +95,30 @@ static const PurgeStep purge_steps[] = {
 	" (SELECT token_hash FROM mcp_oauth.refresh_tokens"
 	"  WHERE expires_at < now() LIMIT nullif($4, 0))) RETURNING 1)"
 	" SELECT count(*) FROM d"},
+
+	/*
+	 * rotated refresh tokens past the reuse window, oldest first by the
+	 * rotation log (their reuse is an unknown token from then on)
+	 */
+	{{PURGE_ROTATIONS, PURGE_REFRESH_TOKENS},
+	"WITH r AS (DELETE FROM mcp_oauth.refresh_rotations WHERE ctid = ANY (ARRAY"
+	"  (SELECT ctid FROM mcp_oauth.refresh_rotations"
+	"   WHERE rotated_at < now() - make_interval(secs => $5)"
+	"   ORDER BY rotated_at LIMIT nullif($4, 0))) RETURNING token_hash),"
+	" d AS (DELETE FROM mcp_oauth.refresh_tokens"
+	"  WHERE token_hash = ANY (ARRAY (SELECT token_hash FROM r))"
+	"  AND rotated_at < now() - make_interval(secs => $5) RETURNING 1)"
+	" SELECT (SELECT count(*) FROM r), (SELECT count(*) FROM d)",
+	"refresh_rotations"},
+
+	/* successors sealed under tokens rotated longer than the grace period ago */
+	{{PURGE_SEALED, -1},
+	"WITH d AS (DELETE FROM mcp_oauth.refresh_grace WHERE ctid = ANY (ARRAY"
+	" (SELECT ctid FROM mcp_oauth.refresh_grace"
+	"  WHERE rotated_at < now() - make_interval(secs => $6)"
+	"  ORDER BY rotated_at LIMIT nullif($4, 0))) RETURNING 1)"
+	" SELECT count(*) FROM d",
+	"refresh_grace"},
 
 	/* denied access tokens past their expiry (and the leeway) */
 	{{PURGE_ACCESS_TOKENS, -1},
@@ -135,6 +166,20 @@ static const PurgeStep purge_steps[] = {
 	" WHERE retired_at < now() - make_interval(secs => $1 + $2) RETURNING 1)"
 	" SELECT count(*) FROM d"},
 
+	/*
+	 * dynamically registered clients never used (at the token, revocation
+	 * or introspection endpoint) since mcp_oauth.unused_client_ttl, with no
+	 * grant: a client that registers again at every connection leaves no
+	 * pile behind
+	 */
+	{{PURGE_CLIENTS, -1},
+	"WITH d AS (DELETE FROM mcp_oauth.clients WHERE client_id = ANY (ARRAY"
+	" (SELECT client_id FROM mcp_oauth.clients c"
+	"  WHERE c.kind = 'dynamic' AND c.last_used_at IS NULL"
+	"  AND c.created_at < now() - make_interval(secs => $7)"
+	"  AND NOT EXISTS (SELECT FROM mcp_oauth.grants g WHERE g.client_id = c.client_id)"
+	"  LIMIT nullif($4, 0) FOR UPDATE SKIP LOCKED)) RETURNING 1) SELECT count(*) FROM d"},
+
 	/* dynamically registered clients unused for 30 days, with no grant */
 	{{PURGE_CLIENTS, -1},
 	"WITH d AS (DELETE FROM mcp_oauth.clients WHERE client_id = ANY (ARRAY"
@@ -142,7 +187,7 @@ static const PurgeStep purge_steps[] = {
 	"  WHERE c.kind = 'dynamic'"
 	"  AND coalesce(c.last_used_at, c.created_at) < now() - interval '30 days'"
 	"  AND NOT EXISTS (SELECT FROM mcp_oauth.grants g WHERE g.client_id = c.client_id)"
-	"  LIMIT nullif($4, 0))) RETURNING 1) SELECT count(*) FROM d"},
+	"  LIMIT nullif($4, 0) FOR UPDATE SKIP LOCKED)) RETURNING 1) SELECT count(*) FROM d"},
 
 	/*
 	 * audit rows past their retention, oldest first by the index on at (a
@@ -169,13 +214,18 @@ purge_step(int i, int32 limit, int64 *counts)
 {
 	static SPIPlanPtr plans[PURGE_NSTEPS];
 	const PurgeStep *step = &purge_steps[i];
-	Datum		values[4] = {Int32GetDatum(mo_clock_leeway),
+	Datum		values[7] = {Int32GetDatum(mo_clock_leeway),
 		Int32GetDatum(mo_access_token_lifetime),
 		Int32GetDatum(mo_audit_retention),
-	Int64GetDatum(limit)};
-	Oid			types[4] = {INT4OID, INT4OID, INT4OID, INT8OID};
+		Int64GetDatum(limit),
+		Int32GetDatum(MO_REUSE_WINDOW),
+		Int32GetDatum(mo_refresh_grace_period),
+	Int32GetDatum(mo_unused_client_ttl)};
+	Oid			types[7] = {INT4OID, INT4OID, INT4OID, INT8OID, INT4OID, INT4OID, INT4OID};
 
-	mo_spi_run(mo_spi_plan(&plans[i], step->sql, 4, types), values, 0);
+	if (step->needs != NULL && !OidIsValid(mo_relid(step->needs)))
+		return;
+	mo_spi_run(mo_spi_plan(&plans[i], step->sql, 7, types), values, 0);
 	if (SPI_processed != 1)
 		elog(ERROR, "could not purge %s", purge_kind_names[step->counts_to[0]]);
 	for (int c = 0; c < 2 && step->counts_to[c] >= 0; c++)

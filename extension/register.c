@@ -668,12 +668,20 @@ rate_limit_check(const ClientMeta *m, const char *addr, MoResponse *r)
 	return false;
 }
 
+/*
+ * A client never used for a token is not handed out again within an hour
+ * of mcp_oauth.unused_client_ttl ($3, seconds), when the purge may delete
+ * it: a new one is registered instead.
+ */
+#define REUSABLE_CLIENT \
+	" AND (last_used_at IS NOT NULL" \
+	"  OR created_at > now() - make_interval(secs => $3) + interval '1 hour')" \
+	" ORDER BY created_at, client_id LIMIT 1"
 #define IDENTICAL_PUBLIC_CLIENT \
 	" kind = 'dynamic' AND client_secret_hash IS NULL" \
 	" AND token_endpoint_auth_method = 'none' AND redirect_uris = $1" \
 	" AND metadata - 'client_id' - 'client_id_issued_at'" \
-	"   = $2::jsonb - 'client_id' - 'client_id_issued_at'" \
-	" ORDER BY created_at, client_id LIMIT 1"
+	"   = $2::jsonb - 'client_id' - 'client_id_issued_at'" REUSABLE_CLIENT
 
 /*
  * An existing dynamic public client whose metadata equals m's (apart from
@@ -690,8 +698,8 @@ find_identical_public_client(const ClientMeta *m, char **client_id)
 	static SPIPlanPtr plan_digest = NULL;
 	static SPIPlanPtr plan_old = NULL;
 	SPIPlanPtr	plan;
-	Oid			types[2] = {TEXTARRAYOID, TEXTOID};
-	Datum		values[2];
+	Oid			types[3] = {TEXTARRAYOID, TEXTOID, INT4OID};
+	Datum		values[3];
 
 	if (have_registration_digest())
 		plan = mo_spi_plan(&plan_digest,
@@ -702,15 +710,16 @@ find_identical_public_client(const ClientMeta *m, char **client_id)
 						   " AND token_endpoint_auth_method = 'none'"
 						   " AND metadata - 'client_id' - 'client_id_issued_at'"
 						   "   = $2::jsonb - 'client_id' - 'client_id_issued_at'"
-						   " ORDER BY created_at, client_id LIMIT 1",
-						   2, types);
+						   REUSABLE_CLIENT,
+						   3, types);
 	else
 		plan = mo_spi_plan(&plan_old,
 						   "SELECT client_id, metadata::text FROM clients"
 						   " WHERE" IDENTICAL_PUBLIC_CLIENT,
-						   2, types);
+						   3, types);
 	values[0] = mo_list_to_text_array(m->redirect_uris);
 	values[1] = CStringGetTextDatum(client_json(m, "", 0, NULL));
+	values[2] = Int32GetDatum(mo_unused_client_ttl);
 	if (SPI_execute_plan(plan, values, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up clients");
 	*client_id = spi_text(1);

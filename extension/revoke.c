@@ -34,7 +34,7 @@ typedef struct TokenInfo
 	const char *token_type;
 } TokenInfo;
 
-/* Run one UPDATE ... WHERE grant_id = $1 [AND $2 ...] plan. */
+/* Run one UPDATE ... WHERE grant_id = $1, with $2 the reason. */
 static void
 run_grant_update(SPIPlanPtr *plan, const char *sql, int64 grant_id,
 				 const char *reason)
@@ -42,33 +42,28 @@ run_grant_update(SPIPlanPtr *plan, const char *sql, int64 grant_id,
 	Oid			types[2] = {INT8OID, TEXTOID};
 	Datum		values[2];
 
-	mo_spi_plan(plan, sql, reason ? 2 : 1, types);
+	mo_spi_plan(plan, sql, 2, types);
 	values[0] = Int64GetDatum(grant_id);
-	values[1] = reason ? CStringGetTextDatum(reason) : (Datum) 0;
+	values[1] = CStringGetTextDatum(reason);
 	mo_spi_run(*plan, values, 0);
 }
 
 /*
- * Revoke the grant and every refresh and access token it issued, and drop
- * the verified-token caches at commit.  The grant row is updated (locked)
- * first, in a statement of its own, so that the token updates that follow
- * see any successor a concurrent refresh committed before the lock.
+ * Revoke the grant, and with it every refresh and access token it issued
+ * (each is usable only while its grant is: no token row is written, so
+ * the cost does not grow with the grant's rotation history), and drop the
+ * verified-token caches at commit.
  */
 void
 mo_revoke_grant(int64 grant_id, const char *reason)
 {
 	static SPIPlanPtr grant_plan = NULL;
-	static SPIPlanPtr refresh_plan = NULL;
 
 	mo_spi_connect();
 	run_grant_update(&grant_plan,
 					 "UPDATE grants SET revoked_at = now(), revoked_reason = $2"
 					 " WHERE grant_id = $1 AND revoked_at IS NULL",
 					 grant_id, reason);
-	run_grant_update(&refresh_plan,
-					 "UPDATE refresh_tokens SET revoked_at = now()"
-					 " WHERE grant_id = $1 AND revoked_at IS NULL",
-					 grant_id, NULL);
 	mo_spi_finish();
 	mo_token_cache_invalidate();
 }
@@ -94,13 +89,34 @@ audit_revoked(const MoGrant *g, const char *client_addr, const char *token_type)
 			 g->grant_id, detail_json("token_type", token_type));
 }
 
+/*
+ * Whether the refresh token whose hash is hash was rotated longer than the
+ * reuse window ago: unknown, as after the purge deleted its row.
+ */
+static bool
+refresh_forgotten(bytea *hash)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			types[2] = {BYTEAOID, INT4OID};
+	Datum		values[2] = {PointerGetDatum(hash), Int32GetDatum(MO_REUSE_WINDOW)};
+
+	mo_spi_plan(&plan,
+				"SELECT FROM mcp_oauth.refresh_tokens WHERE token_hash = $1"
+				" AND rotated_at < now() - make_interval(secs => $2)",
+				2, types);
+	mo_spi_run(plan, values, 1);
+	return SPI_processed == 1;
+}
+
 /* A refresh token of the client: revoke its grant. */
 static void
 revoke_refresh(const char *token, const MoClient *client, const char *client_addr)
 {
 	MoGrant		g;
+	bytea	   *hash = mo_sha256(token);
 
-	if (!mo_lock_grant_of(MO_GRANT_OF_REFRESH, mo_sha256(token), &g) ||
+	if (refresh_forgotten(hash) ||
+		!mo_lock_grant_of(MO_GRANT_OF_REFRESH, hash, &g) ||
 		strcmp(g.client_id, client->client_id) != 0 || g.revoked)
 		return;
 	mo_revoke_grant(g.grant_id, "client_revoked");

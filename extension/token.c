@@ -40,8 +40,10 @@ typedef struct RefreshRow
 	bool		expired;
 	bool		revoked;
 	bool		rotated;
+	TimestampTz rotated_at;
 	bool		in_grace;		/* rotated less than the grace period ago */
-	bytea	   *successor_sealed;
+	bool		forgotten;		/* rotated longer than the reuse window ago */
+	bytea	   *successor_sealed;	/* as 0.3.0 and earlier kept it, or NULL */
 } RefreshRow;
 
 /* 400 with an OAuth error code. */
@@ -128,34 +130,73 @@ set_bytea(Datum *values, char *nulls, int i, bytea *b)
 	nulls[i] = b ? ' ' : 'n';
 }
 
+/*
+ * Whether the schema logs rotations (refresh_rotations, refresh_grace: from
+ * 0.4.0 on).  The library serves older schemas until ALTER EXTENSION
+ * UPDATE.  A syscache lookup per call.
+ */
+static bool
+have_rotation_log(void)
+{
+	return OidIsValid(mo_relid("refresh_rotations"));
+}
+
 /* The parts of the statement record_issue runs; a plan per combination. */
 #define RECORD_REFRESH	0x1		/* a new refresh token */
 #define RECORD_CODE		0x2		/* a code redeemed */
 #define RECORD_ROTATED	0x4		/* an old refresh token rotated */
-#define RECORD_NPLANS	8
+#define RECORD_SEALED	0x8		/* ... with its successor sealed under it */
+#define RECORD_LOG		0x10	/* the schema logs rotations (0.4.0 on) */
+#define RECORD_NPLANS	32
 
-/* One part: its flag (0: always), SQL, table and SPI result. */
+/*
+ * One part: the flags it needs (0: always) and those it must not have, its
+ * SQL, table and SPI result.
+ */
 typedef struct RecordPart
 {
-	int			flag;
+	int			flags;
+	int			unless;
 	const char *sql;
 	const char *table;
 	int			rc;
 } RecordPart;
 
-/* The parts, in order; parameters as record_issue sets them. */
+/*
+ * The parts, in order; parameters as record_issue sets them.  Rotation
+ * sets rotated_at alone (a HOT update), logs the rotation for the purge,
+ * and keeps the sealed successor apart until the grace period is over; an
+ * older schema keeps the successor in the rotated row.
+ */
 static const RecordPart record_parts[] = {
-	{0, MO_AUDIT_INSERT("$5", "$6", "$7", "$8", "$1", "$9"), "audit_log", SPI_OK_INSERT},
-	{RECORD_REFRESH, "INSERT INTO mcp_oauth.refresh_tokens"
+	{0, 0, MO_AUDIT_INSERT("$5", "$6", "$7", "$8", "$1", "$9"), "audit_log", SPI_OK_INSERT},
+	{RECORD_REFRESH, 0, "INSERT INTO mcp_oauth.refresh_tokens"
 		" (token_hash, grant_id, scopes, expires_at) VALUES ($2, $1, $3, $4)",
 	"refresh_tokens", SPI_OK_INSERT},
-	{RECORD_CODE, "UPDATE mcp_oauth.authorization_codes"
+	{RECORD_CODE, 0, "UPDATE mcp_oauth.authorization_codes"
 		" SET redeemed_at = now() WHERE code_hash = $10",
 	"authorization_codes", SPI_OK_UPDATE},
-	{RECORD_ROTATED, "UPDATE mcp_oauth.refresh_tokens"
+	{RECORD_ROTATED | RECORD_LOG | RECORD_SEALED, 0,
+		"INSERT INTO mcp_oauth.refresh_grace (rotated_at, token_hash, successor_sealed)"
+		" VALUES (now(), $11, $12)",
+	"refresh_grace", SPI_OK_INSERT},
+	{RECORD_ROTATED | RECORD_LOG, 0, "INSERT INTO mcp_oauth.refresh_rotations"
+		" (rotated_at, token_hash) VALUES (now(), $11)",
+	"refresh_rotations", SPI_OK_INSERT},
+	{RECORD_ROTATED | RECORD_LOG, 0, "UPDATE mcp_oauth.refresh_tokens"
+		" SET rotated_at = now() WHERE token_hash = $11",
+	"refresh_tokens", SPI_OK_UPDATE},
+	{RECORD_ROTATED, RECORD_LOG, "UPDATE mcp_oauth.refresh_tokens"
 		" SET rotated_at = now(), successor_sealed = $12 WHERE token_hash = $11",
 	"refresh_tokens", SPI_OK_UPDATE}
 };
+
+/* Whether part p belongs to the statement for which. */
+static bool
+record_has(const RecordPart *p, int which)
+{
+	return (which & p->flags) == p->flags && (which & p->unless) == 0;
+}
 
 /* The last of the parts in which: the statement itself. */
 static const RecordPart *
@@ -164,7 +205,7 @@ record_last(int which)
 	const RecordPart *last = NULL;
 
 	for (int i = 0; i < lengthof(record_parts); i++)
-		if (record_parts[i].flag == 0 || (which & record_parts[i].flag))
+		if (record_has(&record_parts[i], which))
 			last = &record_parts[i];
 	return last;
 }
@@ -184,7 +225,7 @@ record_sql(int which)
 	initStringInfo(&sql);
 	for (const RecordPart *p = record_parts; p < last; p++)
 	{
-		if (p->flag != 0 && !(which & p->flag))
+		if (!record_has(p, which))
 			continue;
 		appendStringInfo(&sql, "%s w%d AS (%s) ", n == 0 ? "WITH" : ",", n, p->sql);
 		n++;
@@ -212,7 +253,9 @@ record_issue(const MoGrant *g, bytea *refresh_hash, List *refresh_scopes,
 	char		nulls[12];
 	int			which = (refresh_hash ? RECORD_REFRESH : 0) |
 		(used->code_hash ? RECORD_CODE : 0) |
-		(used->rotated_hash ? RECORD_ROTATED : 0);
+		(used->rotated_hash ? RECORD_ROTATED : 0) |
+		(sealed ? RECORD_SEALED : 0) |
+		(have_rotation_log() ? RECORD_LOG : 0);
 	TimestampTz idle_end = GetCurrentTransactionStartTimestamp() +
 		(TimestampTz) mo_refresh_idle_lifetime * USECS_PER_SEC;
 	const RecordPart *last;
@@ -264,7 +307,7 @@ issue_tokens(const MoGrant *g, const MoClient *client, List *access_scopes,
 	}
 	used = used ? used : &nothing;
 	record_issue(g, refresh_hash, refresh_scopes, used,
-				 used->rotated_hash && refresh_token ?
+				 used->rotated_hash && refresh_token && mo_refresh_grace_period > 0 ?
 				 seal_successor(used->rotated_token, refresh_token) : NULL,
 				 client_addr, event, detail);
 	MemoryContextSwitchTo(cxt);
@@ -444,6 +487,13 @@ code_grant(const form *params, const MoClient *client, const char *client_addr,
 				 "token_issued", "{\"grant_type\":\"authorization_code\"}", r);
 }
 
+/* Whether at is less than secs seconds before the transaction's start. */
+static bool
+since(TimestampTz at, int secs)
+{
+	return at + (TimestampTz) secs * USECS_PER_SEC > GetCurrentTransactionStartTimestamp();
+}
+
 /* Lock the token's grant, then the token row (lock_grant_then); false if either is gone. */
 static bool
 lock_refresh(bytea *token_hash, MoGrant *g, RefreshRow *t)
@@ -465,9 +515,11 @@ lock_refresh(bytea *token_hash, MoGrant *g, RefreshRow *t)
 	t->revoked = DatumGetBool(mo_spi_datum(4, &isnull));
 	v = mo_spi_datum(5, &isnull);
 	t->rotated = !isnull;
-	t->in_grace = !isnull &&
-		DatumGetTimestampTz(v) + (TimestampTz) mo_refresh_grace_period * USECS_PER_SEC >
-		GetCurrentTransactionStartTimestamp();
+	t->rotated_at = isnull ? 0 : DatumGetTimestampTz(v);
+	t->in_grace = t->rotated &&
+		since(t->rotated_at, mo_refresh_grace_period);
+	t->forgotten = t->rotated &&
+		!since(t->rotated_at, MO_REUSE_WINDOW);
 	v = mo_spi_datum(6, &isnull);
 	t->successor_sealed = isnull ? NULL : DatumGetByteaPCopy(v);
 	return true;
@@ -508,13 +560,37 @@ refresh_usable(bytea *token_hash)
 	return SPI_processed == 1;
 }
 
+/*
+ * The successor sealed under the token whose hash is token_hash, rotated
+ * at rotated_at: in its row (0.3.0 and earlier) or in refresh_grace (NULL
+ * once the purge deleted it).
+ */
+static bytea *
+sealed_successor(bytea *token_hash, const RefreshRow *t)
+{
+	static MoKeyPlan plan;
+	Oid			types[2] = {TIMESTAMPTZOID, BYTEAOID};
+	Datum		values[2] = {TimestampTzGetDatum(t->rotated_at), PointerGetDatum(token_hash)};
+	bool		isnull;
+
+	if (t->successor_sealed != NULL || !have_rotation_log())
+		return t->successor_sealed;
+	mo_spi_run_by_key(&plan,
+					  "SELECT successor_sealed FROM mcp_oauth.refresh_grace"
+					  " WHERE rotated_at = $1 AND token_hash = $2",
+					  2, types, values, NULL, 1);
+	if (SPI_processed != 1)
+		return NULL;
+	return DatumGetByteaPCopy(mo_spi_datum(1, &isnull));
+}
+
 /* A retry with the just-rotated token: the same successor, a fresh access token. */
 static void
 grace_retry(const MoGrant *g, const MoClient *client, const char *token,
 			const RefreshRow *t, List *access_scopes, const char *client_addr,
 			MoResponse *r)
 {
-	char	   *successor = open_successor(token, t->successor_sealed);
+	char	   *successor = open_successor(token, sealed_successor(mo_sha256(token), t));
 
 	if (successor == NULL || !refresh_usable(mo_sha256(successor)))
 	{
@@ -540,6 +616,8 @@ refresh_reused(const MoGrant *g, const char *client_addr, MoResponse *r)
 static const char *
 refresh_problem(const MoGrant *g, const RefreshRow *t, const MoClient *client)
 {
+	if (t->forgotten)
+		return "unknown refresh token";
 	if (strcmp(g->client_id, client->client_id) != 0)
 		return "refresh token was issued to another client";
 	if (g->revoked || t->revoked)

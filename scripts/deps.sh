@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(make gcc pkgconf zlib1g-dev postgresql-15 postgresql-server-dev-15 postgresql-contrib
-	libssl-dev libpq-dev libh2o-evloop-dev openssl curl ca-certificates "$@")
+	libssl-dev libpq-dev libh2o-evloop-dev libcurl4-openssl-dev openssl curl ca-certificates "$@")
 # Inside a root of another PostgreSQL version (scripts/pgroot.sh), which
 # installed that version itself: the extension's build tools only.
 [ -n "${MO_EXTENSION_ONLY:-}" ] && packages=(make gcc pkgconf libssl-dev "$@")

@@ -16,7 +16,7 @@ top=$PWD
 exec 9>/tmp/mcp_oauth_test.lock
 flock 9
 
-all_layers="unit fuzz regress isolation upgrade backup jwt http embedded interop browser pg17 pg18"
+all_layers="unit fuzz regress isolation upgrade backup jwt http fetch embedded interop browser pg17 pg18"
 # The layers run on PostgreSQL 17 and 18 (scripts/pgroot.sh): the extension's.
 root_layers="unit regress isolation upgrade backup"
 layers=${TEST_LAYERS:-$all_layers}

@@ -62,6 +62,16 @@ static const char *const usage_text =
 "  --upstream URL          upstream MCP server the gateway forwards to (https://:\n"
 "                          certificate checked against the system trust store,\n"
 "                          or SSL_CERT_FILE)\n"
+"  --fetch-allow-cidrs LIST  comma-separated CIDRs the outbound fetcher may reach\n"
+"                          although they are loopback, private, link-local, ...\n"
+"                          (default: none)\n"
+"  --fetch-ca-file FILE    a CA (PEM) the fetcher trusts besides the system store\n"
+"  --fetch-connect-timeout MS  fetch connect timeout (default 2000; s suffix)\n"
+"  --fetch-max-concurrent N  fetches at once per thread (default 16)\n"
+"  --fetch-max-lifetime S  longest freshness of a fetched document (default 86400)\n"
+"  --fetch-max-per-host N  of those, to one host (default 2)\n"
+"  --fetch-min-lifetime S  shortest freshness of a fetched document (default 300)\n"
+"  --fetch-timeout MS      whole-fetch timeout (default 5000; s suffix)\n"
 "  --help                  show this help\n"
 "\n"
 "Exit status: 0 after a clean shutdown (SIGTERM, SIGINT), 1 on a runtime\n"
@@ -204,44 +214,13 @@ set_string(char **dst, const char *value)
 static bool
 parse_cidr(const char *text, shim_cidr *out)
 {
-	char		addr[INET6_ADDRSTRLEN];
-	const char *slash = strchr(text, '/');
-	size_t		alen = slash != NULL ? (size_t) (slash - text) : strlen(text);
-	int			max,
-				i;
+	netaddr_cidr c;
 
-	if (alen == 0 || alen >= sizeof(addr))
+	if (!netaddr_cidr_parse(text, &c))
 		return false;
-	memcpy(addr, text, alen);
-	addr[alen] = '\0';
-	memset(out, 0, sizeof(*out));
-	if (inet_pton(AF_INET, addr, out->addr) == 1)
-		out->family = AF_INET, max = 32;
-	else if (inet_pton(AF_INET6, addr, out->addr) == 1)
-		out->family = AF_INET6, max = 128;
-	else
-		return false;
-	out->prefix = max;
-	if (slash != NULL)
-	{
-		const char *p = slash + 1;
-
-		if (*p == '\0' || strlen(p) > 3 || strspn(p, "0123456789") != strlen(p))
-			return false;
-		out->prefix = atoi(p);
-		if (out->prefix > max)
-			return false;
-	}
-	/* clear the host bits */
-	for (i = 0; i < max / 8; i++)
-	{
-		int			keep = out->prefix - i * 8;
-
-		if (keep <= 0)
-			out->addr[i] = 0;
-		else if (keep < 8)
-			out->addr[i] &= (unsigned char) (0xff << (8 - keep));
-	}
+	out->family = c.net.family;
+	memcpy(out->addr, c.net.bytes, sizeof(out->addr));
+	out->prefix = c.prefix;
 	return true;
 }
 
@@ -354,9 +333,35 @@ parse_allowed_origins(const char *value)
 	list_each(value, add_allowed_origin);
 }
 
+/* Add one CIDR to the fetcher's allowed networks. */
+static void
+add_fetch_allow(char *item)
+{
+	fetch_settings *f = &shim_conf.fetch;
+
+	if (!netaddr_cidr_parse(item, &f->allow[f->n_allow]))
+		config_fail("fetch-allow-cidrs: \"%s\" is not an IPv4 or IPv6 address or CIDR", item);
+	f->n_allow++;
+}
+
+/* Replace the fetcher's allowed networks with the comma-separated CIDRs of value. */
+static void
+parse_fetch_allow(const char *value)
+{
+	free(shim_conf.fetch.allow);
+	shim_conf.fetch.allow = calloc(list_length(value), sizeof(netaddr_cidr));
+	shim_conf.fetch.n_allow = 0;
+	if (shim_conf.fetch.allow == NULL)
+		config_fail("out of memory");
+	list_each(value, add_fetch_allow);
+}
+
 /* Every key of the command line and the config file, alphabetically. */
 static const char *const setting_names[] = {
-	"allowed-origins", "config", "database", "db-connections", "db-queue", "issuer", "listen",
+	"allowed-origins", "config", "database", "db-connections", "db-queue",
+	"fetch-allow-cidrs", "fetch-ca-file", "fetch-connect-timeout", "fetch-max-concurrent",
+	"fetch-max-lifetime", "fetch-max-per-host", "fetch-min-lifetime", "fetch-timeout",
+	"issuer", "listen",
 	"log-level", "max-body", "mcp-path", "metadata-cache-ms", "request-timeout",
 	"required-scopes", "shutdown-timeout", "threads", "tls-cert", "tls-key", "trusted-proxies", "upstream", NULL
 };
@@ -371,6 +376,41 @@ known_setting(const char *key)
 		if (strcmp(key, setting_names[i]) == 0)
 			return true;
 	return false;
+}
+
+/* A whole number of seconds (no suffix) in [0, 31 days]. */
+static int
+parse_seconds(const char *key, const char *value)
+{
+	if (value[0] == '\0' || strspn(value, "0123456789") != strlen(value))
+		config_fail("%s: \"%s\" is not a number of seconds", key, value);
+	return (int) parse_number(key, value, 0, 31 * 86400, false);
+}
+
+/* Apply one --fetch-* setting. */
+static void
+apply_fetch(const char *key, const char *value)
+{
+	fetch_settings *f = &shim_conf.fetch;
+
+	if (strcmp(key, "fetch-allow-cidrs") == 0)
+		parse_fetch_allow(value);
+	else if (strcmp(key, "fetch-ca-file") == 0)
+		set_string(&f->ca_file, value);
+	else if (strcmp(key, "fetch-connect-timeout") == 0)
+		f->connect_timeout_ms = (int) parse_number(key, value, 100, 60000, false);
+	else if (strcmp(key, "fetch-timeout") == 0)
+		f->timeout_ms = (int) parse_number(key, value, 100, 120000, false);
+	else if (strcmp(key, "fetch-max-concurrent") == 0)
+		f->max_total = (int) parse_number(key, value, 1, 10000, false);
+	else if (strcmp(key, "fetch-max-per-host") == 0)
+		f->max_per_host = (int) parse_number(key, value, 1, 10000, false);
+	else if (strcmp(key, "fetch-min-lifetime") == 0)
+		f->min_lifetime_s = parse_seconds(key, value);
+	else if (strcmp(key, "fetch-max-lifetime") == 0)
+		f->max_lifetime_s = parse_seconds(key, value);
+	else
+		config_fail("unknown setting \"%s\" (see --help)", key);
 }
 
 /* Apply one setting. */
@@ -413,6 +453,8 @@ apply(const char *key, const char *value, conf_source src)
 		parse_trusted_proxies(value);
 	else if (strcmp(key, "allowed-origins") == 0)
 		parse_allowed_origins(value);
+	else if (strncmp(key, "fetch-", 6) == 0)
+		apply_fetch(key, value);
 	else
 		config_fail("unknown setting \"%s\" (see --help)", key);
 }
@@ -488,6 +530,12 @@ set_defaults(void)
 	shim_conf.metadata_cache_ms = 5000;
 	shim_conf.shutdown_timeout_ms = 10000;
 	shim_conf.log_level = LOG_LEVEL_INFO;
+	shim_conf.fetch.connect_timeout_ms = 2000;
+	shim_conf.fetch.timeout_ms = 5000;
+	shim_conf.fetch.max_total = 16;
+	shim_conf.fetch.max_per_host = 2;
+	shim_conf.fetch.min_lifetime_s = 300;
+	shim_conf.fetch.max_lifetime_s = 86400;
 }
 
 /* Walk argv: --config FILE first (when pass 0), then every other flag. */
@@ -686,6 +734,13 @@ validate(void)
 		free(shim_conf.upstream);
 		shim_conf.upstream = NULL;
 	}
+	if (shim_conf.fetch.ca_file != NULL)
+		check_readable("fetch-ca-file", shim_conf.fetch.ca_file);
+	if (shim_conf.fetch.min_lifetime_s > shim_conf.fetch.max_lifetime_s)
+		config_fail("fetch-min-lifetime (%d) is above fetch-max-lifetime (%d)",
+					shim_conf.fetch.min_lifetime_s, shim_conf.fetch.max_lifetime_s);
+	if (shim_conf.fetch.max_per_host > shim_conf.fetch.max_total)
+		shim_conf.fetch.max_per_host = shim_conf.fetch.max_total;
 	if (strpbrk(shim_conf.required_scopes, "\"\\") != NULL)
 		config_fail("required-scopes: must not contain quotes or backslashes");
 }

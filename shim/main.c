@@ -229,12 +229,13 @@ thread_drained(shim_thread *t)
 		return false;
 	if (h2o_now(t->ctx.loop) >= privs[t->index].deadline)
 	{
-		if (request_inflight() > 0 || db_pool_busy(t->db) > 0)
-			LOG_WARN(NULL, "thread %d: shutdown timeout with %d requests in flight",
-					 t->index, request_inflight());
+		if (request_inflight() > 0 || db_pool_busy(t->db) > 0 || fetch_pending(t->fetch) > 0)
+			LOG_WARN(NULL, "thread %d: shutdown timeout with %d requests and %d fetches in flight",
+					 t->index, request_inflight(), fetch_pending(t->fetch));
 		return true;
 	}
-	return request_inflight() == 0 && db_pool_busy(t->db) == 0;
+	return request_inflight() == 0 && db_pool_busy(t->db) == 0 &&
+		fetch_pending(t->fetch) == 0;
 }
 
 /* Watch fd in loop with cb (the socket wrapper owns fd). */
@@ -259,6 +260,8 @@ thread_main(void *arg)
 
 	h2o_context_init(&t->ctx, loop, &globalconf);
 	t->db = db_pool_create(&t->ctx, shim_conf.db_connections);
+	if ((t->fetch = fetch_ctx_create(loop, &shim_conf.fetch)) == NULL)
+		exit(1);
 	tp->accept_ctx.ctx = &t->ctx;
 	tp->accept_ctx.hosts = globalconf.hosts;
 	tp->accept_ctx.ssl_ctx = ssl_ctx;
@@ -275,6 +278,8 @@ thread_main(void *arg)
 		h2o_evloop_run(loop, 100);
 	db_pool_destroy(t->db);
 	t->db = NULL;
+	fetch_ctx_destroy(t->fetch);
+	t->fetch = NULL;
 	routes_thread_done();
 	if (t->index != 0)
 	{
@@ -321,6 +326,10 @@ main(int argc, char **argv)
 	int			i;
 
 	config_load(argc, argv);
+	if (!fetch_global_init())
+		startup_fail("could not initialise libcurl", NULL);
+	if (!fetch_settings_ok(&shim_conf.fetch))
+		startup_fail("fetch-ca-file: no usable CA certificate", NULL);
 	db_startup_check();
 	setup_tls();
 	setup_signals();
@@ -341,6 +350,7 @@ main(int argc, char **argv)
 	for (i = 1; i < shim_conf.threads; i++)
 		while (sem_wait(&threads_done) != 0)
 			;
+	fetch_global_cleanup();
 	LOG_INFO(NULL, "stopped");
 	return 0;
 }

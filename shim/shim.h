@@ -15,6 +15,7 @@
  *	log.c		log lines and the per-request context (id, access log line)
  *	pages.c		(F2) /authorize, /login, /consent, /logout
  *	gateway.c	(F2) the /mcp reverse proxy
+ *	fetch.c		the outbound HTTP fetcher (fetch.h): libcurl on the loop
  *
  * No PostgreSQL server headers here (libpq-fe.h only, inside db.c).
  */
@@ -34,6 +35,7 @@
 #include <stdint.h>
 #include <h2o.h>
 
+#include "fetch.h"
 #include "lib/form.h"			/* extension/lib/form.h */
 #include "lib/json.h"			/* extension/lib/json.h */
 
@@ -78,6 +80,7 @@ typedef struct shim_config
 									 * (lowercase, no default port); the
 									 * issuer's origin is always first */
 	int			n_allowed_origins;
+	fetch_settings fetch;		/* --fetch-* (fetch.h) */
 } shim_config;
 
 extern shim_config shim_conf;
@@ -131,6 +134,7 @@ typedef struct shim_thread
 	h2o_context_t ctx;			/* first: req->conn->ctx casts to shim_thread */
 	int			index;
 	db_pool    *db;
+	fetch_ctx  *fetch;			/* this loop's outbound fetcher */
 	h2o_timeout_t request_timeout;	/* shim_conf.request_timeout_ms */
 	bool		draining;		/* SIGTERM seen */
 } shim_thread;

@@ -6,8 +6,14 @@ SET mcp_oauth.clock_leeway = 60;
 SET mcp_oauth.access_token_lifetime = 900;
 
 -- clients: dynamic and unused for 40 days (purged), dynamic but used
--- yesterday, dynamic with a grant, static and old (all kept)
+-- yesterday, dynamic with a grant, static and old (all kept); dynamic and
+-- never used for a token since mcp_oauth.unused_client_ttl (24 hours:
+-- purged), registered an hour ago (kept), used once (kept)
 INSERT INTO mcp_oauth.clients (client_id, kind, created_at, last_used_at) VALUES
+	('purge-new-unused', 'dynamic', now() - interval '25 hours', NULL),
+	('purge-new-recent', 'dynamic', now() - interval '1 hour', NULL),
+	('purge-new-used', 'dynamic', now() - interval '25 hours', now() - interval '24 hours'),
+	('purge-new-static', 'static', now() - interval '25 hours', NULL),
 	('purge-dyn-unused', 'dynamic', now() - interval '40 days', NULL),
 	('purge-dyn-stale', 'dynamic', now() - interval '60 days', now() - interval '31 days'),
 	('purge-dyn-used', 'dynamic', now() - interval '40 days', now() - interval '1 day'),
@@ -96,9 +102,10 @@ VALUES ('purge-kid-old', 'ES256', 'none', '{}', now() - interval '10 days',
 SELECT p.what, p.deleted >= v.n AS purged_enough
   FROM mcp_oauth.purge_expired() WITH ORDINALITY p(what, deleted, i)
   LEFT JOIN (VALUES ('used_requests', 1), ('authorization_codes', 2),
-			   ('refresh_tokens', 1), ('revoked_access_tokens', 1), ('grants', 4),
+			   ('refresh_tokens', 1), ('refresh_rotations', 0), ('sealed_successors', 0),
+			   ('revoked_access_tokens', 1), ('grants', 4),
 			   ('login_sessions', 1), ('rate_limits', 1), ('signing_keys', 1),
-			   ('clients', 2), ('audit_log', 1)) v(w, n) ON p.what = v.w
+			   ('clients', 3), ('audit_log', 1)) v(w, n) ON p.what = v.w
  ORDER BY p.i;
 
 -- what is left of this file's rows
@@ -151,3 +158,23 @@ SET ROLE regress_mo_retention;
 SET mcp_oauth.audit_retention = 0;
 RESET ROLE;
 DROP ROLE regress_mo_retention;
+
+-- Registration does not hand out a client never used for a token once it
+-- is within an hour of mcp_oauth.unused_client_ttl (the purge may delete
+-- it): an identical registration gets a new client instead.
+CREATE FUNCTION pg_temp.register() RETURNS text
+LANGUAGE sql AS $$
+	SELECT (mcp_oauth.register('application/json', NULL,
+		'{"client_name": "purge-reg", "redirect_uris": ["https://purge-reg.example.com/cb"],'
+		' "token_endpoint_auth_method": "none"}', '192.0.2.40')).body::json->>'client_id'
+$$;
+SELECT pg_temp.register() AS first_id \gset
+SELECT pg_temp.register() = :'first_id' AS reused_when_new;
+UPDATE mcp_oauth.clients SET created_at = now() - interval '23 hours 30 minutes'
+ WHERE client_id = :'first_id';
+SELECT pg_temp.register() <> :'first_id' AS new_one_near_the_ttl;
+-- a client used once is handed out at any age
+UPDATE mcp_oauth.clients SET created_at = now() - interval '40 days', last_used_at = now() - interval '1 day'
+ WHERE client_id = :'first_id';
+DELETE FROM mcp_oauth.clients WHERE client_id <> :'first_id' AND client_name = 'purge-reg';
+SELECT pg_temp.register() = :'first_id' AS reused_once_used;

@@ -72,17 +72,20 @@ LANGUAGE sql AS $$ SELECT (r).body::json->>'access_token' FROM res WHERE res.nam
 SELECT pg_temp.new_refresh('ref-public') AS t0 \gset
 
 -- 1. Rotation: a new refresh token and access token; the old row is
--- marked rotated and keeps its successor only sealed.
+-- marked rotated, its successor kept only sealed, apart (refresh_grace).
 INSERT INTO res VALUES ('first', pg_temp.refresh(:'t0'));
 SELECT (r).status, (r).cache_control, (r).body::json->>'token_type' AS token_type,
 	   (r).body::json->>'scope' AS scope,
 	   (r).body::json->>'refresh_token' ~ '^mcp_rt_[A-Za-z0-9_-]{43}$' AS refresh_shape,
 	   (r).body::json->>'refresh_token' <> :'t0' AS rotated
 FROM res WHERE name = 'first';
-SELECT rotated_at IS NOT NULL AS rotated, revoked_at IS NULL AS not_revoked,
-	   length(successor_sealed) = length(pg_temp.rt('first')) + 28 AS sealed_len,
-	   position(convert_to(pg_temp.rt('first'), 'UTF8') IN successor_sealed) = 0 AS not_plain
-FROM mcp_oauth.refresh_tokens WHERE token_hash = pg_temp.h(:'t0');
+SELECT t.rotated_at IS NOT NULL AS rotated, t.revoked_at IS NULL AS not_revoked,
+	   t.successor_sealed IS NULL AS not_in_row,
+	   length(s.successor_sealed) = length(pg_temp.rt('first')) + 28 AS sealed_len,
+	   position(convert_to(pg_temp.rt('first'), 'UTF8') IN s.successor_sealed) = 0 AS not_plain
+FROM mcp_oauth.refresh_tokens t
+JOIN mcp_oauth.refresh_grace s USING (token_hash, rotated_at)
+WHERE t.token_hash = pg_temp.h(:'t0');
 SELECT grant_id = pg_temp.gid(:'t0') AS same_grant, scopes, rotated_at IS NULL AS fresh
 FROM mcp_oauth.refresh_tokens WHERE token_hash = pg_temp.h(pg_temp.rt('first'));
 SELECT pg_temp.claims(pg_temp.at('first'))->>'sub' AS sub,
@@ -117,7 +120,7 @@ WHERE token_hash = pg_temp.h(:'t0');
 SELECT (r).status, (r).body::json->>'error' AS error, (r).cache_control
 FROM pg_temp.refresh(:'t0') r;
 SELECT revoked_reason,
-	   (SELECT bool_and(revoked_at IS NOT NULL) FROM mcp_oauth.refresh_tokens t WHERE t.grant_id = g.grant_id) AS refresh_revoked
+	   (SELECT bool_and(revoked_at IS NULL) FROM mcp_oauth.refresh_tokens t WHERE t.grant_id = g.grant_id) AS no_token_row_written
 FROM mcp_oauth.grants g WHERE grant_id = pg_temp.gid(:'t0');
 SELECT count(*) AS reuse_audit FROM mcp_oauth.audit_log
 WHERE event = 'refresh_reuse_detected' AND grant_id = pg_temp.gid(:'t0');

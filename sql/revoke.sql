@@ -109,7 +109,7 @@ SELECT revoked_at IS NULL AS alive FROM mcp_oauth.grants WHERE grant_id = pg_tem
 SELECT (r).status, (r).body
 FROM pg_temp.rev('client_id=rev-public&token_type_hint=access_token&token=' || pg_temp.rt('a')) r;
 SELECT revoked_reason,
-	   (SELECT bool_and(revoked_at IS NOT NULL) FROM mcp_oauth.refresh_tokens x WHERE x.grant_id = g.grant_id) AS refresh_revoked
+	   (SELECT bool_and(revoked_at IS NULL) FROM mcp_oauth.refresh_tokens x WHERE x.grant_id = g.grant_id) AS no_token_row_written
 FROM mcp_oauth.grants g WHERE grant_id = pg_temp.gid(pg_temp.rt('a'));
 SELECT (mcp_oauth.verify_access_token(pg_temp.at('a'), 'https://mcp.example.com/mcp')).active;
 SELECT (r).status, (r).body::json->>'error' AS error

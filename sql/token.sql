@@ -130,7 +130,7 @@ FROM (SELECT pg_temp.tok('grant_type=authorization_code&client_id=tok-public'
 SELECT g.revoked_at IS NOT NULL AS grant_revoked, g.revoked_reason,
 	   NOT (mcp_oauth.verify_access_token((r).body::json->>'access_token',
 										  'https://mcp.example.com/mcp')).active AS access_refused,
-	   (SELECT bool_and(revoked_at IS NOT NULL) FROM mcp_oauth.refresh_tokens t WHERE t.grant_id = g.grant_id) AS refresh_revoked
+	   (SELECT bool_and(revoked_at IS NULL) FROM mcp_oauth.refresh_tokens t WHERE t.grant_id = g.grant_id) AS no_token_row_written
 FROM mcp_oauth.grants g, res WHERE name = 'ok' AND g.grant_id = pg_temp.code_grant(code);
 SELECT count(*) AS replay_audited FROM mcp_oauth.audit_log, res
 WHERE name = 'ok' AND event = 'code_replay_detected' AND grant_id = pg_temp.code_grant(code);

@@ -684,6 +684,92 @@ uri_info_problem(const char *uri, bool https_only)
 	return NULL;
 }
 
+/* Whether the n bytes at s are a number as resolvers read one: digits, or 0x and hex digits. */
+static bool
+uri_numeric_label(const char *s, size_t n)
+{
+	size_t		i = 0;
+	bool		hex = n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+
+	if (n == 0)
+		return false;
+	if (hex)
+		i = 2;
+	for (; i < n; i++)
+	{
+		if (hex ? !uri_hex((unsigned char) s[i]) : !uri_digit((unsigned char) s[i]))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Whether p's host is an IP address: an IPv6 literal, or a name whose last
+ * label (before one trailing dot) is numeric, which resolvers read as an
+ * IPv4 address in one of its many forms.
+ */
+static bool
+uri_host_is_ip(const uri_parts *p)
+{
+	size_t		n = p->host_len;
+	const char *label;
+
+	if (p->host_ip6)
+		return true;
+	if (n > 0 && p->host[n - 1] == '.')
+		n--;
+	label = p->host + n;
+	while (label > p->host && label[-1] != '.')
+		label--;
+	return uri_numeric_label(label, (size_t) (p->host + n - label));
+}
+
+/* Whether p's path has a "." or ".." segment, %-encoded or not. */
+static bool
+uri_has_dot_segment(const uri_parts *p)
+{
+	const char *s = p->path;
+	const char *end = p->path + p->path_len;
+
+	while (s < end)
+	{
+		const char *slash = memchr(s, '/', (size_t) (end - s));
+		size_t		n = slash ? (size_t) (slash - s) : (size_t) (end - s);
+
+		if (uri_decoded_is(s, n, ".") || uri_decoded_is(s, n, ".."))
+			return true;
+		s += n + 1;
+	}
+	return false;
+}
+
+/* Why the server may not fetch url, or NULL. */
+const char *
+uri_fetch_problem(const char *url, bool refuse_ip_literal)
+{
+	uri_parts	p;
+
+	if (url == NULL || strnlen(url, URI_MAX_LEN + 1) > URI_MAX_LEN)
+		return "is too long";
+	if (!uri_parse(url, &p))
+		return "is malformed";
+	if (!uri_scheme_is(&p, "https"))
+		return "must be an https URL";
+	if (!p.has_authority || p.host_len == 0 || !uri_host_is_name(&p))
+		return "has no host";
+	if (p.has_userinfo)
+		return "must not contain user information";
+	if (p.has_fragment)
+		return "must not contain a fragment";
+	if (p.path_len <= 1)
+		return "must have a path";
+	if (uri_has_dot_segment(&p))
+		return "must not have . or .. path segments";
+	if (refuse_ip_literal && uri_host_is_ip(&p))
+		return "must name its host, not an IP address";
+	return NULL;
+}
+
 /* Whether uri is http on a loopback host (localhost, 127.0.0.1, [::1]). */
 bool
 uri_is_loopback(const char *uri)

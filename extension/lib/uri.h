@@ -64,6 +64,18 @@ extern const char *uri_any_loopback_problem(const char *uri);
  */
 extern const char *uri_info_problem(const char *uri, bool https_only);
 
+/*
+ * Why the server may not fetch url (an outbound request for a document),
+ * or NULL: it must be https with a host, without user information or a
+ * fragment, with a path other than "" and "/" and no "." or ".." segment
+ * (%-encoded ones too), and pass the syntax checks of uri_redirect_problem().
+ * With refuse_ip_literal, a host that is an IP address is refused too: an
+ * IPv6 literal, or a name whose last label is numeric ("127.0.0.1",
+ * "127.1", "0x7f.1": resolvers read those as IPv4 addresses).  The reason is
+ * a short phrase ("must be an https URL").
+ */
+extern const char *uri_fetch_problem(const char *url, bool refuse_ip_literal);
+
 /* Whether uri is http on a loopback host (localhost, 127.0.0.1, [::1]). */
 extern bool uri_is_loopback(const char *uri);
 

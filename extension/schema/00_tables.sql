@@ -136,6 +136,9 @@ CREATE TABLE clients (
 -- purge_expired() finds dynamic clients unused for 30 days by index
 CREATE INDEX clients_dynamic_unused_idx ON clients (coalesce(last_used_at, created_at))
 	WHERE kind = 'dynamic';
+-- ... and those never used since mcp_oauth.unused_client_ttl
+CREATE INDEX clients_dynamic_new_idx ON clients (created_at)
+	WHERE kind = 'dynamic' AND last_used_at IS NULL;
 
 -- The built-in public client for local tools: any loopback redirect URI.
 INSERT INTO clients (client_id, client_name, application_type, kind,
@@ -212,10 +215,15 @@ CREATE TABLE authorization_codes (
 CREATE INDEX authorization_codes_grant_idx ON authorization_codes (grant_id);
 CREATE INDEX authorization_codes_expires_idx ON authorization_codes (expires_at);
 
--- Refresh tokens (hash only), rotated on every use.  A rotated token keeps
--- its successor sealed (AES-256-GCM) under a key derived from the rotated
--- token itself, so a retry inside the grace period gets the same successor
--- and nothing usable rests in the table.
+-- Refresh tokens (hash only), rotated on every use.  Rotation sets
+-- rotated_at and nothing else, an in-place (HOT) update: no indexed column
+-- changes and the fill factor leaves room on the page.  A rotated token's
+-- row stays for mcp_oauth.refresh_reuse_window, so that its reuse revokes
+-- the grant; after that it is unknown.  A token is usable only while its
+-- grant is: revoking the grant writes no token row.  successor_sealed and
+-- revoked_at were written by 0.3.0 and earlier (and successor_sealed by
+-- this library on a 0.3.0 schema): such a row's sealed successor is still
+-- opened by a grace retry, and goes with the row.
 CREATE TABLE refresh_tokens (
 	token_hash bytea PRIMARY KEY,
 	grant_id bigint NOT NULL,		-- its grant (no foreign key: see grants)
@@ -225,9 +233,31 @@ CREATE TABLE refresh_tokens (
 	rotated_at timestamptz,
 	successor_sealed bytea,
 	revoked_at timestamptz
-);
+) WITH (fillfactor = 90);
 CREATE INDEX refresh_tokens_grant_idx ON refresh_tokens (grant_id);
 CREATE INDEX refresh_tokens_expires_idx ON refresh_tokens (expires_at);
+
+-- Every rotation, in time order (append-only), so that purge_expired()
+-- finds the rotated rows past the reuse window by this table's index
+-- instead of by an index on refresh_tokens.rotated_at (which would make
+-- every rotation a non-HOT update).
+CREATE TABLE refresh_rotations (
+	rotated_at timestamptz NOT NULL,
+	token_hash bytea NOT NULL		-- the rotated token
+);
+CREATE INDEX refresh_rotations_at_idx ON refresh_rotations (rotated_at);
+
+-- The successor of a just-rotated token, sealed (AES-256-GCM) under a key
+-- derived from the rotated token itself, so that a retry inside the grace
+-- period gets the same successor and nothing usable rests in the table.
+-- purge_expired() deletes it once the grace period is over.  Found by
+-- (rotated_at, token_hash), both from the rotated token's row.
+CREATE TABLE refresh_grace (
+	rotated_at timestamptz NOT NULL,
+	token_hash bytea NOT NULL,		-- the rotated token
+	successor_sealed bytea NOT NULL
+);
+CREATE INDEX refresh_grace_at_idx ON refresh_grace (rotated_at);
 
 -- Access tokens are JWTs that name their grant (claim grant_id): revoking
 -- the grant ends every one of them, so no row is kept per token.  Only an
@@ -322,6 +352,8 @@ SELECT pg_catalog.pg_extension_config_dump('grants', '');
 SELECT pg_catalog.pg_extension_config_dump('grants_grant_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('authorization_codes', '');
 SELECT pg_catalog.pg_extension_config_dump('refresh_tokens', '');
+SELECT pg_catalog.pg_extension_config_dump('refresh_rotations', '');
+SELECT pg_catalog.pg_extension_config_dump('refresh_grace', '');
 SELECT pg_catalog.pg_extension_config_dump('revoked_access_tokens', '');
 SELECT pg_catalog.pg_extension_config_dump('personal_access_tokens', '');
 SELECT pg_catalog.pg_extension_config_dump('personal_access_tokens_pat_id_seq', '');

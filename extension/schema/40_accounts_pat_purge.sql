@@ -106,7 +106,7 @@ CREATE FUNCTION revoke_personal_access_token(pat_id bigint)
 
 -- Admin API: housekeeping.
 
--- purge_expired(batch_size): at most batch_size rows of each kind (0, the
+-- purge_expired(batch_size): at most batch_size rows per step (0, the
 -- default: everything, in one transaction).
 CREATE FUNCTION purge_expired(batch_size integer DEFAULT 0)
 	RETURNS TABLE (what text, deleted bigint)

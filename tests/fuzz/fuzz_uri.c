@@ -4,11 +4,13 @@
  *		separated by a newline (registered, presented).  Checks: no overrun,
  *		canonical resources are idempotent, matching is symmetric, a URI that
  *		passes the policy matches itself, port variance only for loopback,
- *		the built-in client's loopback rule allows no query.
+ *		the built-in client's loopback rule allows no query, a URL the
+ *		server may fetch is https without a fragment.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lib/uri.h"
 
@@ -44,6 +46,12 @@ check_one(const char *u)
 	/* a private-use URI the policy allows has a '.' in its scheme, or a host */
 	if (uri_is_private_scheme(u) && uri_redirect_problem(u) == NULL &&
 		strchr(u, '.') == NULL && strstr(u, "://") == NULL)
+		abort();
+	/* a fetchable URL is https, without fragment; the IP-literal rule only narrows */
+	if (uri_fetch_problem(u, false) == NULL &&
+		(strncasecmp(u, "https://", 8) != 0 || strchr(u, '#') != NULL))
+		abort();
+	if (uri_fetch_problem(u, true) == NULL && uri_fetch_problem(u, false) != NULL)
 		abort();
 	(void) uri_info_problem(u, true);
 	(void) uri_info_problem(u, false);

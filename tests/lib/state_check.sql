@@ -47,6 +47,17 @@ SELECT pg_temp.ck('introspect: the current access token, by the confidential cli
 			|| pg_temp.kept('conf_secret'), 'UTF8'), 'base64'), E'\n', ''))).body::json->>'active'
 	= 'true');
 
+-- the token rotated at the fill: logged for the purge, and its successor
+-- still sealed for a retry (a grace period long enough for the dump)
+SELECT pg_temp.ck('refresh: the token rotated before is in the rotation log',
+	EXISTS (SELECT FROM mcp_oauth.refresh_rotations
+			 WHERE token_hash = sha256(convert_to(pg_temp.kept('refresh_0'), 'UTF8'))));
+SET mcp_oauth.refresh_grace_period = 300;
+SELECT pg_temp.ck('refresh: a retry with the token rotated before gets the same successor',
+	(pg_temp.form('token', 'grant_type=refresh_token&refresh_token='
+		|| pg_temp.kept('refresh_0') || '&client_id=' || pg_temp.kept('public_client'))).body::json->>'refresh_token'
+	= pg_temp.kept('refresh_1'));
+RESET mcp_oauth.refresh_grace_period;
 INSERT INTO fresh
 SELECT 'refresh', (pg_temp.form('token', 'grant_type=refresh_token&refresh_token='
 	|| pg_temp.kept('refresh_1') || '&client_id=' || pg_temp.kept('public_client'))).body;

@@ -637,6 +637,73 @@ test_append(void)
 	CHECK(!uri_append_query(NULL, "a=1", out, sizeof(out)), "NULL uri");
 }
 
+/* A URL for uri_fetch_problem(), the IP-literal policy, and what it must give. */
+typedef struct fetch_case
+{
+	const char *url;
+	bool		refuse_ip;
+	const char *want;			/* NULL: may be fetched */
+} fetch_case;
+
+static const fetch_case fetches[] = {
+	{"https://client.example/metadata.json", true, NULL},
+	{"https://client.example:8443/a/b?x=1", true, NULL},
+	{"HTTPS://Client.Example/m", true, NULL},
+	{"https://client.example./m", true, NULL},
+	{"http://client.example/m", false, "must be an https URL"},
+	{"ftp://client.example/m", false, "must be an https URL"},
+	{"https://user@client.example/m", false, "must not contain user information"},
+	{"https://user:pw@client.example/m", false, "must not contain user information"},
+	{"https://client.example/m#frag", false, "must not contain a fragment"},
+	{"https://client.example/m#", false, "must not contain a fragment"},
+	{"https://client.example", false, "must have a path"},
+	{"https://client.example/", false, "must have a path"},
+	{"https://client.example?x=1", false, "must have a path"},
+	{"https://client.example/a/../m", false, "must not have . or .. path segments"},
+	{"https://client.example/./m", false, "must not have . or .. path segments"},
+	{"https://client.example/a/%2e%2E/m", false, "must not have . or .. path segments"},
+	{"https://client.example/a/..", false, "must not have . or .. path segments"},
+	{"https://client.example/a/...", false, NULL},
+	{"https://client.example/.well-known/x", false, NULL},
+	{"https:///m", false, "has no host"},
+	{"https:/m", false, "has no host"},
+	{"https://cl_ient.example/m", false, "has no host"},
+	{"https://client.example:0/m", false, "is malformed"},
+	{"https://client example/m", false, "is malformed"},
+	{"/relative", false, "is malformed"},
+	{"", false, "is malformed"},
+	/* IP-literal hosts: refused only when asked */
+	{"https://127.0.0.1/m", false, NULL},
+	{"https://127.0.0.1/m", true, "must name its host, not an IP address"},
+	{"https://[::1]/m", true, "must name its host, not an IP address"},
+	{"https://[::ffff:10.0.0.1]:8443/m", true, "must name its host, not an IP address"},
+	{"https://127.1/m", true, "must name its host, not an IP address"},
+	{"https://2130706433/m", true, "must name its host, not an IP address"},
+	{"https://0x7f.1/m", true, "must name its host, not an IP address"},
+	{"https://10.0.0.1./m", true, "must name its host, not an IP address"},
+	{"https://a.b.123/m", true, "must name its host, not an IP address"},
+	{"https://123.example/m", true, NULL},
+	{"https://0x.example/m", true, NULL},
+	{"https://example.0x/m", true, NULL},
+	{"https://example.0xg/m", true, NULL},
+};
+
+/* uri_fetch_problem. */
+static void
+test_fetch(void)
+{
+	size_t		i;
+
+	for (i = 0; i < NELEM(fetches); i++)
+	{
+		const char *got = uri_fetch_problem(fetches[i].url, fetches[i].refuse_ip);
+
+		CHECK(unit_streq(got, fetches[i].want), "fetch %s (ip %d): got %s, want %s",
+			  fetches[i].url, fetches[i].refuse_ip, unit_show(got), unit_show(fetches[i].want));
+	}
+	CHECK(unit_streq(uri_fetch_problem(NULL, true), "is too long"), "NULL url");
+}
+
 int
 main(void)
 {
@@ -649,5 +716,6 @@ main(void)
 	test_canonical();
 	test_display();
 	test_append();
+	test_fetch();
 	return unit_done("uri");
 }

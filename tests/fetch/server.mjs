@@ -1,0 +1,112 @@
+// tests/fetch/server.mjs: the HTTPS server the fetcher tests fetch from.
+//
+//   node server.mjs CERT KEY
+//
+// Listens on 127.0.0.1 (HTTPS, and a plain TCP port that accepts and never
+// answers) and prints {"https":PORT,"hole":PORT} on one line.  Paths:
+//   /ok.json            200 JSON, ETag "v1", Cache-Control: max-age=600
+//   /jwks               200 application/jwk-set+json
+//   /charset            200 application/json; charset=utf-8
+//   /redirect           302 to /ok.json
+//   /notfound, /error   404, 500 (JSON)
+//   /html, /no-type     200 text/html, 200 without Content-Type
+//   /size?n=N           200 JSON of exactly N bytes, with Content-Length
+//   /grow               200 JSON, chunked, no Content-Length, 1000 bytes
+//                       every 10 ms up to 20000
+//   /drip               200 JSON, one byte every 200 ms, never ends
+//   /slow?...           200 JSON after 600 ms (any query: one path each)
+//   /etag               304 (Cache-Control: max-age=1000) when If-None-Match
+//                       is "v1", else 200 with ETag "v1"
+//   /cache?cc=&expires=&date=&age=   200 JSON with those headers
+//   /hits?path=P        {"hits":N}: requests seen for path+query P
+import fs from 'node:fs';
+import https from 'node:https';
+import net from 'node:net';
+
+const [cert, key] = process.argv.slice(2);
+const hits = new Map();
+const json = 'application/json';
+
+function send(res, status, type, body, headers = {}) {
+	const h = { ...headers };
+	if (type) h['Content-Type'] = type;
+	h['Content-Length'] = Buffer.byteLength(body);
+	res.writeHead(status, h);
+	res.end(body);
+}
+
+function handle(req, res) {
+	const url = new URL(req.url, 'https://x');
+	const q = url.searchParams;
+	if (url.pathname !== '/hits')
+		hits.set(req.url, (hits.get(req.url) || 0) + 1);
+	switch (url.pathname) {
+	case '/ok.json':
+		return send(res, 200, json, '{"ok":true}', { ETag: '"v1"', 'Cache-Control': 'max-age=600' });
+	case '/jwks':
+		return send(res, 200, 'application/jwk-set+json', '{"keys":[]}');
+	case '/charset':
+		return send(res, 200, 'application/json; charset=utf-8', '{"ok":1}');
+	case '/redirect':
+		return send(res, 302, json, '{}', { Location: '/ok.json' });
+	case '/notfound':
+		return send(res, 404, json, '{"error":"not found"}');
+	case '/error':
+		return send(res, 500, json, '{"error":"oops"}');
+	case '/html':
+		return send(res, 200, 'text/html', '<p>hi</p>');
+	case '/no-type':
+		res.writeHead(200, { 'Content-Length': 2 });
+		return res.end('{}');
+	case '/size': {
+		const n = Number(q.get('n'));
+		return send(res, 200, json, '"' + 'x'.repeat(n - 2) + '"');
+	}
+	case '/grow': {
+		res.writeHead(200, { 'Content-Type': json });
+		let sent = 0;
+		const t = setInterval(() => {
+			if (sent >= 20000 || res.destroyed) { clearInterval(t); res.end(); return; }
+			res.write('x'.repeat(1000));
+			sent += 1000;
+		}, 10);
+		res.on('close', () => clearInterval(t));
+		return;
+	}
+	case '/drip': {
+		res.writeHead(200, { 'Content-Type': json });
+		const t = setInterval(() => res.write(' '), 200);
+		res.on('close', () => clearInterval(t));
+		return;
+	}
+	case '/slow':
+		return setTimeout(() => send(res, 200, json, '{"slow":true}'), 600);
+	case '/etag':
+		if (req.headers['if-none-match'] === '"v1"') {
+			res.writeHead(304, { ETag: '"v1"', 'Cache-Control': 'max-age=1000' });
+			return res.end();
+		}
+		return send(res, 200, json, '{"v":1}', { ETag: '"v1"' });
+	case '/cache': {
+		const h = {};
+		if (q.has('cc')) h['Cache-Control'] = q.get('cc');
+		if (q.has('expires')) h.Expires = q.get('expires');
+		if (q.has('date')) h.Date = q.get('date');
+		if (q.has('age')) h.Age = q.get('age');
+		return send(res, 200, json, '{}', h);
+	}
+	case '/hits':
+		return send(res, 200, json, JSON.stringify({ hits: hits.get(q.get('path')) || 0 }));
+	default:
+		return send(res, 404, json, '{}');
+	}
+}
+
+const server = https.createServer({ cert: fs.readFileSync(cert), key: fs.readFileSync(key) }, handle);
+const held = [];
+const hole = net.createServer((sock) => { held.push(sock); });
+server.listen(0, '127.0.0.1', () => {
+	hole.listen(0, '127.0.0.1', () => {
+		console.log(JSON.stringify({ https: server.address().port, hole: hole.address().port }));
+	});
+});
