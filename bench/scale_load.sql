@@ -24,7 +24,9 @@ SELECT bench_clone('mcp_oauth.accounts', $$username = 'bench'$$, :accounts, json
 	'created_at', $$now() - interval '120 days' + i * interval '100 ms'$$)) AS accounts;
 
 -- dynamic public clients, as register() writes them; the first :shared
--- share the template's redirect URI
+-- share the template's redirect URI.  Every one has grants (k * 7919 mod
+-- clients meets each client), so each was used for a token since it
+-- registered (last_used_at, which the token endpoint touches).
 SELECT $$c.metadata || jsonb_build_object('client_id', c.client_id,
 	'client_name', c.client_name, 'redirect_uris', to_jsonb(c.redirect_uris),
 	'client_id_issued_at', extract(epoch FROM c.created_at)::bigint)$$ AS meta \gset
@@ -37,6 +39,7 @@ SELECT bench_clone('mcp_oauth.clients', $$kind = 'dynamic'$$, :clients, jsonb_bu
 	'registered_from', $$('10.' || (i / 65536) % 256 || '.' || (i / 256) % 256 || '.' || i % 256)::inet$$),
 	jsonb_build_object(
 	'metadata', :'meta',
+	'last_used_at', $$c.created_at + (now() - c.created_at) * random()$$,
 	'registration_digest', format($$CASE WHEN c.registration_digest IS NOT NULL THEN
 		sha256(convert_to(((%s) - 'client_id' - 'client_id_issued_at')::text, 'UTF8')) END$$,
 		:'meta'))) AS clients;
@@ -56,13 +59,15 @@ SELECT bench_clone('mcp_oauth.refresh_tokens', 'rotated_at IS NULL', :grants, js
 	'created_at', $$now() - interval '1 day' * random()$$),
 	jsonb_build_object('expires_at', $$c.created_at + interval '30 days'$$)) AS live_refresh_tokens;
 
--- rotated ones inside the reuse window (the last 3 days), a sealed
--- successor of the template's size where the column still exists, and
--- their refresh_rotations rows (0.4.0)
+-- rotated ones inside the reuse window (the last 3 days, the default of
+-- mcp_oauth.refresh_reuse_window, less the run's length), a sealed
+-- successor of the template's size where the template has one (0.3.0
+-- kept it in the row; 0.4.0 in refresh_grace, for the grace period only),
+-- and their refresh_rotations rows (0.4.0)
 SELECT bench_clone('mcp_oauth.refresh_tokens', 'rotated_at IS NOT NULL', :rotated, jsonb_build_object(
 	'token_hash', format($$sha256(convert_to(bench_rt(%s + i), 'UTF8'))$$, :grants),
 	'grant_id', format('%s + 1 + (i - 1) %% %s', :g0, :grants),
-	'rotated_at', $$now() - interval '3 days' * random()$$,
+	'rotated_at', $$now() - interval '2 days 23 hours' * random()$$,
 	'successor_sealed', 'mcp_oauth._random_bytes(octet_length(t.successor_sealed))'),
 	jsonb_build_object('created_at', $$c.rotated_at - interval '15 minutes'$$,
 	'expires_at', $$c.rotated_at + interval '30 days' - interval '15 minutes'$$)) AS rotated_refresh_tokens;
