@@ -157,10 +157,11 @@ upd() { q -d "$1" -c "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables W
 next=0
 live=$((grants - 2))		# $grants and $grants - 1 are kept out
 # rargs: refresh_each.sql's arguments for one run of $1 seconds, tokens not
-# used yet (not in a subshell: it moves next on); room for 2500 refreshes a
-# second per client
+# used yet (not in a subshell: it moves next on); room for 1200 refreshes a
+# second per client (about twice what one gets at volume on 2 cores; more
+# would reuse a token, which fails the run)
 refresh_args() {
-	local s=$((2500 * $1)) b=$next
+	local s=$((1200 * $1)) b=$next
 	next=$((next + clients * s))
 	[ "$next" -le "$live" ] || { echo "bench-scale: out of loaded refresh tokens" >&2; exit 1; }
 	rargs="-D n=0 -D base=$b -D stride=$s -D live=$live -D g0=$g0 -D clients=$nclients"
@@ -277,7 +278,7 @@ q -c "CALL bench_purge(10000)" &
 purge_pid=$!
 during=0 druns=0
 while kill -0 "$purge_pid" 2>/dev/null; do
-	if [ $((next + clients * 2500 * psecs)) -gt "$live" ]; then
+	if [ $((next + clients * 1200 * psecs)) -gt "$live" ]; then
 		echo "bench-scale: no loaded refresh tokens left; the rest of the purge runs alone" >&2
 		break
 	fi
