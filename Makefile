@@ -6,6 +6,7 @@
 #   make run        the embedded default: cluster, extension, server, demo
 #   make bench      benchmarks (bench/README.md)
 #   make bench-compare BASE=COMMIT   refresh and verification against COMMIT
+#   make bench-scale    the same figures near-empty and at volume (bench/scale.sh)
 
 EXTENSION = mcp_oauth
 EXTVERSION = 0.4.0
@@ -58,7 +59,7 @@ mcp_oauth--$(EXTVERSION).sql: $(sort $(wildcard extension/schema/*.sql))
 ifndef MO_EXTENSION_ONLY
 all: shim
 endif
-.PHONY: shim test run bench bench-compare unit
+.PHONY: shim test run bench bench-compare bench-scale unit
 shim:
 	$(MAKE) -C shim
 
@@ -81,3 +82,6 @@ bench:
 
 bench-compare:
 	bash bench/compare.sh
+
+bench-scale:
+	bash bench/scale.sh

@@ -25,25 +25,7 @@ runs=1
 trap 'use current; cluster_stop "$tmp"; rm -rf "$tmp" "$libs"' EXIT
 
 # 20 grants, 1000 access tokens each (a refresh mints one)
-psql -X -q -c "CREATE TABLE bench_jwts (id serial PRIMARY KEY, t text)"
-for g in $(seq 1 20); do
-	rt=$(code_round | json_field refresh_token)
-	psql -X -q -v ON_ERROR_STOP=1 -v rt="$rt" <<'SQL'
-SET bench.rt = :'rt';
-DO $$
-DECLARE
-	rt text := current_setting('bench.rt');
-	r mcp_oauth.http_response;
-BEGIN
-	FOR i IN 1..1000 LOOP
-		r := mcp_oauth.token('application/x-www-form-urlencoded', NULL,
-			'grant_type=refresh_token&client_id=mcp-agent&refresh_token=' || rt, '127.0.0.1');
-		INSERT INTO bench_jwts (t) VALUES (r.body::json->>'access_token');
-		rt := r.body::json->>'refresh_token';
-	END LOOP;
-END $$;
-SQL
-done
+mint_jwts 20 1000
 psql -X -tA -c "SELECT 'tokens minted: ' || count(t) || ' of ' || count(*) FROM bench_jwts"
 
 declare -A r
@@ -63,8 +45,7 @@ measure "working set 5k (cache 10000)" "" -D n=5000
 measure "20k distinct (cache 10000)" "" -D n=20000
 measure "first seen, none revoked" "-c mcp_oauth.token_cache_size=0" -D n=19999
 # one access token revoked by itself, unexpired (not one of those verified)
-psql -X -q -v ON_ERROR_STOP=1 -c "SELECT (mcp_oauth.revoke('application/x-www-form-urlencoded', NULL,
-	'client_id=mcp-agent&token=' || t, '127.0.0.1')).status FROM bench_jwts WHERE id = 20000" >/dev/null
+revoke_jwts 'id = 20000'
 measure "first seen, one revoked alone" "-c mcp_oauth.token_cache_size=0" -D n=19999
 
 echo "mcp_oauth $base against the work tree: $clients clients, best of $rounds interleaved runs of ${secs}s, $(nproc) cores"
