@@ -85,33 +85,42 @@ $$;
 -- WAL only, not that of a concurrent load) into bench_purge_log.
 CREATE TABLE bench_purge_log (batch serial, secs float8, deleted bigint,
 							  wal_bytes bigint, wal_fpi bigint, wal_records bigint);
-CREATE PROCEDURE bench_purge(batch_size int) LANGUAGE plpgsql AS $$
+CREATE PROCEDURE bench_purge(batch_size int, busy_share float8) LANGUAGE plpgsql AS $$
 DECLARE
 	t0 timestamptz;
 	secs float8;
 	plan json;
 	last_purge bigint;
 	n bigint;
+	k text;
 BEGIN
-	LOOP
-		SELECT coalesce(max(audit_id), 0) INTO last_purge FROM mcp_oauth.audit_log;
-		COMMIT;
-		t0 := clock_timestamp();
-		EXECUTE format('EXPLAIN (ANALYZE, WAL, FORMAT JSON)'
-					   ' SELECT * FROM mcp_oauth.purge_expired(%s)', batch_size) INTO plan;
-		COMMIT;
-		secs := extract(epoch FROM clock_timestamp() - t0);
-		-- the batch's counts: its own "purged" audit row
-		SELECT sum(value::bigint) INTO n
-		  FROM mcp_oauth.audit_log a, jsonb_each_text(a.detail)
-		 WHERE a.event = 'purged' AND a.audit_id > last_purge;
-		INSERT INTO bench_purge_log (secs, deleted, wal_bytes, wal_fpi, wal_records)
-		VALUES (secs, n,
-				(plan->0->'Plan'->>'WAL Bytes')::bigint,
-				(plan->0->'Plan'->>'WAL FPI')::bigint,
-				(plan->0->'Plan'->>'WAL Records')::bigint);
-		COMMIT;
-		EXIT WHEN n = 0;
+	-- as mcp_oauth.purge_expired_all(batch_size, busy_share) goes (0.4.0):
+	-- kind by kind until a batch deletes fewer than batch_size, resting
+	-- after each; every batch timed and logged
+	FOR k IN SELECT p.what FROM mcp_oauth.purge_expired(0, '{}') WITH ORDINALITY p
+			  ORDER BY p.ordinality LOOP
+		LOOP
+			SELECT coalesce(max(audit_id), 0) INTO last_purge FROM mcp_oauth.audit_log;
+			COMMIT;
+			t0 := clock_timestamp();
+			EXECUTE format('EXPLAIN (ANALYZE, WAL, FORMAT JSON)'
+						   ' SELECT * FROM mcp_oauth.purge_expired(%s, %L)', batch_size,
+						   ARRAY[k]) INTO plan;
+			COMMIT;
+			secs := extract(epoch FROM clock_timestamp() - t0);
+			-- the batch's counts: its own "purged" audit row
+			SELECT coalesce(sum(value::bigint), 0) INTO n
+			  FROM mcp_oauth.audit_log a, jsonb_each_text(a.detail)
+			 WHERE a.event = 'purged' AND a.audit_id > last_purge;
+			INSERT INTO bench_purge_log (secs, deleted, wal_bytes, wal_fpi, wal_records)
+			VALUES (secs, n,
+					(plan->0->'Plan'->>'WAL Bytes')::bigint,
+					(plan->0->'Plan'->>'WAL FPI')::bigint,
+					(plan->0->'Plan'->>'WAL Records')::bigint);
+			COMMIT;
+			EXIT WHEN n < batch_size;
+			PERFORM pg_sleep(secs * (1 / busy_share - 1));
+		END LOOP;
 	END LOOP;
 END
 $$;
