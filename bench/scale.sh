@@ -229,6 +229,9 @@ for db in small large; do
 	export PGDATABASE=$db
 	tok1=$(q -c "SELECT t FROM bench_jwts WHERE id = 1")
 	F[seen,$db]=$(tps verify.sql -D tok="$tok1" "${vargs[@]}")
+	# one token through the working sets' own script (its lookup of the
+	# token in bench_jwts costs the same): the base of their ratio
+	F[ws0,$db]=$(working_set 1)
 	F[ws1,$db]=$(working_set 10000)
 	F[ws2,$db]=$(working_set 20000)
 	F[ws4,$db]=$(working_set 40000)
@@ -417,8 +420,9 @@ row "   FPI bytes per refresh" "${F[fpibytes,small]}" "${F[fpibytes,large]}"
 row "   WAL records per refresh" "${F[recs,small]}" "${F[recs,large]}"
 row "   HOT share of refresh_tokens updates" "${F[hot,small]}" "${F[hot,large]}"
 row "2. verify JWT seen before (/s)" "${F[seen,small]}" "${F[seen,large]}"
+row "   one token, drawn as the working sets are (/s)" "${F[ws0,small]}" "${F[ws0,large]}"
 row "   working set 10k = cache size (/s)" "${F[ws1,small]}" "${F[ws1,large]}" \
-	"large/seen-before $(ratio "${F[ws1,large]}" "${F[seen,large]}"): $(aim "$(ratio "${F[ws1,large]}" "${F[seen,large]}")" ">=" 0.8)"
+	"large/one token $(ratio "${F[ws1,large]}" "${F[ws0,large]}"): $(aim "$(ratio "${F[ws1,large]}" "${F[ws0,large]}")" ">=" 0.8)"
 row "   working set 20k = 2x cache (/s)" "${F[ws2,small]}" "${F[ws2,large]}" \
 	"large/first-seen $(ratio "${F[ws2,large]}" "${F[first,large]}"): $(aim "$(ratio "${F[ws2,large]}" "${F[first,large]}")" ">=" 1)"
 row "   working set 40k = 4x cache (/s)" "${F[ws4,small]}" "${F[ws4,large]}" \
