@@ -721,17 +721,14 @@ signed_in_page(h2o_req_t *req, page_state *ps)
 
 /*
  * login() refused to check the password: too many failed sign-ins for the
- * username or the address.  429 with Retry-After at the end of the
- * database's 15-minute counting window.
+ * username or the address.  429 with Retry-After the database's sliding
+ * 15-minute window: by then every counted failure has left it (the server
+ * does not know when the oldest one did, so it says the longest wait).
  */
 static void
 login_throttled_page(h2o_req_t *req, const char *return_to, const char *username)
 {
-	const int	window = 900;
-	char		retry[16];
-
-	snprintf(retry, sizeof(retry), "%d", window - (int) (time(NULL) % window));
-	http_add_header(req, "retry-after", retry);
+	http_add_header(req, "retry-after", "900");
 	login_page_again(req, 429, return_to, username,
 					 "Too many sign-in attempts. Try again in a few minutes.");
 }
