@@ -9,7 +9,7 @@
 #   make bench-scale    the same figures near-empty and at volume (bench/scale.sh)
 
 EXTENSION = mcp_oauth
-EXTVERSION = 0.4.0
+EXTVERSION = 0.5.0
 
 MODULE_big = mcp_oauth
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard extension/*.c extension/lib/*.c)))

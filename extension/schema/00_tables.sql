@@ -100,7 +100,8 @@ CREATE TABLE clients (
 	client_secret_hash bytea,	-- SHA-256 of the secret; null for public clients
 	token_endpoint_auth_method text NOT NULL DEFAULT 'none'
 		CHECK (token_endpoint_auth_method IN
-			   ('none', 'client_secret_basic', 'client_secret_post')),
+			   ('none', 'client_secret_basic', 'client_secret_post',
+				'private_key_jwt')),
 	client_name text,
 	redirect_uris text[] NOT NULL DEFAULT '{}',
 	grant_types text[] NOT NULL DEFAULT '{authorization_code,refresh_token}',
@@ -110,7 +111,7 @@ CREATE TABLE clients (
 	scope text,					-- space-separated; null means every known scope
 	metadata jsonb NOT NULL DEFAULT '{}',	-- registered metadata, as returned
 	kind text NOT NULL DEFAULT 'dynamic'
-		CHECK (kind IN ('builtin', 'static', 'dynamic')),
+		CHECK (kind IN ('builtin', 'static', 'dynamic', 'metadata')),
 	loopback_only boolean NOT NULL DEFAULT false,	-- any loopback redirect, nothing else
 	registered_from inet,
 	-- the clock, not the transaction time: a pending request is bound to
@@ -131,7 +132,12 @@ CREATE TABLE clients (
 	-- without client_id and client_id_issued_at (register.c): a client
 	-- re-registering identical metadata is found by one index lookup;
 	-- NULL for every other client
-	registration_digest bytea
+	registration_digest bytea,
+	-- private_key_jwt (RFC 7523): the client's public keys, inline (a JWK
+	-- Set) or at a URL the server fetches (fetched_documents); NULL for
+	-- other clients
+	jwks jsonb,
+	jwks_uri text
 );
 -- purge_expired() finds dynamic clients unused for 30 days by index
 CREATE INDEX clients_dynamic_unused_idx ON clients (coalesce(last_used_at, created_at))
@@ -332,6 +338,33 @@ CREATE INDEX audit_log_at_idx ON audit_log (at);
 CREATE INDEX audit_log_subject_idx ON audit_log (subject, at) WHERE subject IS NOT NULL;
 CREATE INDEX audit_log_client_idx ON audit_log (client_id, at) WHERE client_id IS NOT NULL;
 
+-- Documents the HTTP server fetched for the database (cimd.c): client ID
+-- metadata documents (a 'metadata' client's client_id is the URL) and
+-- JWK Sets at a client's jwks_uri.  One row per URL: the last valid copy
+-- and the last failure, shared by every server process.
+CREATE TABLE fetched_documents (
+	url text PRIMARY KEY,
+	purpose text NOT NULL CHECK (purpose IN ('client_metadata', 'jwks')),
+	body text,					-- the last valid document; NULL: none yet
+	etag text,					-- its ETag, for If-None-Match
+	fetched_at timestamptz,		-- body last fetched or revalidated
+	fresh_until timestamptz,	-- no refetch before (Cache-Control, clamped)
+	failure text,				-- the last failure's reason; NULL after a success
+	failed_at timestamptz,
+	retry_after timestamptz,	-- the failure is remembered until then
+	gone_at timestamptz			-- answered 404 or 410 since the last success
+);
+
+-- The jti of every private_key_jwt client assertion accepted, until the
+-- assertion expires: a second use is refused (RFC 7523 section 3).
+CREATE TABLE client_assertion_jtis (
+	client_id text NOT NULL,
+	jti text NOT NULL,
+	expires_at timestamptz NOT NULL,
+	PRIMARY KEY (client_id, jti)
+);
+CREATE INDEX client_assertion_jtis_expires_idx ON client_assertion_jtis (expires_at);
+
 REVOKE ALL ON ALL TABLES IN SCHEMA mcp_oauth FROM PUBLIC;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA mcp_oauth FROM PUBLIC;
 GRANT USAGE ON SCHEMA mcp_oauth TO mcp_oauth_server;
@@ -361,3 +394,5 @@ SELECT pg_catalog.pg_extension_config_dump('signing_keys', '');
 SELECT pg_catalog.pg_extension_config_dump('rate_limits', '');
 SELECT pg_catalog.pg_extension_config_dump('audit_log', '');
 SELECT pg_catalog.pg_extension_config_dump('audit_log_audit_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('fetched_documents', '');
+SELECT pg_catalog.pg_extension_config_dump('client_assertion_jtis', '');

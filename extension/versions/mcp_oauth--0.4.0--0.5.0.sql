@@ -1,0 +1,48 @@
+-- mcp_oauth 0.4.0 -> 0.5.0
+--
+-- Client ID Metadata Documents and private_key_jwt (issue 14): a client
+-- whose client_id is the URL of its metadata document ('metadata'), the
+-- documents the HTTP server fetched for the database, clients' public keys
+-- and the jti of every client assertion accepted.
+
+\echo Use "ALTER EXTENSION mcp_oauth UPDATE TO '0.5.0'" to load this file. \quit
+
+ALTER TABLE clients
+	DROP CONSTRAINT clients_token_endpoint_auth_method_check,
+	ADD CONSTRAINT clients_token_endpoint_auth_method_check
+		CHECK (token_endpoint_auth_method IN
+			   ('none', 'client_secret_basic', 'client_secret_post',
+				'private_key_jwt')),
+	DROP CONSTRAINT clients_kind_check,
+	ADD CONSTRAINT clients_kind_check
+		CHECK (kind IN ('builtin', 'static', 'dynamic', 'metadata')),
+	ADD COLUMN jwks jsonb,
+	ADD COLUMN jwks_uri text;
+
+CREATE TABLE fetched_documents (
+	url text PRIMARY KEY,
+	purpose text NOT NULL CHECK (purpose IN ('client_metadata', 'jwks')),
+	body text,
+	etag text,
+	fetched_at timestamptz,
+	fresh_until timestamptz,
+	failure text,
+	failed_at timestamptz,
+	retry_after timestamptz,
+	gone_at timestamptz
+);
+
+CREATE TABLE client_assertion_jtis (
+	client_id text NOT NULL,
+	jti text NOT NULL,
+	expires_at timestamptz NOT NULL,
+	PRIMARY KEY (client_id, jti)
+);
+CREATE INDEX client_assertion_jtis_expires_idx ON client_assertion_jtis (expires_at);
+
+SELECT pg_catalog.pg_extension_config_dump('fetched_documents', '');
+SELECT pg_catalog.pg_extension_config_dump('client_assertion_jtis', '');
+
+-- as the install script leaves every table (recorded as the tables'
+-- initial privileges, as a fresh install records)
+REVOKE ALL ON fetched_documents, client_assertion_jtis FROM PUBLIC;
