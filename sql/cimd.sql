@@ -182,7 +182,9 @@ INSERT INTO bad VALUES
 				jsonb_build_object('padding', repeat('x', 5100)))),
 (16, 'not JSON', 'https://bad.example/16.json', '<html>hello</html>'),
 (17, 'not an object', 'https://bad.example/17.json', '["https://bad.example/17.json"]'),
-(18, 'no body', 'https://bad.example/18.json', NULL);
+(18, 'no body', 'https://bad.example/18.json', NULL),
+(19, 'a URL never asked for', 'https://10.0.0.1/19.json',
+	pg_temp.doc('https://10.0.0.1/19.json', 'Bad', '["https://bad.example/cb"]'));
 CREATE TEMP TABLE bad_recorded AS
 SELECT n, pg_temp.fetched(url, 'ok', 200, body, NULL, 300) AS recorded FROM bad ORDER BY n;
 SELECT b.n, b.name, r.recorded, a.detail->>'reason' AS audited,
@@ -190,7 +192,7 @@ SELECT b.n, b.name, r.recorded, a.detail->>'reason' AS audited,
 FROM bad b JOIN bad_recorded r USING (n)
 LEFT JOIN mcp_oauth.audit_log a ON a.event = 'fetch_failed' AND a.detail->>'url' = b.url
 ORDER BY b.n;
-SELECT count(*) AS clients_made FROM mcp_oauth.clients WHERE client_id LIKE 'https://bad.example/%';
+SELECT count(*) AS clients_made FROM mcp_oauth.clients WHERE client_id IN (SELECT url FROM bad);
 SELECT count(*) AS bodies_in_audit FROM mcp_oauth.audit_log
 WHERE event = 'fetch_failed' AND (detail::text LIKE '%s3cret%' OR detail::text LIKE '%<html>%'
 	OR detail::text LIKE '%xxxxxxxx%');
@@ -461,6 +463,7 @@ FROM mcp_oauth.audit_log WHERE event = 'fetch_failed' AND detail->>'url' = 'http
 SELECT mcp_oauth.fetched(NULL, 'jwks', 'ok', 200, '{}', NULL, 0, NULL, NULL);
 SELECT mcp_oauth.fetched('https://x.example/a', 'openid', 'ok', 200, '{}', NULL, 0, NULL, NULL);
 SELECT mcp_oauth.fetched('https://x.example/a', 'jwks', 'busy', 0, NULL, NULL, 0, NULL, NULL);
+SELECT mcp_oauth.fetched('https://x.example/' || repeat('a', 2048), 'jwks', 'dns', 0, NULL, NULL, 0, NULL, NULL);
 
 -- ---- Dynamic registration with keys
 
