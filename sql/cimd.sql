@@ -454,6 +454,14 @@ SELECT pg_temp.fetched('https://device.example/c.json', 'ok', 200,
 SELECT detail->>'detail' AS what FROM mcp_oauth.audit_log
 WHERE event = 'fetch_failed' AND client_id = 'https://device.example/c.json';
 
+-- members no page shows that are not valid are left out, not refused
+\set lenient 'https://lenient.example/c.json'
+SELECT pg_temp.fetched(:'lenient', 'ok', 200, pg_temp.doc(:'lenient', 'Lenient', '["https://lenient.example/cb"]',
+	'{"logo_uri": "http://lenient.example/logo.png", "tos_uri": 5, "contacts": "ops",'
+	' "policy_uri": "https://lenient.example/privacy", "software_id": "a\u0007b"}')) AS recorded;
+SELECT metadata - 'client_id' - 'redirect_uris' - 'grant_types' - 'response_types' AS kept
+FROM mcp_oauth.clients WHERE client_id = :'lenient';
+
 -- 25. An administrator's client whose client_id is a URL stays that
 --     client: no fetch, and a document of that URL makes no client.
 SELECT client_id FROM mcp_oauth.create_client('Static URL', ARRAY['https://static.example/cb'],
