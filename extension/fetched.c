@@ -23,6 +23,8 @@
 
 #include "catalog/pg_type.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
 
 #include "cimd.h"
 #include "client_meta.h"
@@ -83,45 +85,181 @@ mo_fetched_available(void)
 	return OidIsValid(mo_relid("fetched_documents"));
 }
 
-/* ---- reading ---- */
+/* ---- reading, through a per-backend copy ---- */
+
+/*
+ * Every backend keeps the rows it read (an authorization of a URL client
+ * reads its row each time), keyed by URL, emptied by any change to the
+ * table (its trigger sends a relcache invalidation, as for clients.c) and
+ * when it holds FETCHED_CACHE_MAX rows or FETCHED_CACHE_MAX_BYTES of
+ * bodies.  A row absent is not remembered: its fetch will change the
+ * table.  What a row means is decided at each use, against the
+ * transaction's time.
+ */
+#define FETCHED_CACHE_MAX		1024
+#define FETCHED_CACHE_MAX_BYTES	(1024 * 1024)
+
+/* A fetched_documents row (NULL timestamps as DT_NOBEGIN). */
+typedef struct FetchedRow
+{
+	char	   *body;
+	char	   *etag;
+	char	   *failure;
+	TimestampTz fetched_at;
+	TimestampTz fresh_until;	/* DT_NOBEGIN: may not be served */
+	TimestampTz retry_after;
+	bool		gone;
+} FetchedRow;
+
+typedef struct FetchedEntry
+{
+	char		key[NAMEDATALEN * 4];	/* the URL */
+	FetchedRow	row;
+} FetchedEntry;
+
+static MoTableCache fetched_cache = {"fetched_documents"};
+static HTAB *fetched_table = NULL;
+static MemoryContext fetched_cxt = NULL;
+static Size fetched_bytes = 0;
+
+/* Register the fetched_documents relcache callback (once, from _PG_init). */
+void
+mo_fetched_init(void)
+{
+	mo_table_cache_register(&fetched_cache);
+}
+
+/* The hash table, emptied first when the table changed or it is full. */
+static HTAB *
+fetched_rows(void)
+{
+	uint64		ticket;
+	bool		stale = mo_table_cache_reload(&fetched_cache, &ticket);
+	HASHCTL		ctl;
+
+	if (!stale && fetched_table != NULL &&
+		hash_get_num_entries(fetched_table) < FETCHED_CACHE_MAX &&
+		fetched_bytes < FETCHED_CACHE_MAX_BYTES)
+		return fetched_table;
+	if (fetched_cxt == NULL)
+		fetched_cxt = AllocSetContextCreate(TopMemoryContext, "mcp_oauth fetched documents",
+											ALLOCSET_DEFAULT_SIZES);
+	fetched_table = NULL;		/* no pointer into the context while it is reset */
+	MemoryContextReset(fetched_cxt);
+	fetched_bytes = 0;
+	ctl.keysize = sizeof(((FetchedEntry *) 0)->key);
+	ctl.entrysize = sizeof(FetchedEntry);
+	ctl.hcxt = fetched_cxt;
+	fetched_table = hash_create("mcp_oauth fetched documents", 64, &ctl,
+								HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	if (stale)
+		mo_table_cache_loaded(&fetched_cache, ticket);
+	return fetched_table;
+}
+
+/* A timestamptz column of the fetched row; DT_NOBEGIN when NULL. */
+static TimestampTz
+row_time(int col)
+{
+	bool		isnull;
+	Datum		d = mo_spi_datum(col, &isnull);
+
+	return isnull ? DT_NOBEGIN : DatumGetTimestampTz(d);
+}
+
+/* Read the row of url into row (current context); false if there is none. */
+static bool
+read_row(const char *url, FetchedRow *row)
+{
+	static MoKeyPlan plan;
+	bool		isnull;
+
+	mo_spi_run_by_key1(&plan,
+					   "SELECT body, etag, failure, fetched_at, fresh_until, retry_after,"
+					   " gone_at IS NOT NULL"
+					   " FROM mcp_oauth.fetched_documents WHERE url = $1",
+					   TEXTOID, CStringGetTextDatum(url), 1);
+	if (SPI_processed == 0)
+		return false;
+	row->body = mo_spi_text(1);
+	row->etag = mo_spi_text(2);
+	row->failure = mo_spi_text(3);
+	row->fetched_at = row_time(4);
+	row->fresh_until = row_time(5);
+	row->retry_after = row_time(6);
+	row->gone = DatumGetBool(mo_spi_datum(7, &isnull));
+	return true;
+}
+
+/* A copy of src in the current context. */
+static void
+copy_row(const FetchedRow *src, FetchedRow *dst)
+{
+	*dst = *src;
+	dst->body = src->body ? pstrdup(src->body) : NULL;
+	dst->etag = src->etag ? pstrdup(src->etag) : NULL;
+	dst->failure = src->failure ? pstrdup(src->failure) : NULL;
+}
+
+/* The row of url, from the copy or read (and kept); false if there is none. */
+static bool
+cached_row(const char *url, FetchedRow *row)
+{
+	HTAB	   *t = fetched_rows();
+	FetchedEntry *e;
+	FetchedRow	copy;
+	MemoryContext old;
+
+	if (strlen(url) >= sizeof(e->key))
+		return read_row(url, row);	/* too long to key: not kept */
+	e = hash_search(t, url, HASH_FIND, NULL);
+	if (e != NULL)
+	{
+		copy_row(&e->row, row);
+		return true;
+	}
+	if (!read_row(url, row))
+		return false;
+	/* a change seen while reading: the copy is emptied at the next use */
+	if (!fetched_cache.valid)
+		return true;
+	/* copy first: an error while copying must not leave a half-made entry */
+	old = MemoryContextSwitchTo(fetched_cxt);
+	copy_row(row, &copy);
+	MemoryContextSwitchTo(old);
+	e = hash_search(t, url, HASH_ENTER, NULL);
+	e->row = copy;
+	fetched_bytes += row->body ? strlen(row->body) : 0;
+	return true;
+}
+
+/* Whether t is set and later than now. */
+static bool
+after(TimestampTz t, TimestampTz now)
+{
+	return t != DT_NOBEGIN && t > now;
+}
 
 /* The row of url; false when there is none.  Inside SPI. */
 bool
 mo_fetched_get(const char *url, MoFetchedDoc *out)
 {
-	static MoKeyPlan plan;
-	Oid			types[2] = {TEXTOID, INT4OID};
-	Datum		values[2];
-	bool		isnull;
-	bool		remembered;
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+	FetchedRow	row;
 	bool		within_stale;
-	Datum		fetched_at;
 
 	memset(out, 0, sizeof(*out));
 	out->fetched_at = DT_NOBEGIN;
-	if (!mo_fetched_available())
+	if (!mo_fetched_available() || !cached_row(url, &row))
 		return false;
-	values[0] = CStringGetTextDatum(url);
-	values[1] = Int32GetDatum(mo_fetch_max_stale);
-	mo_spi_run_by_key(&plan,
-					  "SELECT body, etag, fetched_at, failure, gone_at IS NOT NULL,"
-					  " coalesce(body IS NOT NULL AND fresh_until > now(), false),"
-					  " coalesce(retry_after > now(), false),"
-					  " coalesce(fresh_until + make_interval(secs => $2) > now(), false)"
-					  " FROM mcp_oauth.fetched_documents WHERE url = $1",
-					  2, types, values, NULL, 1);
-	if (SPI_processed == 0)
-		return false;
-	out->body = mo_spi_text(1);
-	out->etag = mo_spi_text(2);
-	fetched_at = mo_spi_datum(3, &isnull);
-	if (!isnull)
-		out->fetched_at = DatumGetTimestampTz(fetched_at);
-	out->gone = DatumGetBool(mo_spi_datum(5, &isnull));
-	out->fresh = DatumGetBool(mo_spi_datum(6, &isnull));
-	remembered = DatumGetBool(mo_spi_datum(7, &isnull));
-	within_stale = DatumGetBool(mo_spi_datum(8, &isnull));
-	out->failure = remembered ? mo_spi_text(4) : NULL;
+	out->body = row.body;
+	out->etag = row.etag;
+	out->fetched_at = row.fetched_at;
+	out->gone = row.gone;
+	out->fresh = row.body != NULL && after(row.fresh_until, now);
+	out->failure = after(row.retry_after, now) ? row.failure : NULL;
+	within_stale = row.fresh_until != DT_NOBEGIN &&
+		row.fresh_until + (TimestampTz) mo_fetch_max_stale * USECS_PER_SEC > now;
 	/* fresh_until is set after a failure only when it was transient */
 	out->servable = out->fresh ||
 		(out->body != NULL && out->failure != NULL && within_stale);

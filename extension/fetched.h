@@ -42,8 +42,9 @@ typedef struct MoFetchedDoc
 
 /*
  * The row of url (false when there is none, or when the schema has no
- * fetched_documents: before 0.5.0).  Inside SPI; out is allocated in the
- * current memory context.
+ * fetched_documents: before 0.5.0), from this backend's copy of the rows
+ * it read (emptied by any change to the table).  Inside SPI; out is
+ * allocated in the current memory context.
  */
 extern bool mo_fetched_get(const char *url, MoFetchedDoc *out);
 
@@ -52,6 +53,9 @@ extern void mo_need_fetch_response(MoResponse *r, const char *url,
 								   const char *purpose,
 								   const char *if_none_match, int max_body,
 								   bool refuse_ip_literal);
+
+/* Register the per-backend copy's invalidation callback (_PG_init). */
+extern void mo_fetched_init(void);
 
 /* Whether the schema has fetched_documents (0.5.0). */
 extern bool mo_fetched_available(void);

@@ -12,6 +12,7 @@
 
 #include "lib/uri.h"
 #include "clients.h"
+#include "fetched.h"
 #include "pending.h"
 
 PG_MODULE_MAGIC;
@@ -205,4 +206,5 @@ _PG_init(void)
 	mo_scope_init();
 	mo_pending_init();
 	mo_clients_init();
+	mo_fetched_init();
 }

@@ -20,3 +20,10 @@ CREATE FUNCTION forget_fetched(url text)
 	AS 'MODULE_PATHNAME', 'forget_fetched'
 	LANGUAGE C VOLATILE SECURITY DEFINER
 	SET search_path = mcp_oauth, pg_catalog, pg_temp;
+
+-- Every backend keeps the rows of fetched_documents it read (fetched.c);
+-- any change makes every backend drop its copy (cached_table_changed(),
+-- part 10).
+CREATE TRIGGER fetched_documents_changed
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON fetched_documents
+	FOR EACH STATEMENT EXECUTE FUNCTION cached_table_changed();

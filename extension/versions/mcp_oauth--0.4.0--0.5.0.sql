@@ -69,3 +69,10 @@ FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
 	fetched(text, text, text, integer, text, text, integer, text, inet)
 TO mcp_oauth_server;
+
+-- Every backend keeps the rows of fetched_documents it read (fetched.c);
+-- any change makes every backend drop its copy (cached_table_changed(),
+-- part 10).
+CREATE TRIGGER fetched_documents_changed
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON fetched_documents
+	FOR EACH STATEMENT EXECUTE FUNCTION cached_table_changed();
