@@ -33,19 +33,17 @@
 /* A cache entry: a MoClientRow whose memory belongs to the cache. */
 typedef struct ClientEntry
 {
-	char		key[NAMEDATALEN * 4];	/* client_id, or its first bytes */
+	char		key[MO_ROW_KEY_SIZE];	/* client_id */
 	MoClientRow row;
 } ClientEntry;
 
-static MoTableCache clients_cache = {"clients"};
-static HTAB *client_table = NULL;
-static MemoryContext client_cxt = NULL;
+static MoRowCache client_rows = {{"clients"}, "mcp_oauth clients", sizeof(ClientEntry)};
 
 /* Register the clients relcache callback (once, from _PG_init). */
 void
 mo_clients_init(void)
 {
-	mo_table_cache_register(&clients_cache);
+	mo_table_cache_register(&client_rows.table);
 }
 
 /*
@@ -55,26 +53,8 @@ mo_clients_init(void)
 static HTAB *
 table(void)
 {
-	uint64		ticket;
-	bool		stale = mo_table_cache_reload(&clients_cache, &ticket);
-	HASHCTL		ctl;
-
-	if (!stale && client_table != NULL &&
-		hash_get_num_entries(client_table) < CLIENT_CACHE_MAX)
-		return client_table;
-	if (client_cxt == NULL)
-		client_cxt = AllocSetContextCreate(TopMemoryContext, "mcp_oauth clients",
-										   ALLOCSET_DEFAULT_SIZES);
-	client_table = NULL;		/* no pointer into the context while it is reset */
-	MemoryContextReset(client_cxt);
-	ctl.keysize = sizeof(((ClientEntry *) 0)->key);
-	ctl.entrysize = sizeof(ClientEntry);
-	ctl.hcxt = client_cxt;
-	client_table = hash_create("mcp_oauth clients", 64, &ctl,
-							   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
-	if (stale)
-		mo_table_cache_loaded(&clients_cache, ticket);
-	return client_table;
+	return mo_row_cache_hash(&client_rows, client_rows.hash != NULL &&
+							 hash_get_num_entries(client_rows.hash) >= CLIENT_CACHE_MAX);
 }
 
 /* A text[] column of the fetched row as a List of char *. */
@@ -208,8 +188,8 @@ mo_client_touched(const char *client_id)
 {
 	ClientEntry *e;
 
-	if (client_table != NULL && strlen(client_id) < sizeof(e->key) &&
-		(e = hash_search(client_table, client_id, HASH_FIND, NULL)) != NULL)
+	if (client_rows.hash != NULL && strlen(client_id) < sizeof(e->key) &&
+		(e = hash_search(client_rows.hash, client_id, HASH_FIND, NULL)) != NULL)
 		e->row.last_used_at = GetCurrentTransactionStartTimestamp();
 }
 
@@ -237,10 +217,10 @@ mo_client_get(const char *client_id, MoClientRow *out)
 	if (!fetch(client_id, out))
 		return false;
 	/* a change seen while fetching: the table is emptied at the next lookup */
-	if (!clients_cache.valid)
+	if (!client_rows.table.valid)
 		return true;
 	/* copy first: an error while copying must not leave a half-made entry */
-	old = MemoryContextSwitchTo(client_cxt);
+	old = MemoryContextSwitchTo(client_rows.cxt);
 	copy_row(out, &copy);
 	MemoryContextSwitchTo(old);
 	e = hash_search(t, client_id, HASH_ENTER, NULL);

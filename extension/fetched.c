@@ -24,7 +24,6 @@
 #include "catalog/pg_type.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
-#include "utils/memutils.h"
 
 #include "cimd.h"
 #include "client_meta.h"
@@ -113,48 +112,32 @@ typedef struct FetchedRow
 
 typedef struct FetchedEntry
 {
-	char		key[NAMEDATALEN * 4];	/* the URL */
+	char		key[MO_ROW_KEY_SIZE];	/* the URL */
 	FetchedRow	row;
 } FetchedEntry;
 
-static MoTableCache fetched_cache = {"fetched_documents"};
-static HTAB *fetched_table = NULL;
-static MemoryContext fetched_cxt = NULL;
-static Size fetched_bytes = 0;
+static MoRowCache fetched_rows = {{"fetched_documents"}, "mcp_oauth fetched documents",
+sizeof(FetchedEntry)};
+static Size fetched_bytes = 0;	/* of the bodies kept */
 
 /* Register the fetched_documents relcache callback (once, from _PG_init). */
 void
 mo_fetched_init(void)
 {
-	mo_table_cache_register(&fetched_cache);
+	mo_table_cache_register(&fetched_rows.table);
 }
 
 /* The hash table, emptied first when the table changed or it is full. */
 static HTAB *
-fetched_rows(void)
+fetched_table(void)
 {
-	uint64		ticket;
-	bool		stale = mo_table_cache_reload(&fetched_cache, &ticket);
-	HASHCTL		ctl;
+	HTAB	   *t = mo_row_cache_hash(&fetched_rows, fetched_rows.hash != NULL &&
+									  (hash_get_num_entries(fetched_rows.hash) >= FETCHED_CACHE_MAX ||
+									   fetched_bytes >= FETCHED_CACHE_MAX_BYTES));
 
-	if (!stale && fetched_table != NULL &&
-		hash_get_num_entries(fetched_table) < FETCHED_CACHE_MAX &&
-		fetched_bytes < FETCHED_CACHE_MAX_BYTES)
-		return fetched_table;
-	if (fetched_cxt == NULL)
-		fetched_cxt = AllocSetContextCreate(TopMemoryContext, "mcp_oauth fetched documents",
-											ALLOCSET_DEFAULT_SIZES);
-	fetched_table = NULL;		/* no pointer into the context while it is reset */
-	MemoryContextReset(fetched_cxt);
-	fetched_bytes = 0;
-	ctl.keysize = sizeof(((FetchedEntry *) 0)->key);
-	ctl.entrysize = sizeof(FetchedEntry);
-	ctl.hcxt = fetched_cxt;
-	fetched_table = hash_create("mcp_oauth fetched documents", 64, &ctl,
-								HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
-	if (stale)
-		mo_table_cache_loaded(&fetched_cache, ticket);
-	return fetched_table;
+	if (hash_get_num_entries(t) == 0)
+		fetched_bytes = 0;
+	return t;
 }
 
 /* A timestamptz column of the fetched row; DT_NOBEGIN when NULL. */
@@ -205,7 +188,7 @@ copy_row(const FetchedRow *src, FetchedRow *dst)
 static bool
 cached_row(const char *url, FetchedRow *row)
 {
-	HTAB	   *t = fetched_rows();
+	HTAB	   *t = fetched_table();
 	FetchedEntry *e;
 	FetchedRow	copy;
 	MemoryContext old;
@@ -221,10 +204,10 @@ cached_row(const char *url, FetchedRow *row)
 	if (!read_row(url, row))
 		return false;
 	/* a change seen while reading: the copy is emptied at the next use */
-	if (!fetched_cache.valid)
+	if (!fetched_rows.table.valid)
 		return true;
 	/* copy first: an error while copying must not leave a half-made entry */
-	old = MemoryContextSwitchTo(fetched_cxt);
+	old = MemoryContextSwitchTo(fetched_rows.cxt);
 	copy_row(row, &copy);
 	MemoryContextSwitchTo(old);
 	e = hash_search(t, url, HASH_ENTER, NULL);
