@@ -33,19 +33,17 @@
 /* A cache entry: a MoClientRow whose memory belongs to the cache. */
 typedef struct ClientEntry
 {
-	char		key[NAMEDATALEN * 4];	/* client_id, or its first bytes */
+	char		key[MO_ROW_KEY_SIZE];	/* client_id */
 	MoClientRow row;
 } ClientEntry;
 
-static MoTableCache clients_cache = {"clients"};
-static HTAB *client_table = NULL;
-static MemoryContext client_cxt = NULL;
+static MoRowCache client_rows = {{"clients"}, "mcp_oauth clients", sizeof(ClientEntry)};
 
 /* Register the clients relcache callback (once, from _PG_init). */
 void
 mo_clients_init(void)
 {
-	mo_table_cache_register(&clients_cache);
+	mo_table_cache_register(&client_rows.table);
 }
 
 /*
@@ -55,26 +53,8 @@ mo_clients_init(void)
 static HTAB *
 table(void)
 {
-	uint64		ticket;
-	bool		stale = mo_table_cache_reload(&clients_cache, &ticket);
-	HASHCTL		ctl;
-
-	if (!stale && client_table != NULL &&
-		hash_get_num_entries(client_table) < CLIENT_CACHE_MAX)
-		return client_table;
-	if (client_cxt == NULL)
-		client_cxt = AllocSetContextCreate(TopMemoryContext, "mcp_oauth clients",
-										   ALLOCSET_DEFAULT_SIZES);
-	client_table = NULL;		/* no pointer into the context while it is reset */
-	MemoryContextReset(client_cxt);
-	ctl.keysize = sizeof(((ClientEntry *) 0)->key);
-	ctl.entrysize = sizeof(ClientEntry);
-	ctl.hcxt = client_cxt;
-	client_table = hash_create("mcp_oauth clients", 64, &ctl,
-							   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
-	if (stale)
-		mo_table_cache_loaded(&clients_cache, ticket);
-	return client_table;
+	return mo_row_cache_hash(&client_rows, client_rows.hash != NULL &&
+							 hash_get_num_entries(client_rows.hash) >= CLIENT_CACHE_MAX);
 }
 
 /* A text[] column of the fetched row as a List of char *. */
@@ -116,6 +96,13 @@ row_time(int col)
 	"  WHERE pg_catalog.jsonb_typeof(pg_catalog.to_jsonb(c) OPERATOR(pg_catalog.->) '" name "')" \
 	"  OPERATOR(pg_catalog.=) 'array')"
 
+/*
+ * A text (or jsonb, as its JSON text) column added in 0.5.0: SQL NULL for
+ * SQL NULL and while the schema is an earlier version's.
+ */
+#define OPTIONAL_TEXT(name) \
+	" pg_catalog.to_jsonb(c) OPERATOR(pg_catalog.->>) '" name "'"
+
 /* Read client_id's row into out (in the current context); false if none. */
 static bool
 fetch(const char *client_id, MoClientRow *out)
@@ -132,7 +119,8 @@ fetch(const char *client_id, MoClientRow *out)
 				"SELECT client_name, client_secret_hash, token_endpoint_auth_method,"
 				" redirect_uris, grant_types, scope, loopback_only, created_at,"
 				" last_used_at, kind," OPTIONAL_COLUMN("introspection_allowed") ","
-				OPTIONAL_TEXT_ARRAY("approved_redirect_uris")
+				OPTIONAL_TEXT_ARRAY("approved_redirect_uris") ","
+				OPTIONAL_TEXT("jwks") "," OPTIONAL_TEXT("jwks_uri")
 				" FROM mcp_oauth.clients c"
 				" WHERE client_id OPERATOR(pg_catalog.=) $1",
 				1, (Oid[]) {TEXTOID});
@@ -159,6 +147,8 @@ fetch(const char *client_id, MoClientRow *out)
 		out->introspection_allowed = optional && strcmp(optional, "true") == 0;
 		out->records_consent = DatumGetBool(mo_spi_datum(12, &isnull));
 		out->approved_redirect_uris = text_list(13);
+		out->jwks = mo_spi_text(14);
+		out->jwks_uri = mo_spi_text(15);
 		MemoryContextSwitchTo(old);
 	}
 	mo_spi_finish();
@@ -188,6 +178,8 @@ copy_row(const MoClientRow *src, MoClientRow *dst)
 	dst->introspection_allowed = src->introspection_allowed;
 	dst->approved_redirect_uris = mo_string_list_copy(src->approved_redirect_uris);
 	dst->records_consent = src->records_consent;
+	dst->jwks = src->jwks ? pstrdup(src->jwks) : NULL;
+	dst->jwks_uri = src->jwks_uri ? pstrdup(src->jwks_uri) : NULL;
 }
 
 /* Remember that this backend recorded a use of client_id just now. */
@@ -196,8 +188,8 @@ mo_client_touched(const char *client_id)
 {
 	ClientEntry *e;
 
-	if (client_table != NULL && strlen(client_id) < sizeof(e->key) &&
-		(e = hash_search(client_table, client_id, HASH_FIND, NULL)) != NULL)
+	if (client_rows.hash != NULL && strlen(client_id) < sizeof(e->key) &&
+		(e = hash_search(client_rows.hash, client_id, HASH_FIND, NULL)) != NULL)
 		e->row.last_used_at = GetCurrentTransactionStartTimestamp();
 }
 
@@ -225,10 +217,10 @@ mo_client_get(const char *client_id, MoClientRow *out)
 	if (!fetch(client_id, out))
 		return false;
 	/* a change seen while fetching: the table is emptied at the next lookup */
-	if (!clients_cache.valid)
+	if (!client_rows.table.valid)
 		return true;
 	/* copy first: an error while copying must not leave a half-made entry */
-	old = MemoryContextSwitchTo(client_cxt);
+	old = MemoryContextSwitchTo(client_rows.cxt);
 	copy_row(out, &copy);
 	MemoryContextSwitchTo(old);
 	e = hash_search(t, client_id, HASH_ENTER, NULL);
@@ -254,9 +246,10 @@ matching_uri(List *uris, const char *redirect_uri)
  * Whether an error of c's authorization request to redirect_uri may be
  * redirected there, with no person involved (RFC 9700 section 4.11.2:
  * redirect only to a URI the server trusts).  An administrator made the
- * builtin and static clients; a dynamic client's redirect URI is trusted
- * once a person approved a request to it: until then anyone could register
- * a redirect URI and use our 302 to send people there.  It matches as at
+ * builtin and static clients; a dynamic or metadata client's redirect URI
+ * is trusted once a person approved a request to it: until then anyone
+ * could register (or publish) a redirect URI and use our 302 to send people
+ * there.  It matches as at
  * the request (a loopback URI on another port is the same URI).
  */
 bool

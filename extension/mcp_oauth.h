@@ -77,6 +77,8 @@ extern bool mo_refuse_admin_consent;
 extern bool mo_durable_consent;	/* approvals wait for their WAL flush */
 extern int	mo_token_cache_size;	/* verified-token cache entries; 0 = off */
 extern int	mo_grant_cache_size;	/* grants known unrevoked, per backend; 0 = off */
+extern int	mo_fetch_failure_ttl;	/* seconds a failed fetch is remembered */
+extern int	mo_fetch_max_stale;	/* seconds a copy is served stale after a transient failure */
 
 /* ---- response rows (response.c) ---- */
 
@@ -207,6 +209,30 @@ extern void mo_table_cache_loaded(MoTableCache *cache, uint64 ticket);
 extern void mo_table_cache_swap(MoTableCache *cache, uint64 ticket,
 								MemoryContext *current, MemoryContext loaded);
 extern bool mo_table_cache_stale(MoTableCache *cache);
+
+/*
+ * A per-backend copy of rows of a table read one at a time as used
+ * (clients.c, fetched.c), in a hash table keyed by a string of fewer than
+ * MO_ROW_KEY_SIZE bytes (longer keys are not kept).  A static MoRowCache
+ * names its table, a name for its memory and its entry size (the key
+ * first); mo_table_cache_register(&cache->table) once.
+ */
+#define MO_ROW_KEY_SIZE (NAMEDATALEN * 4)
+
+typedef struct MoRowCache
+{
+	MoTableCache table;
+	const char *name;
+	Size		entrysize;
+	struct HTAB *hash;
+	MemoryContext cxt;
+} MoRowCache;
+
+/*
+ * The hash table of cache, emptied first when the table changed or the
+ * caller says it is full.  An empty table is a complete copy.
+ */
+extern struct HTAB *mo_row_cache_hash(MoRowCache *cache, bool full);
 
 /* The scopes table as a JSON array [{"name","description"}] in the order of scopes (unknown ones left out). */
 extern char *mo_scope_descriptions_json(List *scopes);

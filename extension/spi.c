@@ -15,6 +15,7 @@
 #include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -310,6 +311,34 @@ mo_table_cache_loaded(MoTableCache *cache, uint64 ticket)
 	cache->valid = cache->changes == ticket;
 	cache->any_xact = !IsolationUsesXactSnapshot();
 	cache->lxid = MO_LOCAL_XID();
+}
+
+/* The hash table of a row copy, emptied first when stale or full. */
+HTAB *
+mo_row_cache_hash(MoRowCache *cache, bool full)
+{
+	uint64		ticket;
+	bool		stale = mo_table_cache_reload(&cache->table, &ticket);
+	HASHCTL		ctl;
+
+	if (!stale && cache->hash != NULL && !full)
+		return cache->hash;
+	if (cache->cxt == NULL)
+	{
+		cache->cxt = AllocSetContextCreate(TopMemoryContext, "mcp_oauth row copy",
+										   ALLOCSET_DEFAULT_SIZES);
+		MemoryContextSetIdentifier(cache->cxt, cache->name);
+	}
+	cache->hash = NULL;			/* no pointer into the context while it is reset */
+	MemoryContextReset(cache->cxt);
+	ctl.keysize = MO_ROW_KEY_SIZE;
+	ctl.entrysize = cache->entrysize;
+	ctl.hcxt = cache->cxt;
+	cache->hash = hash_create(cache->name, 64, &ctl,
+							  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	if (stale)
+		mo_table_cache_loaded(&cache->table, ticket);
+	return cache->hash;
 }
 
 /*
