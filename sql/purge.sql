@@ -111,7 +111,7 @@ SELECT p.what, p.deleted >= v.n AS purged_enough
 			   ('refresh_tokens', 1), ('refresh_rotations', 0), ('sealed_successors', 0),
 			   ('revoked_access_tokens', 1), ('grants', 4),
 			   ('login_sessions', 1), ('rate_limits', 1), ('signing_keys', 1),
-			   ('clients', 3), ('client_assertion_jtis', 1),
+			   ('clients', 3), ('fetched_documents', 0), ('client_assertion_jtis', 1),
 			   ('audit_log', 1)) v(w, n) ON p.what = v.w
  ORDER BY p.i;
 
