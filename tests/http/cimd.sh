@@ -137,6 +137,48 @@ test_cimd_loopback() {
 		"http://localhost:$p/callback?code="
 }
 
+# cimd_code CLIENT_ID REDIRECT_URI: through consent to a code (in code).
+cimd_code() {
+	cimd_authorize "$1" "$2" "$cimd_session"
+	cimd_approve "$cimd_session"
+	code=$(util param "$(hdr location)" code)
+	secret "$code"
+}
+# cimd_assertion CLIENT_ID: a client assertion signed by server.mjs's key.
+cimd_assertion() {
+	curl -sS --cacert "$cimd_ca" --resolve "ok.fetch.test:$P:127.0.0.1" \
+		"https://ok.fetch.test:$P/assertion?client_id=$(enc "$1")&aud=$(enc "$base/token")"
+}
+
+# A document shaped like ChatGPT's: private_key_jwt with a jwks_uri.  The
+# token endpoint asks for the key set (need-fetch at /token), the server
+# fetches it once; a replayed assertion is refused.
+test_cimd_private_key_jwt() {
+	local id a
+	id=$(cimd_url pkjwt pk)
+	cimd_code "$id" https://app.example/cb
+	check "private_key_jwt document: a code" nonempty "$code"
+	a=$(cimd_assertion "$id")
+	secret "$a"
+	req POST "$base/token" -H "Content-Type: application/x-www-form-urlencoded" \
+		--data-urlencode "grant_type=authorization_code" --data-urlencode "code=$code" \
+		--data-urlencode "redirect_uri=https://app.example/cb" --data-urlencode "code_verifier=$verifier" \
+		--data-urlencode "resource=$base/mcp" \
+		--data-urlencode "client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer" \
+		--data-urlencode "client_assertion=$a"
+	check "private_key_jwt: tokens" eq "$status" 200
+	secret "$(j .access_token)" "$(j .refresh_token)"
+	check "private_key_jwt: the key set fetched once, through the server" \
+		eq "$(cimd_hits "/keys/$cimd_sid-pk")" 1
+	check "private_key_jwt: the key set kept as a jwks document" \
+		eq "$(cimd_sql "SELECT purpose FROM mcp_oauth.fetched_documents WHERE url LIKE '%/keys/$cimd_sid-pk'")" jwks
+	req POST "$base/token" -H "Content-Type: application/x-www-form-urlencoded" \
+		--data-urlencode "grant_type=refresh_token" --data-urlencode "refresh_token=$(j .refresh_token)" \
+		--data-urlencode "client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer" \
+		--data-urlencode "client_assertion=$a"
+	check "private_key_jwt: a replayed assertion, 401 invalid_client" eq "$status $(j .error)" "401 invalid_client"
+}
+
 # cimd_refused LABEL URL REASON: a document that cannot be used gives the
 # person an error page, no redirect, no clients row and one audit row
 # naming REASON ("-": refused before any fetch, no audit row).
@@ -343,6 +385,7 @@ test_cimd() {
 	local main_pid=$cimd_pid
 	test_cimd_flow
 	test_cimd_loopback
+	test_cimd_private_key_jwt
 	test_cimd_failures
 	test_cimd_lifetimes
 	test_cimd_revalidation
