@@ -22,7 +22,9 @@
  *	  http is allowed too, because MCP clients do it.
  *	- A metadata document must name the client (client_name); its scope is
  *	  not a limit here (it says what the client asks for anywhere; the
- *	  person grants scopes on the consent page).
+ *	  person grants scopes on the consent page), and grant and response
+ *	  types this server does not have are left out, not refused (it must
+ *	  still name authorization_code and code when it names any).
  */
 #include "mcp_oauth.h"
 
@@ -486,6 +488,25 @@ read_lists(const json_doc *doc, ClientMeta *m, ClientMetaError *e)
 	return true;
 }
 
+/*
+ * The elements of list that are also in known, in list's order: a
+ * document may name grant and response types of other servers (VS Code's
+ * lists the device code grant), which this one ignores.
+ */
+static List *
+known_only(List *list, List *known)
+{
+	List	   *out = NIL;
+	ListCell   *lc;
+
+	foreach(lc, list)
+	{
+		if (list_has_string(known, lfirst(lc)) && !list_has_string(out, lfirst(lc)))
+			out = lappend(out, lfirst(lc));
+	}
+	return out;
+}
+
 /* Read the metadata of doc into m, with the defaults of source, and validate it. */
 bool
 mo_client_meta_read(const json_doc *doc, ClientMetaSource source,
@@ -507,6 +528,9 @@ mo_client_meta_read(const json_doc *doc, ClientMetaSource source,
 	{
 		if (!check_document(doc, m, e))
 			return false;
+		m->grant_types = known_only(m->grant_types,
+									list_make2("authorization_code", "refresh_token"));
+		m->response_types = known_only(m->response_types, list_make1("code"));
 		scope = NULL;
 	}
 	return mo_client_meta_scope(scope, &m->scope, e) &&
