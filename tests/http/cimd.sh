@@ -156,11 +156,9 @@ cimd_assertion() {
 test_cimd_private_key_jwt() {
 	local id a
 	req GET "$base/.well-known/oauth-authorization-server"
-	if ! has "$(j .token_endpoint_auth_methods_supported)" private_key_jwt >/dev/null; then
-		# branch cimdshim before the merge of pkjwt: said, not counted
-		echo "skip - ${suite}private_key_jwt: the extension does not offer it"
-		return
-	fi
+	check "metadata: CIMD supported, none and private_key_jwt offered" \
+		eq "$(j .client_id_metadata_document_supported) $(j .token_endpoint_auth_methods_supported)" \
+		'true ["none","client_secret_basic","client_secret_post","private_key_jwt"]'
 	id=$(cimd_url pkjwt pk)
 	cimd_code "$id" https://app.example/cb
 	check "private_key_jwt document: a code" nonempty "$code"
@@ -299,31 +297,31 @@ test_cimd_revalidation() {
 	check "forgotten: the sign-in page" has "$(cat "$B")" 'type="password"'
 }
 
+# cimd_concurrently N CLIENT_ID: N authorization requests at once, signed
+# out; prints " COUNT STATUS" for each status they got.
+cimd_concurrently() {
+	local i pids=()
+	cimd_query "$2" https://app.example/cb
+	rm -f "$work"/cimd.many.*
+	for i in $(seq 1 "$1"); do
+		curl -s -o /dev/null -w '%{http_code}\n' --max-time 10 "$base/authorize?$query" >"$work/cimd.many.$i" &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	cat "$work"/cimd.many.* | sort | uniq -c | tr -s ' '
+}
+
 # Many concurrent authorizations, one fetch; a second server process on
 # the same database does not fetch; a busy fetcher answers 503; a client
 # that leaves while its fetch runs is never called back.
 test_cimd_sharing() {
 	local bin=$1 i codes p2 pid2 gone pids
 	cimd_set many "delay=700"
-	cimd_query "$(cimd_url good many)" https://app.example/cb
-	pids=()
-	for i in 1 2 3 4 5 6 7 8; do
-		curl -s -o /dev/null -w '%{http_code}\n' --max-time 10 "$base/authorize?$query" >"$work/cimd.many.$i" &
-		pids+=($!)
-	done
-	wait "${pids[@]}"
-	codes=$(cat "$work"/cimd.many.* | sort | uniq -c | tr -s ' ')
+	codes=$(cimd_concurrently 8 "$(cimd_url good many)")
 	check "8 concurrent authorizations: all answered" eq "$codes" " 8 200"
 	check "8 concurrent authorizations: one fetch" eq "$(cimd_hits "/m/good/$cimd_sid-many")" 1
 	cimd_set manyfail "delay=700&status=500"
-	cimd_query "$(cimd_url good manyfail)" https://app.example/cb
-	pids=()
-	for i in 1 2 3 4 5 6 7 8; do
-		curl -s -o /dev/null -w '%{http_code}\n' --max-time 10 "$base/authorize?$query" >"$work/cimd.many.$i" &
-		pids+=($!)
-	done
-	wait "${pids[@]}"
-	codes=$(cat "$work"/cimd.many.* | sort | uniq -c | tr -s ' ')
+	codes=$(cimd_concurrently 8 "$(cimd_url good manyfail)")
 	check "8 concurrent authorizations of a failing document: all refused" eq "$codes" " 8 400"
 	check "8 concurrent authorizations of a failing document: one fetch, one audit row" \
 		eq "$(cimd_hits "/m/good/$cimd_sid-manyfail") $(cimd_audit "$(cimd_url good manyfail)")" "1 1 status"
