@@ -8,6 +8,16 @@
 #   sdk.test.mjs       the official MCP TypeScript SDK client, as Claude Desktop connects
 #   strict.test.mjs    oauth4webapi (strict OAuth 2.1 client) and jose (JWT verification)
 #   negative.test.mjs  the same libraries attempting what must fail
+#   cimd.test.mjs      clients identified by a Client ID Metadata Document
+#                      (the SDK's client metadata URL, documents shaped like
+#                      Claude Code's and ChatGPT's), served over HTTPS by the
+#                      test with a certificate of a test CA made here
+#   conformance.test.mjs  the official MCP conformance suite's authorization
+#                      server scenarios (conformance/, its own npm package)
+#
+# The server runs with --fetch-allow-cidrs 127.0.0.0/8,::1 (the documents
+# are at https://localhost:PORT/..., and localhost resolves to both) and
+# --fetch-ca-file naming the test CA.
 #
 #   STACK_KEEP=1   keep the work directory (server and demo logs)
 #
@@ -19,11 +29,28 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 fail() { echo "$1"; echo "interop: 0 passed, 1 failed"; exit 1; }
 
+# interop_certs DIR: a test CA (ca.pem) and a certificate for localhost
+# signed by it (tls.pem, tls.key) in DIR.
+interop_certs() {
+	(cd "$1" &&
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key \
+			-out ca.pem -days 2 -subj "/CN=mcp_oauth interop test CA" 2>/dev/null &&
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout tls.key \
+			-out tls.csr -subj "/CN=localhost" 2>/dev/null &&
+		printf 'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >tls.cnf &&
+		openssl x509 -req -in tls.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out tls.pem \
+			-days 2 -extfile tls.cnf 2>/dev/null)
+}
+
 stack_npm_ci "$here" || fail "npm ci failed"
+stack_npm_ci "$here/conformance" || fail "npm ci failed (conformance)"
 stack_init interop || fail "no free port"
 trap stack_stop EXIT
 stack_database || fail "database setup failed"
+interop_certs "$STACK_WORK" || fail "could not make the test certificates"
+export INTEROP_TLS_CERT=$STACK_WORK/tls.pem INTEROP_TLS_KEY=$STACK_WORK/tls.key
+export STACK_SERVER_ARGS="--fetch-allow-cidrs 127.0.0.0/8,::1 --fetch-ca-file $STACK_WORK/ca.pem"
 stack_start || fail "the stack did not start"
 
 cd "$here" || exit 1
-stack_node_test interop sdk.test.mjs strict.test.mjs negative.test.mjs
+stack_node_test interop sdk.test.mjs strict.test.mjs negative.test.mjs cimd.test.mjs conformance.test.mjs
