@@ -38,6 +38,8 @@ bool		mo_durable_consent = false;
 int			mo_token_cache_size = 10000;
 int			mo_grant_cache_size = 10000;
 int			mo_login_attempt_limit = 10;
+int			mo_fetch_failure_ttl = 60;
+int			mo_fetch_max_stale = 3600;
 
 static const struct config_enum_entry signing_alg_options[] = {
 	{"ES256", MO_ALG_ES256, false},
@@ -189,6 +191,12 @@ _PG_init(void)
 	define_seconds("mcp_oauth.unused_client_ttl",
 				   "purge_expired() deletes a dynamically registered client never used for a token after this long.",
 				   &mo_unused_client_ttl, 86400, 3600, 30 * 86400);
+	define_seconds("mcp_oauth.fetch_failure_ttl",
+				   "A failed fetch of a document (a client's metadata or keys) is remembered this long: no fetch of it meanwhile.",
+				   &mo_fetch_failure_ttl, 60, 1, 86400);
+	define_seconds("mcp_oauth.fetch_max_stale",
+				   "After a transient fetch failure, the last valid copy of a document is served this long past its freshness.",
+				   &mo_fetch_max_stale, 3600, 0, 7 * 86400);
 	MarkGUCPrefixReserved("mcp_oauth");
 
 	mo_spi_init();

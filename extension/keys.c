@@ -416,7 +416,7 @@ requested_alg(FunctionCallInfo fcinfo)
 		return mo_signing_alg == MO_ALG_EDDSA ? JWT_ALG_EDDSA : JWT_ALG_ES256;
 	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	alg = jwt_alg_from_name(name);
-	if (alg == JWT_ALG_UNKNOWN)
+	if (!jwt_alg_signs(alg))
 		ereport(ERROR,
 				(errcode(ERRCODE_MO_INVALID_REQUEST),
 				 errmsg("unsupported signing algorithm \"%s\"", name),

@@ -77,6 +77,8 @@ extern bool mo_refuse_admin_consent;
 extern bool mo_durable_consent;	/* approvals wait for their WAL flush */
 extern int	mo_token_cache_size;	/* verified-token cache entries; 0 = off */
 extern int	mo_grant_cache_size;	/* grants known unrevoked, per backend; 0 = off */
+extern int	mo_fetch_failure_ttl;	/* seconds a failed fetch is remembered */
+extern int	mo_fetch_max_stale;	/* seconds a copy is served stale after a transient failure */
 
 /* ---- response rows (response.c) ---- */
 

@@ -28,6 +28,7 @@ typedef enum PurgeKind
 	PURGE_RATE_LIMITS,
 	PURGE_SIGNING_KEYS,
 	PURGE_CLIENTS,
+	PURGE_FETCHED,
 	PURGE_AUDIT,
 	PURGE_NKINDS
 } PurgeKind;
@@ -44,6 +45,7 @@ static const char *const purge_kind_names[PURGE_NKINDS] = {
 	"rate_limits",
 	"signing_keys",
 	"clients",
+	"fetched_documents",
 	"audit_log",
 };
 
@@ -53,7 +55,8 @@ static const char *const purge_kind_names[PURGE_NKINDS] = {
  * Parameters: $1 clock leeway, $2 access token lifetime, $3 audit
  * retention (0: forever), in seconds; $4 the most rows of its kind a step
  * deletes (0: no limit); $5 the refresh token reuse window, $6 the grace
- * period, $7 the time a dynamic client may stay unused, in seconds.  A step that names a table is skipped when the
+ * period, $7 the time a dynamic client may stay unused, $8 how long a
+ * fetched document may be served stale, in seconds.  A step that names a table is skipped when the
  * schema has no such table (before 0.4.0).  Each step picks its rows by an index on the
  * column that ends them and deletes them by key (= ANY (ARRAY(...)), an
  * index lookup per row, where IN (...) may hash-join against a scan of the
@@ -213,6 +216,20 @@ static const PurgeStep purge_steps[] = {
 	"  FOR UPDATE SKIP LOCKED)) RETURNING 1) SELECT count(*) FROM d"},
 
 	/*
+	 * fetched documents with nothing fresh or servable left and no failure
+	 * remembered, fetch_max_stale ($8) past their freshness (or their last
+	 * failure, when the copy may not be served): the next use fetches again
+	 */
+	{{PURGE_FETCHED, -1},
+	"WITH d AS (DELETE FROM mcp_oauth.fetched_documents WHERE url = ANY (ARRAY"
+	" (SELECT url FROM mcp_oauth.fetched_documents"
+	"  WHERE (retry_after IS NULL OR retry_after < now())"
+	"  AND coalesce(fresh_until, failed_at) < now() - make_interval(secs => $8)"
+	"  ORDER BY url LIMIT nullif($4, 0) FOR UPDATE SKIP LOCKED)) RETURNING 1)"
+	" SELECT count(*) FROM d",
+	"fetched_documents"},
+
+	/*
 	 * audit rows past their retention, oldest first by the index on at (a
 	 * retention of 0 is a one-time filter: nothing is scanned)
 	 */
@@ -237,18 +254,20 @@ purge_step(int i, int32 limit, int64 *counts)
 {
 	static SPIPlanPtr plans[PURGE_NSTEPS];
 	const PurgeStep *step = &purge_steps[i];
-	Datum		values[7] = {Int32GetDatum(mo_clock_leeway),
+	Datum		values[8] = {Int32GetDatum(mo_clock_leeway),
 		Int32GetDatum(mo_access_token_lifetime),
 		Int32GetDatum(mo_audit_retention),
 		Int64GetDatum(limit),
 		Int32GetDatum(MO_REUSE_WINDOW),
 		Int32GetDatum(mo_refresh_grace_period),
-	Int32GetDatum(mo_unused_client_ttl)};
-	Oid			types[7] = {INT4OID, INT4OID, INT4OID, INT8OID, INT4OID, INT4OID, INT4OID};
+		Int32GetDatum(mo_unused_client_ttl),
+	Int32GetDatum(mo_fetch_max_stale)};
+	Oid			types[8] = {INT4OID, INT4OID, INT4OID, INT8OID, INT4OID, INT4OID, INT4OID,
+	INT4OID};
 
 	if (step->needs != NULL && !OidIsValid(mo_relid(step->needs)))
 		return;
-	mo_spi_run(mo_spi_plan(&plans[i], step->sql, 7, types), values, 0);
+	mo_spi_run(mo_spi_plan(&plans[i], step->sql, 8, types), values, 0);
 	if (SPI_processed != 1)
 		elog(ERROR, "could not purge %s", purge_kind_names[step->counts_to[0]]);
 	for (int c = 0; c < 2 && step->counts_to[c] >= 0; c++)

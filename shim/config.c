@@ -356,6 +356,36 @@ parse_fetch_allow(const char *value)
 	list_each(value, add_fetch_allow);
 }
 
+/* Add one "host:port:address" entry to the fetcher's resolve hook. */
+static void
+add_fetch_resolve(char *item)
+{
+	fetch_settings *f = &shim_conf.fetch;
+
+	f->resolve[f->n_resolve++] = xstrdup(item);
+}
+
+/*
+ * The fetcher's resolve hook (fetch.h) from the environment variable
+ * MCP_OAUTH_TEST_FETCH_RESOLVE ("host:port:address,..."), for tests, which
+ * cannot change DNS; not a flag, since an operator can.  The addresses are
+ * checked like any the resolver gives.
+ */
+static void
+read_test_resolve(void)
+{
+	const char *value = getenv("MCP_OAUTH_TEST_FETCH_RESOLVE");
+
+	if (value == NULL || *value == '\0')
+		return;
+	shim_conf.fetch.resolve = calloc(list_length(value), sizeof(char *));
+	if (shim_conf.fetch.resolve == NULL)
+		config_fail("out of memory");
+	list_each(value, add_fetch_resolve);
+	fprintf(stderr, "mcp-oauth-server: warning: MCP_OAUTH_TEST_FETCH_RESOLVE pins %d host names "
+			"for the fetcher (a test hook)\n", shim_conf.fetch.n_resolve);
+}
+
 /* Every key of the command line and the config file, alphabetically. */
 static const char *const setting_names[] = {
 	"allowed-origins", "config", "database", "db-connections", "db-queue",
@@ -752,5 +782,6 @@ config_load(int argc, char **argv)
 	set_defaults();
 	parse_args(argc, argv, 0);
 	parse_args(argc, argv, 1);
+	read_test_resolve();
 	validate();
 }

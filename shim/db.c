@@ -33,7 +33,7 @@
 #include <unistd.h>
 
 #define BACKOFF_STEPS 7
-#define DB_MAX_PARAMS 8			/* more than any statement of stmts[] takes */
+#define DB_MAX_PARAMS 9			/* as many as any statement of stmts[] takes */
 #define BACKSTOP_MARGIN_MS 1000 /* statement_timeout = request timeout + this */
 #define CANCEL_GRACE_MS 1000	/* a cancelled statement's time to end */
 #define CANCEL_REPEAT_MS 100	/* cancel again when not ended after this */
@@ -149,6 +149,9 @@ static const stmt_def stmts[STMT__COUNT] = {
 	"SELECT * FROM mcp_oauth.session_subject($1::text)"},
 	[STMT_LOGOUT] = {"logout", 1,
 	"SELECT mcp_oauth.logout($1::text) IS NULL AS done"},
+	[STMT_FETCHED] = {"fetched", 9,
+		"SELECT mcp_oauth.fetched($1::text, $2::text, $3::text, $4::integer, $5::text, "
+	"$6::text, $7::integer, $8::text, $9::inet) AS fetched"},
 };
 
 static void conn_start(db_conn *c);

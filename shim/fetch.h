@@ -68,9 +68,10 @@ typedef struct fetch_settings
 	int			min_lifetime_s; /* freshness clamp, 300 */
 	int			max_lifetime_s; /* 86400 */
 	/*
-	 * Test hook, never set by the server: "host:port:address" entries
-	 * libcurl resolves the name to (CURLOPT_RESOLVE); the addresses are
-	 * checked like any others.
+	 * Test hook, set by no flag (the environment variable
+	 * MCP_OAUTH_TEST_FETCH_RESOLVE of config.c): "host:port:address"
+	 * entries libcurl resolves the name to (CURLOPT_RESOLVE); the
+	 * addresses are checked like any others.
 	 */
 	char	  **resolve;
 	int			n_resolve;

@@ -699,7 +699,7 @@ login_page_again(h2o_req_t *req, int status, const char *return_to,
 	la->message = message;
 	params[0] = query + 1;
 	params[1] = http_client_addr(req);
-	db_call(req, STMT_AUTHORIZE, params, 2, on_login_again, la);
+	docfetch_call(req, STMT_AUTHORIZE, params, 2, on_login_again, la);
 }
 
 /* The page for a person who is signed in and has nowhere to go. */
@@ -963,27 +963,62 @@ consent_heading(page_buf *pb, const json_doc *d)
 	pb_text(pb, client_name);
 	pb_add(pb, "</strong> to access your account?</h1>\n");
 	if (!vouched)
-		pb_add(pb, "<p class=\"muted\">It chose this name itself when it "
+		pb_add(pb, json_get_string(d, "metadata_host") != NULL ?
+			   "<p class=\"muted\">It chose this name itself in the description "
+			   "it publishes, and nobody has checked it. Who publishes it and "
+			   "where your answer is sent, below, tell you who it really is.</p>\n" :
+			   "<p class=\"muted\">It chose this name itself when it "
 			   "registered, and nobody has checked it. Where your answer is "
 			   "sent, below, tells you who it really is.</p>\n");
 }
 
 /*
- * For a client that takes any loopback redirect URI (the built-in
- * mcp-agent): whoever started the request gets the answer through a port
- * on this computer, so only the person who started the tool may approve.
+ * For a client whose answer goes to a port on this computer (the built-in
+ * mcp-agent, which takes any loopback redirect URI, or a client metadata
+ * document naming only loopback redirect URIs): whoever started the
+ * request gets the answer, so only the person who started the tool may
+ * approve.  A document proves which website published it, not which
+ * program uses it: anyone can publish one naming a loopback redirect, or
+ * start a request with somebody else's.
  */
 static void
 consent_local_warning(page_buf *pb, const json_doc *d)
 {
-	if (!answer_true(d, "loopback_only"))
+	const char *metadata_host = json_get_string(d, "metadata_host");
+
+	if (!answer_true(d, "loopback_only") && !answer_true(d, "loopback_redirects_only"))
 		return;
 	pb_add(pb, "<p class=\"error\"><strong>Approve only if you started a tool "
 		   "on this computer yourself just now</strong> (a command-line tool, an "
 		   "editor or an agent) and it opened this page. If a website, an email "
 		   "or a message brought you here, choose Deny: anyone can start this "
 		   "request, and approving it hands your account to whatever program on "
-		   "this computer receives the answer.</p>\n");
+		   "this computer receives the answer.");
+	if (metadata_host != NULL && answer_true(d, "loopback_redirects_only"))
+	{
+		pb_add(pb, " Its name is not verified: ");
+		pb_text(pb, metadata_host);
+		pb_add(pb, " published this description, but any program on any computer "
+			   "can use it, and anyone can publish one like it.");
+	}
+	pb_add(pb, "</p>\n");
+}
+
+/*
+ * For a client identified by a metadata document (its client_id is the
+ * document's URL): the website that published it, the one thing about
+ * the application that was checked (over HTTPS) besides its redirect host.
+ */
+static void
+consent_metadata_host(page_buf *pb, const json_doc *d)
+{
+	const char *metadata_host = json_get_string(d, "metadata_host");
+
+	if (metadata_host == NULL)
+		return;
+	pb_add(pb, "<p>Its description is published by</p>\n<p class=\"host\">");
+	pb_text(pb, metadata_host);
+	pb_add(pb, "</p>\n");
 }
 
 /* The consent page from authorize()'s JSON descriptor. */
@@ -1006,6 +1041,7 @@ consent_page(h2o_req_t *req, page_state *ps, const char *json)
 	pb_init(&pb, req);
 	consent_heading(&pb, &d);
 	consent_local_warning(&pb, &d);
+	consent_metadata_host(&pb, &d);
 	pb_add(&pb, "<p>After you choose, you will be sent to</p>\n<p class=\"host\">");
 	pb_text(&pb, host ? host : redirect_uri);
 	if (is_loopback_host(host))
@@ -1072,7 +1108,7 @@ authorize_signed(h2o_req_t *req, page_state *ps)
 	}
 	params[0] = query;
 	params[1] = http_client_addr(req);
-	db_call(req, STMT_AUTHORIZE, params, 2, on_authorize, ps);
+	docfetch_call(req, STMT_AUTHORIZE, params, 2, on_authorize, ps);
 }
 
 /* GET /authorize */

@@ -476,7 +476,7 @@ serve_post(h2o_req_t *req, const route *r)
 	}
 	params[2] = http_body(req);
 	params[3] = http_client_addr(req);
-	db_call(req, post_stmt(r->kind), params, 4, on_post_response, (void *) r);
+	docfetch_call(req, post_stmt(r->kind), params, 4, on_post_response, (void *) r);
 }
 
 /* /readyz: 200 when a database round trip works. */

@@ -16,6 +16,7 @@
  *	pages.c		(F2) /authorize, /login, /consent, /logout
  *	gateway.c	(F2) the /mcp reverse proxy
  *	fetch.c		the outbound HTTP fetcher (fetch.h): libcurl on the loop
+ *	docfetch.c	the need-fetch protocol: fetch what an endpoint asks for
  *
  * No PostgreSQL server headers here (libpq-fe.h only, inside db.c).
  */
@@ -171,6 +172,9 @@ typedef enum db_stmt
 	STMT_SESSION_SUBJECT,		/* session_subject($1 session_token) ->
 								 * (subject, csrf_token, is_admin) or no row */
 	STMT_LOGOUT,				/* logout($1 session_token) */
+	STMT_FETCHED,				/* fetched($1 url, $2 purpose, $3 outcome,
+								 * $4 status, $5 body, $6 etag, $7 lifetime,
+								 * $8 detail, $9 addr) -> (fetched text) */
 	STMT__COUNT
 } db_stmt;
 
@@ -221,6 +225,19 @@ extern int	db_pool_busy(db_pool *pool);	/* calls running or queued */
 
 /* Synchronous startup check (issuer and resources); exits 2 on mismatch. */
 extern void db_startup_check(void);
+
+/* ---- documents the database needs (docfetch.c) ---- */
+
+/*
+ * db_call for an endpoint function returning http_response that may answer
+ * status 0 ("fetch this URL, report it with fetched(), call me again"):
+ * cb gets the final row.  The fetch runs on the thread's fetcher; at most
+ * two fetches per request, after that (or when the fetcher is busy or
+ * shutting down) cb gets a 503 row of ours, with Retry-After added to the
+ * response.  A request that goes away meanwhile is never called back.
+ */
+extern void docfetch_call(h2o_req_t *req, db_stmt stmt, const char *const *params,
+						  int nparams, db_done_cb cb, void *arg);
 
 /* ---- HTTP helpers (http.c) ---- */
 

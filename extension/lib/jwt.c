@@ -1,7 +1,8 @@
 /*
  * jwt.c
  *		Compact JWS signing and verification for RFC 9068 access tokens:
- *		ES256 (P-256, raw r||s signatures) and EdDSA (Ed25519), OpenSSL 3.
+ *		ES256 (P-256, raw r||s signatures) and EdDSA (Ed25519), OpenSSL 3;
+ *		verification of RS256 and PS256 for client assertions.
  *
  * Pure C over OpenSSL: no PostgreSQL headers.
  */
@@ -17,6 +18,7 @@
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 
 #define ES256_COORD_LEN 32		/* bytes of a P-256 coordinate, r or s */
 #define SIG_RAW_LEN 64			/* ES256 r||s and Ed25519 signatures */
@@ -31,6 +33,10 @@ jwt_alg_from_name(const char *name)
 		return JWT_ALG_ES256;
 	if (strcmp(name, "EdDSA") == 0)
 		return JWT_ALG_EDDSA;
+	if (strcmp(name, "RS256") == 0)
+		return JWT_ALG_RS256;
+	if (strcmp(name, "PS256") == 0)
+		return JWT_ALG_PS256;
 	return JWT_ALG_UNKNOWN;
 }
 
@@ -44,9 +50,20 @@ jwt_alg_name(jwt_alg alg)
 			return "ES256";
 		case JWT_ALG_EDDSA:
 			return "EdDSA";
+		case JWT_ALG_RS256:
+			return "RS256";
+		case JWT_ALG_PS256:
+			return "PS256";
 		default:
 			return NULL;
 	}
+}
+
+/* Whether we sign with alg (ES256, EdDSA). */
+bool
+jwt_alg_signs(jwt_alg alg)
+{
+	return alg == JWT_ALG_ES256 || alg == JWT_ALG_EDDSA;
 }
 
 /* A new private key for alg (P-256 or Ed25519); NULL on failure. */
@@ -105,15 +122,21 @@ jwt_load_private_key(const char *pem)
 	return key;
 }
 
-/* Whether key is of the type alg needs (a P-256 EC key, or Ed25519). */
-static bool
-key_fits_alg(EVP_PKEY *key, jwt_alg alg)
+/* Whether key is of the type alg needs (P-256, Ed25519, or RSA of a bounded size). */
+bool
+jwt_key_fits_alg(EVP_PKEY *key, jwt_alg alg)
 {
 	char		group[32];
 	size_t		len;
 
+	if (key == NULL)
+		return false;
 	if (alg == JWT_ALG_EDDSA)
 		return EVP_PKEY_is_a(key, "ED25519");
+	if (alg == JWT_ALG_RS256 || alg == JWT_ALG_PS256)
+		return EVP_PKEY_is_a(key, "RSA") &&
+			EVP_PKEY_get_bits(key) >= JWT_RSA_MIN_BITS &&
+			EVP_PKEY_get_bits(key) <= JWT_RSA_MAX_BITS;
 	if (alg != JWT_ALG_ES256 || !EVP_PKEY_is_a(key, "EC"))
 		return false;
 	if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME,
@@ -146,7 +169,7 @@ coord_b64(EVP_PKEY *key, const char *param, char *out)
 static bool
 public_coords(EVP_PKEY *key, jwt_alg alg, char *x, char *y)
 {
-	if (!key_fits_alg(key, alg))
+	if (!jwt_alg_signs(alg) || !jwt_key_fits_alg(key, alg))
 		return false;
 	if (alg == JWT_ALG_ES256)
 		return coord_b64(key, OSSL_PKEY_PARAM_EC_PUB_X, x) &&
@@ -265,7 +288,7 @@ jwt_key_new(EVP_PKEY *key, jwt_alg alg)
 {
 	jwt_key    *k;
 
-	if (key == NULL || !key_fits_alg(key, alg) || (k = calloc(1, sizeof(*k))) == NULL)
+	if (!jwt_key_fits_alg(key, alg) || (k = calloc(1, sizeof(*k))) == NULL)
 		return NULL;
 	k->alg = alg;
 	if (EVP_PKEY_up_ref(key) != 1)
@@ -443,7 +466,8 @@ jwt_key_sign(jwt_key *key, const char *kid, const char *claims_json,
 	unsigned char sig[SIG_RAW_LEN];
 	int			n;
 
-	if (key == NULL || kid == NULL || !valid_kid(kid) || claims_json == NULL)
+	if (key == NULL || !jwt_alg_signs(key->alg) || kid == NULL || !valid_kid(kid) ||
+		claims_json == NULL)
 		return NULL;
 	n = snprintf(header, sizeof(header),
 				 "{\"alg\":\"%s\",\"typ\":\"at+jwt\",\"kid\":\"%s\"}",
@@ -601,15 +625,55 @@ eddsa_verify(jwt_key *k, const jwt_parsed *jwt)
 	return ok;
 }
 
+/*
+ * RS256 (RSASSA-PKCS1-v1_5) or PS256 (RSASSA-PSS, MGF1 with SHA-256, a salt
+ * as long as the hash: RFC 7518 section 3.5) over the signing input.
+ */
+static bool
+rsa_verify(jwt_key *k, const jwt_parsed *jwt)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pctx = NULL;
+	bool		ok;
+
+	ok = ctx != NULL &&
+		EVP_DigestVerifyInit_ex(ctx, &pctx, "SHA256", NULL, NULL, k->pkey, NULL) == 1;
+	if (ok && k->alg == JWT_ALG_PS256)
+		ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+			EVP_PKEY_CTX_set_rsa_mgf1_md_name(pctx, "SHA256", NULL) == 1 &&
+			EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1;
+	else if (ok)
+		ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1;
+	ok = ok && EVP_DigestVerify(ctx, jwt->signature, jwt->signature_len,
+								(const unsigned char *) jwt->signing_input,
+								jwt->signing_input_len) == 1;
+	EVP_MD_CTX_free(ctx);
+	return ok;
+}
+
+/* The signature length of the key's algorithm: 64 bytes, or the RSA modulus'. */
+static size_t
+signature_len(jwt_key *k)
+{
+	if (k->alg == JWT_ALG_RS256 || k->alg == JWT_ALG_PS256)
+		return (size_t) EVP_PKEY_get_size(k->pkey);
+	return SIG_RAW_LEN;
+}
+
 /* Check the signature of a parsed token with a prepared key of its alg. */
 bool
 jwt_key_verify(jwt_key *key, const jwt_parsed *jwt)
 {
 	bool		ok;
 
-	if (key == NULL || jwt->alg != key->alg || jwt->signature_len != SIG_RAW_LEN)
+	if (key == NULL || jwt->alg != key->alg || jwt->signature_len != signature_len(key))
 		return false;
-	ok = key->alg == JWT_ALG_ES256 ? es256_verify(key, jwt) : eddsa_verify(key, jwt);
+	if (key->alg == JWT_ALG_ES256)
+		ok = es256_verify(key, jwt);
+	else if (key->alg == JWT_ALG_EDDSA)
+		ok = eddsa_verify(key, jwt);
+	else
+		ok = rsa_verify(key, jwt);
 	if (!ok)
 		ERR_clear_error();		/* a bad signature is no library error */
 	return ok;

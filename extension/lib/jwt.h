@@ -2,7 +2,9 @@
  * jwt.h
  *		Compact JWS (RFC 7515) signing and verification for RFC 9068 access
  *		tokens: ES256 (raw r||s signatures, RFC 7518 section 3.4) and EdDSA
- *		(Ed25519, RFC 8037), with OpenSSL 3.
+ *		(Ed25519, RFC 8037), with OpenSSL 3.  Verification only of RS256 and
+ *		PS256 (RFC 7518 sections 3.3 and 3.5), for client assertions (RFC
+ *		7523) signed with a client's RSA key.
  *
  * Pure C over OpenSSL: no PostgreSQL headers.  Keys are EVP_PKEY handles the
  * caller loads once and caches.
@@ -23,16 +25,34 @@
 
 #define JWT_MAX_LEN 8192
 
+/* RSA moduli verified: at least 2048 bits (RFC 7518 section 3.3), at most 8192. */
+#define JWT_RSA_MIN_BITS 2048
+#define JWT_RSA_MAX_BITS 8192
+
 typedef enum jwt_alg
 {
 	JWT_ALG_UNKNOWN = 0,
 	JWT_ALG_ES256,
-	JWT_ALG_EDDSA
+	JWT_ALG_EDDSA,
+	JWT_ALG_RS256,				/* verification only */
+	JWT_ALG_PS256				/* verification only */
 } jwt_alg;
 
-/* "ES256" / "EdDSA" to the enum (exact, case-sensitive); JWT_ALG_UNKNOWN otherwise ("none" included). */
+/*
+ * "ES256" / "EdDSA" / "RS256" / "PS256" to the enum (exact, case-sensitive);
+ * JWT_ALG_UNKNOWN otherwise ("none" and every HMAC algorithm included).
+ */
 extern jwt_alg jwt_alg_from_name(const char *name);
 extern const char *jwt_alg_name(jwt_alg alg);
+
+/* Whether we sign with alg (ES256, EdDSA); RS256 and PS256 are only verified. */
+extern bool jwt_alg_signs(jwt_alg alg);
+
+/*
+ * Whether key is of the type alg needs: P-256 for ES256, Ed25519 for
+ * EdDSA, RSA of JWT_RSA_MIN_BITS to JWT_RSA_MAX_BITS for RS256 and PS256.
+ */
+extern bool jwt_key_fits_alg(EVP_PKEY *key, jwt_alg alg);
 
 /* A new private key for alg (P-256 or Ed25519); NULL on failure. */
 extern EVP_PKEY *jwt_generate_key(jwt_alg alg);
@@ -66,8 +86,10 @@ extern char *jwt_sign(EVP_PKEY *key, jwt_alg alg, const char *kid,
 /*
  * A key made ready for repeated signing and verification (the digest and
  * the ES256 contexts are fetched and initialized once).  jwt_key_new takes
- * a reference to key and returns NULL if key is not of alg's type; free
- * with jwt_key_free.  Memory from malloc: not for concurrent use.
+ * a reference to key and returns NULL if key is not of alg's type
+ * (jwt_key_fits_alg); free with jwt_key_free.  Memory from malloc: not for
+ * concurrent use.  An RS256 or PS256 key verifies only (jwt_key_sign gives
+ * NULL).
  */
 typedef struct jwt_key jwt_key;
 

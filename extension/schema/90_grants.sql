@@ -21,5 +21,6 @@ GRANT EXECUTE ON FUNCTION
 	verify_access_token(text, text, text[]),
 	login(text, text, inet, text),
 	session_subject(text),
-	logout(text)
+	logout(text),
+	fetched(text, text, text, integer, text, text, integer, text, inet)
 TO mcp_oauth_server;

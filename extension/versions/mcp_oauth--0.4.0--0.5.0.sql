@@ -46,3 +46,26 @@ SELECT pg_catalog.pg_extension_config_dump('client_assertion_jtis', '');
 -- as the install script leaves every table (recorded as the tables'
 -- initial privileges, as a fresh install records)
 REVOKE ALL ON fetched_documents, client_assertion_jtis FROM PUBLIC;
+
+-- fetched.c: the server reports a fetch an endpoint asked for (status 0)
+CREATE FUNCTION fetched(url text, purpose text, outcome text, status integer,
+						body text, etag text, lifetime integer, detail text,
+						client_addr inet)
+	RETURNS text
+	AS 'MODULE_PATHNAME', 'fetched'
+	LANGUAGE C VOLATILE SECURITY DEFINER
+	SET search_path = mcp_oauth, pg_catalog, pg_temp;
+
+CREATE FUNCTION forget_fetched(url text)
+	RETURNS boolean
+	AS 'MODULE_PATHNAME', 'forget_fetched'
+	LANGUAGE C VOLATILE SECURITY DEFINER
+	SET search_path = mcp_oauth, pg_catalog, pg_temp;
+
+REVOKE EXECUTE ON FUNCTION
+	fetched(text, text, text, integer, text, text, integer, text, inet),
+	forget_fetched(text)
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+	fetched(text, text, text, integer, text, text, integer, text, inet)
+TO mcp_oauth_server;

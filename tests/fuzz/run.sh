@@ -10,7 +10,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
-harnesses="base64url form uri json jwt text netaddr"
+harnesses="base64url form uri json jwt jwk text netaddr"
 seconds=${FUZZ_SECONDS:-20}
 cflags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 	-Wall -Wextra -Werror -Iextension -Itests/fuzz"

@@ -37,6 +37,25 @@ hostile_setup() {
 		CREATE FUNCTION mcp_oauth.token(text, text, body text, inet) RETURNS mcp_oauth.http_response
 			LANGUAGE sql AS \$\$ SELECT CASE body WHEN 'status=99' THEN 99 ELSE 1000 END,
 				'application/json', NULL, NULL, NULL, '{}' WHERE body <> 'none' \$\$;
+		-- The need-fetch protocol: what the server reported, and the
+		-- function that asks for a document again and again.
+		CREATE TABLE mcp_oauth.fetch_calls (n serial, url text, purpose text,
+			outcome text, status integer, body text, etag text, lifetime integer,
+			detail text, client_addr inet);
+		CREATE FUNCTION mcp_oauth.fetched(url text, purpose text, outcome text,
+			status integer, body text, etag text, lifetime integer, detail text,
+			client_addr inet) RETURNS text LANGUAGE sql SECURITY DEFINER AS \$\$
+			INSERT INTO mcp_oauth.fetch_calls (url, purpose, outcome, status, body, etag,
+				lifetime, detail, client_addr)
+			VALUES (url, purpose, outcome, status, body, etag, lifetime, detail, client_addr)
+			RETURNING outcome \$\$;
+		CREATE FUNCTION mcp_oauth.need_fetch(doc text) RETURNS mcp_oauth.http_response
+			LANGUAGE sql AS \$\$ SELECT 0, 'application/vnd.mcp-oauth.fetch+json', NULL, NULL,
+				NULL, doc \$\$;
+		CREATE FUNCTION mcp_oauth.revoke(text, text, body text, inet) RETURNS mcp_oauth.http_response
+			LANGUAGE sql AS \$\$ SELECT (mcp_oauth.need_fetch(json_build_object('url',
+				'https://10.0.0.1/jwks', 'purpose', 'jwks', 'max_body', 65536,
+				'refuse_ip_literal', false)::text)).* \$\$;
 		-- The query names the answer.
 		CREATE FUNCTION mcp_oauth.authorize(query text, inet) RETURNS mcp_oauth.http_response
 			LANGUAGE sql AS \$\$ SELECT status, content_type, location, www_authenticate,
@@ -75,7 +94,21 @@ hostile_setup() {
 				'{"request_id":"r","redirect_uri":"https://app.example/cb",'
 				'"redirect_uri":"https://evil.example/cb","scopes":[]}')
 			) AS v(q, status, content_type, location, www_authenticate, cache_control, body)
-			WHERE q = query \$\$;
+			WHERE q = query
+			UNION ALL SELECT (mcp_oauth.need_fetch(doc)).* FROM (VALUES
+			('mode=fetch-loop', json_build_object('url', 'https://10.0.0.1/doc',
+				'purpose', 'client_metadata', 'max_body', 5120, 'refuse_ip_literal', false,
+				'if_none_match', '"e1"')::text),
+			('mode=fetch-literal', json_build_object('url', 'https://10.0.0.2/doc',
+				'purpose', 'client_metadata', 'max_body', 5120, 'refuse_ip_literal', true)::text),
+			('mode=fetch-nourl', json_build_object('purpose', 'client_metadata',
+				'max_body', 5120, 'refuse_ip_literal', true)::text),
+			('mode=fetch-hugecap', json_build_object('url', 'https://10.0.0.3/doc',
+				'purpose', 'jwks', 'max_body', 1e12, 'refuse_ip_literal', false)::text),
+			('mode=fetch-badjson', '{"url":')
+			) AS f(q, doc) WHERE q = query
+			UNION ALL SELECT 0, 'application/json', NULL, NULL, NULL,
+				'{"url":"https://10.0.0.4/doc"}' WHERE query = 'mode=fetch-othertype' \$\$;
 		CREATE FUNCTION mcp_oauth.session_subject(token text)
 			RETURNS TABLE (subject text, csrf_token text, is_admin boolean)
 			LANGUAGE sql AS \$\$ SELECT '<b>mallory</b>"', 'csrf-x', false WHERE token = 'good'
@@ -114,6 +147,52 @@ no_injected() {
 no_hidden_chars() {
 	! LC_ALL=C grep -naP '\xe2\x80[\x8b-\x8f\xa8-\xae]|\xe2\x81[\xa6-\xa9]|\xd8\x9c|\xc2[\x80-\x9f]' "$1" |
 		head -n 3 | grep . || return 1
+}
+
+# fetch_calls DB WHERE: what the server reported to the stand-in fetched(),
+# one line "purpose|outcome|status|body|etag|lifetime|detail|client_addr"
+# per call, in order.
+fetch_calls() {
+	psql -X -tA -d "$1" -c "SELECT purpose, outcome, status, coalesce(body, '(null)'),
+		coalesce(etag, '(null)'), coalesce(lifetime::text, '(null)'), detail, client_addr
+		FROM mcp_oauth.fetch_calls WHERE $2 ORDER BY n"
+}
+
+# The need-fetch protocol (docfetch.c) on the stand-in: the server fetches
+# the URL a status 0 answer names, reports the outcome with fetched() and
+# calls the function again, at most twice, then answers 503 itself.  The
+# URLs are in 10.0.0.0/8, which the fetcher refuses: nothing leaves.
+test_hostile_fetch() {
+	local hdb=$1 m two
+	req GET "$hb/authorize?mode=fetch-loop"
+	check "need-fetch for ever: 503" eq "$status" 503
+	check "need-fetch for ever: Retry-After" eq "$(hdr retry-after)" 5
+	check "need-fetch for ever: the person's page" page_headers_ok
+	check "need-fetch for ever: the page says why" has "$(cat "$B")" "could not be stored"
+	two="client_metadata|refused_address|0|(null)|(null)|(null)|private|127.0.0.1"
+	check "need-fetch for ever: two fetches, each reported, no body, ETag or lifetime" \
+		eq "$(fetch_calls "$hdb" "url = 'https://10.0.0.1/doc'")" "$two
+$two"
+	req GET "$hb/authorize?mode=fetch-literal"
+	check "an IP literal refused: reported as bad_url with the reason" \
+		eq "$(fetch_calls "$hdb" "url = 'https://10.0.0.2/doc'" | head -n 1)" \
+		"client_metadata|bad_url|0|(null)|(null)|(null)|must name its host, not an IP address|127.0.0.1"
+	req POST "$hb/revoke" -H "Content-Type: application/x-www-form-urlencoded" -d "token=x"
+	check "need-fetch at /revoke: 503" eq "$status" 503
+	check "need-fetch at /revoke: JSON temporarily_unavailable" eq "$(j .error)" temporarily_unavailable
+	check "need-fetch at /revoke: Retry-After" eq "$(hdr retry-after)" 5
+	check "need-fetch at /revoke: the JWKS fetch reported twice" \
+		eq "$(fetch_calls "$hdb" "url = 'https://10.0.0.1/jwks'" | cut -d'|' -f1,2 | sort | uniq -c | tr -s ' ')" \
+		" 2 jwks|refused_address"
+	for m in fetch-nourl fetch-hugecap fetch-badjson; do
+		req GET "$hb/authorize?mode=$m"
+		check "$m: 500" eq "$status" 500
+		check "$m: an HTML page" page_headers_ok
+	done
+	req GET "$hb/authorize?mode=fetch-othertype"
+	check "status 0 of another type: no need-fetch, an error page" eq "$status" 400
+	check "an unreadable need-fetch answer: nothing fetched or reported" \
+		eq "$(fetch_calls "$hdb" "url NOT IN ('https://10.0.0.1/doc', 'https://10.0.0.2/doc', 'https://10.0.0.1/jwks')")" ""
 }
 
 # test_hostile BINARY NAME
@@ -238,6 +317,8 @@ test_hostile() {
 	check "a descriptor with redirect_uri twice: neither shown" hasnt "$(cat "$B")" "example/cb"
 	req GET "$hb/authorize?mode=consent" -H "Cookie: __Host-mcp_oauth_session=good"
 	check "consent without client_kind: the name is the client's own claim" has "$(cat "$B")" "calls itself"
+
+	test_hostile_fetch "$hdb"
 
 	req GET "$hb/login"
 	lc=$(cookie __Host-mcp_oauth_login)

@@ -1,0 +1,479 @@
+/*
+ * fetched.c
+ *		Documents the HTTP server fetched for the database: fetched()
+ *		records what a fetch gave, mo_fetched_get() tells an endpoint what it
+ *		may use, mo_need_fetch_response() asks the server for a fetch, and
+ *		forget_fetched() drops a URL.
+ *
+ * Decisions (see also extension/DESIGN.md):
+ *	- A valid document is kept with its ETag and is fresh for the lifetime
+ *	  the server computed (at least MIN_LIFETIME, so the call that follows a
+ *	  fetch always finds it fresh).
+ *	- A failure is remembered for mcp_oauth.fetch_failure_ttl: until then
+ *	  an endpoint refuses instead of asking for the URL again.
+ *	- Only a transient failure (no answer, or a 5xx) lets the last valid
+ *	  copy be served stale, until mcp_oauth.fetch_max_stale after it stopped
+ *	  being fresh.  Any other failure sets fresh_until to NULL: the copy is
+ *	  kept (its ETag revalidates it later) but not served.
+ *	- A 404 or 410 marks the document gone until the next success.
+ *	- Every failure leaves a fetch_failed audit row naming the reason,
+ *	  never the body.
+ */
+#include "mcp_oauth.h"
+
+#include "catalog/pg_type.h"
+#include "utils/builtins.h"
+
+#include "cimd.h"
+#include "fetched.h"
+#include "lib/json.h"
+
+PG_FUNCTION_INFO_V1(fetched);
+PG_FUNCTION_INFO_V1(forget_fetched);
+
+/* Seconds a stored document stays fresh at least. */
+#define MIN_LIFETIME	10
+
+/* The outcomes the server's fetcher reports (shim/fetch.c fetch_reason_name). */
+static const char *const fetch_outcomes[] = {
+	"ok", "not_modified", "bad_url", "dns", "refused_address", "connect",
+	"tls", "timeout", "redirect", "status", "size", "content_type", "network",
+};
+
+/* What a failure means, for a person. */
+static const struct
+{
+	const char *failure;
+	const char *text;
+}			failure_texts[] =
+{
+	{"bad_url", "its URL may not be fetched"},
+	{"dns", "its host name could not be resolved"},
+	{"refused_address", "its host is at an address this server may not connect to"},
+	{"connect", "its server could not be reached"},
+	{"tls", "a secure connection to its server could not be made"},
+	{"timeout", "its server did not answer in time"},
+	{"redirect", "its server answered with a redirect, which is not followed"},
+	{"status", "its server did not answer with the document"},
+	{"size", "it is larger than this server accepts"},
+	{"content_type", "it is not served as JSON"},
+	{"network", "the connection to its server failed"},
+	{"json", "it is not a JSON object"},
+	{"validation", "it is not a valid document of its kind"},
+	{"gone", "it no longer exists (its server answered 404 or 410)"},
+};
+
+/* A phrase for a person telling what failure means. */
+const char *
+mo_fetch_failure_text(const char *failure)
+{
+	for (int i = 0; i < lengthof(failure_texts); i++)
+	{
+		if (strcmp(failure_texts[i].failure, failure) == 0)
+			return failure_texts[i].text;
+	}
+	return "it could not be fetched";
+}
+
+/* Whether the schema has fetched_documents (0.5.0). */
+bool
+mo_fetched_available(void)
+{
+	return OidIsValid(mo_relid("fetched_documents"));
+}
+
+/* ---- reading ---- */
+
+/* The row of url; false when there is none.  Inside SPI. */
+bool
+mo_fetched_get(const char *url, MoFetchedDoc *out)
+{
+	static MoKeyPlan plan;
+	Oid			types[2] = {TEXTOID, INT4OID};
+	Datum		values[2];
+	bool		isnull;
+	bool		remembered;
+	bool		within_stale;
+	Datum		fetched_at;
+
+	memset(out, 0, sizeof(*out));
+	out->fetched_at = DT_NOBEGIN;
+	if (!mo_fetched_available())
+		return false;
+	values[0] = CStringGetTextDatum(url);
+	values[1] = Int32GetDatum(mo_fetch_max_stale);
+	mo_spi_run_by_key(&plan,
+					  "SELECT body, etag, fetched_at, failure, gone_at IS NOT NULL,"
+					  " coalesce(body IS NOT NULL AND fresh_until > now(), false),"
+					  " coalesce(retry_after > now(), false),"
+					  " coalesce(fresh_until + make_interval(secs => $2) > now(), false)"
+					  " FROM mcp_oauth.fetched_documents WHERE url = $1",
+					  2, types, values, NULL, 1);
+	if (SPI_processed == 0)
+		return false;
+	out->body = mo_spi_text(1);
+	out->etag = mo_spi_text(2);
+	fetched_at = mo_spi_datum(3, &isnull);
+	if (!isnull)
+		out->fetched_at = DatumGetTimestampTz(fetched_at);
+	out->gone = DatumGetBool(mo_spi_datum(5, &isnull));
+	out->fresh = DatumGetBool(mo_spi_datum(6, &isnull));
+	remembered = DatumGetBool(mo_spi_datum(7, &isnull));
+	within_stale = DatumGetBool(mo_spi_datum(8, &isnull));
+	out->failure = remembered ? mo_spi_text(4) : NULL;
+	/* fresh_until is set after a failure only when it was transient */
+	out->servable = out->fresh ||
+		(out->body != NULL && out->failure != NULL && within_stale);
+	return true;
+}
+
+/* The need-fetch answer (status 0) for url. */
+void
+mo_need_fetch_response(MoResponse *r, const char *url, const char *purpose,
+					   const char *if_none_match, int max_body,
+					   bool refuse_ip_literal)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	mo_json_string(&buf, "url", url);
+	mo_json_string(&buf, "purpose", purpose);
+	mo_json_int(&buf, "max_body", max_body);
+	mo_json_bool(&buf, "refuse_ip_literal", refuse_ip_literal);
+	if (if_none_match != NULL)
+		mo_json_string(&buf, "if_none_match", if_none_match);
+	appendStringInfoChar(&buf, '}');
+	memset(r, 0, sizeof(*r));
+	r->status = 0;
+	r->content_type = MO_FETCH_CONTENT_TYPE;
+	r->cache_control = "no-store";
+	r->body = buf.data;
+}
+
+/* ---- validation ---- */
+
+/* The most bytes a document of purpose may have. */
+static int
+purpose_max_body(const char *purpose)
+{
+	return strcmp(purpose, MO_FETCH_JWKS) == 0 ?
+		MO_FETCH_MAX_JWKS : MO_FETCH_MAX_CLIENT_METADATA;
+}
+
+/*
+ * Why body is no JWK Set (RFC 7517 section 5), or NULL: a JSON object whose
+ * "keys" is an array of at most MO_FETCH_MAX_KEYS objects.  The keys
+ * themselves are checked where they are used.  *not_json is set when body is
+ * not a JSON object at all.
+ */
+static const char *
+jwks_problem(const char *body, bool *not_json)
+{
+	const json_limits limits = {MO_FETCH_MAX_JWKS, 16, false};
+	json_doc	doc;
+	const json_member *keys;
+
+	if (json_read_object(body, strlen(body), &limits, palloc, &doc) != JSON_OK)
+	{
+		*not_json = true;
+		return "the document is not a JSON object";
+	}
+	keys = json_get(&doc, "keys");
+	if (keys == NULL || keys->type != JSON_ARRAY)
+		return "keys must be an array";
+	if (keys->nobjects > MO_FETCH_MAX_KEYS)
+		return psprintf("keys has more than %d elements", MO_FETCH_MAX_KEYS);
+	for (int i = 0; i < keys->nobjects; i++)
+	{
+		if (keys->objects[i] == NULL)
+			return psprintf("keys[%d] must be an object", i);
+	}
+	return NULL;
+}
+
+/*
+ * Check (and for a client metadata document, apply) a fetched document:
+ * NULL when it is valid, else the reason ("size", "json", "validation")
+ * with *problem saying what is wrong.
+ */
+static const char *
+document_problem(const char *url, const char *purpose, const char *body,
+				 const char **problem)
+{
+	bool		not_json = false;
+
+	*problem = NULL;
+	if (body == NULL)
+		*problem = "the answer had no body";
+	else if (strlen(body) > (size_t) purpose_max_body(purpose))
+	{
+		*problem = psprintf("the document is larger than %d bytes",
+							purpose_max_body(purpose));
+		return "size";
+	}
+	else if (strcmp(purpose, MO_FETCH_JWKS) == 0)
+		*problem = jwks_problem(body, &not_json);
+	else
+		*problem = mo_cimd_store(url, body, &not_json);
+	if (*problem == NULL)
+		return NULL;
+	return (body == NULL || not_json) ? "json" : "validation";
+}
+
+/* ---- recording ---- */
+
+/* Whether a failure lets the last valid copy be served stale. */
+static bool
+failure_is_transient(const char *reason, int status)
+{
+	return strcmp(reason, "dns") == 0 || strcmp(reason, "connect") == 0 ||
+		strcmp(reason, "timeout") == 0 || strcmp(reason, "network") == 0 ||
+		(strcmp(reason, "status") == 0 && status >= 500);
+}
+
+/* Store a valid document fetched from url. */
+static void
+record_document(const char *url, const char *purpose, const char *body,
+				const char *etag, int lifetime)
+{
+	static MoKeyPlan plan;
+	Oid			types[5] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID};
+	Datum		values[5];
+	char		nulls[5];
+
+	mo_spi_text_param(values, nulls, 0, url);
+	mo_spi_text_param(values, nulls, 1, purpose);
+	mo_spi_text_param(values, nulls, 2, body);
+	mo_spi_text_param(values, nulls, 3, etag);
+	values[4] = Int32GetDatum(Max(lifetime, MIN_LIFETIME));
+	nulls[4] = ' ';
+	mo_spi_check_write(mo_spi_run_by_key(&plan,
+										 "INSERT INTO mcp_oauth.fetched_documents AS f"
+										 " (url, purpose, body, etag, fetched_at, fresh_until)"
+										 " VALUES ($1, $2, $3, $4, now(), now() + make_interval(secs => $5))"
+										 " ON CONFLICT (url) DO UPDATE SET purpose = excluded.purpose,"
+										 " body = excluded.body, etag = excluded.etag,"
+										 " fetched_at = excluded.fetched_at, fresh_until = excluded.fresh_until,"
+										 " failure = NULL, failed_at = NULL, retry_after = NULL, gone_at = NULL",
+										 5, types, values, nulls, 0),
+					   SPI_OK_INSERT, "fetched_documents");
+}
+
+/*
+ * The copy of url was revalidated (304): fresh again.  False when there is
+ * no copy to revalidate.
+ */
+static bool
+record_not_modified(const char *url, const char *etag, int lifetime)
+{
+	static MoKeyPlan plan;
+	Oid			types[3] = {TEXTOID, TEXTOID, INT4OID};
+	Datum		values[3];
+	char		nulls[3];
+
+	mo_spi_text_param(values, nulls, 0, url);
+	mo_spi_text_param(values, nulls, 1, etag);
+	values[2] = Int32GetDatum(Max(lifetime, MIN_LIFETIME));
+	nulls[2] = ' ';
+	mo_spi_run_by_key(&plan,
+					  "UPDATE mcp_oauth.fetched_documents SET fetched_at = now(),"
+					  " fresh_until = now() + make_interval(secs => $3),"
+					  " etag = coalesce($2, etag),"
+					  " failure = NULL, failed_at = NULL, retry_after = NULL, gone_at = NULL"
+					  " WHERE url = $1 AND body IS NOT NULL",
+					  3, types, values, nulls, 0);
+	return SPI_processed == 1;
+}
+
+/*
+ * Remember a failure of url for mcp_oauth.fetch_failure_ttl; gone marks a
+ * 404 or 410, transient keeps the copy servable stale.
+ */
+static void
+record_failure(const char *url, const char *purpose, const char *reason,
+			   bool gone, bool transient)
+{
+	static MoKeyPlan plan;
+	Oid			types[6] = {TEXTOID, TEXTOID, TEXTOID, INT4OID, BOOLOID, BOOLOID};
+	Datum		values[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+
+	mo_spi_text_param(values, nulls, 0, url);
+	mo_spi_text_param(values, nulls, 1, purpose);
+	mo_spi_text_param(values, nulls, 2, reason);
+	values[3] = Int32GetDatum(mo_fetch_failure_ttl);
+	values[4] = BoolGetDatum(gone);
+	values[5] = BoolGetDatum(transient);
+	mo_spi_check_write(mo_spi_run_by_key(&plan,
+										 "INSERT INTO mcp_oauth.fetched_documents AS f"
+										 " (url, purpose, failure, failed_at, retry_after, gone_at)"
+										 " VALUES ($1, $2, $3, now(), now() + make_interval(secs => $4),"
+										 "  CASE WHEN $5 THEN now() END)"
+										 " ON CONFLICT (url) DO UPDATE SET failure = excluded.failure,"
+										 " failed_at = excluded.failed_at, retry_after = excluded.retry_after,"
+										 " gone_at = coalesce(f.gone_at, excluded.gone_at),"
+										 " fresh_until = CASE WHEN $6 THEN f.fresh_until END",
+										 6, types, values, nulls, 0),
+					   SPI_OK_INSERT, "fetched_documents");
+}
+
+/* The client a failure concerns: the URL of a metadata document, the client of a JWK Set. */
+static char *
+failure_client(const char *url, const char *purpose)
+{
+	static SPIPlanPtr plan = NULL;
+
+	if (strcmp(purpose, MO_FETCH_CLIENT_METADATA) == 0)
+		return pstrdup(url);
+	mo_spi_exec1(&plan,
+				 "SELECT client_id FROM mcp_oauth.clients WHERE jwks_uri = $1"
+				 " ORDER BY client_id LIMIT 1",
+				 TEXTOID, CStringGetTextDatum(url), 1);
+	return SPI_processed > 0 ? mo_spi_text(1) : NULL;
+}
+
+/* The fetch_failed audit row: {"url","purpose","reason","status","detail"}. */
+static void
+audit_failure(const char *url, const char *purpose, const char *reason,
+			  int status, const char *detail, const char *addr)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	mo_json_string(&buf, "url", url);
+	mo_json_string(&buf, "purpose", purpose);
+	mo_json_string(&buf, "reason", reason);
+	mo_json_int(&buf, "status", status);
+	mo_json_string(&buf, "detail", detail);
+	appendStringInfoChar(&buf, '}');
+	mo_audit("fetch_failed", NULL, failure_client(url, purpose), addr, 0,
+			 buf.data);
+}
+
+/* Raise unless purpose and outcome are ones fetched() knows. */
+static void
+check_fetched_call(const char *url, const char *purpose, const char *outcome)
+{
+	int			i = 0;
+
+	if (url == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_MO_INVALID_REQUEST),
+				 errmsg("the URL of a fetched document must not be null")));
+	if (purpose == NULL ||
+		(strcmp(purpose, MO_FETCH_CLIENT_METADATA) != 0 &&
+		 strcmp(purpose, MO_FETCH_JWKS) != 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_MO_INVALID_REQUEST),
+				 errmsg("unknown fetch purpose \"%s\"", purpose ? purpose : "NULL"),
+				 errdetail("The purposes are client_metadata and jwks.")));
+	while (outcome != NULL && i < lengthof(fetch_outcomes) &&
+		   strcmp(outcome, fetch_outcomes[i]) != 0)
+		i++;
+	if (outcome == NULL || i == lengthof(fetch_outcomes))
+		ereport(ERROR,
+				(errcode(ERRCODE_MO_INVALID_REQUEST),
+				 errmsg("unknown fetch outcome \"%s\"", outcome ? outcome : "NULL")));
+}
+
+/*
+ * Record what one fetch of url gave; what was recorded: "stored",
+ * "not_modified" or the failure's reason.
+ */
+static const char *
+record_fetch(const char *url, const char *purpose, const char *outcome,
+			 int status, const char *body, const char *etag, int lifetime,
+			 const char *detail, const char *addr)
+{
+	const char *reason = outcome;
+	bool		gone = false;
+
+	if (strcmp(outcome, "ok") == 0)
+	{
+		const char *problem;
+
+		reason = document_problem(url, purpose, body, &problem);
+		if (reason == NULL)
+		{
+			record_document(url, purpose, body, etag, lifetime);
+			return "stored";
+		}
+		detail = problem;
+	}
+	else if (strcmp(outcome, "not_modified") == 0)
+	{
+		if (record_not_modified(url, etag, lifetime))
+			return "not_modified";
+		reason = "status";
+		detail = "not modified, but there is no copy";
+	}
+	else if (strcmp(outcome, "status") == 0 && (status == 404 || status == 410))
+	{
+		reason = "gone";
+		gone = true;
+	}
+	record_failure(url, purpose, reason, gone,
+				   failure_is_transient(reason, status));
+	audit_failure(url, purpose, reason, status, detail, addr);
+	return reason;
+}
+
+/*
+ * fetched(url, purpose, outcome, status, body, etag, lifetime, detail,
+ * client_addr): the server reports one fetch it made for an endpoint.
+ * Never raises for a bad document or outcome (those are recorded); raises
+ * for a bad call.
+ */
+Datum
+fetched(PG_FUNCTION_ARGS)
+{
+	const char *url = mo_arg_cstring(fcinfo, 0);
+	const char *purpose = mo_arg_cstring(fcinfo, 1);
+	const char *outcome = mo_arg_cstring(fcinfo, 2);
+	MemoryContext caller = CurrentMemoryContext;
+	const char *recorded;
+	text	   *result;
+
+	check_fetched_call(url, purpose, outcome);
+	mo_spi_connect();
+	recorded = record_fetch(url, purpose, outcome,
+							PG_ARGISNULL(3) ? 0 : PG_GETARG_INT32(3),
+							mo_arg_cstring(fcinfo, 4), mo_arg_cstring(fcinfo, 5),
+							PG_ARGISNULL(6) ? 0 : PG_GETARG_INT32(6),
+							mo_arg_cstring(fcinfo, 7), mo_arg_addr(fcinfo, 8));
+	MemoryContextSwitchTo(caller);
+	result = cstring_to_text(recorded);
+	mo_spi_finish();
+	PG_RETURN_TEXT_P(result);
+}
+
+/* forget_fetched(url): drop the copy of url (its next use fetches it again). */
+Datum
+forget_fetched(PG_FUNCTION_ARGS)
+{
+	const char *url = mo_arg_cstring(fcinfo, 0);
+	static SPIPlanPtr plan = NULL;
+	bool		found;
+
+	if (url == NULL)
+		PG_RETURN_BOOL(false);
+	mo_spi_connect();
+	mo_spi_exec1(&plan,
+				 "DELETE FROM mcp_oauth.fetched_documents WHERE url = $1",
+				 TEXTOID, CStringGetTextDatum(url), 0);
+	found = SPI_processed > 0;
+	if (found)
+	{
+		StringInfoData buf;
+
+		initStringInfo(&buf);
+		appendStringInfoChar(&buf, '{');
+		mo_json_string(&buf, "url", url);
+		appendStringInfoChar(&buf, '}');
+		mo_audit("fetched_forgotten", NULL, NULL, NULL, 0, buf.data);
+	}
+	mo_spi_finish();
+	PG_RETURN_BOOL(found);
+}
