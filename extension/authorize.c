@@ -24,6 +24,7 @@
 #include "utils/builtins.h"
 
 #include "approval_commit.h"
+#include "cimd.h"
 #include "client_auth.h"
 #include "lib/pkce.h"
 #include "lib/uri.h"
@@ -181,7 +182,12 @@ establish_client(AuthzRequest *q, MoResponse *r)
 		return person_error(r, "invalid_request", "client_id or redirect_uri is repeated");
 	if (client_id == NULL || client_id[0] == '\0')
 		return person_error(r, "invalid_request", "client_id is missing");
-	if (!mo_client_get(client_id, &q->client))
+	if (mo_cimd_client_id(client_id))
+	{
+		if (!mo_cimd_establish(client_id, &q->client, r))
+			return false;
+	}
+	else if (!mo_client_get(client_id, &q->client))
 		return person_error(r, "invalid_client", "unknown client_id");
 	q->redirect_uri_provided = redirect_uri != NULL;
 	if (redirect_uri == NULL)
@@ -364,6 +370,7 @@ consent_descriptor(const AuthzRequest *q, const char *request_id)
 	mo_json_string(&buf, "client_name", mo_display_text(q->client.client_name));
 	mo_json_string(&buf, "client_kind", q->client.kind);
 	mo_json_bool(&buf, "loopback_only", q->client.loopback_only);
+	mo_cimd_descriptor(&buf, &q->client);
 	mo_json_string(&buf, "redirect_uri", q->redirect_uri);
 	mo_json_string(&buf, "redirect_host", host);
 	mo_json_raw(&buf, "scopes", mo_scope_descriptions_json(q->scopes));

@@ -8,6 +8,24 @@
 
 #include "mcp_oauth.h"
 
+#include "clients.h"
+
+/*
+ * Whether client_id names a client metadata document (it starts with
+ * "https://") and the schema can keep one (0.5.0).
+ */
+extern bool mo_cimd_client_id(const char *client_id);
+
+/*
+ * The client of an authorization request whose client_id passed
+ * mo_cimd_client_id(), into out: true when its document (or an
+ * administrator's client of that client_id) is there to be used; else
+ * false with r the person's 400 page (a bad URL, a failure remembered,
+ * the document gone) or the need-fetch answer.  Inside SPI.
+ */
+extern bool mo_cimd_establish(const char *client_id, MoClientRow *out,
+							  MoResponse *r);
+
 /*
  * Validate body, the document fetched from url, and make or update the
  * 'metadata' clients row it describes.  NULL when stored; else why not (a
@@ -15,5 +33,11 @@
  */
 extern const char *mo_cimd_store(const char *url, const char *body,
 								 bool *not_json);
+
+/*
+ * Append the consent descriptor's members of a metadata client c:
+ * "metadata_host" and "loopback_redirects_only".  Nothing for other kinds.
+ */
+extern void mo_cimd_descriptor(StringInfo buf, const MoClientRow *c);
 
 #endif							/* MCP_OAUTH_CIMD_H */

@@ -116,6 +116,13 @@ row_time(int col)
 	"  WHERE pg_catalog.jsonb_typeof(pg_catalog.to_jsonb(c) OPERATOR(pg_catalog.->) '" name "')" \
 	"  OPERATOR(pg_catalog.=) 'array')"
 
+/*
+ * A text (or jsonb, as its JSON text) column added in 0.5.0: SQL NULL for
+ * SQL NULL and while the schema is an earlier version's.
+ */
+#define OPTIONAL_TEXT(name) \
+	" pg_catalog.to_jsonb(c) OPERATOR(pg_catalog.->>) '" name "'"
+
 /* Read client_id's row into out (in the current context); false if none. */
 static bool
 fetch(const char *client_id, MoClientRow *out)
@@ -132,7 +139,8 @@ fetch(const char *client_id, MoClientRow *out)
 				"SELECT client_name, client_secret_hash, token_endpoint_auth_method,"
 				" redirect_uris, grant_types, scope, loopback_only, created_at,"
 				" last_used_at, kind," OPTIONAL_COLUMN("introspection_allowed") ","
-				OPTIONAL_TEXT_ARRAY("approved_redirect_uris")
+				OPTIONAL_TEXT_ARRAY("approved_redirect_uris") ","
+				OPTIONAL_TEXT("jwks") "," OPTIONAL_TEXT("jwks_uri")
 				" FROM mcp_oauth.clients c"
 				" WHERE client_id OPERATOR(pg_catalog.=) $1",
 				1, (Oid[]) {TEXTOID});
@@ -159,6 +167,8 @@ fetch(const char *client_id, MoClientRow *out)
 		out->introspection_allowed = optional && strcmp(optional, "true") == 0;
 		out->records_consent = DatumGetBool(mo_spi_datum(12, &isnull));
 		out->approved_redirect_uris = text_list(13);
+		out->jwks = mo_spi_text(14);
+		out->jwks_uri = mo_spi_text(15);
 		MemoryContextSwitchTo(old);
 	}
 	mo_spi_finish();
@@ -188,6 +198,8 @@ copy_row(const MoClientRow *src, MoClientRow *dst)
 	dst->introspection_allowed = src->introspection_allowed;
 	dst->approved_redirect_uris = mo_string_list_copy(src->approved_redirect_uris);
 	dst->records_consent = src->records_consent;
+	dst->jwks = src->jwks ? pstrdup(src->jwks) : NULL;
+	dst->jwks_uri = src->jwks_uri ? pstrdup(src->jwks_uri) : NULL;
 }
 
 /* Remember that this backend recorded a use of client_id just now. */
@@ -254,9 +266,10 @@ matching_uri(List *uris, const char *redirect_uri)
  * Whether an error of c's authorization request to redirect_uri may be
  * redirected there, with no person involved (RFC 9700 section 4.11.2:
  * redirect only to a URI the server trusts).  An administrator made the
- * builtin and static clients; a dynamic client's redirect URI is trusted
- * once a person approved a request to it: until then anyone could register
- * a redirect URI and use our 302 to send people there.  It matches as at
+ * builtin and static clients; a dynamic or metadata client's redirect URI
+ * is trusted once a person approved a request to it: until then anyone
+ * could register (or publish) a redirect URI and use our 302 to send people
+ * there.  It matches as at
  * the request (a loopback URI on another port is the same URI).
  */
 bool

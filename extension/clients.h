@@ -17,13 +17,17 @@ typedef struct MoClientRow
 	List	   *redirect_uris;	/* List of char * */
 	List	   *grant_types;	/* List of char * */
 	char	   *scope;			/* NULL: every known scope */
-	char	   *kind;			/* builtin, static (an admin's) or dynamic */
+	char	   *kind;			/* builtin, static (an admin's), dynamic or
+								 * metadata (its client_id is its document's URL) */
 	bool		loopback_only;
 	TimestampTz created_at;
 	TimestampTz last_used_at;	/* DT_NOBEGIN when never used */
 	bool		introspection_allowed;	/* other clients' tokens too */
 	List	   *approved_redirect_uris;	/* registered URIs a person approved */
 	bool		records_consent;	/* the schema has approved_redirect_uris (0.3.0) */
+	char	   *jwks;			/* JWK Set (JSON text) for private_key_jwt, or
+								 * NULL (always before 0.5.0) */
+	char	   *jwks_uri;		/* where it is fetched from, or NULL */
 } MoClientRow;
 
 extern void mo_clients_init(void);

@@ -25,8 +25,8 @@
 #include "utils/builtins.h"
 
 #include "cimd.h"
+#include "client_meta.h"
 #include "fetched.h"
-#include "lib/json.h"
 
 PG_FUNCTION_INFO_V1(fetched);
 PG_FUNCTION_INFO_V1(forget_fetched);
@@ -162,37 +162,6 @@ purpose_max_body(const char *purpose)
 }
 
 /*
- * Why body is no JWK Set (RFC 7517 section 5), or NULL: a JSON object whose
- * "keys" is an array of at most MO_FETCH_MAX_KEYS objects.  The keys
- * themselves are checked where they are used.  *not_json is set when body is
- * not a JSON object at all.
- */
-static const char *
-jwks_problem(const char *body, bool *not_json)
-{
-	const json_limits limits = {MO_FETCH_MAX_JWKS, 16, false};
-	json_doc	doc;
-	const json_member *keys;
-
-	if (json_read_object(body, strlen(body), &limits, palloc, &doc) != JSON_OK)
-	{
-		*not_json = true;
-		return "the document is not a JSON object";
-	}
-	keys = json_get(&doc, "keys");
-	if (keys == NULL || keys->type != JSON_ARRAY)
-		return "keys must be an array";
-	if (keys->nobjects > MO_FETCH_MAX_KEYS)
-		return psprintf("keys has more than %d elements", MO_FETCH_MAX_KEYS);
-	for (int i = 0; i < keys->nobjects; i++)
-	{
-		if (keys->objects[i] == NULL)
-			return psprintf("keys[%d] must be an object", i);
-	}
-	return NULL;
-}
-
-/*
  * Check (and for a client metadata document, apply) a fetched document:
  * NULL when it is valid, else the reason ("size", "json", "validation")
  * with *problem saying what is wrong.
@@ -213,7 +182,11 @@ document_problem(const char *url, const char *purpose, const char *body,
 		return "size";
 	}
 	else if (strcmp(purpose, MO_FETCH_JWKS) == 0)
-		*problem = jwks_problem(body, &not_json);
+	{
+		*problem = mo_jwks_problem(body, strlen(body), false, &not_json);
+		if (*problem != NULL)
+			*problem = psprintf("the JWK Set %s", *problem);
+	}
 	else
 		*problem = mo_cimd_store(url, body, &not_json);
 	if (*problem == NULL)

@@ -26,9 +26,6 @@
 #define MO_FETCH_MAX_CLIENT_METADATA	5120
 #define MO_FETCH_MAX_JWKS			65536
 
-/* Keys a fetched JWK Set may hold. */
-#define MO_FETCH_MAX_KEYS			20
-
 /* The fetched_documents row of a URL, as an endpoint decides from it. */
 typedef struct MoFetchedDoc
 {

@@ -9,6 +9,7 @@
  */
 #include "mcp_oauth.h"
 
+#include "fetched.h"
 #include "keys.h"
 
 /* Metadata changes only with configuration: an hour of caching is fine. */
@@ -107,8 +108,9 @@ append_server_members(StringInfo buf)
 	/* introspection is for confidential clients (resource servers) only */
 	json_strings(buf, "introspection_endpoint_auth_methods_supported", secret_auth);
 	mo_json_bool(buf, "authorization_response_iss_parameter_supported", true);
-	/* Client ID Metadata Documents are not implemented yet */
-	mo_json_bool(buf, "client_id_metadata_document_supported", false);
+	/* Client ID Metadata Documents (cimd.c), once the schema is 0.5.0's */
+	mo_json_bool(buf, "client_id_metadata_document_supported",
+				 mo_fetched_available());
 }
 
 /* Return a cacheable JSON document. */

@@ -205,6 +205,21 @@ static const PurgeStep purge_steps[] = {
 	"  ORDER BY c.created_at LIMIT nullif($4, 0) FOR UPDATE SKIP LOCKED))"
 	" RETURNING 1) SELECT count(*) FROM d"},
 
+	/*
+	 * clients made from a metadata document never used for a token since
+	 * mcp_oauth.unused_client_ttl, with no grant: anyone can publish
+	 * documents, and a servable copy makes its client again when used
+	 */
+	{{PURGE_CLIENTS, -1},
+	"WITH d AS (DELETE FROM mcp_oauth.clients WHERE client_id = ANY (ARRAY"
+	" (SELECT client_id FROM mcp_oauth.clients c"
+	"  WHERE c.kind = 'metadata' AND c.last_used_at IS NULL"
+	"  AND c.created_at < now() - make_interval(secs => $7)"
+	"  AND NOT EXISTS (SELECT FROM mcp_oauth.grants g WHERE g.client_id = c.client_id)"
+	"  ORDER BY c.created_at LIMIT nullif($4, 0) FOR UPDATE SKIP LOCKED))"
+	" RETURNING 1) SELECT count(*) FROM d",
+	"fetched_documents"},
+
 	/* dynamically registered clients unused for 30 days, with no grant */
 	{{PURGE_CLIENTS, -1},
 	"WITH d AS (DELETE FROM mcp_oauth.clients WHERE client_id = ANY (ARRAY"

@@ -3,17 +3,8 @@
  *		Dynamic client registration (RFC 7591) and the admin functions
  *		create_client() and delete_client().
  *
- * Decisions (see also extension/DESIGN.md):
- *	- A missing token_endpoint_auth_method means client_secret_basic
- *	  (RFC 7591 section 2): a secret is issued, returned once, and only its
- *	  SHA-256 is kept.  MCP clients send "none" and get a public client.
- *	- A missing grant_types means authorization_code and refresh_token (the
- *	  RFC's default is authorization_code alone; RFC 7591 section 3.2.1 lets
- *	  the server supplement it, and without refresh_token sessions would end
- *	  at the first access token expiry).
- *	- A missing application_type is "native" when every redirect URI is
- *	  loopback or a private-use scheme, else "web"; "web" with loopback
- *	  http is allowed too, because MCP clients do it.
+ * Decisions (see also extension/DESIGN.md; what metadata means and how it
+ * is checked: client_meta.c):
  *	- mcp_oauth.registration = closed answers 403 access_denied (RFC 7591
  *	  has no code for it).
  *	- Over mcp_oauth.registration_rate_limit (per sliding hour, per client
@@ -36,8 +27,7 @@
 #include "utils/lsyscache.h"
 
 #include "client_auth.h"
-#include "lib/json.h"
-#include "lib/text.h"
+#include "client_meta.h"
 #include "lib/uri.h"
 
 PG_FUNCTION_INFO_V1(mcp_oauth_register);
@@ -45,115 +35,12 @@ PG_FUNCTION_INFO_V1(create_client);
 PG_FUNCTION_INFO_V1(delete_client);
 
 #define REG_MAX_BODY		8192	/* bytes of a registration request */
-#define REG_MAX_URIS		16		/* redirect URIs per client */
-#define REG_MAX_TEXT		256		/* bytes of a name, id or version */
-#define REG_MAX_CONTACTS	8
 #define REG_RATE_WINDOW_SECS 3600	/* registrations are counted per sliding hour */
 
-#define ERR_METADATA		"invalid_client_metadata"
-#define ERR_REDIRECT		"invalid_redirect_uri"
-
-/*
- * The body's nesting is limited only by its size: RFC 7591 section 2 has the
- * server ignore metadata it does not understand, whatever its value, and
- * REG_MAX_BODY bytes cannot nest deeper than this.
- */
-static const json_limits reg_json_limits = {REG_MAX_BODY, REG_MAX_BODY / 2, false};
-
-/* What an error answer says: an RFC 7591 error code and a description. */
-typedef struct RegError
-{
-	const char *error;
-	char	   *description;
-} RegError;
-
-/* Informational metadata: plain strings and URLs, validated alike. */
-typedef enum InfoField
-{
-	INFO_CLIENT_NAME,
-	INFO_CLIENT_URI,
-	INFO_LOGO_URI,
-	INFO_TOS_URI,
-	INFO_POLICY_URI,
-	INFO_SOFTWARE_ID,
-	INFO_SOFTWARE_VERSION,
-	INFO_COUNT
-} InfoField;
-
-typedef enum InfoKind
-{
-	INFO_TEXT,
-	INFO_URL,					/* http or https */
-	INFO_HTTPS_URL
-} InfoKind;
-
-static const struct
-{
-	const char *name;
-	InfoKind	kind;
-}			info_fields[INFO_COUNT] =
-{
-	{"client_name", INFO_TEXT},
-	{"client_uri", INFO_URL},
-	{"logo_uri", INFO_HTTPS_URL},
-	{"tos_uri", INFO_URL},
-	{"policy_uri", INFO_URL},
-	{"software_id", INFO_TEXT},
-	{"software_version", INFO_TEXT},
-};
-
-/* The metadata of a client being registered, validated. */
-typedef struct ClientMeta
-{
-	List	   *redirect_uris;
-	const char *auth_method;
-	List	   *grant_types;
-	List	   *response_types;
-	const char *application_type;
-	const char *scope;			/* normalized; NULL: every known scope */
-	List	   *contacts;
-	const char *info[INFO_COUNT];
-} ClientMeta;
+#define ERR_METADATA		CLIENT_META_ERR_METADATA
+#define ERR_REDIRECT		CLIENT_META_ERR_REDIRECT
 
 /* ---- small helpers ---- */
-
-/* Record an error; always returns false, for "return reg_fail(...)". */
-static bool
-reg_fail(RegError *e, const char *error, char *description)
-{
-	e->error = error;
-	e->description = description;
-	return false;
-}
-
-/*
- * Why the text s of member name may not be kept (too long, or not fit to
- * be shown to a person: lib/text.h), or NULL.
- */
-static char *
-text_problem(const char *name, const char *s, size_t maxlen)
-{
-	const char *problem;
-
-	if (strlen(s) > maxlen)
-		return psprintf("%s is too long", name);
-	problem = text_display_problem(s);
-	return problem ? psprintf("%s %s", name, problem) : NULL;
-}
-
-/* Whether the List of char * contains s. */
-static bool
-list_has_string(List *list, const char *s)
-{
-	ListCell   *lc;
-
-	foreach(lc, list)
-	{
-		if (strcmp((char *) lfirst(lc), s) == 0)
-			return true;
-	}
-	return false;
-}
 
 /* A text Datum, or a null flag for a NULL string. */
 static Datum
@@ -184,299 +71,7 @@ spi_text(int col)
 	return SPI_processed > 0 ? mo_spi_text(col) : NULL;
 }
 
-/* ---- the registration request body, read with lib/json.c ---- */
-
-/* Parse body as one JSON object, without raising; false with e set if it is not one. */
-static bool
-body_parse(const char *body, json_doc *doc, RegError *e)
-{
-	switch (json_read_object(body, strlen(body), &reg_json_limits, palloc, doc))
-	{
-		case JSON_OK:
-			return true;
-		case JSON_NOT_OBJECT:
-			return reg_fail(e, ERR_METADATA, "the request body must be a JSON object");
-		case JSON_DUPLICATE:
-			return reg_fail(e, ERR_METADATA, "a metadata field appears twice");
-		case JSON_INVALID:
-			break;
-	}
-	return reg_fail(e, ERR_METADATA, "the request body is not valid JSON");
-}
-
-/* The string member name (NULL when absent or null), checked for type and length. */
-static bool
-body_string(const json_doc *doc, const char *name, size_t maxlen,
-			const char **out, RegError *e)
-{
-	const json_member *m = json_get(doc, name);
-	char	   *problem;
-
-	*out = NULL;
-	if (m == NULL || m->type == JSON_NULL)
-		return true;
-	if (m->type != JSON_STRING)
-		return reg_fail(e, ERR_METADATA, psprintf("%s must be a string", name));
-	if ((problem = text_problem(name, m->string, maxlen)) != NULL)
-		return reg_fail(e, ERR_METADATA, problem);
-	*out = m->string;
-	return true;
-}
-
-/* The string-array member name (NIL when absent or null), checked for type. */
-static bool
-body_strings(const json_doc *doc, const char *name, int maxitems, List **out,
-			 bool *present, RegError *e)
-{
-	const json_member *m = json_get(doc, name);
-
-	*out = NIL;
-	*present = m != NULL && m->type != JSON_NULL;
-	if (!*present)
-		return true;
-	if (m->type != JSON_ARRAY || m->strings == NULL)
-		return reg_fail(e, ERR_METADATA,
-						psprintf("%s must be an array of strings", name));
-	if (m->nstrings > maxitems)
-		return reg_fail(e, ERR_METADATA,
-						psprintf("%s has more than %d elements", name, maxitems));
-	for (int i = 0; i < m->nstrings; i++)
-		*out = lappend(*out, m->strings[i]);
-	return true;
-}
-
-/* ---- metadata validation, shared by register() and create_client() ---- */
-
-/* Check every redirect URI against the policy (lib/uri.h). */
-static bool
-check_redirect_uris(List *uris, RegError *e)
-{
-	ListCell   *lc;
-
-	if (uris == NIL)
-		return reg_fail(e, ERR_REDIRECT, "at least one redirect URI is required");
-	if (list_length(uris) > REG_MAX_URIS)
-		return reg_fail(e, ERR_REDIRECT,
-						psprintf("at most %d redirect URIs may be registered", REG_MAX_URIS));
-	foreach(lc, uris)
-	{
-		const char *problem = uri_redirect_problem((char *) lfirst(lc));
-
-		if (problem)
-			return reg_fail(e, ERR_REDIRECT,
-							psprintf("redirect_uris[%d]: %s",
-									 foreach_current_index(lc), problem));
-	}
-	return true;
-}
-
-/* "native" when every redirect URI is loopback or a private-use scheme, else "web". */
-static const char *
-default_application_type(List *uris)
-{
-	ListCell   *lc;
-
-	foreach(lc, uris)
-	{
-		const char *uri = lfirst(lc);
-
-		if (!uri_is_loopback(uri) && !uri_is_private_scheme(uri))
-			return "web";
-	}
-	return "native";
-}
-
-/* Check a requested client scope (every name known); normalized into *out. */
-static bool
-check_client_scope(const char *scope, const char **out, RegError *e)
-{
-	List	   *names;
-
-	*out = NULL;
-	if (scope == NULL)
-		return true;
-	if (!mo_scope_parse(scope, &names))
-		return reg_fail(e, ERR_METADATA, "scope is malformed");
-	if (names == NIL)
-		return true;
-	if (!mo_scope_subset(names, mo_known_scopes(false)))
-		return reg_fail(e, ERR_METADATA, "scope names a scope this server does not know");
-	*out = mo_scope_join(names);
-	return true;
-}
-
-/* Check the informational strings and URLs. */
-static bool
-check_info(ClientMeta *m, RegError *e)
-{
-	int			i;
-
-	for (i = 0; i < INFO_COUNT; i++)
-	{
-		const char *problem;
-
-		if (m->info[i] == NULL || info_fields[i].kind == INFO_TEXT)
-			continue;
-		problem = uri_info_problem(m->info[i],
-								   info_fields[i].kind == INFO_HTTPS_URL);
-		if (problem)
-			return reg_fail(e, ERR_METADATA,
-							psprintf("%s %s", info_fields[i].name, problem));
-	}
-	return true;
-}
-
-/* Check grant_types and response_types (defaults filled in). */
-static bool
-check_grant_types(ClientMeta *m, RegError *e)
-{
-	ListCell   *lc;
-
-	foreach(lc, m->grant_types)
-	{
-		const char *g = lfirst(lc);
-
-		if (strcmp(g, "authorization_code") != 0 && strcmp(g, "refresh_token") != 0)
-			return reg_fail(e, ERR_METADATA,
-							"grant_types may contain only authorization_code and refresh_token");
-	}
-	if (!list_has_string(m->grant_types, "authorization_code"))
-		return reg_fail(e, ERR_METADATA, "grant_types must include authorization_code");
-	foreach(lc, m->response_types)
-	{
-		if (strcmp((char *) lfirst(lc), "code") != 0)
-			return reg_fail(e, ERR_METADATA, "response_types may contain only code");
-	}
-	if (!list_has_string(m->response_types, "code"))
-		return reg_fail(e, ERR_METADATA,
-						"response_types must include code for the authorization_code grant");
-	return true;
-}
-
-/* Check token_endpoint_auth_method and application_type. */
-static bool
-check_methods(ClientMeta *m, RegError *e)
-{
-	if (strcmp(m->auth_method, "none") != 0 &&
-		strcmp(m->auth_method, "client_secret_basic") != 0 &&
-		strcmp(m->auth_method, "client_secret_post") != 0)
-		return reg_fail(e, ERR_METADATA,
-						"token_endpoint_auth_method must be none, client_secret_basic or client_secret_post");
-	if (strcmp(m->application_type, "web") != 0 &&
-		strcmp(m->application_type, "native") != 0)
-		return reg_fail(e, ERR_METADATA, "application_type must be web or native");
-	return true;
-}
-
-/* Check each contact: short and fit to be shown. */
-static bool
-check_contacts(List *contacts, RegError *e)
-{
-	ListCell   *lc;
-
-	foreach(lc, contacts)
-	{
-		char	   *problem = text_problem("a contact", lfirst(lc), REG_MAX_TEXT);
-
-		if (problem)
-			return reg_fail(e, ERR_METADATA, problem);
-	}
-	return true;
-}
-
-/* Validate a ClientMeta whose defaults are filled in. */
-static bool
-check_meta(ClientMeta *m, RegError *e)
-{
-	return check_redirect_uris(m->redirect_uris, e) &&
-		check_methods(m, e) &&
-		check_grant_types(m, e) &&
-		check_contacts(m->contacts, e) &&
-		check_info(m, e);
-}
-
-/* Read the metadata of a registration request into m, with RFC 7591 defaults. */
-static bool
-read_meta(const json_doc *doc, ClientMeta *m, RegError *e)
-{
-	const char *scope;
-	bool		present;
-	int			i;
-
-	memset(m, 0, sizeof(*m));
-	for (i = 0; i < INFO_COUNT; i++)
-	{
-		if (!body_string(doc, info_fields[i].name,
-						 info_fields[i].kind == INFO_TEXT ? REG_MAX_TEXT : URI_MAX_LEN,
-						 &m->info[i], e))
-			return false;
-	}
-	if (!body_strings(doc, "redirect_uris", REG_MAX_URIS, &m->redirect_uris, &present, e) ||
-		!body_strings(doc, "contacts", REG_MAX_CONTACTS, &m->contacts, &present, e) ||
-		!body_strings(doc, "grant_types", 8, &m->grant_types, &present, e))
-		return false;
-	if (!present)
-		m->grant_types = list_make2("authorization_code", "refresh_token");
-	if (!body_strings(doc, "response_types", 8, &m->response_types, &present, e))
-		return false;
-	if (!present)
-		m->response_types = list_make1("code");
-	if (!body_string(doc, "token_endpoint_auth_method", REG_MAX_TEXT, &m->auth_method, e) ||
-		!body_string(doc, "application_type", REG_MAX_TEXT, &m->application_type, e) ||
-		!body_string(doc, "scope", 4096, &scope, e))
-		return false;
-	if (m->auth_method == NULL)
-		m->auth_method = "client_secret_basic";
-	if (m->application_type == NULL)
-		m->application_type = default_application_type(m->redirect_uris);
-	return check_client_scope(scope, &m->scope, e) && check_meta(m, e);
-}
-
 /* ---- storing and describing clients ---- */
-
-/* Whether the client is public (no secret). */
-static bool
-meta_is_public(const ClientMeta *m)
-{
-	return strcmp(m->auth_method, "none") == 0;
-}
-
-/*
- * The client information response (RFC 7591 section 3.2.1) as JSON; what
- * is stored in clients.metadata is the same without client_secret.
- */
-static char *
-client_json(const ClientMeta *m, const char *client_id, int64 issued_at,
-			const char *secret)
-{
-	StringInfoData buf;
-	int			i;
-
-	initStringInfo(&buf);
-	appendStringInfoChar(&buf, '{');
-	mo_json_string(&buf, "client_id", client_id);
-	if (secret)
-		mo_json_string(&buf, "client_secret", secret);
-	mo_json_int(&buf, "client_id_issued_at", issued_at);
-	if (!meta_is_public(m))
-		mo_json_int(&buf, "client_secret_expires_at", 0);
-	mo_json_string_list(&buf, "redirect_uris", m->redirect_uris);
-	mo_json_string(&buf, "token_endpoint_auth_method", m->auth_method);
-	mo_json_string_list(&buf, "grant_types", m->grant_types);
-	mo_json_string_list(&buf, "response_types", m->response_types);
-	mo_json_string(&buf, "application_type", m->application_type);
-	if (m->scope)
-		mo_json_string(&buf, "scope", m->scope);
-	if (m->contacts)
-		mo_json_string_list(&buf, "contacts", m->contacts);
-	for (i = 0; i < INFO_COUNT; i++)
-	{
-		if (m->info[i])
-			mo_json_string(&buf, info_fields[i].name, m->info[i]);
-	}
-	appendStringInfoChar(&buf, '}');
-	return buf.data;
-}
 
 /*
  * The registration digest of metadata (jsonb): SHA-256 of its text without
@@ -513,15 +108,25 @@ static bool
 client_insert(const ClientMeta *m, const char *client_id, const char *kind,
 			  const char *secret, const char *metadata, const char *addr)
 {
+	static SPIPlanPtr plan_jwks = NULL;
 	static SPIPlanPtr plan_digest = NULL;
 	static SPIPlanPtr plan_old = NULL;
 	SPIPlanPtr	plan;
-	Oid			types[12] = {TEXTOID, BYTEAOID, TEXTOID, TEXTOID, TEXTARRAYOID,
-		TEXTARRAYOID, TEXTARRAYOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-	Datum		values[12];
-	char		nulls[12];
+	Oid			types[14] = {TEXTOID, BYTEAOID, TEXTOID, TEXTOID, TEXTARRAYOID,
+		TEXTARRAYOID, TEXTARRAYOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+	TEXTOID, TEXTOID};
+	Datum		values[14];
+	char		nulls[14];
 
-	if (have_registration_digest())
+	if (mo_clients_have_jwks())
+		plan = mo_spi_plan(&plan_jwks,
+						   CLIENT_INSERT_COLUMNS ", registration_digest, jwks, jwks_uri)"
+						   CLIENT_INSERT_VALUES ", CASE WHEN $11 = 'dynamic'"
+						   " AND $2 IS NULL AND $3 = 'none' THEN "
+						   REG_DIGEST("$10::jsonb") " END, $13::jsonb, $14)"
+						   " ON CONFLICT (client_id) DO NOTHING",
+						   14, types);
+	else if (have_registration_digest())
 		plan = mo_spi_plan(&plan_digest,
 						   CLIENT_INSERT_COLUMNS ", registration_digest)"
 						   CLIENT_INSERT_VALUES ", CASE WHEN $11 = 'dynamic'"
@@ -548,6 +153,8 @@ client_insert(const ClientMeta *m, const char *client_id, const char *kind,
 	values[9] = CStringGetTextDatum(metadata);
 	values[10] = CStringGetTextDatum(kind);
 	values[11] = text_or_null(addr, nulls, 11);
+	values[12] = text_or_null(m->jwks, nulls, 12);
+	values[13] = text_or_null(m->jwks_uri, nulls, 13);
 	if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not insert client");
 	return SPI_processed == 1;
@@ -573,14 +180,14 @@ client_create(const ClientMeta *m, const char *client_id, const char *kind,
 	int64		issued_at = now_unix();
 	char	   *id = client_id ? pstrdup(client_id) : psprintf("mcp_%s", mo_random_uuid());
 
-	*secret = meta_is_public(m) ? NULL : mo_random_token("mcp_cs_");
-	if (!client_insert(m, id, kind, *secret, client_json(m, id, issued_at, NULL), addr))
+	*secret = mo_client_meta_has_secret(m) ? mo_random_token("mcp_cs_") : NULL;
+	if (!client_insert(m, id, kind, *secret, mo_client_meta_json(m, id, issued_at, NULL), addr))
 	{
 		if (client_id == NULL)
 			raise_no_row("insert a client", "clients");
 		return NULL;
 	}
-	*json = client_json(m, id, issued_at, *secret);
+	*json = mo_client_meta_json(m, id, issued_at, *secret);
 	return id;
 }
 
@@ -718,7 +325,7 @@ find_identical_public_client(const ClientMeta *m, char **client_id)
 						   " WHERE" IDENTICAL_PUBLIC_CLIENT,
 						   3, types);
 	values[0] = mo_list_to_text_array(m->redirect_uris);
-	values[1] = CStringGetTextDatum(client_json(m, "", 0, NULL));
+	values[1] = CStringGetTextDatum(mo_client_meta_json(m, "", 0, NULL));
 	values[2] = Int32GetDatum(mo_unused_client_ttl);
 	if (SPI_execute_plan(plan, values, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up clients");
@@ -767,7 +374,7 @@ register_client(const ClientMeta *m, const char *addr, MoResponse *r)
 	char	   *json = NULL;
 	bool		reused = false;
 
-	if (meta_is_public(m))
+	if (mo_client_meta_is_public(m))
 	{
 		lock_identity(m);
 		json = find_identical_public_client(m, &client_id);
@@ -791,7 +398,7 @@ handle_register(const char *content_type, const char *body, const char *addr,
 {
 	json_doc	doc;
 	ClientMeta	m;
-	RegError	e;
+	ClientMetaError e;
 
 	if (mo_registration == MO_REGISTRATION_CLOSED)
 	{
@@ -810,7 +417,8 @@ handle_register(const char *content_type, const char *body, const char *addr,
 						  psprintf("the request body must be a JSON object of at most %d bytes", REG_MAX_BODY));
 		return;
 	}
-	if (!body_parse(body, &doc, &e) || !read_meta(&doc, &m, &e))
+	if (!mo_client_meta_parse(body, REG_MAX_BODY, "the request body", &doc, NULL, &e) ||
+		!mo_client_meta_read(&doc, CLIENT_META_REGISTRATION, &m, &e))
 	{
 		mo_error_response(r, 400, e.error, e.description);
 		return;
@@ -843,7 +451,7 @@ mcp_oauth_register(PG_FUNCTION_ARGS)
 
 /* Raise the error of e as the admin API does. */
 static void
-raise_reg_error(const RegError *e)
+raise_reg_error(const ClientMetaError *e)
 {
 	ereport(ERROR,
 			(errcode(strcmp(e->error, ERR_REDIRECT) == 0 ?
@@ -862,7 +470,7 @@ check_client_id(const char *client_id)
 		if (*p <= 0x20 || *p >= 0x7f)
 			break;
 	}
-	if (*p != '\0' || p == client_id || p - client_id > REG_MAX_TEXT - 1)
+	if (*p != '\0' || p == client_id || p - client_id > CLIENT_META_MAX_TEXT - 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_MO_INVALID_CLIENT_METADATA),
 				 errmsg("invalid client_id"),
@@ -873,7 +481,7 @@ check_client_id(const char *client_id)
 static void
 admin_meta(FunctionCallInfo fcinfo, ClientMeta *m)
 {
-	RegError	e;
+	ClientMetaError e;
 	const char *name = mo_arg_cstring(fcinfo, 0);
 	char	   *problem;
 
@@ -882,21 +490,21 @@ admin_meta(FunctionCallInfo fcinfo, ClientMeta *m)
 		ereport(ERROR,
 				(errcode(ERRCODE_MO_INVALID_REDIRECT_URI),
 				 errmsg("at least one redirect URI is required")));
-	if (name && (problem = text_problem("client_name", name, REG_MAX_TEXT)) != NULL)
+	if (name && (problem = mo_client_meta_text_problem("client_name", name, CLIENT_META_MAX_TEXT)) != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_MO_INVALID_CLIENT_METADATA),
 				 errmsg("%s", problem),
 				 errdetail("A client's name is shown on the consent page: at most %d bytes, without control, bidirectional or invisible characters.",
-						   REG_MAX_TEXT)));
+						   CLIENT_META_MAX_TEXT)));
 	m->info[INFO_CLIENT_NAME] = name;
 	m->redirect_uris = mo_text_array_to_list(PG_GETARG_DATUM(1));
 	m->auth_method = (!PG_ARGISNULL(2) && PG_GETARG_BOOL(2)) ?
 		"client_secret_basic" : "none";
 	m->grant_types = list_make2("authorization_code", "refresh_token");
 	m->response_types = list_make1("code");
-	m->application_type = default_application_type(m->redirect_uris);
-	if (!check_client_scope(mo_arg_cstring(fcinfo, 3), &m->scope, &e) ||
-		!check_meta(m, &e))
+	m->application_type = mo_client_meta_application_type(m->redirect_uris);
+	if (!mo_client_meta_scope(mo_arg_cstring(fcinfo, 3), &m->scope, &e) ||
+		!mo_client_meta_check(m, &e))
 		raise_reg_error(&e);
 }
 

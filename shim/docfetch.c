@@ -15,6 +15,11 @@
  * the client a 503 with Retry-After (nothing is reported then: nothing was
  * tried).  A request whose client goes away while its fetch runs leaves
  * the fetch (the other waiters keep it) and is never called back.
+ *
+ * The requests of one thread waiting for one URL share its fetch (fetch.c)
+ * and its report: the first to hear the outcome reports it, the others
+ * call their function again once that report is committed, so one fetch
+ * is one fetched() call and, when it failed, one audit row.
  */
 #include "shim.h"
 
@@ -28,8 +33,22 @@
 #define DOCFETCH_TYPE "application/vnd.mcp-oauth.fetch+json"
 #define DOCFETCH_MAX_PARAMS 8	/* of an endpoint statement */
 
+typedef struct docfetch docfetch;
+
+/* A fetched() call running for a URL, and the requests waiting for it. */
+typedef struct pending_report
+{
+	char	   *url;			/* malloc'd */
+	docfetch   *leader;			/* the request whose call it is, or NULL */
+	docfetch   *followers;		/* linked by next_follower */
+	struct pending_report *next;
+} pending_report;
+
+/* This thread's running reports. */
+static __thread pending_report *reports;
+
 /* One request's calls and fetches, in its pool (shared: see docfetch_dispose). */
-typedef struct docfetch
+struct docfetch
 {
 	h2o_req_t  *req;
 	db_stmt		stmt;
@@ -41,9 +60,93 @@ typedef struct docfetch
 	fetch_waiter *waiter;		/* the fetch being waited for, or NULL */
 	const char *url;			/* of the fetch being done */
 	const char *purpose;
-} docfetch;
+	pending_report *report;	/* whose report it makes or waits for */
+	docfetch   *next_follower;
+};
 
 static void docfetch_run(docfetch *df);
+
+/* The running report for url, or NULL. */
+static pending_report *
+report_find(const char *url)
+{
+	pending_report *r;
+
+	for (r = reports; r != NULL; r = r->next)
+		if (strcmp(r->url, url) == 0)
+			return r;
+	return NULL;
+}
+
+/* A new running report led by df; NULL when out of memory. */
+static pending_report *
+report_begin(docfetch *df)
+{
+	pending_report *r = calloc(1, sizeof(*r));
+
+	if (r == NULL || (r->url = strdup(df->url)) == NULL)
+	{
+		free(r);
+		return NULL;
+	}
+	r->leader = df;
+	r->next = reports;
+	reports = r;
+	df->report = r;
+	return r;
+}
+
+/*
+ * End report r: unlink and free it, and let each follower call its
+ * function again (the report is committed, or its leader went away).
+ */
+static void
+report_end(pending_report *r)
+{
+	pending_report **p;
+	docfetch   *f;
+
+	for (p = &reports; *p != NULL; p = &(*p)->next)
+		if (*p == r)
+		{
+			*p = r->next;
+			break;
+		}
+	if (r->leader != NULL)
+		r->leader->report = NULL;
+	while ((f = r->followers) != NULL)
+	{
+		r->followers = f->next_follower;
+		f->report = NULL;
+		docfetch_run(f);
+	}
+	free(r->url);
+	free(r);
+}
+
+/* df calls its function again once r ends. */
+static void
+report_follow(pending_report *r, docfetch *df)
+{
+	df->report = r;
+	df->next_follower = r->followers;
+	r->followers = df;
+}
+
+/* Take follower df off its report's list. */
+static void
+report_leave(docfetch *df)
+{
+	docfetch  **p;
+
+	for (p = &df->report->followers; *p != NULL; p = &(*p)->next_follower)
+		if (*p == df)
+		{
+			*p = df->next_follower;
+			break;
+		}
+	df->report = NULL;
+}
 
 /* The request's pool is freed (it ended, or its client went away). */
 static void
@@ -54,6 +157,14 @@ docfetch_dispose(void *p)
 	if (df->waiter != NULL)
 		fetch_cancel(df->waiter);
 	df->waiter = NULL;
+	if (df->report != NULL && df->report->leader == df)
+	{
+		/* its fetched() result will never come back: free the others */
+		df->report->leader = NULL;
+		report_end(df->report);
+	}
+	else if (df->report != NULL)
+		report_leave(df);
 }
 
 /* A one-row http_response result of our own: status, JSON error body. */
@@ -98,6 +209,8 @@ on_fetched_reported(h2o_req_t *req, const db_result *res, void *arg)
 {
 	docfetch   *df = arg;
 
+	if (df->report != NULL)
+		report_end(df->report);
 	if (res->status != DB_OK)
 	{
 		df->cb(req, res, df->arg);
@@ -150,6 +263,7 @@ static void
 on_document(const fetch_result *res, void *arg)
 {
 	docfetch   *df = arg;
+	pending_report *r;
 
 	df->waiter = NULL;
 	if (res->reason == FETCH_BUSY || res->reason == FETCH_SHUTDOWN)
@@ -159,6 +273,13 @@ on_document(const fetch_result *res, void *arg)
 		docfetch_unavailable(df, "the server is busy fetching other documents; try again shortly");
 		return;
 	}
+	if ((r = report_find(df->url)) != NULL)
+	{
+		/* another waiter of this fetch reports it: call again after it */
+		report_follow(r, df);
+		return;
+	}
+	report_begin(df);			/* without memory, this request reports alone */
 	docfetch_report(df, res);
 }
 
@@ -193,6 +314,7 @@ docfetch_fetch(docfetch *df, const char *body)
 {
 	fetch_options opts;
 	fetch_waiter *w;
+	pending_report *r;
 
 	if (!docfetch_read(df, body, &opts))
 	{
@@ -208,6 +330,12 @@ docfetch_fetch(docfetch *df, const char *body)
 		return;
 	}
 	df->rounds++;
+	if ((r = report_find(df->url)) != NULL)
+	{
+		/* fetched a moment ago, the outcome not yet committed: a round too */
+		report_follow(r, df);
+		return;
+	}
 	LOG_DEBUG(df->req, "fetching a %s document", df->purpose);
 	w = fetch_start(SHIM_THREAD(df->req)->fetch, df->url, &opts, on_document, df);
 	/* NULL: refused before any traffic, on_document has run already */

@@ -105,7 +105,7 @@ SELECT p.what, p.deleted >= v.n AS purged_enough
 			   ('refresh_tokens', 1), ('refresh_rotations', 0), ('sealed_successors', 0),
 			   ('revoked_access_tokens', 1), ('grants', 4),
 			   ('login_sessions', 1), ('rate_limits', 1), ('signing_keys', 1),
-			   ('clients', 3), ('audit_log', 1)) v(w, n) ON p.what = v.w
+			   ('clients', 3), ('fetched_documents', 0), ('audit_log', 1)) v(w, n) ON p.what = v.w
  ORDER BY p.i;
 
 -- what is left of this file's rows

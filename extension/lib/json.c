@@ -8,7 +8,9 @@
  * arrays are the member values of kept objects, and keep their strings if
  * all their elements are strings (the "aud" claim, "redirect_uris") and
  * their elements as documents, NULL where not an object (the "scopes" of a
- * consent descriptor).  Other nested values are checked and skipped.
+ * consent descriptor).  Other nested values are checked and skipped.  A
+ * kept member points at its value's text (raw, raw_len): the span is set
+ * when a scalar is read or its container's frame is closed.
  * Refused: anything RFC 8259 refuses, invalid UTF-8, lone surrogates,
  * "\u0000" (strings are C strings), a member name twice in the top-level
  * object (in any object under limits that say so), nesting and input
@@ -42,6 +44,8 @@ typedef struct json_frame
 	json_member *owner;			/* the kept member whose array this is */
 	json_doc  **objects;		/* a kept array's elements as documents */
 	int			objects_cap;
+	json_member *spanned;		/* the kept member this container is the
+								 * value of: its raw_len set at the end */
 } json_frame;
 
 typedef struct json_parser
@@ -383,6 +387,8 @@ pop_frame(json_parser *ps)
 {
 	json_frame *f = &ps->stack[--ps->depth];
 
+	if (f->spanned != NULL)
+		f->spanned->raw_len = (size_t) (ps->p - f->spanned->raw);
 	if (f->owner == NULL)
 		return true;
 	if (f->objects == NULL && (f->objects = ps->alloc(sizeof(json_doc *))) == NULL)
@@ -538,8 +544,14 @@ begin_element(json_parser *ps)
 		return false;
 	if (f->owner != NULL && !new_element(ps, f, &doc))
 		return false;
+	m->raw = ps->p;
 	if (!begin_value(ps, m, doc, m != &scratch))
 		return false;
+	/* a scalar was read whole; a container's frame ends its span */
+	if (ps->depth == level + 1)
+		m->raw_len = (size_t) (ps->p - m->raw);
+	else if (m != &scratch)
+		ps->stack[level + 1].spanned = m;
 	f = &ps->stack[level];		/* a frame pushed may have moved the stack */
 	if (f->owner != NULL && !keep_string(ps, f, m))
 		return false;

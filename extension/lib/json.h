@@ -10,7 +10,9 @@
  * section 4, RFC 7591 section 2: one value per metadata field), and input
  * beyond the caller's json_limits.  Kept: the top-level object's members;
  * of a member that is an array, its strings if all its elements are
- * strings, and its objects, each read as a document the same way.
+ * strings, and its objects, each read as a document the same way.  Every
+ * kept member also points at its value's text in the input (raw), so a
+ * nested object can be copied or read on its own.
  */
 #ifndef MCP_OAUTH_JSON_H
 #define MCP_OAUTH_JSON_H
@@ -45,6 +47,9 @@ typedef struct json_member
 	json_doc  **objects;		/* for JSON_ARRAY: its elements, each an object
 								 * read as a document or NULL if not one */
 	int			nobjects;		/* elements, for JSON_ARRAY */
+	const char *raw;			/* the value's text in the input (not
+								 * NUL-terminated), any type */
+	size_t		raw_len;
 } json_member;
 
 /*

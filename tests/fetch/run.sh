@@ -23,10 +23,10 @@ top=$PWD
 . scripts/cluster.sh
 
 work=$(mktemp -d /tmp/mcp_oauth_fetch.XXXXXX)
-passed=0 failed=0 suite="" out="" node_pid=""
+passed=0 failed=0 suite="" out=""
 
 cleanup() {
-	[ -n "$node_pid" ] && kill "$node_pid" 2>/dev/null && wait "$node_pid" 2>/dev/null
+	[ -n "${testca_pid:-}" ] && kill "$testca_pid" 2>/dev/null && wait "$testca_pid" 2>/dev/null
 	if [ -n "${FETCH_KEEP:-}" ]; then echo "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -56,33 +56,8 @@ eq() { [ "$1" = "$2" ] || { echo "got '$1', want '$2'"; return 1; }; }
 
 # ---- setup ----
 
-# The test CA and the server's certificate.
-make_certs() {
-	cd "$work" || return 1
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key \
-		-out ca.pem -days 2 -subj "/CN=mcp_oauth fetch test CA" 2>/dev/null &&
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout srv.key \
-		-out srv.csr -subj "/CN=fetch.test" 2>/dev/null &&
-	printf 'subjectAltName=DNS:localhost,DNS:*.fetch.test,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >ext.cnf &&
-	openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem \
-		-days 2 -extfile ext.cnf 2>/dev/null
-	local rc=$?
-	cd "$top" || return 1
-	return $rc
-}
-
-# Start server.mjs; sets P (HTTPS port) and HOLE (accepts, never answers).
-start_server() {
-	node tests/fetch/server.mjs "$work/srv.pem" "$work/srv.key" >"$work/ports" 2>"$work/node.log" &
-	node_pid=$!
-	for _ in $(seq 1 50); do
-		[ -s "$work/ports" ] && break
-		sleep 0.1
-	done
-	P=$(sed -n 's/.*"https":\([0-9]*\).*/\1/p' "$work/ports")
-	HOLE=$(sed -n 's/.*"hole":\([0-9]*\).*/\1/p' "$work/ports")
-	[ -n "$P" ] && [ -n "$HOLE" ] || { echo "server.mjs did not start"; cat "$work/node.log"; return 1; }
-}
+# shellcheck source=testca.sh
+. tests/fetch/testca.sh
 
 cflags="-DH2O_USE_LIBUV=0 -D_GNU_SOURCE -Ishim -Iextension -Iextension/lib -I$(pg_config --includedir)
 	-Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare"
@@ -447,8 +422,8 @@ server_cases() {
 	stack_stop
 }
 
-make_certs || { echo "could not make the test certificates"; echo "fetch: 0 passed, 1 failed"; exit 1; }
-start_server || { echo "fetch: 0 passed, 1 failed"; exit 1; }
+testca_make "$work" || { echo "could not make the test certificates"; echo "fetch: 0 passed, 1 failed"; exit 1; }
+testca_server "$work" || { echo "fetch: 0 passed, 1 failed"; exit 1; }
 make -s -C shim >/dev/null || { echo "fetch: 0 passed, 1 failed"; exit 1; }
 asan_server=""
 for s in ${FETCH_SUITES:-normal asan}; do

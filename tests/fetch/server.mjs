@@ -18,7 +18,19 @@
 //   /etag               304 (Cache-Control: max-age=1000) when If-None-Match
 //                       is "v1", else 200 with ETag "v1"
 //   /cache?cc=&expires=&date=&age=   200 JSON with those headers
-//   /hits?path=P        {"hits":N}: requests seen for path+query P
+//   /hits?path=P        {"hits":N}: requests seen for path+query P ("inm:" + P:
+//                       those of them that carried If-None-Match)
+//   /m/KIND/NAME        a client metadata document whose client_id is its
+//                       own URL (Host header), redirect URI
+//                       https://app.example/cb; KIND shapes it: good,
+//                       loopback (Claude Code's portless loopback URIs),
+//                       mismatch (another client_id), missing (no
+//                       redirect_uris), notjson, html (text/html), big
+//                       (6000 bytes), drip, redirect (302)
+//   /set?name=NAME&status=&cc=&etag=&delay=&kind=
+//                       what /m/.../NAME answers from now on: status (200),
+//                       Cache-Control (max-age=600), ETag (none; 304 to a
+//                       matching If-None-Match), delay in ms, KIND instead
 import fs from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
@@ -35,12 +47,66 @@ function send(res, status, type, body, headers = {}) {
 	res.end(body);
 }
 
+// What /m/.../NAME answers, by NAME (set by /set).
+const docs = new Map();
+
+// The body and type of a client metadata document of kind for id.
+function metadata(kind, id, name) {
+	const doc = { client_id: id, client_name: `Test app ${name}`, redirect_uris: ['https://app.example/cb'] };
+	if (kind === 'loopback')
+		doc.redirect_uris = ['http://localhost/callback', 'http://127.0.0.1/callback'];
+	if (kind === 'mismatch')
+		doc.client_id = id + '-other';
+	if (kind === 'missing')
+		delete doc.redirect_uris;
+	if (kind === 'big')
+		doc.padding = 'x'.repeat(6000);
+	if (kind === 'notjson')
+		return ['{"client_id": not json', json];
+	return [JSON.stringify(doc), kind === 'html' ? 'text/html' : json];
+}
+
+// /m/KIND/NAME: a client metadata document, as /set shaped it.
+function document(req, res, url) {
+	const [, , pathKind, name] = url.pathname.split('/');
+	const st = docs.get(name) || {};
+	const kind = st.kind || pathKind;
+	const headers = { 'Cache-Control': st.cc ?? 'max-age=600' };
+	if (st.etag)
+		headers.ETag = st.etag;
+	if (req.headers['if-none-match'] !== undefined)
+		hits.set('inm:' + req.url, (hits.get('inm:' + req.url) || 0) + 1);
+	const answer = () => {
+		if (kind === 'drip') {
+			res.writeHead(200, { 'Content-Type': json });
+			const t = setInterval(() => res.write(' '), 200);
+			return res.on('close', () => clearInterval(t));
+		}
+		if (kind === 'redirect')
+			return send(res, 302, json, '{}', { Location: '/m/good/' + name });
+		if (st.etag && req.headers['if-none-match'] === st.etag) {
+			res.writeHead(304, headers);
+			return res.end();
+		}
+		const [body, type] = metadata(kind, `https://${req.headers.host}${url.pathname}`, name);
+		return send(res, Number(st.status || 200), type, body, headers);
+	};
+	if (st.delay)
+		return setTimeout(answer, Number(st.delay));
+	return answer();
+}
+
 function handle(req, res) {
 	const url = new URL(req.url, 'https://x');
 	const q = url.searchParams;
-	if (url.pathname !== '/hits')
+	if (url.pathname !== '/hits' && url.pathname !== '/set')
 		hits.set(req.url, (hits.get(req.url) || 0) + 1);
+	if (url.pathname.startsWith('/m/'))
+		return document(req, res, url);
 	switch (url.pathname) {
+	case '/set':
+		docs.set(q.get('name'), Object.fromEntries([...q].filter(([k]) => k !== 'name')));
+		return send(res, 200, json, '{}');
 	case '/ok.json':
 		return send(res, 200, json, '{"ok":true}', { ETag: '"v1"', 'Cache-Control': 'max-age=600' });
 	case '/jwks':

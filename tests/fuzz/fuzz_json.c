@@ -10,7 +10,8 @@
  * empty; the strict limits accept nothing the registration limits refuse,
  * and read it the same; an accepted document written out again reads back
  * the same (arrays of objects kept as documents, all the way down); a value
- * that is JSON but not an object is accepted as a member's value.  As
+ * that is JSON but not an object is accepted as a member's value; each
+ * member's text span lies in the input and reads alone as its type.  As
  * choices that write a valid document (escapes, UTF-8, numbers, whitespace
  * and nesting of their choosing) while noting what a reader must keep of
  * it, the objects in arrays too: it is accepted and read as noted, or
@@ -187,6 +188,32 @@ check_accepted(const json_doc *doc)
 	if (read_doc(again.data, again.len, &reread_limits, &reread) != JSON_OK ||
 		!fuzz_same_doc(doc, &reread))
 		abort();
+}
+
+/*
+ * Every member of an accepted document points at its value's text inside
+ * the input, and that text alone, as a member's value, reads as the same
+ * type (a client's "jwks" object is read again from it).
+ */
+static void
+check_spans(const char *text, size_t len, const json_doc *doc)
+{
+	for (int i = 0; i < doc->count; i++)
+	{
+		const json_member *m = &doc->members[i];
+		char	   *wrapped;
+		json_doc	one;
+
+		if (m->raw < text || m->raw_len == 0 || m->raw + m->raw_len > text + len)
+			abort();
+		wrapped = fuzz_alloc(m->raw_len + 6);
+		memcpy(wrapped, "{\"k\":", 5);
+		memcpy(wrapped + 5, m->raw, m->raw_len);
+		wrapped[m->raw_len + 5] = '}';
+		if (read_doc(wrapped, m->raw_len + 6, &reread_limits, &one) != JSON_OK ||
+			one.count != 1 || one.members[0].type != m->type)
+			abort();
+	}
 }
 
 /* Whether the strict outcome is possible beside the registration one. */
@@ -551,7 +578,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 							  !fuzz_same_doc(&strict_doc, &reg_doc)))
 		abort();
 	if (reg == JSON_OK)
+	{
 		check_accepted(&reg_doc);
+		check_spans(text, size, &reg_doc);
+	}
 	if (reg == JSON_NOT_OBJECT && size + 6 <= reg_limits.max_len)
 		check_as_member(text, size);
 	if (size > 0)

@@ -9,14 +9,15 @@
 # CORS, discovery, the /mcp gateway, 404/405/413/415, a database restart
 # and a SIGTERM drain, with the server at --log-level debug and no secret
 # in its log; a stand-in database with hostile answers (hostile.sh); TLS
-# and raw HTTP/2 header fields (tls.sh).  Then the same against the
-# ASan/UBSan build.
+# and raw HTTP/2 header fields (tls.sh); client metadata documents fetched
+# from a local HTTPS server (cimd.sh).  Then the same against the ASan/UBSan
+# build.
 #
 #   HTTP_SUITES="normal asan"   which builds to test (default both)
 #   HTTP_VERBOSE=1              print every check, not only failures
 #   HTTP_KEEP=1                 keep the work directory (server logs)
 #   HTTP_ASAN_BINARY=PATH       a prebuilt sanitizer build instead of make asan
-#   HTTP_SUITES=hostile or tls  only that part (HTTP_HOSTILE_BINARY=PATH: which build)
+#   HTTP_SUITES=hostile, tls or cimd  only that part (HTTP_HOSTILE_BINARY=PATH: which build)
 #
 # Last line: "http: N passed, M failed"; exit status non-zero on failure.
 set -uo pipefail
@@ -105,6 +106,7 @@ set_cookie() { hdrs set-cookie | grep "^$1=" | head -n 1; }
 cleanup() {
 	stop_server
 	[ -n "$demo_pid" ] && kill "$demo_pid" 2>/dev/null && wait "$demo_pid" 2>/dev/null
+	[ -n "${testca_pid:-}" ] && kill "$testca_pid" 2>/dev/null && wait "$testca_pid" 2>/dev/null
 	psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
 	psql -X -q -d postgres -c "DROP ROLE IF EXISTS $role" >/dev/null 2>&1
 	if [ -n "${HTTP_KEEP:-}" ]; then echo "kept $work"; else rm -rf "$work"; fi
@@ -1646,6 +1648,10 @@ run_suite() {
 . "$top/tests/http/hostile.sh"
 # shellcheck source=tls.sh
 . "$top/tests/http/tls.sh"
+# shellcheck source=../fetch/testca.sh
+. "$top/tests/fetch/testca.sh"
+# shellcheck source=cimd.sh
+. "$top/tests/http/cimd.sh"
 
 # ---- configuration (no database needed for most) ----
 
@@ -1718,7 +1724,10 @@ for s in ${HTTP_SUITES:-normal asan}; do
 		test_config
 		test_issuer_path
 		test_hostile "$top/shim/mcp-oauth-server" hostile
-		test_tls "$top/shim/mcp-oauth-server" tls ;;
+		test_tls "$top/shim/mcp-oauth-server" tls
+		test_cimd "$top/shim/mcp-oauth-server" cimd ;;
+	cimd)
+		test_cimd "${HTTP_HOSTILE_BINARY:-$top/shim/mcp-oauth-server}" cimd ;;
 	tls)
 		test_tls "${HTTP_HOSTILE_BINARY:-$top/shim/mcp-oauth-server}" tls ;;
 	hostile)
@@ -1733,6 +1742,7 @@ for s in ${HTTP_SUITES:-normal asan}; do
 			run_suite asan "$asan_bin"
 			test_hostile "$asan_bin" hostile-asan
 			test_tls "$asan_bin" tls-asan
+			test_cimd "$asan_bin" cimd-asan
 			unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 		else
 			cat "$work/asan-build.log"

@@ -246,6 +246,47 @@ test_kept_arrays(void)
 	CHECK(json_get(&o, "s") == &o.members[1], "json_get gives the member");
 }
 
+/* Whether member name of o has exactly the text want as its raw span. */
+static int
+raw_is(const json_doc *o, const char *name, const char *want)
+{
+	const json_member *m = json_get(o, name);
+
+	return m != NULL && m->raw_len == strlen(want) &&
+		memcmp(m->raw, want, m->raw_len) == 0;
+}
+
+/*
+ * Every kept member points at its value's text, whatever its type: a JWK
+ * Set inside client metadata ("jwks") is read again on its own from it.
+ */
+static void
+test_raw_spans(void)
+{
+	json_doc	o;
+	json_doc	inner;
+	const json_member *m;
+	const char *text = "{\"s\": \"a\\\"b\" , \"n\":-1.5e2,\"t\":true,\"z\":null,"
+		"\"jwks\": {\"keys\":[{\"kty\":\"EC\",\"x5c\":[\"q\"]},{}]} ,"
+		"\"a\":[[1,{\"b\":[]}],\"x\"],\"e\":{}}";
+
+	CHECK(reads(text, &loose, &o) == JSON_OK, "spans refused");
+	CHECK(raw_is(&o, "s", "\"a\\\"b\""), "string span");
+	CHECK(raw_is(&o, "n", "-1.5e2"), "number span");
+	CHECK(raw_is(&o, "t", "true") && raw_is(&o, "z", "null"), "word spans");
+	CHECK(raw_is(&o, "jwks", "{\"keys\":[{\"kty\":\"EC\",\"x5c\":[\"q\"]},{}]}"),
+		  "object span");
+	CHECK(raw_is(&o, "a", "[[1,{\"b\":[]}],\"x\"]"), "array span");
+	CHECK(raw_is(&o, "e", "{}"), "empty object span");
+	m = json_get(&o, "jwks");
+	CHECK(m && json_read_object(m->raw, m->raw_len, &loose, malloc, &inner) == JSON_OK &&
+		  json_get(&inner, "keys") && json_get(&inner, "keys")->nobjects == 2,
+		  "a nested object read on its own");
+	m = json_get(&inner, "keys");
+	CHECK(m && m->objects[0] && raw_is(m->objects[0], "kty", "\"EC\""),
+		  "spans inside an array's object");
+}
+
 /* A consent descriptor's scopes: an array of objects, each kept as a document. */
 static void
 test_object_arrays(void)
@@ -401,6 +442,7 @@ main(void)
 	test_refusal_leaves_nothing();
 	test_kept_arrays();
 	test_object_arrays();
+	test_raw_spans();
 	test_caller_limits();
 	test_numbers();
 	test_memory();
