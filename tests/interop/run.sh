@@ -11,7 +11,8 @@
 #   cimd.test.mjs      clients identified by a Client ID Metadata Document
 #                      (the SDK's client metadata URL, documents shaped like
 #                      Claude Code's and ChatGPT's), served over HTTPS by the
-#                      test with a certificate of a test CA made here
+#                      test with a certificate of the test CA of
+#                      tests/fetch/testca.sh
 #   conformance.test.mjs  the official MCP conformance suite's authorization
 #                      server scenarios (conformance/, its own npm package)
 #
@@ -26,29 +27,18 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../lib/stack.sh
 . "$here/../lib/stack.sh"
+# shellcheck source=../fetch/testca.sh
+. "$here/../fetch/testca.sh"
 
 fail() { echo "$1"; echo "interop: 0 passed, 1 failed"; exit 1; }
-
-# interop_certs DIR: a test CA (ca.pem) and a certificate for localhost
-# signed by it (tls.pem, tls.key) in DIR.
-interop_certs() {
-	(cd "$1" &&
-		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key \
-			-out ca.pem -days 2 -subj "/CN=mcp_oauth interop test CA" 2>/dev/null &&
-		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout tls.key \
-			-out tls.csr -subj "/CN=localhost" 2>/dev/null &&
-		printf 'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >tls.cnf &&
-		openssl x509 -req -in tls.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out tls.pem \
-			-days 2 -extfile tls.cnf 2>/dev/null)
-}
 
 stack_npm_ci "$here" || fail "npm ci failed"
 stack_npm_ci "$here/conformance" || fail "npm ci failed (conformance)"
 stack_init interop || fail "no free port"
 trap stack_stop EXIT
 stack_database || fail "database setup failed"
-interop_certs "$STACK_WORK" || fail "could not make the test certificates"
-export INTEROP_TLS_CERT=$STACK_WORK/tls.pem INTEROP_TLS_KEY=$STACK_WORK/tls.key
+testca_make "$STACK_WORK" || fail "could not make the test certificates"
+export INTEROP_TLS_CERT=$STACK_WORK/srv.pem INTEROP_TLS_KEY=$STACK_WORK/srv.key
 export STACK_SERVER_ARGS="--fetch-allow-cidrs 127.0.0.0/8,::1 --fetch-ca-file $STACK_WORK/ca.pem"
 stack_start || fail "the stack did not start"
 
