@@ -113,7 +113,7 @@ describe('MCP TypeScript SDK client with a client metadata URL', () => {
     const location = await person.authorize(authUrl, 'approve');
     assert.ok(location.startsWith(`${listener.redirectUri}?`), location);
     assert.match(person.lastConsentPage, /Interop test \(SDK, metadata document\)/);
-    assert.match(person.lastConsentPage, publishedBy('localhost'));
+    assert.match(person.lastConsentPage, publishedBy(docs.host));
     assert.match(person.lastConsentPage, notVerified, 'only loopback redirect URIs: the name is not verified');
     assert.equal(docs.hits(path), 1, 'the server fetched the document once');
     callbackUrl = await deliverRedirect(location, listener);
@@ -199,7 +199,7 @@ describe('a document shaped like Claude Code\'s', () => {
       const { verifier, challenge } = pkce();
       const location = await authorizeOnce(listener, listener.redirectUri, challenge);
       assert.match(person.lastConsentPage, /Claude Code/);
-      assert.match(person.lastConsentPage, publishedBy('localhost'));
+      assert.match(person.lastConsentPage, publishedBy(docs.host));
       assert.match(person.lastConsentPage, notVerified, 'every redirect URI is loopback: warned');
       const cb = await deliverRedirect(location, listener);
       const r = await postForm('/token', {
@@ -304,7 +304,7 @@ describe('a document shaped like ChatGPT\'s: private_key_jwt with a jwks_uri', (
     const location = await person.authorize(authUrl, 'approve');
     assert.ok(location.startsWith(`${redirectUri}?`), location);
     assert.match(person.lastConsentPage, /ChatGPT/);
-    assert.match(person.lastConsentPage, publishedBy('localhost'));
+    assert.match(person.lastConsentPage, publishedBy(docs.host));
     assert.match(person.lastConsentPage, /chatgpt\.com/);
     assert.doesNotMatch(person.lastConsentPage, notVerified);
     code = new URL(location).searchParams.get('code');

@@ -303,7 +303,7 @@ export function recordingFetch(log) {
 /**
  * An HTTPS server on 127.0.0.1 with the test CA's certificate for
  * localhost, publishing documents at https://localhost:PORT/PATH as a
- * client's website does.  serve(path, body, headers) publishes (a body
+ * client's website does (host: localhost:PORT).  serve(path, body, headers) publishes (a body
  * object as JSON, Cache-Control max-age=600 unless headers say otherwise),
  * unpublish(path) makes it 404, hits(path) counts requests.
  */
@@ -324,6 +324,7 @@ export async function documentServer() {
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address();
   return {
+    host: `localhost:${port}`,
     url: (path) => `https://localhost:${port}${path}`,
     serve(path, body, headers = {}) {
       docs.set(path, {
