@@ -2,11 +2,13 @@
  * client_auth.c
  *		Client authentication at the token, revocation and introspection
  *		endpoints (RFC 6749 section 2.3, OAuth 2.1 section 2.4):
- *		client_secret_basic, client_secret_post, or none (public clients,
- *		identified by client_id).  Also the grant lookups the three
- *		endpoints share.
+ *		client_secret_basic, client_secret_post, private_key_jwt (RFC 7523,
+ *		client_assertion.c), or none (public clients, identified by
+ *		client_id).  A client authenticates only with the method it
+ *		registered.  Also the grant lookups the three endpoints share.
  */
 #include "client_auth.h"
+#include "client_assertion.h"
 #include "clients.h"
 
 #include "catalog/pg_type.h"
@@ -22,7 +24,8 @@ typedef struct ClientCredentials
 {
 	const char *method;			/* token_endpoint_auth_method used */
 	char	   *client_id;
-	char	   *secret;			/* NULL for "none" */
+	char	   *secret;			/* NULL for "none" and "private_key_jwt" */
+	const char *assertion;		/* the client_assertion of private_key_jwt */
 	bool		tried_basic;
 } ClientCredentials;
 
@@ -120,6 +123,41 @@ invalid_auth_request(const ClientCredentials *creds, const char *client_addr,
 	return false;
 }
 
+/*
+ * A client assertion (RFC 7521 section 4.2, RFC 7523 section 2.2): the
+ * client is its sub (the client_id parameter, if any, must name the same);
+ * false (err filled) if the attempt is malformed.  The assertion itself is
+ * checked once the client's row is read.
+ */
+static bool
+read_assertion(const char *authorization, const form *params,
+			   const char *client_addr, ClientCredentials *creds,
+			   MoResponse *err)
+{
+	const char *type = form_get(params, "client_assertion_type");
+	const char *body_id = form_get(params, "client_id");
+
+	creds->method = "private_key_jwt";
+	creds->assertion = form_get(params, "client_assertion");
+	creds->client_id = mo_client_assertion_subject(creds->assertion);
+	if (creds->client_id == NULL && body_id != NULL && body_id[0] != '\0')
+		creds->client_id = pstrdup(body_id);
+	if ((authorization != NULL && authorization[0] != '\0') ||
+		form_get(params, "client_secret") != NULL)
+		return invalid_auth_request(creds, client_addr, "two_methods",
+									"more than one client authentication method", err);
+	if (type == NULL || creds->assertion == NULL)
+		return invalid_auth_request(creds, client_addr, "incomplete_assertion",
+									"client_assertion and client_assertion_type go together", err);
+	if (strcmp(type, MO_ASSERTION_TYPE) != 0)
+		return invalid_client(creds, client_addr, "unsupported_assertion_type", err);
+	if (creds->client_id == NULL)
+		return invalid_client(creds, client_addr, "malformed_assertion", err);
+	if (body_id != NULL && strcmp(body_id, creds->client_id) != 0)
+		return invalid_client(creds, client_addr, "client_id_mismatch", err);
+	return true;
+}
+
 /* Work out which method the request used; false (err filled) if it is malformed. */
 static bool
 read_credentials(const char *authorization, const form *params,
@@ -130,6 +168,9 @@ read_credentials(const char *authorization, const form *params,
 	const char *body_secret = form_get(params, "client_secret");
 
 	memset(creds, 0, sizeof(*creds));
+	if (form_get(params, "client_assertion") != NULL ||
+		form_get(params, "client_assertion_type") != NULL)
+		return read_assertion(authorization, params, client_addr, creds, err);
 	if (authorization != NULL && authorization[0] != '\0')
 	{
 		creds->method = "client_secret_basic";
@@ -178,12 +219,37 @@ touch_client(const char *client_id)
 }
 
 /*
+ * Check the client assertion of creds for the client of row at
+ * endpoint_path; false with err filled when it fails (401) or the
+ * client's keys must be fetched first (the need-fetch answer, status 0).
+ */
+static bool
+check_assertion(const ClientCredentials *creds, const MoClientRow *row,
+				const char *endpoint_path, const char *client_addr,
+				MoResponse *err)
+{
+	const char *reason;
+
+	switch (mo_client_assertion_check(row, creds->assertion, endpoint_path,
+									  err, &reason))
+	{
+		case MO_ASSERTION_VALID:
+			return true;
+		case MO_ASSERTION_NEED_FETCH:
+			return false;
+		default:
+			return invalid_client(creds, client_addr, reason, err);
+	}
+}
+
+/*
  * Check creds against the client's row; fill client on success, and *touch
  * with whether its last use is due to be recorded.
  */
 static bool
-check_client(const ClientCredentials *creds, const char *client_addr,
-			 MoClient *client, bool *touch, MoResponse *err)
+check_client(const ClientCredentials *creds, const char *endpoint_path,
+			 const char *client_addr, MoClient *client, bool *touch,
+			 MoResponse *err)
 {
 	MoClientRow row;
 
@@ -194,8 +260,11 @@ check_client(const ClientCredentials *creds, const char *client_addr,
 	if (creds->secret != NULL &&
 		(row.secret_hash == NULL || !secret_matches(creds->secret, row.secret_hash)))
 		return invalid_client(creds, client_addr, "wrong_secret", err);
+	if (creds->assertion != NULL &&
+		!check_assertion(creds, &row, endpoint_path, client_addr, err))
+		return false;
 	client->client_id = creds->client_id;
-	client->confidential = (creds->secret != NULL);
+	client->confidential = (creds->secret != NULL || creds->assertion != NULL);
 	client->grant_types = row.grant_types;
 	client->introspection_allowed = row.introspection_allowed;
 	*touch = row.last_used_at == DT_NOBEGIN ||
@@ -209,15 +278,15 @@ check_client(const ClientCredentials *creds, const char *client_addr,
  */
 bool
 mo_client_authenticate(const char *authorization, const form *params,
-					   const char *client_addr, MoClient *client,
-					   MoResponse *err)
+					   const char *endpoint_path, const char *client_addr,
+					   MoClient *client, MoResponse *err)
 {
 	ClientCredentials creds;
 	bool		touch;
 
 	if (!read_credentials(authorization, params, client_addr, &creds, err))
 		return false;
-	if (!check_client(&creds, client_addr, client, &touch, err))
+	if (!check_client(&creds, endpoint_path, client_addr, client, &touch, err))
 		return false;
 	if (touch)
 	{
@@ -292,8 +361,8 @@ audit_failed_request(const char *event, const char *client_id,
  * (see client_auth.h).
  */
 Datum
-mo_client_endpoint(FunctionCallInfo fcinfo, MoClientHandler handler,
-				   const char *failure_event)
+mo_client_endpoint(FunctionCallInfo fcinfo, const char *endpoint_path,
+				   MoClientHandler handler, const char *failure_event)
 {
 	char	   *content_type = mo_arg_cstring(fcinfo, 0);
 	char	   *authorization = mo_arg_cstring(fcinfo, 1);
@@ -307,7 +376,8 @@ mo_client_endpoint(FunctionCallInfo fcinfo, MoClientHandler handler,
 	mo_spi_connect();
 	if (!mo_parse_form(content_type, body, &params, &r))
 		audit_failed_request(failure_event, NULL, client_addr, &r);
-	else if (mo_client_authenticate(authorization, &params, client_addr, &client, &r))
+	else if (mo_client_authenticate(authorization, &params, endpoint_path,
+									client_addr, &client, &r))
 	{
 		handler(&params, &client, client_addr, &r);
 		audit_failed_request(failure_event, client.client_id, client_addr, &r);

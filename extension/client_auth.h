@@ -15,18 +15,22 @@
 typedef struct MoClient
 {
 	char	   *client_id;
-	bool		confidential;	/* authenticated with a secret */
+	bool		confidential;	/* authenticated with a secret or a key */
 	List	   *grant_types;	/* List of char * */
 	bool		introspection_allowed;	/* other clients' access tokens too */
 } MoClient;
 
 /*
- * Authenticate the client of a token, revocation or introspection request
- * from the Authorization header and the parsed form body.  On failure fills
- * err (400 invalid_request or 401 invalid_client, with a Basic challenge
- * when the client tried Basic), audits client_auth_failed, returns false.
+ * Authenticate the client of a request to our endpoint endpoint_path
+ * ("/token", "/revoke", "/introspect") from the Authorization header and
+ * the parsed form body.  On failure fills err (400 invalid_request or 401
+ * invalid_client, with a Basic challenge when the client tried Basic),
+ * audits client_auth_failed, returns false.  Also false, with err the
+ * need-fetch answer (status 0, not audited), when a private_key_jwt
+ * client's keys must be fetched first.
  */
 extern bool mo_client_authenticate(const char *authorization, const form *params,
+								   const char *endpoint_path,
 								   const char *client_addr, MoClient *client,
 								   MoResponse *err);
 
@@ -35,15 +39,16 @@ typedef void (*MoClientHandler) (const form *params, const MoClient *client,
 								 const char *client_addr, MoResponse *r);
 
 /*
- * Run an endpoint taking (content_type, authorization, body, client_addr):
+ * Run the endpoint at endpoint_path taking (content_type, authorization,
+ * body, client_addr):
  * connect SPI, parse the form body, authenticate the client, call handler,
  * and return the http_response row (always Cache-Control: no-store).  A
  * request that fails is audited as failure_event with its OAuth error and
  * client, unless it was audited already (client_auth_failed, or the
  * handler set r->audited).
  */
-extern Datum mo_client_endpoint(FunctionCallInfo fcinfo, MoClientHandler handler,
-								const char *failure_event);
+extern Datum mo_client_endpoint(FunctionCallInfo fcinfo, const char *endpoint_path,
+								MoClientHandler handler, const char *failure_event);
 
 /* A grant row, as the token and revocation paths read it. */
 typedef struct MoGrant

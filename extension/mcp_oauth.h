@@ -312,6 +312,11 @@ extern List *mo_configured_resources(void);
  */
 extern const char *mo_match_resource(const char *requested);
 
+/* ---- discovery (metadata.c) ---- */
+
+/* The URL of one of our endpoints: the issuer + path, one '/' between them. */
+extern char *mo_issuer_url(const char *path);
+
 /* ---- signing keys (keys.c) ---- */
 
 /* Sign claims (a JSON object text) as an at+jwt with the active key; raises if none can be made. */

@@ -27,8 +27,8 @@ PG_FUNCTION_INFO_V1(protected_resource_metadata);
 PG_FUNCTION_INFO_V1(jwks);
 
 /* issuer + path, with exactly one '/' between them. */
-static char *
-issuer_url(const char *path)
+char *
+mo_issuer_url(const char *path)
 {
 	size_t		n = strlen(mo_issuer);
 
@@ -86,27 +86,33 @@ append_server_members(StringInfo buf)
 	static const char *const grant_types[] = {"authorization_code", "refresh_token", NULL};
 	static const char *const pkce_methods[] = {"S256", NULL};
 	static const char *const client_auth[] = {"none", "client_secret_basic",
-	"client_secret_post", NULL};
-	static const char *const secret_auth[] = {"client_secret_basic",
-	"client_secret_post", NULL};
+	"client_secret_post", "private_key_jwt", NULL};
+	static const char *const confidential_auth[] = {"client_secret_basic",
+	"client_secret_post", "private_key_jwt", NULL};
+	/* client assertions (RFC 7523): never none, never HMAC */
+	static const char *const assertion_algs[] = {"RS256", "PS256", "ES256",
+	"EdDSA", NULL};
 
 	mo_json_string(buf, "issuer", mo_issuer);
-	mo_json_string(buf, "authorization_endpoint", issuer_url("/authorize"));
-	mo_json_string(buf, "token_endpoint", issuer_url("/token"));
+	mo_json_string(buf, "authorization_endpoint", mo_issuer_url("/authorize"));
+	mo_json_string(buf, "token_endpoint", mo_issuer_url("/token"));
 	if (mo_registration == MO_REGISTRATION_OPEN)
-		mo_json_string(buf, "registration_endpoint", issuer_url("/register"));
-	mo_json_string(buf, "revocation_endpoint", issuer_url("/revoke"));
-	mo_json_string(buf, "introspection_endpoint", issuer_url("/introspect"));
-	mo_json_string(buf, "jwks_uri", issuer_url("/.well-known/jwks.json"));
+		mo_json_string(buf, "registration_endpoint", mo_issuer_url("/register"));
+	mo_json_string(buf, "revocation_endpoint", mo_issuer_url("/revoke"));
+	mo_json_string(buf, "introspection_endpoint", mo_issuer_url("/introspect"));
+	mo_json_string(buf, "jwks_uri", mo_issuer_url("/.well-known/jwks.json"));
 	mo_json_string_list(buf, "scopes_supported", known_scopes());
 	json_strings(buf, "response_types_supported", response_types);
 	json_strings(buf, "response_modes_supported", response_modes);
 	json_strings(buf, "grant_types_supported", grant_types);
 	json_strings(buf, "code_challenge_methods_supported", pkce_methods);
 	json_strings(buf, "token_endpoint_auth_methods_supported", client_auth);
+	json_strings(buf, "token_endpoint_auth_signing_alg_values_supported", assertion_algs);
 	json_strings(buf, "revocation_endpoint_auth_methods_supported", client_auth);
+	json_strings(buf, "revocation_endpoint_auth_signing_alg_values_supported", assertion_algs);
 	/* introspection is for confidential clients (resource servers) only */
-	json_strings(buf, "introspection_endpoint_auth_methods_supported", secret_auth);
+	json_strings(buf, "introspection_endpoint_auth_methods_supported", confidential_auth);
+	json_strings(buf, "introspection_endpoint_auth_signing_alg_values_supported", assertion_algs);
 	mo_json_bool(buf, "authorization_response_iss_parameter_supported", true);
 	/* Client ID Metadata Documents (cimd.c), once the schema is 0.5.0's */
 	mo_json_bool(buf, "client_id_metadata_document_supported",

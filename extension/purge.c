@@ -29,6 +29,7 @@ typedef enum PurgeKind
 	PURGE_SIGNING_KEYS,
 	PURGE_CLIENTS,
 	PURGE_FETCHED,
+	PURGE_ASSERTION_JTIS,
 	PURGE_AUDIT,
 	PURGE_NKINDS
 } PurgeKind;
@@ -46,6 +47,7 @@ static const char *const purge_kind_names[PURGE_NKINDS] = {
 	"signing_keys",
 	"clients",
 	"fetched_documents",
+	"client_assertion_jtis",
 	"audit_log",
 };
 
@@ -243,6 +245,17 @@ static const PurgeStep purge_steps[] = {
 	"  ORDER BY url LIMIT nullif($4, 0) FOR UPDATE SKIP LOCKED)) RETURNING 1)"
 	" SELECT count(*) FROM d",
 	"fetched_documents"},
+
+	/*
+	 * the jti of client assertions that expired: no longer accepted anyway
+	 * (client_assertion.c), so a replay needs no row
+	 */
+	{{PURGE_ASSERTION_JTIS, -1},
+	"WITH d AS (DELETE FROM mcp_oauth.client_assertion_jtis WHERE ctid = ANY (ARRAY"
+	" (SELECT ctid FROM mcp_oauth.client_assertion_jtis"
+	"  WHERE expires_at < now() ORDER BY expires_at LIMIT nullif($4, 0))) RETURNING 1)"
+	" SELECT count(*) FROM d",
+	"client_assertion_jtis"},
 
 	/*
 	 * audit rows past their retention, oldest first by the index on at (a

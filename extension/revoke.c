@@ -367,7 +367,7 @@ introspect_request(const form *params, const MoClient *client,
 Datum
 mcp_oauth_revoke(PG_FUNCTION_ARGS)
 {
-	return mo_client_endpoint(fcinfo, revoke_request, "revocation_failed");
+	return mo_client_endpoint(fcinfo, "/revoke", revoke_request, "revocation_failed");
 }
 
 /*
@@ -377,7 +377,7 @@ mcp_oauth_revoke(PG_FUNCTION_ARGS)
 Datum
 mcp_oauth_introspect(PG_FUNCTION_ARGS)
 {
-	return mo_client_endpoint(fcinfo, introspect_request, "introspection_failed");
+	return mo_client_endpoint(fcinfo, "/introspect", introspect_request, "introspection_failed");
 }
 
 /*

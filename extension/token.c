@@ -744,5 +744,5 @@ token_request(const form *params, const MoClient *client, const char *client_add
 Datum
 mcp_oauth_token(PG_FUNCTION_ARGS)
 {
-	return mo_client_endpoint(fcinfo, token_request, "token_request_failed");
+	return mo_client_endpoint(fcinfo, "/token", token_request, "token_request_failed");
 }

@@ -98,6 +98,12 @@ VALUES ('purge-kid-old', 'ES256', 'none', '{}', now() - interval '10 days',
 	   ('purge-kid-recent', 'ES256', 'none', '{}', now() - interval '10 days',
 		now() - interval '10 days', now() - interval '900 seconds');
 
+-- client assertion jtis: of an assertion that expired (purged), of one
+-- still valid (kept: its replay must still be refused)
+INSERT INTO mcp_oauth.client_assertion_jtis (client_id, jti, expires_at) VALUES
+	('purge-client', 'purge-jti-old', now() - interval '1 second'),
+	('purge-client', 'purge-jti-live', now() + interval '1 minute');
+
 -- purge: one row per kind, in a fixed order; at least this file's rows
 SELECT p.what, p.deleted >= v.n AS purged_enough
   FROM mcp_oauth.purge_expired() WITH ORDINALITY p(what, deleted, i)
@@ -105,7 +111,8 @@ SELECT p.what, p.deleted >= v.n AS purged_enough
 			   ('refresh_tokens', 1), ('refresh_rotations', 0), ('sealed_successors', 0),
 			   ('revoked_access_tokens', 1), ('grants', 4),
 			   ('login_sessions', 1), ('rate_limits', 1), ('signing_keys', 1),
-			   ('clients', 3), ('fetched_documents', 0), ('audit_log', 1)) v(w, n) ON p.what = v.w
+			   ('clients', 3), ('fetched_documents', 0), ('client_assertion_jtis', 1),
+			   ('audit_log', 1)) v(w, n) ON p.what = v.w
  ORDER BY p.i;
 
 -- what is left of this file's rows
@@ -128,6 +135,7 @@ SELECT window_start > now() - interval '1 day' AS current
   FROM mcp_oauth.rate_limits WHERE bucket = 'purge-test';
 SELECT subject FROM mcp_oauth.audit_log WHERE event = 'purge_test';
 SELECT kid FROM mcp_oauth.signing_keys WHERE kid LIKE 'purge-%';
+SELECT jti FROM mcp_oauth.client_assertion_jtis WHERE client_id = 'purge-client';
 -- a second run finds none of this file's rows to purge, and the audit log is kept
 SELECT count(*) AS audit_rows_kept FROM mcp_oauth.audit_log WHERE subject = 'purge_user';
 SELECT count(*) AS runs FROM mcp_oauth.purge_expired() WHERE what = 'clients';
