@@ -22,7 +22,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { UnauthorizedError, refreshAuthorization } from '@modelcontextprotocol/sdk/client/auth.js';
 import {
   env, sql, Person, loopbackListener, deliverRedirect, decodeJwt, postForm, MemoryProvider, recordingFetch,
-  documentServer, formFields,
+  documentServer, formFields, authorizationUrl,
 } from './lib.mjs';
 
 const jwtBearer = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -150,11 +150,10 @@ describe('MCP TypeScript SDK client with a client metadata URL', () => {
     });
     assert.ok(refreshed.access_token);
     const { challenge } = pkce();
-    const url = new URL('/authorize', env.base);
-    for (const [k, v] of Object.entries({
-      response_type: 'code', client_id: clientId, redirect_uri: listener.redirectUri, code_challenge: challenge,
+    const url = authorizationUrl({
+      client_id: clientId, redirect_uri: listener.redirectUri, code_challenge: challenge,
       code_challenge_method: 'S256', state: 'again', resource: env.resource,
-    })) url.searchParams.set(k, v);
+    });
     const location = await person.authorize(url, 'deny');
     assert.match(location, /error=access_denied/);
     assert.equal(docs.hits(path), 1, 'no second fetch within max-age');
@@ -169,11 +168,10 @@ describe('a document shaped like Claude Code\'s', () => {
   // One authorization as Claude Code makes it: its own listener on a
   // port the system picked, PKCE; the callback URL.
   async function authorizeOnce(listener, redirectUri, challenge, decision = 'approve') {
-    const url = new URL('/authorize', env.base);
-    for (const [k, v] of Object.entries({
-      response_type: 'code', client_id: clientId, redirect_uri: redirectUri, code_challenge: challenge,
+    const url = authorizationUrl({
+      client_id: clientId, redirect_uri: redirectUri, code_challenge: challenge,
       code_challenge_method: 'S256', state: randomBytes(8).toString('hex'), resource: env.resource, scope: 'mcp:tools',
-    })) url.searchParams.set(k, v);
+    });
     const location = await person.authorize(url, decision);
     assert.ok(location.startsWith(`${redirectUri}?`), `redirected to the listener: ${location}`);
     return location;
@@ -230,11 +228,10 @@ describe('a document shaped like Claude Code\'s', () => {
 
   test('a path the document does not list is refused without a redirect', async () => {
     const { challenge } = pkce();
-    const url = new URL('/authorize', env.base);
-    for (const [k, v] of Object.entries({
-      response_type: 'code', client_id: clientId, redirect_uri: 'http://127.0.0.1:43210/elsewhere',
+    const url = authorizationUrl({
+      client_id: clientId, redirect_uri: 'http://127.0.0.1:43210/elsewhere',
       code_challenge: challenge, code_challenge_method: 'S256', state: 's', resource: env.resource,
-    })) url.searchParams.set(k, v);
+    });
     const res = await person.fetch(url);
     const html = await res.text();
     assert.equal(res.status, 400, html.slice(0, 300));

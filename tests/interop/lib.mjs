@@ -221,14 +221,20 @@ export async function registerClient(metadata) {
   return body;
 }
 
+/** The authorization endpoint's URL with params (response_type code unless given; undefined ones left out). */
+export function authorizationUrl(params) {
+  const url = new URL('/authorize', env.base);
+  for (const [k, v] of Object.entries({ response_type: 'code', ...params }))
+    if (v !== undefined) url.searchParams.set(k, v);
+  return url;
+}
+
 /**
  * One authorization round trip as a person: build the authorization URL,
  * sign in, decide, and deliver the redirect to the listener; the callback URL.
  */
 export async function authorizeVia(person, listener, params, decision = 'approve') {
-  const url = new URL('/authorize', env.base);
-  for (const [k, v] of Object.entries({ response_type: 'code', redirect_uri: listener.redirectUri, ...params }))
-    if (v !== undefined) url.searchParams.set(k, v);
+  const url = authorizationUrl({ redirect_uri: listener.redirectUri, ...params });
   const location = await person.authorize(url, decision);
   return deliverRedirect(location, listener);
 }
