@@ -108,7 +108,11 @@ mo_cimd_store(const char *url, const char *body, bool *not_json)
 	ClientMeta	m;
 	ClientMetaError e;
 	const json_member *client_id;
+	const char *problem;
 
+	/* the server fetches only what authorize() asked for: never such a URL */
+	if ((problem = uri_fetch_problem(url, true)) != NULL)
+		return psprintf("the URL of a client metadata document %s", problem);
 	if (!mo_client_meta_parse(body, MO_FETCH_MAX_CLIENT_METADATA, "the document",
 							  &doc, not_json, &e))
 		return e.description;

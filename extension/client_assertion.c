@@ -153,26 +153,6 @@ check_claims(const json_doc *claims, const char *client_id,
 }
 
 /*
- * The client's keys: its JWK Set (clients.jwks, as JSON text) or the URL
- * of one (clients.jwks_uri); NULL each when none.  Read as members of the
- * row, so a schema before 0.5.0 (no such columns) has none.
- */
-static void
-client_keys(const char *client_id, char **jwks, char **jwks_uri)
-{
-	static MoKeyPlan plan;
-
-	mo_spi_run_by_key1(&plan,
-					   "SELECT NULLIF(CAST(pg_catalog.to_jsonb(c)"
-					   " OPERATOR(pg_catalog.->) 'jwks' AS pg_catalog.text), 'null'),"
-					   " pg_catalog.to_jsonb(c) OPERATOR(pg_catalog.->>) 'jwks_uri'"
-					   " FROM mcp_oauth.clients c WHERE client_id OPERATOR(pg_catalog.=) $1",
-					   TEXTOID, CStringGetTextDatum(client_id), 1);
-	*jwks = SPI_processed == 1 ? mo_spi_text(1) : NULL;
-	*jwks_uri = SPI_processed == 1 ? mo_spi_text(2) : NULL;
-}
-
-/*
  * Check the signature of p with the key a JWK Set text chooses for its
  * header; NULL or a reason.  *unknown_key: the set has no key for it (one
  * rotated in since the copy was made would be).
@@ -257,23 +237,20 @@ check_with_uri(const char *uri, const jwt_parsed *p, MoResponse *r,
 	return MO_ASSERTION_INVALID;
 }
 
-/* Check the signature of p with the client's keys. */
+/* Check the signature of p with the client's keys (clients.jwks or jwks_uri). */
 static MoAssertionOutcome
 check_signature(const MoClientRow *client, const jwt_parsed *p, MoResponse *r,
 				const char **reason)
 {
-	char	   *jwks;
-	char	   *jwks_uri;
 	bool		unknown_key;
 
-	client_keys(client->client_id, &jwks, &jwks_uri);
-	if (jwks != NULL)
+	if (client->jwks != NULL)
 	{
-		*reason = verify_with_set(jwks, p, &unknown_key);
+		*reason = verify_with_set(client->jwks, p, &unknown_key);
 		return *reason == NULL ? MO_ASSERTION_VALID : MO_ASSERTION_INVALID;
 	}
-	if (jwks_uri != NULL)
-		return check_with_uri(jwks_uri, p, r, reason);
+	if (client->jwks_uri != NULL)
+		return check_with_uri(client->jwks_uri, p, r, reason);
 	*reason = "no_keys_registered";
 	return MO_ASSERTION_INVALID;
 }

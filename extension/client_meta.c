@@ -22,7 +22,9 @@
  *	  http is allowed too, because MCP clients do it.
  *	- A metadata document must name the client (client_name); its scope is
  *	  not a limit here (it says what the client asks for anywhere; the
- *	  person grants scopes on the consent page).
+ *	  person grants scopes on the consent page), and grant and response
+ *	  types this server does not have are left out, not refused (it must
+ *	  still name authorization_code and code when it names any).
  */
 #include "mcp_oauth.h"
 
@@ -467,14 +469,48 @@ read_info(const json_doc *doc, ClientMeta *m, ClientMetaError *e)
 	return true;
 }
 
-/* The array members of doc into m, with RFC 7591 defaults (and ours). */
+/*
+ * A document's members that no page shows (the informational URLs,
+ * software_id and software_version, contacts): each that is not valid is
+ * left out of m rather than refused, so that no client is locked out for
+ * its logo's URL.  client_name, which the consent page shows, is checked.
+ */
+static void
+read_document_extras(const json_doc *doc, ClientMeta *m)
+{
+	ClientMetaError ignored;
+	bool		present;
+
+	for (int i = 0; i < INFO_COUNT; i++)
+	{
+		ClientMeta	one = {0};
+
+		if (i == INFO_CLIENT_NAME)
+			continue;
+		m->info[i] = NULL;
+		if (doc_string(doc, info_fields[i].name,
+					   info_fields[i].kind == INFO_TEXT ? CLIENT_META_MAX_TEXT : URI_MAX_LEN,
+					   &one.info[i], &ignored) && check_info(&one, &ignored))
+			m->info[i] = one.info[i];
+	}
+	if (!doc_strings(doc, "contacts", 8, &m->contacts, &present, &ignored) ||
+		!check_contacts(m->contacts, &ignored))
+		m->contacts = NIL;
+}
+
+/*
+ * The array members of doc into m, with RFC 7591 defaults (and ours);
+ * a document's contacts are read_document_extras()'s.
+ */
 static bool
-read_lists(const json_doc *doc, ClientMeta *m, ClientMetaError *e)
+read_lists(const json_doc *doc, ClientMetaSource source, ClientMeta *m,
+		   ClientMetaError *e)
 {
 	bool		present;
 
 	if (!doc_strings(doc, "redirect_uris", CLIENT_META_MAX_URIS, &m->redirect_uris, &present, e) ||
-		!doc_strings(doc, "contacts", 8, &m->contacts, &present, e) ||
+		(source == CLIENT_META_REGISTRATION &&
+		 !doc_strings(doc, "contacts", 8, &m->contacts, &present, e)) ||
 		!doc_strings(doc, "grant_types", 8, &m->grant_types, &present, e))
 		return false;
 	if (!present)
@@ -486,6 +522,25 @@ read_lists(const json_doc *doc, ClientMeta *m, ClientMetaError *e)
 	return true;
 }
 
+/*
+ * The elements of list that are also in known, in list's order: a
+ * document may name grant and response types of other servers (VS Code's
+ * lists the device code grant), which this one ignores.
+ */
+static List *
+known_only(List *list, List *known)
+{
+	List	   *out = NIL;
+	ListCell   *lc;
+
+	foreach(lc, list)
+	{
+		if (list_has_string(known, lfirst(lc)) && !list_has_string(out, lfirst(lc)))
+			out = lappend(out, lfirst(lc));
+	}
+	return out;
+}
+
 /* Read the metadata of doc into m, with the defaults of source, and validate it. */
 bool
 mo_client_meta_read(const json_doc *doc, ClientMetaSource source,
@@ -494,7 +549,15 @@ mo_client_meta_read(const json_doc *doc, ClientMetaSource source,
 	const char *scope;
 
 	memset(m, 0, sizeof(*m));
-	if (!read_info(doc, m, e) || !read_lists(doc, m, e) ||
+	if (source == CLIENT_META_DOCUMENT)
+	{
+		read_document_extras(doc, m);
+		if (!doc_string(doc, "client_name", CLIENT_META_MAX_TEXT, &m->info[INFO_CLIENT_NAME], e))
+			return false;
+	}
+	else if (!read_info(doc, m, e))
+		return false;
+	if (!read_lists(doc, source, m, e) ||
 		!doc_string(doc, "token_endpoint_auth_method", CLIENT_META_MAX_TEXT, &m->auth_method, e) ||
 		!doc_string(doc, "application_type", CLIENT_META_MAX_TEXT, &m->application_type, e) ||
 		!doc_string(doc, "scope", 4096, &scope, e))
@@ -507,6 +570,9 @@ mo_client_meta_read(const json_doc *doc, ClientMetaSource source,
 	{
 		if (!check_document(doc, m, e))
 			return false;
+		m->grant_types = known_only(m->grant_types,
+									list_make2("authorization_code", "refresh_token"));
+		m->response_types = known_only(m->response_types, list_make1("code"));
 		scope = NULL;
 	}
 	return mo_client_meta_scope(scope, &m->scope, e) &&

@@ -27,6 +27,7 @@
 #include "cimd.h"
 #include "client_meta.h"
 #include "fetched.h"
+#include "lib/uri.h"
 
 PG_FUNCTION_INFO_V1(fetched);
 PG_FUNCTION_INFO_V1(forget_fetched);
@@ -331,10 +332,11 @@ check_fetched_call(const char *url, const char *purpose, const char *outcome)
 {
 	int			i = 0;
 
-	if (url == NULL)
+	if (url == NULL || strlen(url) > URI_MAX_LEN)
 		ereport(ERROR,
 				(errcode(ERRCODE_MO_INVALID_REQUEST),
-				 errmsg("the URL of a fetched document must not be null")));
+				 errmsg("the URL of a fetched document must not be null or longer than %d bytes",
+						URI_MAX_LEN)));
 	if (purpose == NULL ||
 		(strcmp(purpose, MO_FETCH_CLIENT_METADATA) != 0 &&
 		 strcmp(purpose, MO_FETCH_JWKS) != 0))

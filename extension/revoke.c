@@ -382,8 +382,9 @@ mcp_oauth_introspect(PG_FUNCTION_ARGS)
 
 /*
  * set_client_introspection(client_id text, allowed boolean): whether a
- * confidential client may introspect other clients' access tokens.
- * Raises for an unknown or a public client.
+ * confidential client (one with a secret, or private_key_jwt) may
+ * introspect other clients' access tokens.  Raises for an unknown or a
+ * public client.
  */
 Datum
 set_client_introspection(PG_FUNCTION_ARGS)
@@ -398,7 +399,8 @@ set_client_introspection(PG_FUNCTION_ARGS)
 	mo_spi_connect();
 	mo_spi_plan(&plan,
 				"UPDATE clients SET introspection_allowed = $2"
-				" WHERE client_id = $1 RETURNING client_secret_hash IS NOT NULL",
+				" WHERE client_id = $1 RETURNING client_secret_hash IS NOT NULL"
+				" OR token_endpoint_auth_method = 'private_key_jwt'",
 				2, types);
 	values[0] = CStringGetTextDatum(client_id);
 	values[1] = BoolGetDatum(allowed);

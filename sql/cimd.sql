@@ -182,7 +182,9 @@ INSERT INTO bad VALUES
 				jsonb_build_object('padding', repeat('x', 5100)))),
 (16, 'not JSON', 'https://bad.example/16.json', '<html>hello</html>'),
 (17, 'not an object', 'https://bad.example/17.json', '["https://bad.example/17.json"]'),
-(18, 'no body', 'https://bad.example/18.json', NULL);
+(18, 'no body', 'https://bad.example/18.json', NULL),
+(19, 'a URL never asked for', 'https://10.0.0.1/19.json',
+	pg_temp.doc('https://10.0.0.1/19.json', 'Bad', '["https://bad.example/cb"]'));
 CREATE TEMP TABLE bad_recorded AS
 SELECT n, pg_temp.fetched(url, 'ok', 200, body, NULL, 300) AS recorded FROM bad ORDER BY n;
 SELECT b.n, b.name, r.recorded, a.detail->>'reason' AS audited,
@@ -190,7 +192,7 @@ SELECT b.n, b.name, r.recorded, a.detail->>'reason' AS audited,
 FROM bad b JOIN bad_recorded r USING (n)
 LEFT JOIN mcp_oauth.audit_log a ON a.event = 'fetch_failed' AND a.detail->>'url' = b.url
 ORDER BY b.n;
-SELECT count(*) AS clients_made FROM mcp_oauth.clients WHERE client_id LIKE 'https://bad.example/%';
+SELECT count(*) AS clients_made FROM mcp_oauth.clients WHERE client_id IN (SELECT url FROM bad);
 SELECT count(*) AS bodies_in_audit FROM mcp_oauth.audit_log
 WHERE event = 'fetch_failed' AND (detail::text LIKE '%s3cret%' OR detail::text LIKE '%<html>%'
 	OR detail::text LIKE '%xxxxxxxx%');
@@ -432,7 +434,35 @@ SELECT r.status, r.body::jsonb->>'metadata_host' AS metadata_host,
 	r.body::jsonb->'loopback_redirects_only' AS loopback_redirects_only
 FROM pg_temp.az(:'cursor', 'cursor://anysphere.cursor-mcp/oauth/callback') r;
 
--- 24. An administrator's client whose client_id is a URL stays that
+-- 24. VS Code: a grant type this server does not have (device code) is
+--     left out, not refused; a document naming none it has is refused.
+\set vscode 'https://vscode.dev/oauth/client-metadata.json'
+SELECT pg_temp.fetched(:'vscode', 'ok', 200, '{"application_type": "native",'
+	' "client_id": "https://vscode.dev/oauth/client-metadata.json",'
+	' "client_name": "Visual Studio Code", "client_uri": "https://vscode.dev/product",'
+	' "grant_types": ["authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:device_code"],'
+	' "response_types": ["code"],'
+	' "redirect_uris": ["https://vscode.dev/redirect", "http://127.0.0.1:33418/"],'
+	' "token_endpoint_auth_method": "none"}', NULL, 3600) AS recorded;
+SELECT application_type, grant_types, response_types FROM mcp_oauth.clients WHERE client_id = :'vscode';
+SELECT pg_temp.show(pg_temp.az(:'vscode', 'http://127.0.0.1:49152/')) AS loopback,
+	pg_temp.show(pg_temp.az(:'vscode', 'https://vscode.dev/redirect')) AS hosted;
+SELECT pg_temp.fetched('https://device.example/c.json', 'ok', 200,
+	pg_temp.doc('https://device.example/c.json', 'Device only', '["https://device.example/cb"]',
+				'{"grant_types": ["urn:ietf:params:oauth:grant-type:device_code"], "response_types": ["token"]}'))
+	AS recorded;
+SELECT detail->>'detail' AS what FROM mcp_oauth.audit_log
+WHERE event = 'fetch_failed' AND client_id = 'https://device.example/c.json';
+
+-- members no page shows that are not valid are left out, not refused
+\set lenient 'https://lenient.example/c.json'
+SELECT pg_temp.fetched(:'lenient', 'ok', 200, pg_temp.doc(:'lenient', 'Lenient', '["https://lenient.example/cb"]',
+	'{"logo_uri": "http://lenient.example/logo.png", "tos_uri": 5, "contacts": "ops",'
+	' "policy_uri": "https://lenient.example/privacy", "software_id": "a\u0007b"}')) AS recorded;
+SELECT metadata - 'client_id' - 'redirect_uris' - 'grant_types' - 'response_types' AS kept
+FROM mcp_oauth.clients WHERE client_id = :'lenient';
+
+-- 25. An administrator's client whose client_id is a URL stays that
 --     client: no fetch, and a document of that URL makes no client.
 SELECT client_id FROM mcp_oauth.create_client('Static URL', ARRAY['https://static.example/cb'],
 											  client_id => 'https://static.example/c.json');
@@ -443,7 +473,7 @@ SELECT kind, client_name FROM mcp_oauth.clients WHERE client_id = 'https://stati
 
 -- ---- JWK Sets (purpose jwks)
 
--- 25. A JWK Set is a JSON object whose "keys" is an array of at most 20
+-- 26. A JWK Set is a JSON object whose "keys" is an array of at most 20
 --     objects; the failure names the client whose jwks_uri it is.
 SELECT mcp_oauth.fetched('https://chatgpt.com/oauth/jwks.json', 'jwks', 'ok', 200,
 	'{"keys": [{"kty": "RSA", "kid": "k1", "n": "AQAB", "e": "AQAB"}]}', '"j1"', 600, NULL, NULL) AS ok,
@@ -457,14 +487,15 @@ SELECT mcp_oauth.fetched('https://chatgpt.com/oauth/jwks.json', 'jwks', 'dns', 0
 SELECT client_id, detail->>'purpose' AS purpose, detail->>'reason' AS reason
 FROM mcp_oauth.audit_log WHERE event = 'fetch_failed' AND detail->>'url' = 'https://chatgpt.com/oauth/jwks.json';
 
--- 26. A bad call raises (class MO); an unknown outcome too.
+-- 27. A bad call raises (class MO); an unknown outcome too.
 SELECT mcp_oauth.fetched(NULL, 'jwks', 'ok', 200, '{}', NULL, 0, NULL, NULL);
 SELECT mcp_oauth.fetched('https://x.example/a', 'openid', 'ok', 200, '{}', NULL, 0, NULL, NULL);
 SELECT mcp_oauth.fetched('https://x.example/a', 'jwks', 'busy', 0, NULL, NULL, 0, NULL, NULL);
+SELECT mcp_oauth.fetched('https://x.example/' || repeat('a', 2048), 'jwks', 'dns', 0, NULL, NULL, 0, NULL, NULL);
 
 -- ---- Dynamic registration with keys
 
--- 27. DCR accepts private_key_jwt with exactly one of jwks and jwks_uri
+-- 28. DCR accepts private_key_jwt with exactly one of jwks and jwks_uri
 --     (no secret is issued); other methods ignore both, as before.
 CREATE FUNCTION pg_temp.reg(body text) RETURNS mcp_oauth.http_response LANGUAGE sql AS $$
 	SELECT mcp_oauth.register('application/json', NULL, body, '192.0.2.85')
@@ -502,7 +533,7 @@ ORDER BY n;
 
 -- ---- Housekeeping
 
--- 28. A metadata client never used for a token, with no grant, is purged
+-- 29. A metadata client never used for a token, with no grant, is purged
 --     after mcp_oauth.unused_client_ttl (anyone can publish documents);
 --     one with a grant stays.  Used again, its servable copy makes it anew.
 UPDATE mcp_oauth.clients SET created_at = now() - interval '2 days'

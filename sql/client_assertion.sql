@@ -270,6 +270,11 @@ SELECT pg_temp.tok('{"alg":"ES256","kid":"k2"}', pg_temp.claims('pkjwt-uri')) AS
 SELECT mcp_oauth.forget_fetched('https://keys.example.com/jwks.json');
 SELECT pg_temp.tok('{"alg":"ES256","kid":"k2"}', pg_temp.claims('pkjwt-uri')) AS forgotten;
 
+-- 5.10 a private_key_jwt client is confidential: it may be a resource
+-- server that introspects other clients' tokens (a public client may not)
+SELECT mcp_oauth.set_client_introspection('pkjwt-uri', true);
+SELECT mcp_oauth.set_client_introspection('pkjwt-public', true);
+
 -- 6. Nothing above was accepted, so no jti was recorded; no assertion
 -- (a credential) is in the audit log
 SELECT count(*) AS jtis FROM mcp_oauth.client_assertion_jtis WHERE client_id LIKE 'pkjwt-%';

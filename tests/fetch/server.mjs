@@ -27,10 +27,14 @@
 //                       mismatch (another client_id), missing (no
 //                       redirect_uris), notjson, html (text/html), big
 //                       (6000 bytes), drip, redirect (302)
+//                       pkjwt (private_key_jwt, jwks_uri /keys/NAME)
+//   /keys/NAME          the JWK Set of this run's ES256 key (kid "k1")
+//   /assertion?client_id=&aud=   a client assertion (RFC 7523) signed by it
 //   /set?name=NAME&status=&cc=&etag=&delay=&kind=
 //                       what /m/.../NAME answers from now on: status (200),
 //                       Cache-Control (max-age=600), ETag (none; 304 to a
 //                       matching If-None-Match), delay in ms, KIND instead
+import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
@@ -50,6 +54,19 @@ function send(res, status, type, body, headers = {}) {
 // What /m/.../NAME answers, by NAME (set by /set).
 const docs = new Map();
 
+// The client key of private_key_jwt documents.
+const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const jwks = JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k1', alg: 'ES256', use: 'sig' }] });
+
+// A client assertion for client_id, audience aud, valid for a minute.
+function assertion(clientId, aud) {
+	const part = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+	const now = Math.floor(Date.now() / 1000);
+	const input = part({ alg: 'ES256', typ: 'JWT', kid: 'k1' }) + '.' +
+		part({ iss: clientId, sub: clientId, aud, iat: now, exp: now + 60, jti: randomUUID() });
+	return input + '.' + sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url');
+}
+
 // The body and type of a client metadata document of kind for id.
 function metadata(kind, id, name) {
 	const doc = { client_id: id, client_name: `Test app ${name}`, redirect_uris: ['https://app.example/cb'] };
@@ -59,6 +76,10 @@ function metadata(kind, id, name) {
 		doc.client_id = id + '-other';
 	if (kind === 'missing')
 		delete doc.redirect_uris;
+	if (kind === 'pkjwt') {
+		doc.token_endpoint_auth_method = 'private_key_jwt';
+		doc.jwks_uri = new URL(id).origin + '/keys/' + name;
+	}
 	if (kind === 'big')
 		doc.padding = 'x'.repeat(6000);
 	if (kind === 'notjson')
@@ -103,6 +124,10 @@ function handle(req, res) {
 		hits.set(req.url, (hits.get(req.url) || 0) + 1);
 	if (url.pathname.startsWith('/m/'))
 		return document(req, res, url);
+	if (url.pathname.startsWith('/keys/'))
+		return send(res, 200, 'application/jwk-set+json', jwks, { 'Cache-Control': 'max-age=600' });
+	if (url.pathname === '/assertion')
+		return send(res, 200, 'text/plain', assertion(q.get('client_id'), q.get('aud')));
 	switch (url.pathname) {
 	case '/set':
 		docs.set(q.get('name'), Object.fromEntries([...q].filter(([k]) => k !== 'name')));

@@ -106,6 +106,20 @@ async function perAlgorithm(alg, options) {
 	return { privateKey, publicKey, id, kid };
 }
 
+// A private_key_jwt client allowed to introspect others' tokens (a resource server)
+async function resourceServer(es, rs) {
+	const access = call('token', `${codeGrant(code(rs.id))}&${form(await assertion(rs.privateKey,
+		'RS256', rs.kid, rs.id))}`).json?.access_token;
+	const body = async () => `token=${access}&${form(await assertion(es.privateKey, 'ES256', es.kid, es.id,
+		{ aud: `${issuer}/introspect` }))}`;
+	let r = call('introspect', await body());
+	check('another client\'s access token, not allowed', r.status === 200 && r.json?.active === false, r);
+	sql(`SELECT mcp_oauth.set_client_introspection(:'id', true);`, { id: es.id });
+	r = call('introspect', await body());
+	check('another client\'s access token, allowed', r.status === 200 && r.json?.active === true
+		&& r.json?.client_id === rs.id, r);
+}
+
 // 2. What is refused, with an RS256 client
 async function refusals(rs, es) {
 	const { privateKey, publicKey, id, kid } = rs;
@@ -219,11 +233,12 @@ try {
 	await perAlgorithm('PS256', { modulusLength: 3072 });
 	const es = await perAlgorithm('ES256');
 	await perAlgorithm('EdDSA');
+	await resourceServer(es, rs);
 	await refusals(rs, es);
 	await atUri();
 	const jtis = sql(`SELECT count(*) FROM mcp_oauth.client_assertion_jtis WHERE expires_at > now();`);
-	// 4 accepted per algorithm, 2 at the jwks_uri
-	check('accepted jtis are kept until they expire', jtis === '18', jtis);
+	// 4 accepted per algorithm, 3 for the resource server, 2 at the jwks_uri
+	check('accepted jtis are kept until they expire', jtis === '21', jtis);
 	const leaked = sql(`SELECT count(*) FROM mcp_oauth.audit_log WHERE detail::text LIKE '%eyJ%';`);
 	check('no assertion in the audit log', leaked === '0', leaked);
 } catch (e) {
