@@ -34,6 +34,33 @@ line() { printf '%-34s %10.0f /s   %5s x %s\n' "$1" "$2" "$(ratio "$2" "$3")" "$
 echo "mcp_oauth SQL benchmarks: $clients clients, best of $runs runs of ${secs}s each, $(nproc) cores"
 select1=$(tps select1.sql)
 durable=$(tps durable_insert.sql)
+# Authorization for a client identified by its metadata document (CIMD),
+# the document cached (stored as the server stores a fetched one), beside
+# a registered (DCR) client with the same metadata.  The document is shaped
+# like Claude Code's: portless loopback redirect URIs, no application_type.
+cimd=https://client.example/oauth/client.json
+cimd_doc='{"client_id": "'$cimd'", "client_name": "bench CIMD client",
+ "redirect_uris": ["http://localhost/callback", "http://127.0.0.1/callback"],
+ "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"],
+ "token_endpoint_auth_method": "none"}'
+stored=$(psql -X -q -tA -v ON_ERROR_STOP=1 -v doc="$cimd_doc" -v url="$cimd" <<'SQL'
+SELECT mcp_oauth.fetched(:'url', 'client_metadata', 'ok', 200, :'doc', '"v1"', 86400, NULL, '127.0.0.1');
+SQL
+)
+[ "$stored" = stored ] || { echo "bench: the metadata document was not stored: $stored" >&2; exit 1; }
+registered=$(psql -X -tA -v ON_ERROR_STOP=1 -c "SELECT (mcp_oauth.register('application/json', NULL,
+	'{\"client_name\": \"bench registered client\", \"redirect_uris\": [\"http://127.0.0.1:33418/callback\"],
+	  \"grant_types\": [\"authorization_code\", \"refresh_token\"], \"response_types\": [\"code\"],
+	  \"token_endpoint_auth_method\": \"none\"}', '127.0.0.1')).body::json->>'client_id'")
+[ -n "$registered" ] || { echo "bench: could not register a client" >&2; exit 1; }
+# authorize_query CLIENT_ID: the query string of an authorization request.
+authorize_query() {
+	printf 'response_type=code&client_id=%s&redirect_uri=http%%3A%%2F%%2F127.0.0.1%%3A33418%%2Fcallback&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&state=s' \
+		"$(node -e 'console.log(encodeURIComponent(process.argv[1]))' "$1")"
+}
+auth_registered=$(tps authorize.sql -D query="$(authorize_query "$registered")")
+auth_cimd=$(tps authorize.sql -D query="$(authorize_query "$cimd")")
+
 alg=ES256; speed=ecdsap256
 openssl_verify=$(openssl speed -multi "$(nproc)" -seconds 3 "$speed" 2>/dev/null |
 	awk '/nistp256/ { v = $NF } END { print v }')
@@ -57,6 +84,8 @@ line "verify PAT seen before" "$patv" "$select1" "SELECT 1"
 line "verify PAT first seen (no cache)" "$patfirst" "$select1" "SELECT 1"
 line "refresh (rotation, durable)" "$refresh" "$durable" "durable INSERT (aim >= 0.50)"
 line "authorize+approve+code exchange" "$round" "$durable" "durable INSERT (aim >= 0.25)"
+line "authorize, registered client" "$auth_registered" "$select1" "SELECT 1"
+line "authorize, CIMD client (cached)" "$auth_cimd" "$auth_registered" "registered client (aim >= 0.91)"
 
 if [ "${BENCH_HTTP:-1}" != 0 ] && [ -f bench/http.sh ] && [ -x shim/mcp-oauth-server ]; then
 	# This cluster's next checkpoint (the runs above dirtied most of its

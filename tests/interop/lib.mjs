@@ -1,9 +1,14 @@
 // lib.mjs: what the interop tests share: the stack's settings (exported by
 // tests/lib/stack.sh), a person at a browser (cookie jar, sign-in and
 // consent pages answered as a browser would submit them), a real loopback
-// redirect listener, SQL on the test database, and JWT decoding.
+// redirect listener, SQL on the test database, JWT decoding, the MCP
+// SDK's client provider, and an HTTPS server publishing documents (client
+// metadata, JWK Sets) with the test CA's certificate.
 
 import http from 'node:http';
+import https from 'node:https';
+import fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 
@@ -15,6 +20,8 @@ export const env = {
   otherUser: must('STACK_OTHER_USER'),
   password: must('STACK_PASSWORD'),
   db: must('STACK_DB'),
+  tlsCert: process.env.INTEROP_TLS_CERT,
+  tlsKey: process.env.INTEROP_TLS_KEY,
 };
 env.issuer = env.base;
 
@@ -214,14 +221,125 @@ export async function registerClient(metadata) {
   return body;
 }
 
+/** The authorization endpoint's URL with params (response_type code unless given; undefined ones left out). */
+export function authorizationUrl(params) {
+  const url = new URL('/authorize', env.base);
+  for (const [k, v] of Object.entries({ response_type: 'code', ...params }))
+    if (v !== undefined) url.searchParams.set(k, v);
+  return url;
+}
+
 /**
  * One authorization round trip as a person: build the authorization URL,
  * sign in, decide, and deliver the redirect to the listener; the callback URL.
  */
 export async function authorizeVia(person, listener, params, decision = 'approve') {
-  const url = new URL('/authorize', env.base);
-  for (const [k, v] of Object.entries({ response_type: 'code', redirect_uri: listener.redirectUri, ...params }))
-    if (v !== undefined) url.searchParams.set(k, v);
+  const url = authorizationUrl({ redirect_uri: listener.redirectUri, ...params });
   const location = await person.authorize(url, decision);
   return deliverRedirect(location, listener);
+}
+
+/**
+ * An in-memory OAuthClientProvider, as a desktop client keeps one per
+ * server.  options: clientMetadataUrl (the SDK then uses it as client_id
+ * when the server supports Client ID Metadata Documents),
+ * addClientAuthentication (the SDK calls it instead of its own client
+ * authentication at the token endpoint), clientName.
+ */
+export class MemoryProvider {
+  constructor(redirectUri, options = {}) {
+    this._redirectUri = redirectUri;
+    this.saved = {};
+    this.clientName = options.clientName ?? 'Interop test (MCP TypeScript SDK)';
+    if (options.clientMetadataUrl) this.clientMetadataUrl = options.clientMetadataUrl;
+    if (options.addClientAuthentication) this.addClientAuthentication = options.addClientAuthentication;
+    this.authorizationUrls = [];
+    this.states = [];
+    this.invalidated = [];
+  }
+  get redirectUrl() { return this._redirectUri; }
+  get clientMetadata() {
+    return {
+      client_name: this.clientName,
+      redirect_uris: [this._redirectUri],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    };
+  }
+  state() {
+    const s = randomBytes(16).toString('base64url');
+    this.states.push(s);
+    return s;
+  }
+  clientInformation() { return this.saved.client; }
+  saveClientInformation(info) { this.saved.client = info; }
+  tokens() { return this.saved.tokens; }
+  saveTokens(tokens) {
+    this.saved.tokens = tokens;
+    (this.tokenHistory ??= []).push(tokens);
+  }
+  redirectToAuthorization(url) { this.authorizationUrls.push(url); }
+  saveCodeVerifier(v) { this.saved.verifier = v; }
+  codeVerifier() { return this.saved.verifier; }
+  invalidateCredentials(scope) {
+    this.invalidated.push(scope);
+    if (scope === 'all' || scope === 'tokens') delete this.saved.tokens;
+    if (scope === 'all' || scope === 'client') delete this.saved.client;
+    if (scope === 'all' || scope === 'verifier') delete this.saved.verifier;
+  }
+}
+
+/** A fetch that records method, path, status (and the body of some requests). */
+export function recordingFetch(log) {
+  return async (input, init = {}) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    const method = (init.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
+    const res = await fetch(input, init);
+    const entry = { method, path: url.pathname, status: res.status, www: res.headers.get('www-authenticate') };
+    if (url.pathname === '/register' || url.pathname === '/token') {
+      entry.requestBody = typeof init.body === 'string' ? init.body : init.body?.toString();
+      entry.responseBody = await res.clone().text();
+    }
+    log.push(entry);
+    return res;
+  };
+}
+
+/**
+ * An HTTPS server on 127.0.0.1 with the test CA's certificate for
+ * localhost, publishing documents at https://localhost:PORT/PATH as a
+ * client's website does (host: localhost:PORT).  serve(path, body, headers) publishes (a body
+ * object as JSON, Cache-Control max-age=600 unless headers say otherwise),
+ * unpublish(path) makes it 404, hits(path) counts requests.
+ */
+export async function documentServer() {
+  assert.ok(env.tlsCert && env.tlsKey, 'INTEROP_TLS_CERT and INTEROP_TLS_KEY are set: run tests/interop/run.sh');
+  const docs = new Map();
+  const hits = new Map();
+  const server = https.createServer({ cert: fs.readFileSync(env.tlsCert), key: fs.readFileSync(env.tlsKey) }, (req, res) => {
+    const path = new URL(req.url, 'https://localhost').pathname;
+    hits.set(path, (hits.get(path) ?? 0) + 1);
+    const doc = docs.get(path);
+    if (!doc) {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
+      return;
+    }
+    res.writeHead(200, doc.headers).end(doc.body);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address();
+  return {
+    host: `localhost:${port}`,
+    url: (path) => `https://localhost:${port}${path}`,
+    serve(path, body, headers = {}) {
+      docs.set(path, {
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+        headers: { 'content-type': 'application/json', 'cache-control': 'max-age=600', ...headers },
+      });
+    },
+    unpublish: (path) => docs.delete(path),
+    hits: (path) => hits.get(path) ?? 0,
+    close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }),
+  };
 }

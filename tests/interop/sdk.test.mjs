@@ -8,69 +8,12 @@
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { UnauthorizedError, refreshAuthorization } from '@modelcontextprotocol/sdk/client/auth.js';
-import { env, Person, loopbackListener, deliverRedirect, decodeJwt, mcpCall, whoamiCall, postForm } from './lib.mjs';
-
-/** An in-memory OAuthClientProvider, as a desktop client keeps one per server. */
-class MemoryProvider {
-  constructor(redirectUri) {
-    this._redirectUri = redirectUri;
-    this.saved = {};
-    this.authorizationUrls = [];
-    this.states = [];
-    this.invalidated = [];
-  }
-  get redirectUrl() { return this._redirectUri; }
-  get clientMetadata() {
-    return {
-      client_name: 'Interop test (MCP TypeScript SDK)',
-      redirect_uris: [this._redirectUri],
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'none',
-    };
-  }
-  state() {
-    const s = randomBytes(16).toString('base64url');
-    this.states.push(s);
-    return s;
-  }
-  clientInformation() { return this.saved.client; }
-  saveClientInformation(info) { this.saved.client = info; }
-  tokens() { return this.saved.tokens; }
-  saveTokens(tokens) {
-    this.saved.tokens = tokens;
-    (this.tokenHistory ??= []).push(tokens);
-  }
-  redirectToAuthorization(url) { this.authorizationUrls.push(url); }
-  saveCodeVerifier(v) { this.saved.verifier = v; }
-  codeVerifier() { return this.saved.verifier; }
-  invalidateCredentials(scope) {
-    this.invalidated.push(scope);
-    if (scope === 'all' || scope === 'tokens') delete this.saved.tokens;
-    if (scope === 'all' || scope === 'client') delete this.saved.client;
-    if (scope === 'all' || scope === 'verifier') delete this.saved.verifier;
-  }
-}
-
-/** A fetch that records method, path, status (and the body of some requests). */
-function recordingFetch(log) {
-  return async (input, init = {}) => {
-    const url = new URL(input instanceof Request ? input.url : String(input));
-    const method = (init.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
-    const res = await fetch(input, init);
-    const entry = { method, path: url.pathname, status: res.status, www: res.headers.get('www-authenticate') };
-    if (url.pathname === '/register' || url.pathname === '/token') {
-      entry.requestBody = typeof init.body === 'string' ? init.body : init.body?.toString();
-      entry.responseBody = await res.clone().text();
-    }
-    log.push(entry);
-    return res;
-  };
-}
+import {
+  env, Person, loopbackListener, deliverRedirect, decodeJwt, mcpCall, whoamiCall, postForm, MemoryProvider, recordingFetch,
+} from './lib.mjs';
 
 describe('MCP TypeScript SDK client, as Claude Desktop connects', () => {
   const log = [];

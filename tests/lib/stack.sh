@@ -15,6 +15,8 @@
 #   STACK_USER / STACK_PASSWORD (a normal account, display name "Alice
 #   Example"), STACK_OTHER_USER (a second account, same password),
 #   STACK_WORK (scratch directory, server and demo logs in it).
+#
+# Read by stack_start: STACK_SERVER_ARGS, more server flags (word-split).
 
 # shellcheck source=../../scripts/cluster.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../../scripts/cluster.sh"
@@ -68,6 +70,8 @@ stack_database() {
 
 # stack_start: the demo upstream and the server, both answering.
 stack_start() {
+	local extra=()
+	read -ra extra <<<"${STACK_SERVER_ARGS:-}"
 	node "$stack_top/demo/whoami_mcp_server.mjs" --port "$stack_up_port" \
 		>"$STACK_WORK/demo.log" 2>&1 &
 	stack_demo_pid=$!
@@ -80,7 +84,7 @@ stack_start() {
 
 	"$stack_top/shim/mcp-oauth-server" --listen "127.0.0.1:$stack_port" --issuer "$STACK_BASE" \
 		--database "host=$PGHOST port=$PGPORT dbname=$STACK_DB user=$stack_role" \
-		--upstream "http://127.0.0.1:$stack_up_port/mcp" --threads 2 \
+		--upstream "http://127.0.0.1:$stack_up_port/mcp" --threads 2 "${extra[@]}" \
 		>"$STACK_WORK/server.log" 2>&1 &
 	stack_srv_pid=$!
 	for _ in $(seq 1 100); do
