@@ -44,6 +44,7 @@ PG_FUNCTION_INFO_V1(authorize_decision);
 typedef struct AuthzRequest
 {
 	const form *params;
+	const char *client_addr;	/* the person's address (inet text), or NULL */
 	MoClientRow client;
 	const char *redirect_uri;
 	bool		redirect_uri_provided;
@@ -184,7 +185,7 @@ establish_client(AuthzRequest *q, MoResponse *r)
 		return person_error(r, "invalid_request", "client_id is missing");
 	if (mo_cimd_client_id(client_id))
 	{
-		if (!mo_cimd_establish(client_id, &q->client, r))
+		if (!mo_cimd_establish(client_id, q->client_addr, &q->client, r))
 			return false;
 	}
 	else if (!mo_client_get(client_id, &q->client))
@@ -404,9 +405,9 @@ parse_query(const char *query, form *f, MoResponse *r)
 	return true;
 }
 
-/* Handle one authorization request. */
+/* Handle one authorization request from client_addr (may be NULL). */
 static void
-handle_authorize(const char *query, MoResponse *r)
+handle_authorize(const char *query, const char *client_addr, MoResponse *r)
 {
 	form		f;
 	AuthzRequest q = {0};
@@ -414,6 +415,7 @@ handle_authorize(const char *query, MoResponse *r)
 	if (!parse_query(query, &f, r))
 		return;
 	q.params = &f;
+	q.client_addr = client_addr;
 	if (!establish_client(&q, r) ||
 		!check_basics(&q, r) ||
 		!check_pkce(&q, r) ||
@@ -434,7 +436,7 @@ authorize(PG_FUNCTION_ARGS)
 	Datum		result;
 
 	mo_spi_connect();
-	handle_authorize(mo_arg_cstring(fcinfo, 0), &r);
+	handle_authorize(mo_arg_cstring(fcinfo, 0), mo_arg_addr(fcinfo, 1), &r);
 	/* each SPI query leaves SPI's own context current: build the row in ours */
 	MemoryContextSwitchTo(caller);
 	result = mo_response_datum(fcinfo, &r);

@@ -170,7 +170,8 @@ servable_client(const char *client_id, const char *body, MoClientRow *out,
 
 /* The client of a URL client_id, or the person's page, or a need-fetch. */
 bool
-mo_cimd_establish(const char *client_id, MoClientRow *out, MoResponse *r)
+mo_cimd_establish(const char *client_id, const char *client_addr,
+				  MoClientRow *out, MoResponse *r)
 {
 	MoFetchedDoc doc;
 	const char *problem;
@@ -180,9 +181,13 @@ mo_cimd_establish(const char *client_id, MoClientRow *out, MoResponse *r)
 	if ((problem = uri_fetch_problem(client_id, true)) != NULL)
 		return person_error(r, psprintf("client_id is not the URL of a client metadata document this server may fetch: it %s",
 										problem));
+	if ((problem = mo_cimd_refusal(client_id)) != NULL)
+		return person_error(r, psprintf("%s (%s)", problem, document_host(client_id)));
 	if (!mo_fetched_get(client_id, &doc) ||
 		(!doc.servable && doc.failure == NULL))
 	{
+		if (!mo_cimd_fetch_allowed(client_addr, r))
+			return false;
 		mo_need_fetch_response(r, client_id, MO_FETCH_CLIENT_METADATA,
 							   doc.body ? doc.etag : NULL,
 							   MO_FETCH_MAX_CLIENT_METADATA, true);

@@ -20,11 +20,13 @@ extern bool mo_cimd_client_id(const char *client_id);
  * The client of an authorization request whose client_id passed
  * mo_cimd_client_id(), into out: true when its document (or an
  * administrator's client of that client_id) is there to be used; else
- * false with r the person's 400 page (a bad URL, a failure remembered,
- * the document gone) or the need-fetch answer.  Inside SPI.
+ * false with r the person's 400 page (a bad URL, documents turned off or
+ * the host denied, a failure remembered, the document gone), a 429 when
+ * client_addr (inet text or NULL) asked for too many fetches, or the
+ * need-fetch answer.  Inside SPI.
  */
-extern bool mo_cimd_establish(const char *client_id, MoClientRow *out,
-							  MoResponse *r);
+extern bool mo_cimd_establish(const char *client_id, const char *client_addr,
+							  MoClientRow *out, MoResponse *r);
 
 /*
  * Validate body, the document fetched from url, and make or update the
@@ -39,5 +41,20 @@ extern const char *mo_cimd_store(const char *url, const char *body,
  * "metadata_host" and "loopback_redirects_only".  Nothing for other kinds.
  */
 extern void mo_cimd_descriptor(StringInfo buf, const MoClientRow *c);
+
+/* ---- the operator's controls (cimd_policy.c) ---- */
+
+/*
+ * Why the operator refuses the document URL client_id (documents turned
+ * off, its host denied): a phrase for the person; NULL if not refused.
+ */
+extern const char *mo_cimd_refusal(const char *client_id);
+
+/*
+ * Count one fetch of a client metadata document for client_addr (inet
+ * text; NULL is not counted) under mcp_oauth.client_metadata_fetch_rate_limit;
+ * false with a 429 temporarily_unavailable in r when over it.  Inside SPI.
+ */
+extern bool mo_cimd_fetch_allowed(const char *client_addr, MoResponse *r);
 
 #endif							/* MCP_OAUTH_CIMD_H */

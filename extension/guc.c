@@ -41,6 +41,9 @@ int			mo_grant_cache_size = 10000;
 int			mo_login_attempt_limit = 10;
 int			mo_fetch_failure_ttl = 60;
 int			mo_fetch_max_stale = 3600;
+bool		mo_client_metadata_documents = true;
+char	   *mo_client_metadata_denied_hosts = NULL;
+int			mo_client_metadata_fetch_rate_limit = 30;
 
 static const struct config_enum_entry signing_alg_options[] = {
 	{"ES256", MO_ALG_ES256, false},
@@ -108,6 +111,46 @@ check_resources(char **newval, void **extra, GucSource source)
 		return false;
 	}
 	return true;
+}
+
+/* The denied hosts must be host names or *.name, comma-separated. */
+static bool
+check_denied_hosts(char **newval, void **extra, GucSource source)
+{
+	const char *problem = uri_host_list_problem(*newval);
+
+	if (problem != NULL)
+	{
+		GUC_check_errdetail("mcp_oauth.client_metadata_denied_hosts %s: list host names or *.name, separated by commas.",
+							problem);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The parameters of client metadata documents (cimd.c, cimd_policy.c):
+ * like every other, a superuser's; ALTER SYSTEM and pg_reload_conf() reach
+ * running sessions.
+ */
+static void
+define_client_metadata(void)
+{
+	DefineCustomBoolVariable("mcp_oauth.client_metadata_documents",
+							 "Accept clients whose client_id is the https URL of a client metadata document.",
+							 "Off: such a client_id is refused at the authorization endpoint and the metadata says client_id_metadata_document_supported false; grants already issued to such clients keep working.",
+							 &mo_client_metadata_documents, true,
+							 PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomStringVariable("mcp_oauth.client_metadata_denied_hosts",
+							   "Hosts whose client metadata documents are refused, comma-separated; \"*.example.com\" is every host below example.com.",
+							   "A client_id on such a host is refused at the authorization endpoint, without a fetch.",
+							   &mo_client_metadata_denied_hosts, "",
+							   PGC_SUSET, 0, check_denied_hosts, NULL, NULL);
+	DefineCustomIntVariable("mcp_oauth.client_metadata_fetch_rate_limit",
+							"Fetches of client metadata documents per sliding hour per client address; 0 turns it off.",
+							"Counted when the authorization endpoint asks for a fetch; a document whose stored copy can be used is never counted.  An IPv6 address counts by its /64, an IPv4-mapped one as its IPv4 address.  Addresses in mcp_oauth.registration_allowlist are exempt.",
+							&mo_client_metadata_fetch_rate_limit, 30, 0, 1000000,
+							PGC_SUSET, 0, NULL, NULL, NULL);
 }
 
 /* Define one integer GUC counted in seconds. */
@@ -198,6 +241,7 @@ _PG_init(void)
 	define_seconds("mcp_oauth.fetch_max_stale",
 				   "After a transient fetch failure, the last valid copy of a document is served this long past its freshness.",
 				   &mo_fetch_max_stale, 3600, 0, 7 * 86400);
+	define_client_metadata();
 	MarkGUCPrefixReserved("mcp_oauth");
 
 	mo_spi_init();

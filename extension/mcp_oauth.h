@@ -79,6 +79,9 @@ extern int	mo_token_cache_size;	/* verified-token cache entries; 0 = off */
 extern int	mo_grant_cache_size;	/* grants known unrevoked, per backend; 0 = off */
 extern int	mo_fetch_failure_ttl;	/* seconds a failed fetch is remembered */
 extern int	mo_fetch_max_stale;	/* seconds a copy is served stale after a transient failure */
+extern bool mo_client_metadata_documents;	/* URL client_ids accepted (cimd.c) */
+extern char *mo_client_metadata_denied_hosts;	/* hosts whose documents are refused */
+extern int	mo_client_metadata_fetch_rate_limit;	/* per address per hour; 0 = off */
 
 /* ---- response rows (response.c) ---- */
 
@@ -405,6 +408,12 @@ extern void mo_rate_limit_return(const char *const *buckets, int nbuckets);
  * another IPv6 address ("2001:db8::/64").
  */
 extern char *mo_rate_limit_addr(const char *addr);
+
+/*
+ * Whether addr (inet text) or key (mo_rate_limit_addr of it) is inside a
+ * CIDR of mcp_oauth.registration_allowlist: not counted by address.
+ */
+extern bool mo_rate_limit_allowlisted(const char *addr, const char *key);
 
 /* ---- grants (revoke.c) ---- */
 

@@ -114,9 +114,9 @@ append_server_members(StringInfo buf)
 	json_strings(buf, "introspection_endpoint_auth_methods_supported", confidential_auth);
 	json_strings(buf, "introspection_endpoint_auth_signing_alg_values_supported", assertion_algs);
 	mo_json_bool(buf, "authorization_response_iss_parameter_supported", true);
-	/* Client ID Metadata Documents (cimd.c), once the schema is 0.5.0's */
+	/* Client ID Metadata Documents (cimd.c), once the schema is 0.5.0's, unless turned off */
 	mo_json_bool(buf, "client_id_metadata_document_supported",
-				 mo_fetched_available());
+				 mo_client_metadata_documents && mo_fetched_available());
 }
 
 /* Return a cacheable JSON document. */

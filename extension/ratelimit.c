@@ -1,8 +1,9 @@
 /*
  * ratelimit.c
  *		Sliding-window counters in mcp_oauth.rate_limits, shared by the
- *		sign-in throttle (accounts.c) and the registration limit
- *		(register.c).
+ *		sign-in throttle (accounts.c), the registration limit
+ *		(register.c) and the limit on fetches of client metadata
+ *		documents (cimd_policy.c).
  *
  * A row counts the attempts of one bucket made at one time (window_start
  * is the transaction's now()).  An attempt is allowed when, with it, no
@@ -192,4 +193,32 @@ mo_rate_limit_addr(const char *addr)
 		return psprintf("%u.%u.%u.%u", a[12], a[13], a[14], a[15]);
 	return DatumGetCString(DirectFunctionCall1(cidr_out,
 											   InetPGetDatum(cidr_set_masklen_internal(ip, 64))));
+}
+
+/*
+ * Whether addr (inet text), or the client a limit counts for it (key, from
+ * mo_rate_limit_addr), is inside one of the CIDRs of
+ * mcp_oauth.registration_allowlist: such a client is not counted by
+ * address.  Inside SPI.
+ */
+bool
+mo_rate_limit_allowlisted(const char *addr, const char *key)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			types[3] = {TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[3];
+	bool		isnull;
+
+	if (mo_registration_allowlist == NULL || mo_registration_allowlist[0] == '\0')
+		return false;
+	mo_spi_plan(&plan,
+				"SELECT bool_or($1::inet <<= c OR $3::inet <<= c) FROM unnest(string_to_array("
+				"regexp_replace($2, '\\s+', '', 'g'), ',')::cidr[]) c",
+				3, types);
+	values[0] = CStringGetTextDatum(addr);
+	values[1] = CStringGetTextDatum(mo_registration_allowlist);
+	values[2] = CStringGetTextDatum(key);
+	if (SPI_execute_plan(plan, values, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not check the registration allow-list");
+	return DatumGetBool(mo_spi_datum(1, &isnull)) && !isnull;
 }

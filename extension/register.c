@@ -212,33 +212,6 @@ client_identity(const ClientMeta *m)
 	return buf.data;
 }
 
-/*
- * Whether addr, or the client the limit counts for it (key: its IPv4
- * address if IPv4-mapped, its /64 if IPv6), is inside one of the CIDRs of
- * mcp_oauth.registration_allowlist.
- */
-static bool
-address_allowlisted(const char *addr, const char *key)
-{
-	static SPIPlanPtr plan = NULL;
-	Oid			types[3] = {TEXTOID, TEXTOID, TEXTOID};
-	Datum		values[3];
-	bool		isnull;
-
-	if (mo_registration_allowlist == NULL || mo_registration_allowlist[0] == '\0')
-		return false;
-	mo_spi_plan(&plan,
-				"SELECT bool_or($1::inet <<= c OR $3::inet <<= c) FROM unnest(string_to_array("
-				"regexp_replace($2, '\\s+', '', 'g'), ',')::cidr[]) c",
-				3, types);
-	values[0] = CStringGetTextDatum(addr);
-	values[1] = CStringGetTextDatum(mo_registration_allowlist);
-	values[2] = CStringGetTextDatum(key);
-	if (SPI_execute_plan(plan, values, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not check the registration allow-list");
-	return DatumGetBool(mo_spi_datum(1, &isnull)) && !isnull;
-}
-
 /* The hex SHA-256 of s. */
 static char *
 sha256_hex(const char *s)
@@ -265,7 +238,7 @@ rate_limit_check(const ClientMeta *m, const char *addr, MoResponse *r)
 	if (mo_registration_rate_limit <= 0)
 		return true;
 	key = addr ? mo_rate_limit_addr(addr) : NULL;
-	if (addr && !address_allowlisted(addr, key))
+	if (addr && !mo_rate_limit_allowlisted(addr, key))
 		buckets[0] = psprintf("register:addr:%s", key);
 	buckets[1] = psprintf("register:client:%s", sha256_hex(client_identity(m)));
 	if (mo_rate_limit_take(buckets, 2, REG_RATE_WINDOW_SECS, mo_registration_rate_limit))

@@ -1068,6 +1068,14 @@ consent_page(h2o_req_t *req, page_state *ps, const char *json)
 }
 
 /*
+ * Retry-After of an authorization refused because its address asked for
+ * too many client metadata documents (a 429 from authorize(): cimd_policy.c
+ * counts a sliding hour, and not the refused requests, so an hour after a
+ * refusal every fetch it counted has left the window).
+ */
+#define CIMD_FETCH_RETRY_AFTER "3600"
+
+/*
  * authorize() answered.  Its error pages come first, signed in or not: a
  * person never types a password for a request that cannot go on.  A
  * signed-out person then signs in, also before an error redirect to the
@@ -1083,6 +1091,8 @@ on_authorize(h2o_req_t *req, const db_result *res, void *arg)
 		(strcmp(status, "200") == 0 ||
 		 (strcmp(status, "302") == 0 && db_value(res, "location") != NULL));
 
+	if (res->status == DB_OK && status != NULL && strcmp(status, "429") == 0)
+		http_add_header(req, "retry-after", CIMD_FETCH_RETRY_AFTER);
 	if (!go_on)
 		redirect_or_error(req, res);
 	else if (ps->subject == NULL)

@@ -770,6 +770,142 @@ uri_fetch_problem(const char *url, bool refuse_ip_literal)
 	return NULL;
 }
 
+/* ---- host lists (an operator's denied hosts) ---- */
+
+#define URI_DNS_NAME_MAX 253
+#define URI_DNS_LABEL_MAX 63
+
+/* Whether c is a blank around a list entry. */
+static bool
+uri_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* n without one trailing dot of the name at s. */
+static size_t
+uri_without_root_dot(const char *s, size_t n)
+{
+	return n > 0 && s[n - 1] == '.' ? n - 1 : n;
+}
+
+/*
+ * The next entry of a comma-separated list at *list (NULL once past the
+ * last), without its blanks, into *entry and *n; false at the end.
+ */
+static bool
+uri_list_next(const char **list, const char **entry, size_t *n)
+{
+	const char *s = *list;
+	const char *end;
+
+	if (s == NULL)
+		return false;
+	end = s + strcspn(s, ",");
+	*list = *end == ',' ? end + 1 : NULL;
+	while (s < end && uri_blank(*s))
+		s++;
+	while (end > s && uri_blank(end[-1]))
+		end--;
+	*entry = s;
+	*n = (size_t) (end - s);
+	return true;
+}
+
+/* Whether the n bytes at s are a host name (no trailing dot): labels of letters, digits, '-'. */
+static bool
+uri_dns_name_ok(const char *s, size_t n)
+{
+	size_t		label = 0;
+	size_t		i;
+
+	if (n == 0 || n > URI_DNS_NAME_MAX)
+		return false;
+	for (i = 0; i < n; i++)
+	{
+		unsigned char c = (unsigned char) s[i];
+
+		if (c == '.')
+		{
+			if (label == 0)
+				return false;
+			label = 0;
+		}
+		else if ((!uri_alpha(c) && !uri_digit(c) && c != '-') ||
+				 ++label > URI_DNS_LABEL_MAX)
+			return false;
+	}
+	return label > 0;
+}
+
+/* Whether the entry (en bytes, blanks gone) is "name" or "*.name", name a host name. */
+static bool
+uri_host_entry_ok(const char *entry, size_t en)
+{
+	if (en >= 2 && entry[0] == '*' && entry[1] == '.')
+	{
+		entry += 2;
+		en -= 2;
+	}
+	return uri_dns_name_ok(entry, uri_without_root_dot(entry, en));
+}
+
+/* Whether host (hn bytes, no trailing dot) is the entry's host, or below a "*." entry's. */
+static bool
+uri_host_entry_matches(const char *host, size_t hn, const char *entry, size_t en)
+{
+	if (!uri_host_entry_ok(entry, en))
+		return false;
+	en = uri_without_root_dot(entry, en);
+	if (entry[0] == '*')
+	{
+		/* ".name": a suffix after at least one label */
+		entry++;
+		en--;
+		return hn > en && strncasecmp(host + hn - en, entry, en) == 0;
+	}
+	return hn == en && strncasecmp(host, entry, en) == 0;
+}
+
+/* Whether the host of url is in the list hosts. */
+bool
+uri_host_listed(const char *url, const char *hosts)
+{
+	uri_parts	p;
+	const char *entry;
+	size_t		en;
+	size_t		hn;
+
+	if (hosts == NULL || !uri_parse(url, &p) || !p.has_authority || p.host_len == 0)
+		return false;
+	hn = uri_without_root_dot(p.host, p.host_len);
+	while (uri_list_next(&hosts, &entry, &en))
+	{
+		if (uri_host_entry_matches(p.host, hn, entry, en))
+			return true;
+	}
+	return false;
+}
+
+/* Why hosts is not a list of host names, or NULL. */
+const char *
+uri_host_list_problem(const char *hosts)
+{
+	const char *entry;
+	size_t		en;
+
+	if (hosts == NULL || hosts[strspn(hosts, " \t\n\r")] == '\0')
+		return NULL;
+	while (uri_list_next(&hosts, &entry, &en))
+	{
+		if (en == 0)
+			return "has an empty entry";
+		if (!uri_host_entry_ok(entry, en))
+			return "has an entry that is not a host name or *.name";
+	}
+	return NULL;
+}
+
 /* Whether uri is http on a loopback host (localhost, 127.0.0.1, [::1]). */
 bool
 uri_is_loopback(const char *uri)

@@ -76,6 +76,24 @@ extern const char *uri_info_problem(const char *uri, bool https_only);
  */
 extern const char *uri_fetch_problem(const char *url, bool refuse_ip_literal);
 
+/*
+ * Whether the host of url is in hosts, a comma-separated list whose entries
+ * may have blanks around them: an entry "name" is that host, "*.name" every
+ * host below name (not name itself).  Names compare case-insensitively and
+ * without one trailing dot ("Evil.Example." is "evil.example").  False when
+ * url has no host or hosts is NULL; an entry uri_host_list_problem() would
+ * refuse matches nothing.
+ */
+extern bool uri_host_listed(const char *url, const char *hosts);
+
+/*
+ * Why hosts is not a list uri_host_listed() takes, or NULL: every entry
+ * must be a host name (labels of 1 to 63 letters, digits and '-', 253
+ * bytes in all, one trailing dot allowed), optionally after "*.".  An empty
+ * or blank list is one (it lists nothing).  The reason is a short phrase.
+ */
+extern const char *uri_host_list_problem(const char *hosts);
+
 /* Whether uri is http on a loopback host (localhost, 127.0.0.1, [::1]). */
 extern bool uri_is_loopback(const char *uri);
 

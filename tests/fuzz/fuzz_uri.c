@@ -6,7 +6,8 @@
  *		passes the policy matches itself, port variance only for loopback
  *		and in nothing but the port, the built-in client's loopback rule
  *		allows no query, a URL the server may fetch is https without a
- *		fragment.
+ *		fragment, a host list matches what it lists (the input is also
+ *		read as a list of denied hosts).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -92,12 +93,36 @@ check_one(const char *u)
 		abort();
 	if (uri_fetch_problem(u, true) == NULL && uri_fetch_problem(u, false) != NULL)
 		abort();
+	/* a "*.name" entry lists what the entry "name" alone does not */
+	if (uri_host_listed(u, "*.evil.example") && uri_host_listed(u, "evil.example"))
+		abort();
 	(void) uri_info_problem(u, true);
 	(void) uri_info_problem(u, false);
 	(void) uri_display_host(u, out, sizeof(out));
 	(void) uri_append_query(u, "code=x&state=y", big, sizeof(big));
 	(void) uri_append_query(u, "code=x", out, sizeof(out));
 	check_canonical(u);
+}
+
+/*
+ * The input as a list of denied hosts: refused or not, it is read safely;
+ * an accepted list of one entry without "*." lists the URL of that host.
+ */
+static void
+check_host_list(const char *hosts)
+{
+	char		url[URI_MAX_LEN + 64];
+	const char *problem = uri_host_list_problem(hosts);
+	const char *entry;
+
+	(void) uri_host_listed("https://a.evil.example/c.json", hosts);
+	if (problem != NULL || strchr(hosts, ',') != NULL || strchr(hosts, '*') != NULL ||
+		hosts[strspn(hosts, " \t\n\r")] == '\0')
+		return;
+	entry = hosts + strspn(hosts, " \t\n\r");
+	snprintf(url, sizeof(url), "https://%.*s/c.json", (int) strcspn(entry, " \t\n\r"), entry);
+	if (!uri_host_listed(url, hosts))
+		abort();
 }
 
 /* One fuzz input. */
@@ -128,6 +153,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_one(pres);
 	}
 	check_one(buf);
+	check_host_list(buf);
 	free(buf);
 	return 0;
 }

@@ -763,6 +763,113 @@ test_fetch(void)
 	CHECK(unit_streq(uri_fetch_problem(NULL, true), "is too long"), "NULL url");
 }
 
+/* A URL, a host list for uri_host_listed(), and whether it is listed. */
+static const struct
+{
+	const char *url;
+	const char *hosts;
+	bool		listed;
+}			listed[] = {
+	{"https://evil.example/c.json", "evil.example", true},
+	{"https://EVIL.Example/c.json", "evil.example", true},
+	{"https://evil.example/c.json", "EVIL.EXAMPLE", true},
+	{"https://evil.example./c.json", "evil.example", true},	/* the root dot */
+	{"https://evil.example/c.json", "evil.example.", true},
+	{"https://evil.example:8443/c.json", "evil.example", true},	/* any port */
+	{"https://u:p@evil.example/c.json", "evil.example", true},
+	{"https://evil.example/c.json", "good.example, evil.example", true},
+	{"https://evil.example/c.json", " good.example ,\tevil.example ", true},
+	{"https://evil.example/c.json", "good.example", false},
+	{"https://notevil.example/c.json", "evil.example", false},	/* a suffix is not the host */
+	{"https://evil.example.com/c.json", "evil.example", false},
+	{"https://a.evil.example/c.json", "evil.example", false},	/* no entry, no subdomains */
+	/* 1. "*.name": every host below name, at any depth, not name itself */
+	{"https://a.evil.example/c.json", "*.evil.example", true},
+	{"https://a.b.evil.example/c.json", "*.evil.example", true},
+	{"https://A.EVIL.EXAMPLE./c.json", "*.evil.example", true},
+	{"https://evil.example/c.json", "*.evil.example", false},
+	{"https://aevil.example/c.json", "*.evil.example", false},
+	{"https://a.evil.example/c.json", "*.evil.example, evil.example", true},
+	{"https://evil.example/c.json", "*.evil.example, evil.example", true},
+	/* 2. entries that are not host names match nothing */
+	{"https://evil.example/c.json", "*", false},
+	{"https://evil.example/c.json", "*evil.example", false},
+	{"https://evil.example/c.json", "ev*l.example", false},
+	{"https://evil.example/c.json", "evil..example", false},
+	{"https://evil.example/c.json", "bad entry, evil.example", true},
+	/* 3. no list, an empty one, no host */
+	{"https://evil.example/c.json", NULL, false},
+	{"https://evil.example/c.json", "", false},
+	{"https://evil.example/c.json", ",", false},
+	{"cursor:/cb", "cursor", false},
+	{"not a url", "evil.example", false},
+	{NULL, "evil.example", false},
+};
+
+/* A host list and why uri_host_list_problem() refuses it (NULL: it does not). */
+static const struct
+{
+	const char *hosts;
+	const char *problem;
+}			host_lists[] = {
+	{"", NULL},
+	{"  ", NULL},
+	{NULL, NULL},
+	{"evil.example", NULL},
+	{"evil.example., *.evil.example, xn--bcher-kva.example, a-b.c1", NULL},
+	{"localhost", NULL},
+	{"evil.example,", "has an empty entry"},
+	{"evil.example,,other.example", "has an empty entry"},
+	{",evil.example", "has an empty entry"},
+	{"*", "has an entry that is not a host name or *.name"},
+	{"*.", "has an entry that is not a host name or *.name"},
+	{"**.evil.example", "has an entry that is not a host name or *.name"},
+	{"*evil.example", "has an entry that is not a host name or *.name"},
+	{"evil.*.example", "has an entry that is not a host name or *.name"},
+	{"https://evil.example", "has an entry that is not a host name or *.name"},
+	{"evil.example/path", "has an entry that is not a host name or *.name"},
+	{"evil.example:443", "has an entry that is not a host name or *.name"},
+	{"evil..example", "has an entry that is not a host name or *.name"},
+	{".evil.example", "has an entry that is not a host name or *.name"},
+	{"evil example", "has an entry that is not a host name or *.name"},
+	{"[::1]", "has an entry that is not a host name or *.name"},
+	{"\xc3\xa9vil.example", "has an entry that is not a host name or *.name"},
+};
+
+/* uri_host_listed and uri_host_list_problem: an operator's denied hosts. */
+static void
+test_host_lists(void)
+{
+	char		label[80];
+	char		name[300];
+	size_t		i;
+
+	for (i = 0; i < NELEM(listed); i++)
+		CHECK(uri_host_listed(listed[i].url, listed[i].hosts) == listed[i].listed,
+			  "listed(%s, %s) should be %d", unit_show(listed[i].url),
+			  unit_show(listed[i].hosts), listed[i].listed);
+	for (i = 0; i < NELEM(host_lists); i++)
+	{
+		const char *got = uri_host_list_problem(host_lists[i].hosts);
+
+		CHECK(unit_streq(got, host_lists[i].problem), "list problem(%s) = %s, want %s",
+			  unit_show(host_lists[i].hosts), unit_show(got), unit_show(host_lists[i].problem));
+	}
+	/* 4. a label of 63 is a name, of 64 is not; a name of 253 is, of 254 not */
+	memset(label, 'a', 63);
+	label[63] = '\0';
+	CHECK(uri_host_list_problem(label) == NULL, "a 63-byte label");
+	strcat(label, "a");
+	CHECK(uri_host_list_problem(label) != NULL, "a 64-byte label");
+	for (i = 0; i < 300; i++)
+		name[i] = i % 2 ? '.' : 'a';
+	name[253] = '\0';
+	CHECK(uri_host_list_problem(name) == NULL, "a 253-byte name");
+	name[253] = 'a';
+	name[254] = '\0';
+	CHECK(uri_host_list_problem(name) != NULL, "a 254-byte name");
+}
+
 int
 main(void)
 {
@@ -776,5 +883,6 @@ main(void)
 	test_display();
 	test_append();
 	test_fetch();
+	test_host_lists();
 	return unit_done("uri");
 }
