@@ -64,6 +64,6 @@ mo_cimd_fetch_allowed(const char *client_addr, MoResponse *r)
 						   mo_client_metadata_fetch_rate_limit))
 		return true;
 	mo_error_response(r, 429, "temporarily_unavailable",
-					  "too many applications new to this server were looked up from your network address; try again later");
+					  "too many client metadata documents were fetched for your network address; try again later");
 	return false;
 }

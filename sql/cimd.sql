@@ -542,3 +542,124 @@ SELECT deleted AS clients_purged FROM mcp_oauth.purge_expired(0, ARRAY['clients'
 SELECT client_id FROM mcp_oauth.clients WHERE client_id IN (:'chatgpt', :'claude') ORDER BY 1;
 SELECT pg_temp.show(pg_temp.az(:'chatgpt', 'https://chatgpt.com/connector_platform_oauth_redirect')) AS used_again;
 SELECT kind, created_at > now() - interval '1 hour' AS made_anew FROM mcp_oauth.clients WHERE client_id = :'chatgpt';
+
+-- ---- The operator's controls (cimd_policy.c)
+
+-- An authorization request of client to redirect from the address addr.
+CREATE FUNCTION pg_temp.az_from(client text, redirect text, addr inet)
+RETURNS mcp_oauth.http_response LANGUAGE sql AS $$
+	SELECT mcp_oauth.authorize('client_id=' || client || '&redirect_uri=' || redirect
+		|| '&response_type=code&state=st&code_challenge='
+		|| pg_temp.challenge('cimd-verifier-0123456789-0123456789-0123456789')
+		|| '&code_challenge_method=S256', addr)
+$$;
+-- What the fetch limit counted: the hits of each cimd-fetch bucket.
+CREATE FUNCTION pg_temp.fetch_counts() RETURNS TABLE (bucket text, hits bigint) LANGUAGE sql AS $$
+	SELECT bucket, sum(hits) FROM mcp_oauth.rate_limits
+	WHERE bucket LIKE 'cimd-fetch:%' GROUP BY bucket ORDER BY bucket
+$$;
+
+-- 30. Each need-fetch answer counts for the person's address, over a
+--     sliding hour (mcp_oauth.client_metadata_fetch_rate_limit): anyone
+--     can make up new URLs.  Over the limit: a 429 page (the server adds
+--     Retry-After), nothing fetched, stored or audited, and the refused
+--     request is not counted.
+SHOW mcp_oauth.client_metadata_fetch_rate_limit;
+SET mcp_oauth.client_metadata_fetch_rate_limit = 3;
+SELECT n, pg_temp.show(pg_temp.az_from('https://n' || n || '.rate.example/c.json',
+	'https://rate.example/cb', '198.51.100.7')) AS authorize
+FROM generate_series(1, 4) n ORDER BY n;
+SELECT * FROM pg_temp.fetch_counts();
+SELECT (SELECT count(*) FROM mcp_oauth.fetched_documents WHERE url LIKE 'https://n_.rate.example/%') AS stored,
+	(SELECT count(*) FROM mcp_oauth.clients WHERE client_id LIKE 'https://n_.rate.example/%') AS clients,
+	(SELECT count(*) FROM mcp_oauth.audit_log WHERE client_id LIKE 'https://n_.rate.example/%') AS audited;
+-- a document whose copy can be used is never counted, nor is a
+-- remembered failure (a page, no fetch); a revalidation is a fetch
+SELECT pg_temp.fetched('https://failed.rate.example/c.json', 'dns', 0) AS recorded;
+SELECT pg_temp.show(pg_temp.az_from(:'vscode', 'https://vscode.dev/redirect', '198.51.100.7')) AS fresh_copy,
+	pg_temp.show(pg_temp.az_from('https://failed.rate.example/c.json', 'https://rate.example/cb',
+								 '198.51.100.7')) AS remembered_failure;
+SELECT pg_temp.expire(:'vscode');
+SELECT pg_temp.show(pg_temp.az_from(:'vscode', 'https://vscode.dev/redirect', '198.51.100.7')) AS revalidation;
+-- an IPv4-mapped IPv6 address is its IPv4 address; another address is not limited
+SELECT pg_temp.show(pg_temp.az_from('https://n5.rate.example/c.json', 'https://rate.example/cb',
+									'::ffff:198.51.100.7')) AS mapped,
+	pg_temp.show(pg_temp.az_from('https://n5.rate.example/c.json', 'https://rate.example/cb',
+								 '198.51.100.8')) AS other_address;
+-- an IPv6 address counts by its /64
+SELECT a AS addr, pg_temp.show(pg_temp.az_from('https://v6-' || n || '.rate.example/c.json',
+	'https://rate.example/cb', a::inet)) AS authorize
+FROM unnest(ARRAY['2001:db8:1:2::1', '2001:db8:1:2::2', '2001:db8:1:2:ffff::3',
+				  '2001:db8:1:2:aaaa:bbbb:cccc:dddd', '2001:db8:1:3::1']) WITH ORDINALITY AS t(a, n)
+ORDER BY n;
+-- mcp_oauth.registration_allowlist exempts its ranges; 0 turns the limit
+-- off; a call without an address (a backend's own) is not counted
+SET mcp_oauth.registration_allowlist = '192.0.2.0/24, 198.51.100.0/28';
+SELECT pg_temp.show(pg_temp.az_from('https://n6.rate.example/c.json', 'https://rate.example/cb',
+									'198.51.100.7')) AS allowlisted;
+RESET mcp_oauth.registration_allowlist;
+SET mcp_oauth.client_metadata_fetch_rate_limit = 0;
+SELECT pg_temp.show(pg_temp.az_from('https://n7.rate.example/c.json', 'https://rate.example/cb',
+									'198.51.100.7')) AS limit_off;
+SET mcp_oauth.client_metadata_fetch_rate_limit = 3;
+SELECT pg_temp.show(pg_temp.az_from('https://n8.rate.example/c.json', 'https://rate.example/cb',
+									NULL)) AS no_address;
+SELECT * FROM pg_temp.fetch_counts();
+-- the oldest attempts leave the window: the address may fetch again
+UPDATE mcp_oauth.rate_limits SET window_start = window_start - interval '1 hour'
+WHERE bucket = 'cimd-fetch:addr:198.51.100.7';
+SELECT pg_temp.show(pg_temp.az_from('https://n9.rate.example/c.json', 'https://rate.example/cb',
+									'198.51.100.7')) AS an_hour_later;
+RESET mcp_oauth.client_metadata_fetch_rate_limit;
+
+-- A grant of the VS Code document's client, to see it outlive the switches.
+SELECT pg_temp.fetched(:'vscode', 'not_modified', 304, NULL, NULL, 3600) AS recorded;
+SELECT pg_temp.code(:'vscode', 'https://vscode.dev/redirect') AS vscode_code \gset
+SELECT r.body::json->>'refresh_token' AS vscode_rt
+FROM pg_temp.tok('grant_type=authorization_code&client_id=' || :'vscode' || '&code=' || :'vscode_code'
+	|| '&redirect_uri=https://vscode.dev/redirect'
+	|| '&code_verifier=cimd-verifier-0123456789-0123456789-0123456789') r \gset
+
+-- 31. mcp_oauth.client_metadata_documents = off: the metadata no longer
+--     offers CIMD; every URL client_id is refused at authorize with a page
+--     (a known document's too, and nothing is fetched or counted for a new
+--     one); an administrator's client whose client_id is a URL, and the
+--     grants document clients already have, keep working.
+SET mcp_oauth.client_metadata_documents = off;
+SELECT (b->>'client_id_metadata_document_supported')::boolean AS cimd_supported,
+	b->'token_endpoint_auth_methods_supported' ? 'none' AS none_supported
+FROM (SELECT (mcp_oauth.authorization_server_metadata()).body::jsonb AS b) m;
+SELECT pg_temp.show(pg_temp.az(:'vscode', 'https://vscode.dev/redirect')) AS known_document,
+	pg_temp.show(pg_temp.az('https://off.example/c.json', 'https://off.example/cb')) AS new_document,
+	pg_temp.show(pg_temp.az('https://static.example/c.json', 'https://static.example/cb')) AS admin_client;
+SELECT count(*) AS stored FROM mcp_oauth.fetched_documents WHERE url = 'https://off.example/c.json';
+SELECT * FROM pg_temp.fetch_counts() WHERE bucket = 'cimd-fetch:addr:192.0.2.80';
+CREATE TEMP TABLE off_refresh AS
+SELECT r.* FROM pg_temp.tok('grant_type=refresh_token&client_id=' || :'vscode' || '&refresh_token=' || :'vscode_rt') r;
+SELECT status, body::jsonb ? 'access_token' AS refreshed FROM off_refresh;
+SELECT body::json->>'refresh_token' AS vscode_rt FROM off_refresh \gset
+RESET mcp_oauth.client_metadata_documents;
+SELECT (mcp_oauth.authorization_server_metadata()).body::jsonb->'client_id_metadata_document_supported'
+	AS cimd_supported_again;
+SELECT pg_temp.show(pg_temp.az(:'vscode', 'https://vscode.dev/redirect')) AS known_document_again;
+
+-- 32. mcp_oauth.client_metadata_denied_hosts: a document on a listed host
+--     ("*.name": every host below name) is refused at authorize with a
+--     page, stored copy or not, without a fetch; names compare without
+--     case and without the root dot.  Grants already issued keep working.
+SET mcp_oauth.client_metadata_denied_hosts = 'vscode.dev, *.evil.example';
+SELECT c AS client_id, pg_temp.show(pg_temp.az(c, 'https://vscode.dev/redirect')) AS authorize
+FROM unnest(ARRAY[:'vscode', 'https://VSCode.dev./oauth/client-metadata.json',
+				  'https://a.evil.example/c.json', 'https://A.B.EVIL.example/c.json',
+				  'https://evil.example/c.json', 'https://notevil.example/c.json']) c;
+SELECT url FROM mcp_oauth.fetched_documents
+WHERE url ~ 'evil\.example|VSCode' ORDER BY url;
+SELECT r.status, r.body::jsonb ? 'access_token' AS refreshed
+FROM pg_temp.tok('grant_type=refresh_token&client_id=' || :'vscode' || '&refresh_token=' || :'vscode_rt') r;
+-- a list that is not one of host names is refused
+SET mcp_oauth.client_metadata_denied_hosts = 'evil.example,,other.example';
+SET mcp_oauth.client_metadata_denied_hosts = 'https://evil.example/';
+SET mcp_oauth.client_metadata_denied_hosts = '*';
+SHOW mcp_oauth.client_metadata_denied_hosts;
+RESET mcp_oauth.client_metadata_denied_hosts;
+SELECT pg_temp.show(pg_temp.az(:'vscode', 'https://vscode.dev/redirect')) AS not_denied;
