@@ -364,6 +364,72 @@ test_cimd_sharing() {
 	check "a client gone during its fetch: never called back, nothing reported" eq "$gone" 0
 }
 
+# cimd_until TEXT CLIENT_ID: GET /authorize of CLIENT_ID until the page has
+# TEXT; false after 5 s (pg_reload_conf() reaches the server's open
+# sessions as soon as each has the signal).
+cimd_until() {
+	local i
+	for i in $(seq 1 25); do
+		cimd_authorize "$2" https://app.example/cb
+		grep -qF "$1" "$B" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+# cimd_system SQL: ALTER SYSTEM ... and reload the configuration (before
+# PostgreSQL 17, ALTER SYSTEM knows mcp_oauth.* once the library is loaded).
+cimd_system() {
+	psql -X -q -d "$cimd_db" -c "LOAD 'mcp_oauth'" -c "ALTER SYSTEM $1" -c "SELECT pg_reload_conf()" >/dev/null
+}
+
+# The operator's controls (cimd_policy.c).  An address past
+# mcp_oauth.client_metadata_fetch_rate_limit (its bucket filled up to the
+# database's limit) gets a 429 page with Retry-After, and nothing is
+# fetched or stored, while a stored copy still serves.  ALTER SYSTEM and
+# pg_reload_conf() reach the sessions the server has open: a denied host,
+# then documents turned off, are refused with a page and not fetched.
+test_cimd_operator() {
+	local bucket="cimd-fetch:addr:127.0.0.1" url known
+	url=$(cimd_url good limited)
+	known=$(cimd_url good e2e)
+	cimd_sql "INSERT INTO mcp_oauth.rate_limits (bucket, window_start, hits)
+		VALUES ('$bucket', now(), current_setting('mcp_oauth.client_metadata_fetch_rate_limit')::int)" >/dev/null
+	cimd_authorize "$url" https://app.example/cb
+	check "fetch limit: 429" eq "$status" 429
+	check "fetch limit: Retry-After, the limit's hour" eq "$(hdr retry-after)" 3600
+	check "fetch limit: the page explains" has "$(cat "$B")" \
+		"too many client metadata documents were fetched for your network address"
+	check "fetch limit: page headers" page_headers_ok
+	check "fetch limit: no redirect to the client" eq "$(hdr location)" ""
+	check "fetch limit: nothing fetched" eq "$(cimd_hits "/m/good/$cimd_sid-limited")" 0
+	check "fetch limit: nothing stored" \
+		eq "$(cimd_sql "SELECT (SELECT count(*) FROM mcp_oauth.fetched_documents WHERE url = '$url')
+			+ (SELECT count(*) FROM mcp_oauth.clients WHERE client_id = '$url')")" 0
+	cimd_authorize "$known" https://app.example/cb
+	check "fetch limit: a stored copy still serves" has "$(cat "$B")" 'type="password"'
+	check "fetch limit: no Retry-After then" eq "$(hdr retry-after)" ""
+	cimd_sql "DELETE FROM mcp_oauth.rate_limits WHERE bucket = '$bucket'" >/dev/null
+	cimd_authorize "$url" https://app.example/cb
+	check "under the limit again: the sign-in page" has "$(cat "$B")" 'type="password"'
+	check "under the limit again: fetched" eq "$(cimd_hits "/m/good/$cimd_sid-limited")" 1
+
+	cimd_system "SET mcp_oauth.client_metadata_denied_hosts = 'localhost, *.fetch.test'"
+	cimd_until "refuses client metadata documents published on this host" "$known"
+	check "a host denied by ALTER SYSTEM: the open sessions refuse it" eq "$?" 0
+	check "a denied host: a 400 page, no redirect" eq "$status $(hdr location)" "400 "
+	cimd_authorize "$(cimd_url good denied)" https://app.example/cb
+	check "a denied host: a new document is not fetched" \
+		eq "$status $(cimd_hits "/m/good/$cimd_sid-denied")" "400 0"
+	cimd_system "RESET mcp_oauth.client_metadata_denied_hosts"
+	cimd_system "SET mcp_oauth.client_metadata_documents = off"
+	cimd_until "does not accept a client metadata document URL as client_id" "$known"
+	check "documents turned off by ALTER SYSTEM: the open sessions refuse them" eq "$?" 0
+	check "documents turned off: a 400 page, no redirect" eq "$status $(hdr location)" "400 "
+	cimd_system "RESET mcp_oauth.client_metadata_documents"
+	cimd_until 'type="password"' "$known"
+	check "documents turned on again: the sign-in page" eq "$?" 0
+}
+
 # test_cimd BINARY NAME
 test_cimd() {
 	local cp base cimd_db=${db}_${2//-/_} cimd_sid=$2 cimd_ca=$work/testca/ca.pem cimd_session=""
@@ -394,6 +460,7 @@ test_cimd() {
 	test_cimd_lifetimes
 	test_cimd_revalidation
 	test_cimd_sharing "$1"
+	test_cimd_operator
 	cimd_stop "$main_pid"
 	check "CIMD server exits 0" eq "$cimd_rc" 0
 	check "no secret in the CIMD server's log" no_secret_logged "$srv_log"

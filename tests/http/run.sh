@@ -1368,6 +1368,7 @@ extra_database() {
 		ALTER DATABASE $1 SET mcp_oauth.issuer = '$2';
 		ALTER DATABASE $1 SET mcp_oauth.resources = '$3';
 		ALTER DATABASE $1 SET mcp_oauth.registration_rate_limit = 100000;
+		ALTER DATABASE $1 SET mcp_oauth.client_metadata_fetch_rate_limit = 100000;
 		SQL
 }
 
