@@ -205,7 +205,7 @@ _PG_init(void)
 							&mo_registration_rate_limit, 20, 0, 1000000,
 							PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomStringVariable("mcp_oauth.registration_allowlist",
-							   "Client address ranges (CIDR, comma-separated) exempt from the per-address limit.",
+							   "Client address ranges (CIDR, comma-separated) exempt from the per-address limits of registrations and of client metadata document fetches.",
 							   NULL, &mo_registration_allowlist, "",
 							   PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomBoolVariable("mcp_oauth.refuse_admin_consent",
