@@ -58,8 +58,9 @@ stack_database() {
 	CREATE ROLE $stack_role LOGIN IN ROLE mcp_oauth_server;
 	ALTER DATABASE $STACK_DB SET mcp_oauth.issuer = '$STACK_BASE';
 	ALTER DATABASE $STACK_DB SET mcp_oauth.resources = '$STACK_RESOURCE';
-	-- every client of the tests registers from 127.0.0.1
+	-- every client of the tests registers, and has its documents fetched, from 127.0.0.1
 	ALTER DATABASE $STACK_DB SET mcp_oauth.registration_rate_limit = 100000;
+	ALTER DATABASE $STACK_DB SET mcp_oauth.client_metadata_fetch_rate_limit = 100000;
 	SET mcp_oauth.issuer = '$STACK_BASE';
 	SET mcp_oauth.resources = '$STACK_RESOURCE';
 	SELECT mcp_oauth.create_account('$STACK_USER', '$STACK_PASSWORD', false, 'Alice Example');
