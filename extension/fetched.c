@@ -96,10 +96,10 @@ mo_fetched_available(void)
 
 /*
  * Every backend keeps the rows it read (an authorization of a URL client
- * reads its row each time), keyed by purpose and URL, emptied by any change to the
- * table (its trigger sends a relcache invalidation, as for clients.c) and
- * when it holds FETCHED_CACHE_MAX rows or FETCHED_CACHE_MAX_BYTES of
- * bodies.  A row absent is not remembered: its fetch will change the
+ * reads its row each time), keyed by purpose and URL, emptied by any
+ * change to the table (its trigger sends a relcache invalidation, as for
+ * clients.c) and when it holds FETCHED_CACHE_MAX rows or
+ * FETCHED_CACHE_MAX_BYTES of bodies.  A row absent is not remembered: its fetch will change the
  * table.  What a row means is decided at each use, against the
  * transaction's time.
  */
