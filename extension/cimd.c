@@ -180,7 +180,7 @@ mo_cimd_establish(const char *client_id, MoClientRow *out, MoResponse *r)
 	if ((problem = uri_fetch_problem(client_id, true)) != NULL)
 		return person_error(r, psprintf("client_id is not the URL of a client metadata document this server may fetch: it %s",
 										problem));
-	if (!mo_fetched_get(client_id, &doc) ||
+	if (!mo_fetched_get(client_id, MO_FETCH_CLIENT_METADATA, &doc) ||
 		(!doc.servable && doc.failure == NULL))
 	{
 		mo_need_fetch_response(r, client_id, MO_FETCH_CLIENT_METADATA,

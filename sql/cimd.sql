@@ -295,8 +295,8 @@ SET mcp_oauth.fetch_max_stale = '2h';
 SELECT pg_temp.show(pg_temp.az(:'app', 'https://app.example.com/cb')) AS max_stale_2h;
 RESET mcp_oauth.fetch_max_stale;
 
--- 16. A refetch that is no longer valid is never served stale, even while
---     the copy was fresh; its ETag still revalidates it later.
+-- 16. A refetch that is no longer valid is never served stale (once the
+--     copy is no longer fresh: see 31); its ETag still revalidates it later.
 SELECT pg_temp.fetched(:'app', 'ok', 200, pg_temp.doc(:'app', 'CIMD App', '[]'), '"v2"') AS recorded;
 SELECT body IS NOT NULL AS copy_kept, etag, fresh_until IS NULL AS not_servable, failure
 FROM mcp_oauth.fetched_documents WHERE url = :'app';
@@ -542,3 +542,58 @@ SELECT deleted AS clients_purged FROM mcp_oauth.purge_expired(0, ARRAY['clients'
 SELECT client_id FROM mcp_oauth.clients WHERE client_id IN (:'chatgpt', :'claude') ORDER BY 1;
 SELECT pg_temp.show(pg_temp.az(:'chatgpt', 'https://chatgpt.com/connector_platform_oauth_redirect')) AS used_again;
 SELECT kind, created_at > now() - interval '1 hour' AS made_anew FROM mcp_oauth.clients WHERE client_id = :'chatgpt';
+
+-- ---- One URL, two purposes
+
+-- 30. A URL fetched as a JWK Set is another document than the client
+--     metadata document at that URL (anyone may name any https URL as a
+--     jwks_uri or as a client_id): what one fetch records never touches
+--     the other's copy.
+SELECT pg_temp.show(pg_temp.az(:'app', 'https://app.example.com/cb')) AS before;
+SELECT mcp_oauth.fetched(:'app', 'jwks', 'ok', 200,
+	pg_temp.doc(:'app', 'CIMD App', '["https://app.example.com/cb"]'), NULL, 300, NULL, NULL) AS as_jwks;
+SELECT purpose, body IS NOT NULL AS has_body, fresh_until > now() AS fresh, failure
+FROM mcp_oauth.fetched_documents WHERE url = :'app' ORDER BY purpose;
+SELECT pg_temp.show(pg_temp.az(:'app', 'https://app.example.com/cb')) AS document_kept;
+-- the other way: a client's JWK Set given as a client_id is asked for as a
+-- metadata document, is not one, and the key set stays fresh
+\set keys 'https://chatgpt.com/oauth/jwks.json'
+SELECT pg_temp.show(pg_temp.az(:'keys', 'https://chatgpt.com/cb')) AS asks;
+SELECT pg_temp.fetched(:'keys', 'ok', 200,
+	'{"keys": [{"kty": "RSA", "kid": "k1", "n": "AQAB", "e": "AQAB"}]}') AS as_metadata;
+SELECT purpose, body IS NOT NULL AS has_body, fresh_until > now() AS fresh, failure
+FROM mcp_oauth.fetched_documents WHERE url = :'keys' ORDER BY purpose;
+
+-- 31. A refetch that fails for good (a CDN's 403 or 429, a redirect)
+--     while the copy is fresh is recorded and audited, but the copy serves
+--     until its freshness ends: whoever can make the server refetch cannot
+--     take a client's document away.  Then it is not served stale.
+SELECT pg_temp.fetched(:'app', 'status', 403) AS recorded;
+SELECT fresh_until > now() AS fresh, failure FROM mcp_oauth.fetched_documents
+WHERE url = :'app' AND purpose = 'client_metadata';
+SELECT count(*) AS audited FROM mcp_oauth.audit_log
+WHERE event = 'fetch_failed' AND client_id = :'app' AND (detail->>'status')::int = 403;
+SELECT pg_temp.show(pg_temp.az(:'app', 'https://app.example.com/cb')) AS still_fresh;
+SELECT pg_temp.expire(:'app');
+SELECT pg_temp.show(pg_temp.az(:'app', 'https://app.example.com/cb')) AS expired;
+-- an invalid document while the copy is fresh: the same
+SELECT pg_temp.fetched(:'two', 'ok', 200, pg_temp.doc(:'two', 'Two', '[]')) AS recorded;
+SELECT pg_temp.show(pg_temp.az(:'two', 'https://two.example/a')) AS still_fresh;
+
+-- 32. forget_fetched forgets the URL under every purpose; purge_expired
+--     deletes by URL and purpose.
+SELECT mcp_oauth.forget_fetched(:'app') AS forgotten;
+SELECT count(*) AS rows_left FROM mcp_oauth.fetched_documents WHERE url = :'app';
+INSERT INTO mcp_oauth.fetched_documents (url, purpose, body, fetched_at, fresh_until) VALUES
+('https://purge.example/two.json', 'client_metadata', '{}', now() - interval '3 hours', now() - interval '2 hours'),
+('https://purge.example/two.json', 'jwks', '{}', now(), now() + interval '5 minutes');
+SELECT * FROM mcp_oauth.purge_expired(0, ARRAY['fetched_documents']);
+SELECT url, purpose FROM mcp_oauth.fetched_documents WHERE url LIKE 'https://purge.example/%'
+ORDER BY url, purpose;
+
+-- 33. The client a key set's failure is audited with is found through the
+--     partial index on clients (jwks_uri), not by reading every client.
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF) SELECT client_id FROM mcp_oauth.clients
+WHERE jwks_uri = 'https://chatgpt.com/oauth/jwks.json' ORDER BY client_id LIMIT 1;
+RESET enable_seqscan;
