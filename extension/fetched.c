@@ -325,7 +325,7 @@ document_problem(const char *url, const char *purpose, const char *body,
 	}
 	else if (strcmp(purpose, MO_FETCH_JWKS) == 0)
 	{
-		*problem = mo_jwks_problem(body, strlen(body), false, &not_json);
+		*problem = mo_jwks_problem(body, strlen(body), &not_json);
 		if (*problem != NULL)
 			*problem = psprintf("the JWK Set %s", *problem);
 	}

@@ -170,7 +170,7 @@ INSERT INTO bad VALUES
 				'{"token_endpoint_auth_method": "private_key_jwt", "jwks_uri": "http://bad.example/jwks"}')),
 (12, 'private_key_jwt, jwks and jwks_uri', 'https://bad.example/12.json',
 	pg_temp.doc('https://bad.example/12.json', 'Bad', '["https://bad.example/cb"]',
-				'{"token_endpoint_auth_method": "private_key_jwt", "jwks": {"keys": [{"kty": "EC"}]},'
+				'{"token_endpoint_auth_method": "private_key_jwt", "jwks": {"keys": [{"kty": "EC", "crv": "P-256", "x": "fTuraApAj1hdghkKZ1FX7C_xouseTmNJGEt9J5ResLU", "y": "3t6C2hCkg-gs1ZU0bjzN1H0OvncWIDcUOhdtHzNxDeA"}]},'
 				' "jwks_uri": "https://bad.example/jwks"}')),
 (13, 'client_name with a bidi control', 'https://bad.example/13.json',
 	pg_temp.doc('https://bad.example/13.json', E'Bad\u202Egnp.exe', '["https://bad.example/cb"]')),
@@ -422,11 +422,11 @@ FROM mcp_oauth.clients WHERE client_id = :'chatgpt';
 SELECT pg_temp.show(pg_temp.az(:'chatgpt', 'https://chatgpt.com/connector_platform_oauth_redirect')) AS authorize;
 
 -- 23. Cursor: a private-use cursor:// redirect URI (native); inline jwks
---     is accepted too.
+--     is accepted too (a set with a usable key: sql/cimd_refusals.sql).
 \set cursor 'https://cursor.com/.well-known/oauth-client.json'
 SELECT pg_temp.fetched(:'cursor', 'ok', 200, pg_temp.doc(:'cursor', 'Cursor',
 	'["cursor://anysphere.cursor-mcp/oauth/callback"]',
-	'{"token_endpoint_auth_method": "private_key_jwt", "jwks": {"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "AAAA"}]}}'),
+	'{"token_endpoint_auth_method": "private_key_jwt", "jwks": {"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}}'),
 	NULL, 3600) AS recorded;
 SELECT application_type, token_endpoint_auth_method, jwks->'keys'->0->>'kty' AS key_type
 FROM mcp_oauth.clients WHERE client_id = :'cursor';
@@ -474,9 +474,10 @@ SELECT kind, client_name FROM mcp_oauth.clients WHERE client_id = 'https://stati
 -- ---- JWK Sets (purpose jwks)
 
 -- 26. A JWK Set is a JSON object whose "keys" is an array of at most 20
---     objects; the failure names the client whose jwks_uri it is.
+--     keys, a usable one among them (sql/cimd_refusals.sql); the failure
+--     names the client whose jwks_uri it is.
 SELECT mcp_oauth.fetched('https://chatgpt.com/oauth/jwks.json', 'jwks', 'ok', 200,
-	'{"keys": [{"kty": "RSA", "kid": "k1", "n": "AQAB", "e": "AQAB"}]}', '"j1"', 600, NULL, NULL) AS ok,
+	'{"keys": [{"kty": "EC", "crv": "P-256", "x": "fTuraApAj1hdghkKZ1FX7C_xouseTmNJGEt9J5ResLU", "y": "3t6C2hCkg-gs1ZU0bjzN1H0OvncWIDcUOhdtHzNxDeA", "kid": "k1"}]}', '"j1"', 600, NULL, NULL) AS ok,
 	mcp_oauth.fetched('https://jwks.example/empty.json', 'jwks', 'ok', 200, '{"keys": []}', NULL, 600, NULL, NULL) AS empty,
 	mcp_oauth.fetched('https://jwks.example/obj.json', 'jwks', 'ok', 200, '{"keys": {}}', NULL, 600, NULL, NULL) AS keys_object,
 	mcp_oauth.fetched('https://jwks.example/str.json', 'jwks', 'ok', 200, '{"keys": ["k"]}', NULL, 600, NULL, NULL) AS string_key,
@@ -504,7 +505,7 @@ CREATE TEMP TABLE dcr AS
 SELECT n, r.status, r.body::jsonb AS b
 FROM unnest(ARRAY[
 	'{"client_name": "DCR jwks", "redirect_uris": ["https://dcr.example/cb"],'
-	' "token_endpoint_auth_method": "private_key_jwt", "jwks": {"keys": [{"kty": "EC", "kid": "d1"}]}}',
+	' "token_endpoint_auth_method": "private_key_jwt", "jwks": {"keys": [{"kty": "EC", "crv": "P-256", "x": "fTuraApAj1hdghkKZ1FX7C_xouseTmNJGEt9J5ResLU", "y": "3t6C2hCkg-gs1ZU0bjzN1H0OvncWIDcUOhdtHzNxDeA", "kid": "d1"}]}}',
 	'{"client_name": "DCR jwks_uri", "redirect_uris": ["https://dcr.example/cb"],'
 	' "token_endpoint_auth_method": "private_key_jwt", "jwks_uri": "https://dcr.example/jwks.json"}',
 	'{"client_name": "DCR none", "redirect_uris": ["https://dcr.example/cb"],'
@@ -520,7 +521,7 @@ SELECT r.status, r.body::json->>'error' AS error, r.body::json->>'error_descript
 FROM unnest(ARRAY[
 	'{"redirect_uris": ["https://dcr.example/cb"], "token_endpoint_auth_method": "private_key_jwt"}',
 	'{"redirect_uris": ["https://dcr.example/cb"], "token_endpoint_auth_method": "private_key_jwt",'
-	' "jwks": {"keys": [{"kty": "EC"}]}, "jwks_uri": "https://dcr.example/jwks.json"}',
+	' "jwks": {"keys": [{"kty": "EC", "crv": "P-256", "x": "fTuraApAj1hdghkKZ1FX7C_xouseTmNJGEt9J5ResLU", "y": "3t6C2hCkg-gs1ZU0bjzN1H0OvncWIDcUOhdtHzNxDeA"}]}, "jwks_uri": "https://dcr.example/jwks.json"}',
 	'{"redirect_uris": ["https://dcr.example/cb"], "token_endpoint_auth_method": "private_key_jwt",'
 	' "jwks_uri": "http://dcr.example/jwks.json"}',
 	'{"redirect_uris": ["https://dcr.example/cb"], "token_endpoint_auth_method": "private_key_jwt",'
