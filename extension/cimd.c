@@ -183,7 +183,7 @@ mo_cimd_establish(const char *client_id, const char *client_addr,
 										problem));
 	if ((problem = mo_cimd_refusal(client_id)) != NULL)
 		return person_error(r, psprintf("%s (%s)", problem, document_host(client_id)));
-	if (!mo_fetched_get(client_id, &doc) ||
+	if (!mo_fetched_get(client_id, MO_FETCH_CLIENT_METADATA, &doc) ||
 		(!doc.servable && doc.failure == NULL))
 	{
 		if (!mo_cimd_fetch_allowed(client_addr, r))

@@ -222,7 +222,8 @@ check_with_uri(const char *uri, const jwt_parsed *p, MoResponse *r,
 	MoFetchedDoc doc;
 	bool		unknown_key;
 
-	if (!mo_fetched_get(uri, &doc) || (!doc.servable && doc.failure == NULL))
+	if (!mo_fetched_get(uri, MO_FETCH_JWKS, &doc) ||
+		(!doc.servable && doc.failure == NULL))
 		return need_jwks(uri, doc.body != NULL ? doc.etag : NULL, r);
 	if (!doc.servable)
 	{

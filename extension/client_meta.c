@@ -32,6 +32,7 @@
 #include "utils/lsyscache.h"
 
 #include "client_meta.h"
+#include "lib/jwk.h"
 #include "lib/text.h"
 #include "lib/uri.h"
 
@@ -364,33 +365,41 @@ mo_client_meta_check(ClientMeta *m, ClientMetaError *e)
 
 /* ---- keys (private_key_jwt) ---- */
 
-/* Why json is no JWK Set of at most CLIENT_META_MAX_KEYS keys, or NULL. */
-const char *
-mo_jwks_problem(const char *json, size_t len, bool need_key, bool *not_json)
+/* Why jwk_set_parse() refuses json, or NULL; the set's keys freed either way. */
+static const char *
+jwk_set_refusal(const char *json, size_t len)
 {
-	const json_limits limits = {len, 16, false};
-	json_doc	doc;
-	const json_member *keys;
+	jwk_set    *set = palloc0(sizeof(jwk_set));
+	const char *volatile reason = NULL;
 
-	*not_json = false;
-	if (json_read_object(json, len, &limits, palloc, &doc) != JSON_OK)
+	/* the set's keys are OpenSSL's memory: freed on every path */
+	PG_TRY();
 	{
-		*not_json = true;
-		return "must be a JSON object";
+		reason = jwk_set_parse(json, len, palloc, set);
 	}
-	keys = json_get(&doc, "keys");
-	if (keys == NULL || keys->type != JSON_ARRAY)
-		return "must have a keys array";
-	if (keys->nobjects > CLIENT_META_MAX_KEYS)
-		return psprintf("must have at most %d keys", CLIENT_META_MAX_KEYS);
-	if (need_key && keys->nobjects == 0)
-		return "must have at least one key";
-	for (int i = 0; i < keys->nobjects; i++)
+	PG_FINALLY();
 	{
-		if (keys->objects[i] == NULL)
-			return psprintf("must have objects as keys (keys[%d] is not)", i);
+		jwk_set_free(set);
 	}
-	return NULL;
+	PG_END_TRY();
+	return reason;
+}
+
+/* Why json is no JWK Set with a key this server can use, or NULL. */
+const char *
+mo_jwks_problem(const char *json, size_t len, bool *not_json)
+{
+	/* as a client's metadata: nesting limited only by the size */
+	const json_limits limits = {len, (int) (len / 2) + 1, false};
+	json_doc	doc;
+	json_status status = json_read_object(json, len, &limits, palloc, &doc);
+	const char *reason;
+
+	*not_json = status == JSON_INVALID || status == JSON_NOT_OBJECT;
+	if (*not_json)
+		return "is not a JSON object";
+	reason = jwk_set_refusal(json, len);
+	return reason ? psprintf("is not usable: %s", reason) : NULL;
 }
 
 /* The inline JWK Set of doc (member jwks) into m->jwks, checked. */
@@ -405,7 +414,7 @@ read_jwks(const json_doc *doc, ClientMeta *m, ClientMetaError *e)
 		return true;
 	if (jwks->type != JSON_OBJECT)
 		return meta_fail(e, ERR_METADATA, "jwks must be a JSON object");
-	problem = mo_jwks_problem(jwks->raw, jwks->raw_len, true, &not_json);
+	problem = mo_jwks_problem(jwks->raw, jwks->raw_len, &not_json);
 	if (problem)
 		return meta_fail(e, ERR_METADATA, psprintf("jwks %s", problem));
 	m->jwks = pnstrdup(jwks->raw, jwks->raw_len);

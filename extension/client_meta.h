@@ -13,7 +13,6 @@
 
 #define CLIENT_META_MAX_URIS	16	/* redirect URIs per client */
 #define CLIENT_META_MAX_TEXT	256 /* bytes of a name, id or version */
-#define CLIENT_META_MAX_KEYS	20	/* keys of a client's JWK Set */
 
 /* RFC 7591's error codes. */
 #define CLIENT_META_ERR_METADATA	"invalid_client_metadata"
@@ -107,14 +106,14 @@ extern char *mo_client_meta_json(const ClientMeta *m, const char *client_id,
 								 int64 issued_at, const char *secret);
 
 /*
- * Why json (len bytes) is no JWK Set (RFC 7517 section 5), or NULL: it
- * must be a JSON object whose "keys" is an array of at most
- * CLIENT_META_MAX_KEYS objects (and at least one if need_key).  The keys
- * themselves are checked where they are used.  *not_json is set when json
- * is not a JSON object at all.
+ * Why json (len bytes) is no JWK Set (RFC 7517 section 5) this server can
+ * use, or NULL: lib/jwk.h's jwk_set_parse() must find at most JWK_MAX_KEYS
+ * keys with a usable one among them (the same reading that later checks a
+ * client assertion).  *not_json is set when json is not a JSON object at
+ * all.  The text is kept as given: unusable keys in it are ignored.
  */
 extern const char *mo_jwks_problem(const char *json, size_t len,
-								   bool need_key, bool *not_json);
+								   bool *not_json);
 
 /* Whether clients has the 0.5.0 columns jwks and jwks_uri. */
 extern bool mo_clients_have_jwks(void);

@@ -9,12 +9,20 @@
  *	- A valid document is kept with its ETag and is fresh for the lifetime
  *	  the server computed (at least MIN_LIFETIME, so the call that follows a
  *	  fetch always finds it fresh).
+ *	- A row is a URL fetched for a purpose: a URL fetched as a JWK Set is
+ *	  another document than a client metadata document at that URL (anyone
+ *	  may name any https URL as either), so what one fetch records never
+ *	  touches the other's copy.
  *	- A failure is remembered for mcp_oauth.fetch_failure_ttl: until then
  *	  an endpoint refuses instead of asking for the URL again.
+ *	- A failure while the copy is fresh (a refetch for an unknown kid, which
+ *	  anyone can cause, or a concurrent fetch) keeps it servable until its
+ *	  freshness ends: a refetch never leaves less than no refetch would.
  *	- Only a transient failure (no answer, or a 5xx) lets the last valid
  *	  copy be served stale, until mcp_oauth.fetch_max_stale after it stopped
- *	  being fresh.  Any other failure sets fresh_until to NULL: the copy is
- *	  kept (its ETag revalidates it later) but not served.
+ *	  being fresh.  Any other failure of a copy no longer fresh sets
+ *	  fresh_until to NULL: the copy is kept (its ETag revalidates it later)
+ *	  but not served.
  *	- A 404 or 410 marks the document gone until the next success.
  *	- Every failure leaves a fetch_failed audit row naming the reason,
  *	  never the body.
@@ -88,10 +96,10 @@ mo_fetched_available(void)
 
 /*
  * Every backend keeps the rows it read (an authorization of a URL client
- * reads its row each time), keyed by URL, emptied by any change to the
- * table (its trigger sends a relcache invalidation, as for clients.c) and
- * when it holds FETCHED_CACHE_MAX rows or FETCHED_CACHE_MAX_BYTES of
- * bodies.  A row absent is not remembered: its fetch will change the
+ * reads its row each time), keyed by purpose and URL, emptied by any
+ * change to the table (its trigger sends a relcache invalidation, as for
+ * clients.c) and when it holds FETCHED_CACHE_MAX rows or
+ * FETCHED_CACHE_MAX_BYTES of bodies.  A row absent is not remembered: its fetch will change the
  * table.  What a row means is decided at each use, against the
  * transaction's time.
  */
@@ -104,6 +112,7 @@ typedef struct FetchedRow
 	char	   *body;
 	char	   *etag;
 	char	   *failure;
+	bool		transient;		/* the failure lets the copy be served stale */
 	TimestampTz fetched_at;
 	TimestampTz fresh_until;	/* DT_NOBEGIN: may not be served */
 	TimestampTz retry_after;
@@ -112,7 +121,7 @@ typedef struct FetchedRow
 
 typedef struct FetchedEntry
 {
-	char		key[MO_ROW_KEY_SIZE];	/* the URL */
+	char		key[MO_ROW_KEY_SIZE];	/* "<purpose> <url>" */
 	FetchedRow	row;
 } FetchedEntry;
 
@@ -150,27 +159,33 @@ row_time(int col)
 	return isnull ? DT_NOBEGIN : DatumGetTimestampTz(d);
 }
 
-/* Read the row of url into row (current context); false if there is none. */
+/*
+ * Read the row of url fetched for purpose into row (current context); false
+ * if there is none.
+ */
 static bool
-read_row(const char *url, FetchedRow *row)
+read_row(const char *url, const char *purpose, FetchedRow *row)
 {
 	static MoKeyPlan plan;
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	Datum		values[2] = {CStringGetTextDatum(url), CStringGetTextDatum(purpose)};
 	bool		isnull;
 
-	mo_spi_run_by_key1(&plan,
-					   "SELECT body, etag, failure, fetched_at, fresh_until, retry_after,"
-					   " gone_at IS NOT NULL"
-					   " FROM mcp_oauth.fetched_documents WHERE url = $1",
-					   TEXTOID, CStringGetTextDatum(url), 1);
+	mo_spi_run_by_key(&plan,
+					  "SELECT body, etag, failure, failure_transient, fetched_at,"
+					  " fresh_until, retry_after, gone_at IS NOT NULL"
+					  " FROM mcp_oauth.fetched_documents WHERE url = $1 AND purpose = $2",
+					  2, types, values, NULL, 1);
 	if (SPI_processed == 0)
 		return false;
 	row->body = mo_spi_text(1);
 	row->etag = mo_spi_text(2);
 	row->failure = mo_spi_text(3);
-	row->fetched_at = row_time(4);
-	row->fresh_until = row_time(5);
-	row->retry_after = row_time(6);
-	row->gone = DatumGetBool(mo_spi_datum(7, &isnull));
+	row->transient = DatumGetBool(mo_spi_datum(4, &isnull));
+	row->fetched_at = row_time(5);
+	row->fresh_until = row_time(6);
+	row->retry_after = row_time(7);
+	row->gone = DatumGetBool(mo_spi_datum(8, &isnull));
 	return true;
 }
 
@@ -184,24 +199,28 @@ copy_row(const FetchedRow *src, FetchedRow *dst)
 	dst->failure = src->failure ? pstrdup(src->failure) : NULL;
 }
 
-/* The row of url, from the copy or read (and kept); false if there is none. */
+/*
+ * The row of url fetched for purpose, from the copy or read (and kept);
+ * false if there is none.
+ */
 static bool
-cached_row(const char *url, FetchedRow *row)
+cached_row(const char *url, const char *purpose, FetchedRow *row)
 {
 	HTAB	   *t = fetched_table();
+	char	   *key = psprintf("%s %s", purpose, url);
 	FetchedEntry *e;
 	FetchedRow	copy;
 	MemoryContext old;
 
-	if (strlen(url) >= sizeof(e->key))
-		return read_row(url, row);	/* too long to key: not kept */
-	e = hash_search(t, url, HASH_FIND, NULL);
+	if (strlen(key) >= sizeof(e->key))
+		return read_row(url, purpose, row); /* too long to key: not kept */
+	e = hash_search(t, key, HASH_FIND, NULL);
 	if (e != NULL)
 	{
 		copy_row(&e->row, row);
 		return true;
 	}
-	if (!read_row(url, row))
+	if (!read_row(url, purpose, row))
 		return false;
 	/* a change seen while reading: the copy is emptied at the next use */
 	if (!fetched_rows.table.valid)
@@ -210,7 +229,7 @@ cached_row(const char *url, FetchedRow *row)
 	old = MemoryContextSwitchTo(fetched_rows.cxt);
 	copy_row(row, &copy);
 	MemoryContextSwitchTo(old);
-	e = hash_search(t, url, HASH_ENTER, NULL);
+	e = hash_search(t, key, HASH_ENTER, NULL);
 	e->row = copy;
 	fetched_bytes += row->body ? strlen(row->body) : 0;
 	return true;
@@ -223,9 +242,9 @@ after(TimestampTz t, TimestampTz now)
 	return t != DT_NOBEGIN && t > now;
 }
 
-/* The row of url; false when there is none.  Inside SPI. */
+/* The row of url fetched for purpose; false when there is none.  Inside SPI. */
 bool
-mo_fetched_get(const char *url, MoFetchedDoc *out)
+mo_fetched_get(const char *url, const char *purpose, MoFetchedDoc *out)
 {
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	FetchedRow	row;
@@ -233,7 +252,7 @@ mo_fetched_get(const char *url, MoFetchedDoc *out)
 
 	memset(out, 0, sizeof(*out));
 	out->fetched_at = DT_NOBEGIN;
-	if (!mo_fetched_available() || !cached_row(url, &row))
+	if (!mo_fetched_available() || !cached_row(url, purpose, &row))
 		return false;
 	out->body = row.body;
 	out->etag = row.etag;
@@ -243,9 +262,10 @@ mo_fetched_get(const char *url, MoFetchedDoc *out)
 	out->failure = after(row.retry_after, now) ? row.failure : NULL;
 	within_stale = row.fresh_until != DT_NOBEGIN &&
 		row.fresh_until + (TimestampTz) mo_fetch_max_stale * USECS_PER_SEC > now;
-	/* fresh_until is set after a failure only when it was transient */
+	/* stale only through a transient failure; fresh whatever failed */
 	out->servable = out->fresh ||
-		(out->body != NULL && out->failure != NULL && within_stale);
+		(out->body != NULL && out->failure != NULL && row.transient &&
+		 within_stale);
 	return true;
 }
 
@@ -305,7 +325,7 @@ document_problem(const char *url, const char *purpose, const char *body,
 	}
 	else if (strcmp(purpose, MO_FETCH_JWKS) == 0)
 	{
-		*problem = mo_jwks_problem(body, strlen(body), false, &not_json);
+		*problem = mo_jwks_problem(body, strlen(body), &not_json);
 		if (*problem != NULL)
 			*problem = psprintf("the JWK Set %s", *problem);
 	}
@@ -347,43 +367,49 @@ record_document(const char *url, const char *purpose, const char *body,
 										 "INSERT INTO mcp_oauth.fetched_documents AS f"
 										 " (url, purpose, body, etag, fetched_at, fresh_until)"
 										 " VALUES ($1, $2, $3, $4, now(), now() + make_interval(secs => $5))"
-										 " ON CONFLICT (url) DO UPDATE SET purpose = excluded.purpose,"
+										 " ON CONFLICT (url, purpose) DO UPDATE SET"
 										 " body = excluded.body, etag = excluded.etag,"
 										 " fetched_at = excluded.fetched_at, fresh_until = excluded.fresh_until,"
-										 " failure = NULL, failed_at = NULL, retry_after = NULL, gone_at = NULL",
+										 " failure = NULL, failure_transient = false,"
+										 " failed_at = NULL, retry_after = NULL, gone_at = NULL",
 										 5, types, values, nulls, 0),
 					   SPI_OK_INSERT, "fetched_documents");
 }
 
 /*
- * The copy of url was revalidated (304): fresh again.  False when there is
- * no copy to revalidate.
+ * The copy of url fetched for purpose was revalidated (304): fresh again.
+ * False when there is no copy to revalidate.
  */
 static bool
-record_not_modified(const char *url, const char *etag, int lifetime)
+record_not_modified(const char *url, const char *purpose, const char *etag,
+					int lifetime)
 {
 	static MoKeyPlan plan;
-	Oid			types[3] = {TEXTOID, TEXTOID, INT4OID};
-	Datum		values[3];
-	char		nulls[3];
+	Oid			types[4] = {TEXTOID, TEXTOID, INT4OID, TEXTOID};
+	Datum		values[4];
+	char		nulls[4];
 
 	mo_spi_text_param(values, nulls, 0, url);
 	mo_spi_text_param(values, nulls, 1, etag);
 	values[2] = Int32GetDatum(Max(lifetime, MIN_LIFETIME));
 	nulls[2] = ' ';
+	mo_spi_text_param(values, nulls, 3, purpose);
 	mo_spi_run_by_key(&plan,
 					  "UPDATE mcp_oauth.fetched_documents SET fetched_at = now(),"
 					  " fresh_until = now() + make_interval(secs => $3),"
 					  " etag = coalesce($2, etag),"
-					  " failure = NULL, failed_at = NULL, retry_after = NULL, gone_at = NULL"
-					  " WHERE url = $1 AND body IS NOT NULL",
-					  3, types, values, nulls, 0);
+					  " failure = NULL, failure_transient = false,"
+					  " failed_at = NULL, retry_after = NULL, gone_at = NULL"
+					  " WHERE url = $1 AND purpose = $4 AND body IS NOT NULL",
+					  4, types, values, nulls, 0);
 	return SPI_processed == 1;
 }
 
 /*
- * Remember a failure of url for mcp_oauth.fetch_failure_ttl; gone marks a
- * 404 or 410, transient keeps the copy servable stale.
+ * Remember a failure of url fetched for purpose for
+ * mcp_oauth.fetch_failure_ttl; gone marks a 404 or 410, transient keeps the
+ * copy servable stale.  A copy still fresh stays servable until its
+ * freshness ends, whatever failed.
  */
 static void
 record_failure(const char *url, const char *purpose, const char *reason,
@@ -402,13 +428,16 @@ record_failure(const char *url, const char *purpose, const char *reason,
 	values[5] = BoolGetDatum(transient);
 	mo_spi_check_write(mo_spi_run_by_key(&plan,
 										 "INSERT INTO mcp_oauth.fetched_documents AS f"
-										 " (url, purpose, failure, failed_at, retry_after, gone_at)"
-										 " VALUES ($1, $2, $3, now(), now() + make_interval(secs => $4),"
+										 " (url, purpose, failure, failure_transient, failed_at, retry_after,"
+										 "  gone_at)"
+										 " VALUES ($1, $2, $3, $6, now(), now() + make_interval(secs => $4),"
 										 "  CASE WHEN $5 THEN now() END)"
-										 " ON CONFLICT (url) DO UPDATE SET failure = excluded.failure,"
+										 " ON CONFLICT (url, purpose) DO UPDATE SET failure = excluded.failure,"
+										 " failure_transient = excluded.failure_transient,"
 										 " failed_at = excluded.failed_at, retry_after = excluded.retry_after,"
 										 " gone_at = coalesce(f.gone_at, excluded.gone_at),"
-										 " fresh_until = CASE WHEN $6 THEN f.fresh_until END",
+										 " fresh_until = CASE WHEN $6 OR f.fresh_until > now()"
+										 "  THEN f.fresh_until END",
 										 6, types, values, nulls, 0),
 					   SPI_OK_INSERT, "fetched_documents");
 }
@@ -500,7 +529,7 @@ record_fetch(const char *url, const char *purpose, const char *outcome,
 	}
 	else if (strcmp(outcome, "not_modified") == 0)
 	{
-		if (record_not_modified(url, etag, lifetime))
+		if (record_not_modified(url, purpose, etag, lifetime))
 			return "not_modified";
 		reason = "status";
 		detail = "not modified, but there is no copy";
@@ -545,7 +574,10 @@ fetched(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(result);
 }
 
-/* forget_fetched(url): drop the copy of url (its next use fetches it again). */
+/*
+ * forget_fetched(url): drop the copies of url, for every purpose (its next
+ * use fetches it again).
+ */
 Datum
 forget_fetched(PG_FUNCTION_ARGS)
 {

@@ -2,7 +2,7 @@
  * fetched.h
  *		Documents the HTTP server fetched for the database (fetched.c):
  *		Client ID Metadata Documents and clients' JWK Sets, one row per URL
- *		in fetched_documents, shared by every server process.
+ *		and purpose in fetched_documents, shared by every server process.
  *
  * The database never opens a connection.  An endpoint that needs a document
  * it has no servable copy of answers the need-fetch row (status 0,
@@ -33,20 +33,22 @@ typedef struct MoFetchedDoc
 	char	   *etag;			/* or NULL */
 	TimestampTz fetched_at;		/* DT_NOBEGIN when never fetched */
 	bool		fresh;			/* fresh_until > now() */
-	bool		servable;		/* fresh, or stale within fetch_max_stale
-								 * after a transient failure */
+	bool		servable;		/* fresh (whatever failed since), or stale
+								 * within fetch_max_stale after a transient
+								 * failure */
 	char	   *failure;		/* remembered failure (retry_after > now()),
 								 * or NULL */
 	bool		gone;			/* 404/410 since the last success */
 } MoFetchedDoc;
 
 /*
- * The row of url (false when there is none, or when the schema has no
- * fetched_documents: before 0.5.0), from this backend's copy of the rows
- * it read (emptied by any change to the table).  Inside SPI; out is
- * allocated in the current memory context.
+ * The row of url fetched for purpose (MO_FETCH_*; false when there is none,
+ * or when the schema has no fetched_documents: before 0.5.0), from this
+ * backend's copy of the rows it read (emptied by any change to the table).
+ * Inside SPI; out is allocated in the current memory context.
  */
-extern bool mo_fetched_get(const char *url, MoFetchedDoc *out);
+extern bool mo_fetched_get(const char *url, const char *purpose,
+						   MoFetchedDoc *out);
 
 /* The need-fetch answer (status 0) for url in r. */
 extern void mo_need_fetch_response(MoResponse *r, const char *url,

@@ -9,6 +9,7 @@
  */
 #include "mcp_oauth.h"
 
+#include "client_meta.h"
 #include "fetched.h"
 #include "keys.h"
 
@@ -77,6 +78,42 @@ json_strings(StringInfo buf, const char *key, const char *const *items)
 	mo_json_string_list(buf, key, string_list(items));
 }
 
+/*
+ * The client authentication members of the RFC 8414 document: the methods
+ * of each endpoint, and the algorithms of private_key_jwt's assertions
+ * (RFC 7523: never none, never HMAC), named only once the schema is
+ * 0.5.0's (clients.jwks): the library serves older schemas until ALTER
+ * EXTENSION UPDATE, and there no client can use that method.
+ */
+static void
+append_auth_members(StringInfo buf)
+{
+	/* private_key_jwt last: left out before the 0.5.0 schema */
+	static const char *const client_auth[] = {"none", "client_secret_basic",
+	"client_secret_post", "private_key_jwt", NULL};
+	static const char *const confidential_auth[] = {"client_secret_basic",
+	"client_secret_post", "private_key_jwt", NULL};
+	static const char *const assertion_algs[] = {"RS256", "PS256", "ES256",
+	"EdDSA", NULL};
+	static const char *const endpoints[] = {"token_endpoint",
+	"revocation_endpoint", "introspection_endpoint"};
+	bool		jwt = mo_clients_have_jwks();
+
+	for (int i = 0; i < lengthof(endpoints); i++)
+	{
+		/* introspection is for confidential clients (resource servers) only */
+		List	   *methods = string_list(i == 2 ? confidential_auth : client_auth);
+
+		if (!jwt)
+			methods = list_delete_last(methods);
+		mo_json_string_list(buf, psprintf("%s_auth_methods_supported", endpoints[i]),
+							methods);
+		if (jwt)
+			json_strings(buf, psprintf("%s_auth_signing_alg_values_supported",
+									   endpoints[i]), assertion_algs);
+	}
+}
+
 /* The members the RFC 8414 document and the OIDC twin share. */
 static void
 append_server_members(StringInfo buf)
@@ -85,13 +122,6 @@ append_server_members(StringInfo buf)
 	static const char *const response_modes[] = {"query", NULL};
 	static const char *const grant_types[] = {"authorization_code", "refresh_token", NULL};
 	static const char *const pkce_methods[] = {"S256", NULL};
-	static const char *const client_auth[] = {"none", "client_secret_basic",
-	"client_secret_post", "private_key_jwt", NULL};
-	static const char *const confidential_auth[] = {"client_secret_basic",
-	"client_secret_post", "private_key_jwt", NULL};
-	/* client assertions (RFC 7523): never none, never HMAC */
-	static const char *const assertion_algs[] = {"RS256", "PS256", "ES256",
-	"EdDSA", NULL};
 
 	mo_json_string(buf, "issuer", mo_issuer);
 	mo_json_string(buf, "authorization_endpoint", mo_issuer_url("/authorize"));
@@ -106,13 +136,7 @@ append_server_members(StringInfo buf)
 	json_strings(buf, "response_modes_supported", response_modes);
 	json_strings(buf, "grant_types_supported", grant_types);
 	json_strings(buf, "code_challenge_methods_supported", pkce_methods);
-	json_strings(buf, "token_endpoint_auth_methods_supported", client_auth);
-	json_strings(buf, "token_endpoint_auth_signing_alg_values_supported", assertion_algs);
-	json_strings(buf, "revocation_endpoint_auth_methods_supported", client_auth);
-	json_strings(buf, "revocation_endpoint_auth_signing_alg_values_supported", assertion_algs);
-	/* introspection is for confidential clients (resource servers) only */
-	json_strings(buf, "introspection_endpoint_auth_methods_supported", confidential_auth);
-	json_strings(buf, "introspection_endpoint_auth_signing_alg_values_supported", assertion_algs);
+	append_auth_members(buf);
 	mo_json_bool(buf, "authorization_response_iss_parameter_supported", true);
 	/* Client ID Metadata Documents (cimd.c), once the schema is 0.5.0's, unless turned off */
 	mo_json_bool(buf, "client_id_metadata_document_supported",

@@ -238,11 +238,11 @@ static const PurgeStep purge_steps[] = {
 	 * failure, when the copy may not be served): the next use fetches again
 	 */
 	{{PURGE_FETCHED, -1},
-	"WITH d AS (DELETE FROM mcp_oauth.fetched_documents WHERE url = ANY (ARRAY"
-	" (SELECT url FROM mcp_oauth.fetched_documents"
+	"WITH d AS (DELETE FROM mcp_oauth.fetched_documents WHERE ctid = ANY (ARRAY"
+	" (SELECT ctid FROM mcp_oauth.fetched_documents"
 	"  WHERE (retry_after IS NULL OR retry_after < now())"
 	"  AND coalesce(fresh_until, failed_at) < now() - make_interval(secs => $8)"
-	"  ORDER BY url LIMIT nullif($4, 0) FOR UPDATE SKIP LOCKED)) RETURNING 1)"
+	"  ORDER BY url, purpose LIMIT nullif($4, 0) FOR UPDATE SKIP LOCKED)) RETURNING 1)"
 	" SELECT count(*) FROM d",
 	"fetched_documents"},
 

@@ -170,7 +170,7 @@ INSERT INTO bad VALUES
 				'{"token_endpoint_auth_method": "private_key_jwt", "jwks_uri": "http://bad.example/jwks"}')),
 (12, 'private_key_jwt, jwks and jwks_uri', 'https://bad.example/12.json',
 	pg_temp.doc('https://bad.example/12.json', 'Bad', '["https://bad.example/cb"]',
-				'{"token_endpoint_auth_method": "private_key_jwt", "jwks": {"keys": [{"kty": "EC"}]},'
+				'{"token_endpoint_auth_method": "private_key_jwt", "jwks": {"keys": [{"kty": "EC", "crv": "P-256", "x": "fTuraApAj1hdghkKZ1FX7C_xouseTmNJGEt9J5ResLU", "y": "3t6C2hCkg-gs1ZU0bjzN1H0OvncWIDcUOhdtHzNxDeA"}]},'
 				' "jwks_uri": "https://bad.example/jwks"}')),
 (13, 'client_name with a bidi control', 'https://bad.example/13.json',
 	pg_temp.doc('https://bad.example/13.json', E'Bad\u202Egnp.exe', '["https://bad.example/cb"]')),
@@ -295,8 +295,8 @@ SET mcp_oauth.fetch_max_stale = '2h';
 SELECT pg_temp.show(pg_temp.az(:'app', 'https://app.example.com/cb')) AS max_stale_2h;
 RESET mcp_oauth.fetch_max_stale;
 
--- 16. A refetch that is no longer valid is never served stale, even while
---     the copy was fresh; its ETag still revalidates it later.
+-- 16. A refetch that is no longer valid is never served stale (once the
+--     copy is no longer fresh: see 31); its ETag still revalidates it later.
 SELECT pg_temp.fetched(:'app', 'ok', 200, pg_temp.doc(:'app', 'CIMD App', '[]'), '"v2"') AS recorded;
 SELECT body IS NOT NULL AS copy_kept, etag, fresh_until IS NULL AS not_servable, failure
 FROM mcp_oauth.fetched_documents WHERE url = :'app';
@@ -422,11 +422,11 @@ FROM mcp_oauth.clients WHERE client_id = :'chatgpt';
 SELECT pg_temp.show(pg_temp.az(:'chatgpt', 'https://chatgpt.com/connector_platform_oauth_redirect')) AS authorize;
 
 -- 23. Cursor: a private-use cursor:// redirect URI (native); inline jwks
---     is accepted too.
+--     is accepted too (a set with a usable key: sql/cimd_refusals.sql).
 \set cursor 'https://cursor.com/.well-known/oauth-client.json'
 SELECT pg_temp.fetched(:'cursor', 'ok', 200, pg_temp.doc(:'cursor', 'Cursor',
 	'["cursor://anysphere.cursor-mcp/oauth/callback"]',
-	'{"token_endpoint_auth_method": "private_key_jwt", "jwks": {"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "AAAA"}]}}'),
+	'{"token_endpoint_auth_method": "private_key_jwt", "jwks": {"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}}'),
 	NULL, 3600) AS recorded;
 SELECT application_type, token_endpoint_auth_method, jwks->'keys'->0->>'kty' AS key_type
 FROM mcp_oauth.clients WHERE client_id = :'cursor';
@@ -474,9 +474,10 @@ SELECT kind, client_name FROM mcp_oauth.clients WHERE client_id = 'https://stati
 -- ---- JWK Sets (purpose jwks)
 
 -- 26. A JWK Set is a JSON object whose "keys" is an array of at most 20
---     objects; the failure names the client whose jwks_uri it is.
+--     keys, a usable one among them (sql/cimd_refusals.sql); the failure
+--     names the client whose jwks_uri it is.
 SELECT mcp_oauth.fetched('https://chatgpt.com/oauth/jwks.json', 'jwks', 'ok', 200,
-	'{"keys": [{"kty": "RSA", "kid": "k1", "n": "AQAB", "e": "AQAB"}]}', '"j1"', 600, NULL, NULL) AS ok,
+	'{"keys": [{"kty": "EC", "crv": "P-256", "x": "fTuraApAj1hdghkKZ1FX7C_xouseTmNJGEt9J5ResLU", "y": "3t6C2hCkg-gs1ZU0bjzN1H0OvncWIDcUOhdtHzNxDeA", "kid": "k1"}]}', '"j1"', 600, NULL, NULL) AS ok,
 	mcp_oauth.fetched('https://jwks.example/empty.json', 'jwks', 'ok', 200, '{"keys": []}', NULL, 600, NULL, NULL) AS empty,
 	mcp_oauth.fetched('https://jwks.example/obj.json', 'jwks', 'ok', 200, '{"keys": {}}', NULL, 600, NULL, NULL) AS keys_object,
 	mcp_oauth.fetched('https://jwks.example/str.json', 'jwks', 'ok', 200, '{"keys": ["k"]}', NULL, 600, NULL, NULL) AS string_key,
@@ -504,7 +505,7 @@ CREATE TEMP TABLE dcr AS
 SELECT n, r.status, r.body::jsonb AS b
 FROM unnest(ARRAY[
 	'{"client_name": "DCR jwks", "redirect_uris": ["https://dcr.example/cb"],'
-	' "token_endpoint_auth_method": "private_key_jwt", "jwks": {"keys": [{"kty": "EC", "kid": "d1"}]}}',
+	' "token_endpoint_auth_method": "private_key_jwt", "jwks": {"keys": [{"kty": "EC", "crv": "P-256", "x": "fTuraApAj1hdghkKZ1FX7C_xouseTmNJGEt9J5ResLU", "y": "3t6C2hCkg-gs1ZU0bjzN1H0OvncWIDcUOhdtHzNxDeA", "kid": "d1"}]}}',
 	'{"client_name": "DCR jwks_uri", "redirect_uris": ["https://dcr.example/cb"],'
 	' "token_endpoint_auth_method": "private_key_jwt", "jwks_uri": "https://dcr.example/jwks.json"}',
 	'{"client_name": "DCR none", "redirect_uris": ["https://dcr.example/cb"],'
@@ -520,7 +521,7 @@ SELECT r.status, r.body::json->>'error' AS error, r.body::json->>'error_descript
 FROM unnest(ARRAY[
 	'{"redirect_uris": ["https://dcr.example/cb"], "token_endpoint_auth_method": "private_key_jwt"}',
 	'{"redirect_uris": ["https://dcr.example/cb"], "token_endpoint_auth_method": "private_key_jwt",'
-	' "jwks": {"keys": [{"kty": "EC"}]}, "jwks_uri": "https://dcr.example/jwks.json"}',
+	' "jwks": {"keys": [{"kty": "EC", "crv": "P-256", "x": "fTuraApAj1hdghkKZ1FX7C_xouseTmNJGEt9J5ResLU", "y": "3t6C2hCkg-gs1ZU0bjzN1H0OvncWIDcUOhdtHzNxDeA"}]}, "jwks_uri": "https://dcr.example/jwks.json"}',
 	'{"redirect_uris": ["https://dcr.example/cb"], "token_endpoint_auth_method": "private_key_jwt",'
 	' "jwks_uri": "http://dcr.example/jwks.json"}',
 	'{"redirect_uris": ["https://dcr.example/cb"], "token_endpoint_auth_method": "private_key_jwt",'
@@ -543,6 +544,61 @@ SELECT client_id FROM mcp_oauth.clients WHERE client_id IN (:'chatgpt', :'claude
 SELECT pg_temp.show(pg_temp.az(:'chatgpt', 'https://chatgpt.com/connector_platform_oauth_redirect')) AS used_again;
 SELECT kind, created_at > now() - interval '1 hour' AS made_anew FROM mcp_oauth.clients WHERE client_id = :'chatgpt';
 
+-- ---- One URL, two purposes
+
+-- 30. A URL fetched as a JWK Set is another document than the client
+--     metadata document at that URL (anyone may name any https URL as a
+--     jwks_uri or as a client_id): what one fetch records never touches
+--     the other's copy.
+SELECT pg_temp.show(pg_temp.az(:'app', 'https://app.example.com/cb')) AS before;
+SELECT mcp_oauth.fetched(:'app', 'jwks', 'ok', 200,
+	pg_temp.doc(:'app', 'CIMD App', '["https://app.example.com/cb"]'), NULL, 300, NULL, NULL) AS as_jwks;
+SELECT purpose, body IS NOT NULL AS has_body, fresh_until > now() AS fresh, failure
+FROM mcp_oauth.fetched_documents WHERE url = :'app' ORDER BY purpose;
+SELECT pg_temp.show(pg_temp.az(:'app', 'https://app.example.com/cb')) AS document_kept;
+-- the other way: a client's JWK Set given as a client_id is asked for as a
+-- metadata document, is not one, and the key set stays fresh
+\set keys 'https://chatgpt.com/oauth/jwks.json'
+SELECT pg_temp.show(pg_temp.az(:'keys', 'https://chatgpt.com/cb')) AS asks;
+SELECT pg_temp.fetched(:'keys', 'ok', 200,
+	'{"keys": [{"kty": "RSA", "kid": "k1", "n": "AQAB", "e": "AQAB"}]}') AS as_metadata;
+SELECT purpose, body IS NOT NULL AS has_body, fresh_until > now() AS fresh, failure
+FROM mcp_oauth.fetched_documents WHERE url = :'keys' ORDER BY purpose;
+
+-- 31. A refetch that fails for good (a CDN's 403 or 429, a redirect)
+--     while the copy is fresh is recorded and audited, but the copy serves
+--     until its freshness ends: whoever can make the server refetch cannot
+--     take a client's document away.  Then it is not served stale.
+SELECT pg_temp.fetched(:'app', 'status', 403) AS recorded;
+SELECT fresh_until > now() AS fresh, failure FROM mcp_oauth.fetched_documents
+WHERE url = :'app' AND purpose = 'client_metadata';
+SELECT count(*) AS audited FROM mcp_oauth.audit_log
+WHERE event = 'fetch_failed' AND client_id = :'app' AND (detail->>'status')::int = 403;
+SELECT pg_temp.show(pg_temp.az(:'app', 'https://app.example.com/cb')) AS still_fresh;
+SELECT pg_temp.expire(:'app');
+SELECT pg_temp.show(pg_temp.az(:'app', 'https://app.example.com/cb')) AS expired;
+-- an invalid document while the copy is fresh: the same
+SELECT pg_temp.fetched(:'two', 'ok', 200, pg_temp.doc(:'two', 'Two', '[]')) AS recorded;
+SELECT pg_temp.show(pg_temp.az(:'two', 'https://two.example/a')) AS still_fresh;
+
+-- 32. forget_fetched forgets the URL under every purpose; purge_expired
+--     deletes by URL and purpose.
+SELECT mcp_oauth.forget_fetched(:'app') AS forgotten;
+SELECT count(*) AS rows_left FROM mcp_oauth.fetched_documents WHERE url = :'app';
+INSERT INTO mcp_oauth.fetched_documents (url, purpose, body, fetched_at, fresh_until) VALUES
+('https://purge.example/two.json', 'client_metadata', '{}', now() - interval '3 hours', now() - interval '2 hours'),
+('https://purge.example/two.json', 'jwks', '{}', now(), now() + interval '5 minutes');
+SELECT * FROM mcp_oauth.purge_expired(0, ARRAY['fetched_documents']);
+SELECT url, purpose FROM mcp_oauth.fetched_documents WHERE url LIKE 'https://purge.example/%'
+ORDER BY url, purpose;
+
+-- 33. The client a key set's failure is audited with is found through the
+--     partial index on clients (jwks_uri), not by reading every client.
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF) SELECT client_id FROM mcp_oauth.clients
+WHERE jwks_uri = 'https://chatgpt.com/oauth/jwks.json' ORDER BY client_id LIMIT 1;
+RESET enable_seqscan;
+
 -- ---- The operator's controls (cimd_policy.c)
 
 -- An authorization request of client to redirect from the address addr.
@@ -559,7 +615,7 @@ CREATE FUNCTION pg_temp.fetch_counts() RETURNS TABLE (bucket text, hits bigint) 
 	WHERE bucket LIKE 'cimd-fetch:%' GROUP BY bucket ORDER BY bucket
 $$;
 
--- 30. Each need-fetch answer counts for the person's address, over a
+-- 34. Each need-fetch answer counts for the person's address, over a
 --     sliding hour (mcp_oauth.client_metadata_fetch_rate_limit): anyone
 --     can make up new URLs.  Over the limit: a 429 page (the server adds
 --     Retry-After), nothing fetched, stored or audited, and the refused
@@ -620,7 +676,7 @@ FROM pg_temp.tok('grant_type=authorization_code&client_id=' || :'vscode' || '&co
 	|| '&redirect_uri=https://vscode.dev/redirect'
 	|| '&code_verifier=cimd-verifier-0123456789-0123456789-0123456789') r \gset
 
--- 31. mcp_oauth.client_metadata_documents = off: the metadata no longer
+-- 35. mcp_oauth.client_metadata_documents = off: the metadata no longer
 --     offers CIMD; every URL client_id is refused at authorize with a page
 --     (a known document's too, and nothing is fetched or counted for a new
 --     one); an administrator's client whose client_id is a URL, and the
@@ -643,7 +699,7 @@ SELECT (mcp_oauth.authorization_server_metadata()).body::jsonb->'client_id_metad
 	AS cimd_supported_again;
 SELECT pg_temp.show(pg_temp.az(:'vscode', 'https://vscode.dev/redirect')) AS known_document_again;
 
--- 32. mcp_oauth.client_metadata_denied_hosts: a document on a listed host
+-- 36. mcp_oauth.client_metadata_denied_hosts: a document on a listed host
 --     ("*.name": every host below name) is refused at authorize with a
 --     page, stored copy or not, without a fetch; names compare without
 --     case and without the root dot.  Grants already issued keep working.

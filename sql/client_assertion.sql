@@ -270,7 +270,28 @@ SELECT pg_temp.tok('{"alg":"ES256","kid":"k2"}', pg_temp.claims('pkjwt-uri')) AS
 SELECT mcp_oauth.forget_fetched('https://keys.example.com/jwks.json');
 SELECT pg_temp.tok('{"alg":"ES256","kid":"k2"}', pg_temp.claims('pkjwt-uri')) AS forgotten;
 
--- 5.10 a private_key_jwt client is confidential: it may be a resource
+-- 5.10 an unknown kid (anyone may send one: no signature is checked
+-- before) while the set is fresh, and the refetch fails for good (a CDN's
+-- 403): recorded and audited, but the fresh set still serves until its
+-- freshness ends, and nothing is fetched again while the failure is
+-- remembered; once expired, it is not served stale
+SELECT mcp_oauth.fetched('https://keys.example.com/jwks.json', 'jwks', 'ok', 200,
+	'{"keys":[{"kty":"EC","crv":"P-256","x":"fTuraApAj1hdghkKZ1FX7C_xouseTmNJGEt9J5ResLU","y":"3t6C2hCkg-gs1ZU0bjzN1H0OvncWIDcUOhdtHzNxDeA","kid":"k2"}]}',
+	'"v3"', 300, NULL, '192.0.2.7');
+UPDATE mcp_oauth.fetched_documents SET fetched_at = now() - interval '61 seconds'
+ WHERE url = 'https://keys.example.com/jwks.json';
+SELECT pg_temp.tok('{"alg":"ES256","kid":"k3"}', pg_temp.claims('pkjwt-uri')) AS unknown_kid_asks;
+SELECT mcp_oauth.fetched('https://keys.example.com/jwks.json', 'jwks', 'status', 403,
+	NULL, NULL, 0, NULL, '192.0.2.7');
+SELECT detail->>'reason' AS reason, detail->>'status' AS status FROM mcp_oauth.audit_log
+ WHERE event = 'fetch_failed' AND client_id = 'pkjwt-uri' ORDER BY audit_id DESC LIMIT 1;
+SELECT pg_temp.tok('{"alg":"ES256","kid":"k2"}', pg_temp.claims('pkjwt-uri')) AS still_fresh,
+	   pg_temp.tok('{"alg":"ES256","kid":"k3"}', pg_temp.claims('pkjwt-uri')) AS no_second_refetch;
+UPDATE mcp_oauth.fetched_documents SET fresh_until = now() - interval '1 second'
+ WHERE url = 'https://keys.example.com/jwks.json';
+SELECT pg_temp.tok('{"alg":"ES256","kid":"k2"}', pg_temp.claims('pkjwt-uri')) AS expired;
+
+-- 5.11 a private_key_jwt client is confidential: it may be a resource
 -- server that introspects other clients' tokens (a public client may not)
 SELECT mcp_oauth.set_client_introspection('pkjwt-uri', true);
 SELECT mcp_oauth.set_client_introspection('pkjwt-public', true);
@@ -286,6 +307,49 @@ SELECT event, client_id, client_addr, detail FROM mcp_oauth.audit_log
  WHERE event = 'client_auth_failed' AND client_id = 'pkjwt-inline'
  ORDER BY audit_id DESC LIMIT 1;
 
+-- 8. One URL, two purposes (fetched_documents keeps a row per URL and
+-- purpose): naming a client's metadata document as a jwks_uri, or a
+-- client's key set as a client_id, harms neither client.
+-- 8.1 a jwks_uri that is another client's metadata document: the token
+-- endpoint asks for it as a JWK Set (before any signature is checked), it
+-- is not one, and the other client's authorizations go on
+\set victim 'https://victim.example/client.json'
+SELECT mcp_oauth.fetched(:'victim', 'client_metadata', 'ok', 200,
+	'{"client_id": "https://victim.example/client.json", "client_name": "Victim",'
+	' "redirect_uris": ["https://victim.example/cb"]}', NULL, 300, NULL, NULL) AS victim_stored;
+UPDATE mcp_oauth.fetched_documents SET fetched_at = now() - interval '61 seconds' WHERE url = :'victim';
+UPDATE mcp_oauth.clients SET jwks_uri = :'victim' WHERE client_id = 'pkjwt-uri';
+SELECT r.status, r.body::jsonb->>'url' = :'victim' AS victim_url, r.body::jsonb->>'purpose' AS purpose
+FROM mcp_oauth.token('application/x-www-form-urlencoded', NULL,
+	'grant_type=refresh_token&refresh_token=x&'
+	|| pg_temp.auth(pg_temp.jws('{"alg":"ES256","kid":"k9"}', pg_temp.claims('pkjwt-uri'))),
+	'192.0.2.7') r;
+SELECT mcp_oauth.fetched(:'victim', 'jwks', 'ok', 200,
+	'{"client_id": "https://victim.example/client.json", "client_name": "Victim",'
+	' "redirect_uris": ["https://victim.example/cb"]}', NULL, 300, NULL, '192.0.2.7') AS as_jwks;
+SELECT pg_temp.tok('{"alg":"ES256","kid":"k9"}', pg_temp.claims('pkjwt-uri')) AS attacker;
+SELECT r.status, coalesce(r.body::jsonb->>'client_name', r.body::jsonb->>'error_description') AS victim_authorize
+FROM mcp_oauth.authorize('client_id=' || :'victim' || '&redirect_uri=https://victim.example/cb'
+	|| '&response_type=code&state=s&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM'
+	|| '&code_challenge_method=S256', '192.0.2.7') r;
+-- 8.2 a client's jwks_uri given as a client_id: authorize asks for it as a
+-- metadata document, it is not one, and the key set still serves
+UPDATE mcp_oauth.clients SET jwks_uri = 'https://keys.example.com/jwks.json' WHERE client_id = 'pkjwt-uri';
+SELECT mcp_oauth.fetched('https://keys.example.com/jwks.json', 'jwks', 'ok', 200,
+	'{"keys":[{"kty":"EC","crv":"P-256","x":"fTuraApAj1hdghkKZ1FX7C_xouseTmNJGEt9J5ResLU","y":"3t6C2hCkg-gs1ZU0bjzN1H0OvncWIDcUOhdtHzNxDeA","kid":"k1"}]}',
+	'"v4"', 300, NULL, '192.0.2.7') AS keys_stored;
+SELECT pg_temp.tok('{"alg":"ES256","kid":"k1"}', pg_temp.claims('pkjwt-uri')) AS key_found;
+SELECT r.status, r.body::jsonb->>'purpose' AS purpose
+FROM mcp_oauth.authorize('client_id=https://keys.example.com/jwks.json'
+	|| '&redirect_uri=https://victim.example/cb'
+	|| '&response_type=code&state=s&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM'
+	|| '&code_challenge_method=S256', '192.0.2.7') r;
+SELECT mcp_oauth.fetched('https://keys.example.com/jwks.json', 'client_metadata', 'ok', 200,
+	'{"keys":[{"kty":"EC","crv":"P-256","x":"fTuraApAj1hdghkKZ1FX7C_xouseTmNJGEt9J5ResLU","y":"3t6C2hCkg-gs1ZU0bjzN1H0OvncWIDcUOhdtHzNxDeA","kid":"k1"}]}',
+	NULL, 300, NULL, '192.0.2.7') AS as_metadata;
+SELECT pg_temp.tok('{"alg":"ES256","kid":"k1"}', pg_temp.claims('pkjwt-uri')) AS key_still_found;
+
 SELECT mcp_oauth.delete_client(client_id) FROM mcp_oauth.clients
- WHERE client_id LIKE 'pkjwt-%' ORDER BY client_id;
+ WHERE client_id LIKE 'pkjwt-%' OR client_id = :'victim' ORDER BY client_id;
+SELECT mcp_oauth.forget_fetched(url) FROM (VALUES (:'victim'), ('https://keys.example.com/jwks.json')) v(url);
 DELETE FROM mcp_oauth.audit_log WHERE audit_id > :audit_start;

@@ -324,16 +324,21 @@ SELECT count(*) AS builtin_kept FROM mcp_oauth.clients WHERE client_id = 'mcp-ag
 
 -- 13. RFC 7591 section 2: metadata the server does not understand is
 --     ignored whatever its value (names repeated inside it, nesting as deep
---     as the body's size allows, a number of any length): each of these
+--     as the body's size allows, a number of 64 bytes): each of these
 --     registers, and the member is not stored.  A number beyond a double's
---     range is not JSON to this server (RFC 8259 section 6 lets a reader
---     limit the range), and a repeated member is reported only in valid JSON.
+--     range (overflow or underflow), longer than 64 bytes or with an
+--     exponent beyond 400 is not JSON to this server (RFC 8259 section 6
+--     lets a reader limit the range and precision; jsonb could not hold
+--     1e-20000), and a repeated member is reported only in valid JSON.
 SELECT v.label, pg_temp.outcome(r), r.body::json->>'error_description' AS description
 FROM (VALUES
 	('repeated inside unknown', '{"x_vendor": {"a": 1, "a": [2]}}'),
 	('nested 4000 deep', '{"x_vendor": ' || repeat('[', 4000) || repeat(']', 4000) || '}'),
-	('100-digit number', '{"x_vendor": 1.' || repeat('0', 98) || '1}'),
+	('64-byte number', '{"x_vendor": 1.' || repeat('0', 61) || '1}'),
+	('65-byte number', '{"x_vendor": 1.' || repeat('0', 62) || '1}'),
 	('number overflows', '{"x_vendor": 1e400}'),
+	('number underflows', '{"x_vendor": 1e-20000}'),
+	('zero, exponent 20000', '{"x_vendor": 0e-20000}'),
 	('repeated, then not JSON', '{"client_name": "a", "client_name": "b", "x": }')
 ) AS v(label, extra),
 LATERAL pg_temp.reg(rtrim('{"redirect_uris": ["https://ignored.example.com/cb"], "token_endpoint_auth_method": "none"}', '}')

@@ -14,7 +14,8 @@
  * Refused: anything RFC 8259 refuses, invalid UTF-8, lone surrogates,
  * "\u0000" (strings are C strings), a member name twice in the top-level
  * object (in any object under limits that say so), nesting and input
- * beyond the caller's limits, and numbers that overflow a double.
+ * beyond the caller's limits, and numbers that a double or PostgreSQL's
+ * numeric cannot hold (parse_number).
  *
  * The reader does not recurse: the open arrays and objects are a stack of
  * frames from alloc, so nesting costs memory bounded by the limits, not C
@@ -25,6 +26,7 @@
 #include "json.h"
 #include "text.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -282,13 +284,39 @@ skip_digits(json_parser *ps)
 	return ps->p > start;
 }
 
-/* A number in RFC 8259 grammar, converted to a finite double. */
+/*
+ * Skip an exponent's digits; false if there is none or its value is beyond
+ * JSON_NUMBER_MAX_EXPONENT (leading zeros allowed).
+ */
+static bool
+skip_exponent(json_parser *ps)
+{
+	long		value = 0;
+
+	if (ps->p >= ps->end || *ps->p < '0' || *ps->p > '9')
+		return false;
+	while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9')
+	{
+		value = value * 10 + (*ps->p++ - '0');
+		if (value > JSON_NUMBER_MAX_EXPONENT)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A number in RFC 8259 grammar, converted to a double.  Refused beyond
+ * what a double and PostgreSQL's numeric (what jsonb keeps) both hold:
+ * text over JSON_NUMBER_MAX_LEN bytes, an exponent beyond
+ * JSON_NUMBER_MAX_EXPONENT (0e-20000 is zero to strtod, but over
+ * numeric's scale), and a value strtod finds out of range (ERANGE: an
+ * overflow, or an underflow to a subnormal or zero).
+ */
 static bool
 parse_number(json_parser *ps, double *result)
 {
 	const char *start = ps->p;
-	char		small[64];
-	char	   *tmp = small;
+	char		tmp[JSON_NUMBER_MAX_LEN + 1];
 	char	   *endp;
 	size_t		n;
 
@@ -309,17 +337,18 @@ parse_number(json_parser *ps, double *result)
 		ps->p++;
 		if (ps->p < ps->end && (*ps->p == '+' || *ps->p == '-'))
 			ps->p++;
-		if (!skip_digits(ps))
+		if (!skip_exponent(ps))
 			return false;
 	}
-	/* strtod needs a terminated copy: the text may end right after */
 	n = (size_t) (ps->p - start);
-	if (n >= sizeof(small) && (tmp = ps->alloc(n + 1)) == NULL)
+	if (n > JSON_NUMBER_MAX_LEN)
 		return false;
+	/* strtod needs a terminated copy: the text may end right after */
 	memcpy(tmp, start, n);
 	tmp[n] = '\0';
+	errno = 0;
 	*result = strtod(tmp, &endp);
-	return *endp == '\0' && *result - *result == 0;	/* finite */
+	return *endp == '\0' && errno != ERANGE && *result - *result == 0;	/* finite */
 }
 
 /*

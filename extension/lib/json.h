@@ -7,8 +7,10 @@
  *
  * Pure C: no PostgreSQL headers.  Rejects anything RFC 8259 rejects, a
  * member name twice in the top-level object (RFC 7515 section 5.2, RFC 7519
- * section 4, RFC 7591 section 2: one value per metadata field), and input
- * beyond the caller's json_limits.  Kept: the top-level object's members;
+ * section 4, RFC 7591 section 2: one value per metadata field), input
+ * beyond the caller's json_limits, and numbers a double or jsonb cannot
+ * hold (out of a double's range, over JSON_NUMBER_MAX_LEN bytes, or with
+ * an exponent beyond JSON_NUMBER_MAX_EXPONENT).  Kept: the top-level object's members;
  * of a member that is an array, its strings if all its elements are
  * strings, and its objects, each read as a document the same way.  Every
  * kept member also points at its value's text in the input (raw), so a
@@ -25,6 +27,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/*
+ * Numbers: at most this many bytes of text, and an exponent of at most
+ * this magnitude, so that every number read is also one PostgreSQL's
+ * numeric (jsonb) holds; a double's own range is ~1e-308 to ~1e308.
+ */
+#define JSON_NUMBER_MAX_LEN		64
+#define JSON_NUMBER_MAX_EXPONENT	400
 
 typedef void *(*json_alloc_fn) (size_t size);
 

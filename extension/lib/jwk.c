@@ -251,8 +251,15 @@ jwk_set_parse(const char *text, size_t len, json_alloc_fn alloc, jwk_set *out)
 	memset(out, 0, sizeof(*out));
 	if (text == NULL || len > JWK_SET_MAX_LEN)
 		return "JWK Set too large";
-	if (json_read_object(text, len, &jwk_limits, alloc, &doc) != JSON_OK)
-		return "not a JSON object";
+	switch (json_read_object(text, len, &jwk_limits, alloc, &doc))
+	{
+		case JSON_OK:
+			break;
+		case JSON_DUPLICATE:
+			return "an object has a member name twice";
+		default:
+			return "not a JSON object nested at most 8 deep";
+	}
 	keys = json_get(&doc, "keys");
 	if (keys == NULL || keys->type != JSON_ARRAY)
 		return "no \"keys\" array";

@@ -145,6 +145,8 @@ CREATE INDEX clients_dynamic_unused_idx ON clients (coalesce(last_used_at, creat
 -- ... and those never used since mcp_oauth.unused_client_ttl
 CREATE INDEX clients_dynamic_new_idx ON clients (created_at)
 	WHERE kind = 'dynamic' AND last_used_at IS NULL;
+-- fetched.c names the client of a JWK Set's failed fetch by its jwks_uri
+CREATE INDEX clients_jwks_uri_idx ON clients (jwks_uri) WHERE jwks_uri IS NOT NULL;
 
 -- The built-in public client for local tools: any loopback redirect URI.
 INSERT INTO clients (client_id, client_name, application_type, kind,
@@ -340,19 +342,24 @@ CREATE INDEX audit_log_client_idx ON audit_log (client_id, at) WHERE client_id I
 
 -- Documents the HTTP server fetched for the database (cimd.c): client ID
 -- metadata documents (a 'metadata' client's client_id is the URL) and
--- JWK Sets at a client's jwks_uri.  One row per URL: the last valid copy
--- and the last failure, shared by every server process.
+-- JWK Sets at a client's jwks_uri.  One row per URL and purpose (a URL
+-- fetched as a JWK Set never touches the client whose document it is, and
+-- the other way round): the last valid copy and the last failure, shared
+-- by every server process.
 CREATE TABLE fetched_documents (
-	url text PRIMARY KEY,
+	url text NOT NULL,
 	purpose text NOT NULL CHECK (purpose IN ('client_metadata', 'jwks')),
 	body text,					-- the last valid document; NULL: none yet
 	etag text,					-- its ETag, for If-None-Match
 	fetched_at timestamptz,		-- body last fetched or revalidated
 	fresh_until timestamptz,	-- no refetch before (Cache-Control, clamped)
 	failure text,				-- the last failure's reason; NULL after a success
+	-- the last failure lets the copy be served stale (no answer, or a 5xx)
+	failure_transient boolean NOT NULL DEFAULT false,
 	failed_at timestamptz,
 	retry_after timestamptz,	-- the failure is remembered until then
-	gone_at timestamptz			-- answered 404 or 410 since the last success
+	gone_at timestamptz,		-- answered 404 or 410 since the last success
+	PRIMARY KEY (url, purpose)
 );
 
 -- The jti of every private_key_jwt client assertion accepted, until the

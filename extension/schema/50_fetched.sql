@@ -13,8 +13,8 @@ CREATE FUNCTION fetched(url text, purpose text, outcome text, status integer,
 	LANGUAGE C VOLATILE SECURITY DEFINER
 	SET search_path = mcp_oauth, pg_catalog, pg_temp;
 
--- Admin API: drop the copy of url (and any failure remembered); its next
--- use fetches it again.
+-- Admin API: drop the copies of url, for every purpose (and any failure
+-- remembered); its next use fetches it again.
 CREATE FUNCTION forget_fetched(url text)
 	RETURNS boolean
 	AS 'MODULE_PATHNAME', 'forget_fetched'

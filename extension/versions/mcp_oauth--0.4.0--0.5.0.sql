@@ -19,17 +19,21 @@ ALTER TABLE clients
 	ADD COLUMN jwks jsonb,
 	ADD COLUMN jwks_uri text;
 
+CREATE INDEX clients_jwks_uri_idx ON clients (jwks_uri) WHERE jwks_uri IS NOT NULL;
+
 CREATE TABLE fetched_documents (
-	url text PRIMARY KEY,
+	url text NOT NULL,
 	purpose text NOT NULL CHECK (purpose IN ('client_metadata', 'jwks')),
 	body text,
 	etag text,
 	fetched_at timestamptz,
 	fresh_until timestamptz,
 	failure text,
+	failure_transient boolean NOT NULL DEFAULT false,
 	failed_at timestamptz,
 	retry_after timestamptz,
-	gone_at timestamptz
+	gone_at timestamptz,
+	PRIMARY KEY (url, purpose)
 );
 
 CREATE TABLE client_assertion_jtis (

@@ -11,12 +11,14 @@
  * and read it the same; an accepted document written out again reads back
  * the same (arrays of objects kept as documents, all the way down); a value
  * that is JSON but not an object is accepted as a member's value; each
- * member's text span lies in the input and reads alone as its type.  As
+ * member's text span lies in the input and reads alone as its type, a
+ * number's at most JSON_NUMBER_MAX_LEN bytes and never subnormal.  As
  * choices that write a valid document (escapes, UTF-8, numbers, whitespace
  * and nesting of their choosing) while noting what a reader must keep of
  * it, the objects in arrays too: it is accepted and read as noted, or
  * refused as a duplicate exactly when two top-level names are equal.
  */
+#include <float.h>
 #include <stdio.h>
 
 #include "fuzz.h"
@@ -205,6 +207,11 @@ check_spans(const char *text, size_t len, const json_doc *doc)
 		json_doc	one;
 
 		if (m->raw < text || m->raw_len == 0 || m->raw + m->raw_len > text + len)
+			abort();
+		/* a number read is one jsonb holds: short, never a subnormal */
+		if (m->type == JSON_NUMBER &&
+			(m->raw_len > JSON_NUMBER_MAX_LEN ||
+			 (m->number != 0 && m->number > -DBL_MIN && m->number < DBL_MIN)))
 			abort();
 		wrapped = fuzz_alloc(m->raw_len + 6);
 		memcpy(wrapped, "{\"k\":", 5);

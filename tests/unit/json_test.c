@@ -384,18 +384,45 @@ test_caller_limits(void)
 	free(objects);
 }
 
-/* Numbers of any length are read; beyond a double's range they are refused. */
+/*
+ * Numbers: within a double's range and what PostgreSQL's numeric (jsonb)
+ * holds.  Refused: out of range for strtod (ERANGE, overflow and underflow
+ * to a subnormal or zero), text over JSON_NUMBER_MAX_LEN bytes, and an
+ * exponent beyond JSON_NUMBER_MAX_EXPONENT ('{"a":0e-20000}'::jsonb
+ * fails: numeric's scale is at most 16383).
+ */
 static void
 test_numbers(void)
 {
 	json_doc	o;
+	char	   *longest = repeat("{\"n\":1.", "0", JSON_NUMBER_MAX_LEN - 5, "1e2}");
+	char	   *longer = repeat("{\"n\":1.", "0", JSON_NUMBER_MAX_LEN - 4, "1e2}");
 	char	   *longnum = repeat("{\"n\":1.", "0", 200, "1e2}");
+	static const char *const out_of_range[] = {
+		"{\"n\":1e-20000}", "{\"n\":-1e-20000}", "{\"n\":1e-400}",
+		"{\"n\":1e-310}", "{\"n\":4.9e-324}", "{\"n\":2.2250738585072011e-308}",
+		"{\"n\":-1e309}", "{\"n\":1e400}", "{\"n\":0e-20000}", "{\"n\":0e-401}",
+		"{\"n\":-0.0E+401}", "{\"n\":0e99999999999999999999}",
+		"{\"n\":1e" "0000000000000000000000000000000000000000000000000000000000000000}",
+	};
 
-	CHECK(parses(longnum, &o) && o.members[0].number == 100.0, "200-digit number");
+	CHECK(parses(longest, &o) && o.members[0].number == 100.0,
+		  "a number of %d bytes refused", JSON_NUMBER_MAX_LEN);
+	CHECK(!parses(longer, &o), "a number of %d bytes accepted", JSON_NUMBER_MAX_LEN + 1);
+	CHECK(!parses(longnum, &o), "a 200-digit number accepted");
+	free(longest);
+	free(longer);
 	free(longnum);
-	CHECK(parses("{\"n\":-0,\"m\":1e-400,\"k\":1.7976931348623157e308}", &o) &&
-		  o.count == 3 && o.members[2].number > 1e308, "edges of a double");
-	CHECK(!parses("{\"n\":-1e309}", &o), "negative overflow accepted");
+	CHECK(parses("{\"n\":-0,\"m\":2.2250738585072014e-308,\"k\":1.7976931348623157e308}", &o) &&
+		  o.count == 3 && o.members[1].number > 0 && o.members[2].number > 1e308,
+		  "edges of a double");
+	CHECK(parses("{\"n\":0e-400,\"m\":0E+400,\"k\":1e-0000000000000000000000000000000000000000000000000000000000300}", &o) &&
+		  o.count == 3 && o.members[0].number == 0 && o.members[2].number == 1e-300,
+		  "exponents of %d refused", JSON_NUMBER_MAX_EXPONENT);
+	for (size_t i = 0; i < NELEM(out_of_range); i++)
+		CHECK(!parses(out_of_range[i], &o), "accepted %s", out_of_range[i]);
+	/* a refused number refuses the document wherever it is */
+	CHECK(!parses("{\"a\":[{\"b\":{\"c\":[1e-20000]}}]}", &o), "a nested 1e-20000 accepted");
 }
 
 static size_t allocated;

@@ -371,6 +371,20 @@ test_refused_sets(EVP_PKEY *ed)
 		jwk_set_free(&set);
 	}
 	CHECK(jwk_set_parse(NULL, 0, malloc, &set) != NULL, "NULL accepted");
+	/* the reasons a document that is not a set's JSON gets */
+	CHECK(unit_streq(jwk_set_parse(sets[8], strlen(sets[8]), malloc, &set),
+					 "an object has a member name twice"), "a name twice in a key");
+	CHECK(unit_streq(jwk_set_parse(sets[1], strlen(sets[1]), malloc, &set),
+					 "not a JSON object nested at most 8 deep"), "not JSON");
+	sprintf(many, "{\"keys\":[%s],\"x\":[[[[[[[[1]]]]]]]]}", good);
+	CHECK(unit_streq(jwk_set_parse(many, strlen(many), malloc, &set), "not a JSON object nested at most 8 deep"),
+		  "nested 9 deep accepted");
+	sprintf(many, "{\"keys\":[%s],\"x\":[[[[[[[1]]]]]]]}", good);
+	CHECK(jwk_set_parse(many, strlen(many), malloc, &set) == NULL, "nested 8 deep refused");
+	jwk_set_free(&set);
+	/* a number jsonb could not hold (lib/json.c) refuses the set */
+	sprintf(many, "{\"keys\":[%s],\"x\":1e-20000}", good);
+	CHECK(jwk_set_parse(many, strlen(many), malloc, &set) != NULL, "1e-20000 accepted");
 	/* JWK_MAX_KEYS keys are fine, one more is too many */
 	strcpy(many, "{\"keys\":[");
 	for (int i = 0; i < JWK_MAX_KEYS; i++)

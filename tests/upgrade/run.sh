@@ -51,6 +51,24 @@ version_is() {
 	[ "$(psql -X -tA -d "$1" -c "SELECT extversion FROM pg_extension WHERE extname = 'mcp_oauth'")" = "$2" ]
 }
 
+# How many members of database $1's RFC 8414 metadata name what needs the
+# 0.5.0 schema: private_key_jwt in a *_auth_methods_supported list, a
+# *_auth_signing_alg_values_supported list, CIMD supported.
+pkjwt_members() {
+	psql -X -tA -d "$1" -c "
+		SELECT count(*) FROM jsonb_each((mcp_oauth.authorization_server_metadata()).body::jsonb) e(k, v)
+		 WHERE k LIKE '%_auth_signing_alg_values_supported'
+			OR (k LIKE '%_auth_methods_supported' AND v ? 'private_key_jwt')
+			OR (k = 'client_id_metadata_document_supported' AND v = 'true')"
+}
+
+# Database $1's metadata has $2 such members (0 on an old schema, 7 once
+# updated: three method lists, three algorithm lists, CIMD).
+pkjwt_members_are() {
+	local n
+	n=$(pkjwt_members "$1") && [ "$n" = "$2" ] || { echo "$n such members, not $2"; return 1; }
+}
+
 check "fresh install of $current" new_db mo_upgrade_fresh
 check "CREATE EXTENSION mcp_oauth ($current)" create_at "$current" mo_upgrade_fresh
 schema_of mo_upgrade_fresh >"$out/fresh.sql"
@@ -75,11 +93,14 @@ for f in extension/versions/mcp_oauth--*.sql; do
 	check "$v: CREATE EXTENSION mcp_oauth VERSION '$v'" create_at "$v" "$db"
 	check "$v: filled through the endpoints" \
 		psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f tests/lib/state_fill.sql
+	check "$v: the new library advertises no private_key_jwt or CIMD on it" \
+		pkjwt_members_are "$db" 0
 	# make run's set-up of its database: CREATE EXTENSION IF NOT EXISTS,
 	# then ALTER EXTENSION mcp_oauth UPDATE
 	check "$v: ALTER EXTENSION mcp_oauth UPDATE (make run's mcp_database)" \
 		mcp_database "$db" https://as.example.com
 	check "$v: now at $current" version_is "$db" "$current"
+	check "$v: updated, private_key_jwt and CIMD are advertised" pkjwt_members_are "$db" 7
 	state_check "$db"
 	psql -X -q -d "$db" -c "DROP TABLE public.state_kept"
 	schema_of "$db" >"$out/$v.sql"
